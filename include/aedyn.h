@@ -1,0 +1,13 @@
+/**
+ * @file aedyn.h
+ * @brief Umbrella header of libaedyn: includes every public module header.
+ */
+#ifndef AEDYN_H
+#define AEDYN_H
+#include "aedyn/aedyn-status.h"
+#include "aedyn/aedyn-version.h"
+#include "aedyn/aedyn-rng.h"
+#include "aedyn/aedyn-data.h"
+#include "aedyn/aedyn-net.h"
+#include "aedyn/aedyn-sgd.h"
+#endif

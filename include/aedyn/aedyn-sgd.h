@@ -1,0 +1,100 @@
+/**
+ * @file aedyn-sgd.h
+ * @brief Online SGD trainers: vanilla, truncated, and Sanger's rule.
+ *
+ * A trainer **borrows** a network, a data model and a generator: all three
+ * must outlive it, and must not be used elsewhere while it steps. Each step
+ * draws one fresh input; time is t = steps / D. With delta = x - xhat and the
+ * learning rates (eta_w, eta_v, eta_b) (all equal to eta by default):
+ *
+ *  - vanilla, untied: v^k += (eta_v/D) g(lambda^k) delta,
+ *    w^k += (eta_w/D) g'(lambda^k) ((v^k . delta)/D) x / sqrt(D),
+ *    beta_k += (eta_b/D) g'(lambda^k) (v^k . delta)/D (old v^k on the right);
+ *  - truncated: as vanilla, unit k seeing delta_k = x - sum_{a<=k} v^a g(lambda^a);
+ *  - tied (v^k == w^k): the gradient of l through both uses,
+ *    w^k += (eta_w/D) [ g(lambda^k) delta + g'(lambda^k) (w^k . delta) x / sqrt(D) ]
+ *    (delta_k for the truncated rule), i.e. w -= eta_w * dl/dw;
+ *  - Sanger (linear, tied network only):
+ *    w^k += (eta_w/D^2) (lambda^k x - lambda^k sum_{a<=k} lambda^a w^a);
+ *  - weight decay kappa: after the step w <- (1 - kappa/D) w, v <- (1 - kappa/D) v.
+ *
+ * Divergence: a step whose local fields, errors or update coefficients are
+ * non-finite or exceed 1e150 in magnitude is not applied; the call returns
+ * AEDYN_ERR_DIVERGED with the weights of the last good step.
+ */
+#ifndef AEDYN_SGD_H
+#define AEDYN_SGD_H
+
+#include "aedyn-status.h"
+#include "aedyn-rng.h"
+#include "aedyn-data.h"
+#include "aedyn-net.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque SGD trainer. @since 0.1 */
+typedef struct aedyn_sgd aedyn_sgd;
+
+/** Update rule of a trainer. @since 0.1 */
+typedef enum aedyn_sgd_rule {
+    AEDYN_SGD_VANILLA = 0,   /**< plain online SGD on l */
+    AEDYN_SGD_TRUNCATED = 1, /**< unit k sees the residual of units a <= k */
+    AEDYN_SGD_SANGER = 2     /**< Sanger's generalised Hebbian rule (linear, tied) */
+} aedyn_sgd_rule;
+
+/**
+ * Create a trainer (borrows @p net, @p data, @p rng).
+ * @param lr  learning rate eta, finite and > 0, used for encoder, decoder and bias
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (D of net and data differ),
+ *         AEDYN_ERR_INVALID (lr), AEDYN_ERR_UNSUPPORTED (Sanger on a non-linear
+ *         or untied network), AEDYN_ERR_NOMEM
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_data *data,
+                                        aedyn_rng *rng, aedyn_sgd_rule rule, double lr);
+
+/** Destroy a trainer (not what it borrows); NULL is a no-op. @since 0.1 */
+AEDYN_API void aedyn_sgd_destroy(aedyn_sgd *sgd);
+
+/**
+ * Set separate learning rates for encoder, decoder and bias (each finite and
+ * >= 0; the scalings of the file comment are applied on top).
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_sgd_set_learning_rates(aedyn_sgd *sgd, double eta_w, double eta_v,
+                                                    double eta_b);
+
+/** Get the three learning rates (any pointer may be NULL). @since 0.1 */
+AEDYN_API aedyn_status aedyn_sgd_get_learning_rates(const aedyn_sgd *sgd, double *eta_w,
+                                                    double *eta_v, double *eta_b);
+
+/** Set the weight decay kappa (finite, >= 0, kappa < D). @since 0.1 */
+AEDYN_API aedyn_status aedyn_sgd_set_weight_decay(aedyn_sgd *sgd, double kappa);
+
+/**
+ * Perform @p n online steps, each on a fresh input drawn from the data model.
+ * Allocates nothing.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_DIVERGED (weights of the last
+ *         good step kept; aedyn_sgd_steps() counts the good steps)
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n);
+
+/**
+ * Perform one step on the given input @p x (length D) instead of a drawn one.
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_sgd_step_input(aedyn_sgd *sgd, const double *x);
+
+/** Number of steps taken so far (0 for NULL). @since 0.1 */
+AEDYN_API uint64_t aedyn_sgd_steps(const aedyn_sgd *sgd);
+
+/** Training time t = steps / D (NaN for NULL). @since 0.1 */
+AEDYN_API double aedyn_sgd_time(const aedyn_sgd *sgd);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AEDYN_SGD_H */

@@ -1,0 +1,40 @@
+/* Private helpers shared by all modules: error reporting, allocation, checks.
+ * Never installed. */
+#ifndef AEDYN_COMMON_PRIVATE_H
+#define AEDYN_COMMON_PRIVATE_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "aedyn.h"
+
+#if defined(__GNUC__)
+#define AEDYN_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define AEDYN_PRINTF(a, b)
+#endif
+
+#define AEDYN_PI_ 3.14159265358979323846
+
+/* Record a detail message for this thread and return the status. */
+aedyn_status aedyn__fail(aedyn_status status, const char *fmt, ...) AEDYN_PRINTF(2, 3);
+
+/* Return AEDYN_ERR_NULL with a message naming the argument when p is NULL. */
+#define AEDYN_REQUIRE_NONNULL(p)                                                \
+    do {                                                                        \
+        if ((p) == NULL)                                                        \
+            return aedyn__fail(AEDYN_ERR_NULL, "%s: argument '%s' is NULL",    \
+                               __func__, #p);                                   \
+    } while (0)
+
+/* calloc of n*size bytes with overflow check; NULL on failure or n*size == 0
+ * (callers allocate at least one element). */
+void *aedyn__calloc(size_t n, size_t size);
+
+/* n*m with overflow detection: returns false on overflow. */
+bool aedyn__mul_size(size_t n, size_t m, size_t *out);
+
+/* True when every x[i] is finite. */
+bool aedyn__all_finite(const double *x, size_t n);
+
+#endif

@@ -1,0 +1,53 @@
+/* Private layout of the generator and inline draws for the hot paths of
+ * other modules (data sampling). */
+#ifndef AEDYN_RNG_PRIVATE_H
+#define AEDYN_RNG_PRIVATE_H
+
+#include "common-private.h"
+
+#define AEDYN_ZIG_LAYERS_ 256
+
+struct aedyn_rng {
+    uint64_t s[4];                      /* xoshiro256++ state */
+    double zx[AEDYN_ZIG_LAYERS_ + 1];   /* ziggurat layer edges, decreasing, zx[256] = 0 */
+    double zf[AEDYN_ZIG_LAYERS_ + 1];   /* exp(-zx^2/2) */
+};
+
+static inline uint64_t aedyn__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+static inline uint64_t aedyn__rng_u64(aedyn_rng *r)
+{
+    uint64_t *s = r->s;
+    const uint64_t result = aedyn__rotl(s[0] + s[3], 23) + s[0];
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = aedyn__rotl(s[3], 45);
+    return result;
+}
+
+/* Uniform in [0, 1) with 53 bits. */
+static inline double aedyn__rng_uniform(aedyn_rng *r)
+{
+    return (double)(aedyn__rng_u64(r) >> 11) * 0x1.0p-53;
+}
+
+double aedyn__rng_normal_slow(aedyn_rng *r, uint64_t bits);
+
+/* Standard normal by the ziggurat: one 64-bit draw in ~99% of the calls
+ * (low 8 bits pick the layer, high 52 bits give a uniform in [-1, 1)). */
+static inline double aedyn__rng_normal(aedyn_rng *r)
+{
+    const uint64_t bits = aedyn__rng_u64(r);
+    const unsigned i = (unsigned)(bits & 0xffu);
+    const double u = (double)(bits >> 12) * 0x1.0p-51 - 1.0;
+    const double x = u * r->zx[i];
+    if (fabs(x) < r->zx[i + 1])
+        return x;
+    return aedyn__rng_normal_slow(r, bits);
+}
+
+#endif

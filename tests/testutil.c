@@ -1,0 +1,29 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include "testutil.h"
+#include "npy-private.h"
+
+const char *testutil_data_path(const char *name)
+{
+    static char buf[4096];
+    const char *dir = getenv("AEDYN_TEST_DATA");
+    snprintf(buf, sizeof buf, "%s/%s", dir ? dir : "tests/data", name);
+    return buf;
+}
+
+double *testutil_load_npy(const char *name, size_t *rows, size_t *cols)
+{
+    double *data = NULL;
+    aedyn_status st = aedyn__npy_read(testutil_data_path(name), &data, rows, cols);
+    ck_assert_msg(st == AEDYN_OK, "loading %s: %s", name, aedyn_error_message());
+    return data;
+}
+
+int testutil_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

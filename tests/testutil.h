@@ -1,0 +1,35 @@
+/* Helpers shared by the unit tests (not part of the library). */
+#ifndef AEDYN_TESTUTIL_H
+#define AEDYN_TESTUTIL_H
+
+#include <check.h>
+#include <stddef.h>
+#include "aedyn.h"
+
+/* Path of a file under the test data directory ($AEDYN_TEST_DATA, set by meson). */
+const char *testutil_data_path(const char *name);
+
+/* Load a 1-D or 2-D float64 .npy from the test data directory; aborts the test on failure. */
+double *testutil_load_npy(const char *name, size_t *rows, size_t *cols);
+
+/* Assert a call returned AEDYN_OK, printing the detail message otherwise. */
+#define ck_assert_aedyn_ok(call)                                                     \
+    do {                                                                             \
+        aedyn_status st_ = (call);                                                   \
+        ck_assert_msg(st_ == AEDYN_OK, "%s -> %s: %s", #call, aedyn_strerror(st_),   \
+                      aedyn_error_message());                                        \
+    } while (0)
+
+/* Assert a call failed with the given status and left a non-empty message. */
+#define ck_assert_aedyn_fails(call, expected)                                        \
+    do {                                                                             \
+        aedyn_status st_ = (call);                                                   \
+        ck_assert_msg(st_ == (expected), "%s -> %d (%s), expected %d", #call,        \
+                      (int)st_, aedyn_strerror(st_), (int)(expected));               \
+        ck_assert_msg(aedyn_error_message()[0] != '\0', "%s: empty message", #call);   \
+    } while (0)
+
+/* Run a suite and return the process exit status. */
+int testutil_run(Suite *s);
+
+#endif
