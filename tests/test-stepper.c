@@ -1,0 +1,141 @@
+/* The private ODE stepper: orders of convergence, exact landing on output
+ * times, stiff problems with RKC, dense output, and divergence handling. */
+#include <math.h>
+#include <string.h>
+#include "testutil.h"
+#include "stepper-private.h"
+
+/* y0' = -y0; (y1, y2) a harmonic oscillator; y3' = -1000 (y3 - y0) (stiff) */
+static void test_rhs(void *ctx, const double *y, double *d)
+{
+    const double stiff = ctx ? *(const double *)ctx : 1000.0;
+    d[0] = -y[0];
+    d[1] = y[2];
+    d[2] = -y[1];
+    d[3] = -stiff * (y[3] - y[0]);
+}
+
+static double run_fixed(aedyn_method_ m, double h, double T)
+{
+    aedyn_stepper_ s;
+    ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, m));
+    s.h = h;
+    double y[4] = { 1.0, 1.0, 0.0, 1.0 }, t = 0.0, stiff = 1.0;
+    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, T));
+    ck_assert(t == T);
+    aedyn__stepper_free(&s);
+    return fmax(fabs(y[0] - exp(-T)), hypot(y[1] - cos(T), y[2] + sin(T)));
+}
+
+START_TEST(fixed_step_orders)
+{
+    /* halving the step divides the error by 2^p (within 15%) */
+    const double e1 = run_fixed(AEDYN_METHOD_EULER_, 1e-2, 1.0), e2 = run_fixed(AEDYN_METHOD_EULER_, 5e-3, 1.0);
+    ck_assert_double_le(fabs(e1 / e2 - 2.0), 0.3);
+    const double r1 = run_fixed(AEDYN_METHOD_RK4_, 0.1, 1.0), r2 = run_fixed(AEDYN_METHOD_RK4_, 0.05, 1.0);
+    ck_assert_double_le(fabs(r1 / r2 - 16.0), 2.4);
+    ck_assert_double_le(r2, 1e-6);
+}
+END_TEST
+
+START_TEST(lands_on_output_times)
+{
+    for (int m = 0; m < 4; m++) {
+        aedyn_stepper_ s;
+        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, (aedyn_method_)m));
+        s.h = m < 2 ? 0.0123 : 0.0;
+        double y[4] = { 1, 1, 0, 1 }, t = 0.0, stiff = 10.0;
+        const double times[] = { 1e-3, 0.1, 1.0 / 3.0, 0.7, 2.0 };
+        for (int i = 0; i < 5; i++) {
+            ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, times[i]));
+            ck_assert(t == times[i]);
+        }
+        /* advancing to the current time is a no-op */
+        const uint64_t nf = s.nfev;
+        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 2.0));
+        ck_assert_uint_eq(s.nfev, nf);
+        ck_assert_int_eq(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 1.0), AEDYN_ERR_INVALID);
+        ck_assert_double_le(fabs(y[0] - exp(-2.0)), m == 0 ? 2e-2 : 1e-5);
+        aedyn__stepper_free(&s);
+    }
+}
+END_TEST
+
+START_TEST(adaptive_accuracy_and_dense_output)
+{
+    aedyn_stepper_ s;
+    ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_DOPRI5_));
+    s.rtol = 1e-10;
+    s.atol = 1e-13;
+    double y[4] = { 1, 1, 0, 1 }, t = 0.0, stiff = 10.0;
+    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 3.0));
+    ck_assert_double_le(fabs(y[0] - exp(-3.0)), 1e-9);
+    ck_assert_double_le(hypot(y[1] - cos(3.0), y[2] + sin(3.0)), 1e-9);
+    /* dense output inside the last step: 4th order, well within 1e-7 here */
+    double yd[4];
+    const double tm = s.dense_t0 + 0.37 * s.dense_h;
+    ck_assert_aedyn_ok(aedyn__stepper_dense(&s, tm, yd));
+    ck_assert_double_le(fabs(yd[0] - exp(-tm)), 1e-9);
+    ck_assert_double_le(hypot(yd[1] - cos(tm), yd[2] + sin(tm)), 1e-9);
+    ck_assert_int_eq(aedyn__stepper_dense(&s, 10.0, yd), AEDYN_ERR_INVALID);
+    aedyn__stepper_free(&s);
+}
+END_TEST
+
+START_TEST(rkc_handles_stiffness)
+{
+    /* stiffness 1e4: DOPRI5 is stability-bound (h ~ 3.3e-4), RKC is not */
+    double stiff = 1e4;
+    uint64_t nf[2];
+    for (int i = 0; i < 2; i++) {
+        aedyn_stepper_ s;
+        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, i == 0 ? AEDYN_METHOD_DOPRI5_ : AEDYN_METHOD_RKC_));
+        s.rtol = 1e-6;
+        s.atol = 1e-9;
+        double y[4] = { 1, 1, 0, 1 }, t = 0.0;
+        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 10.0));
+        /* slow components within 1e-4 (RKC's error estimate is a 2nd-order one) */
+        ck_assert_double_le(fabs(y[0] - exp(-10.0)), 1e-4);
+        ck_assert_double_le(fabs(y[3] - exp(-10.0) * stiff / (stiff - 1.0)), 1e-4);
+        nf[i] = s.nfev;
+        aedyn__stepper_free(&s);
+    }
+    ck_assert_msg(nf[1] * 3 < nf[0], "RKC used %lu evaluations, DOPRI5 %lu",
+                  (unsigned long)nf[1], (unsigned long)nf[0]);
+}
+END_TEST
+
+static void blowup(void *ctx, const double *y, double *d)
+{
+    (void)ctx;
+    d[0] = y[0] * y[0]; /* y = 1/(1 - t): infinite at t = 1 */
+}
+
+START_TEST(divergence_keeps_last_finite_state)
+{
+    for (int m = 0; m < 4; m++) {
+        aedyn_stepper_ s;
+        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 1, (aedyn_method_)m));
+        s.h = m < 2 ? 0.01 : 0.0;
+        double y[1] = { 1.0 }, t = 0.0;
+        aedyn_status st = aedyn__stepper_advance(&s, blowup, NULL, &t, y, 5.0);
+        ck_assert_int_eq(st, AEDYN_ERR_DIVERGED);
+        ck_assert(isfinite(y[0]) && isfinite(t) && t < 5.0);
+        ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "t ="));
+        aedyn__stepper_free(&s);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("stepper");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, fixed_step_orders);
+    tcase_add_test(tc, lands_on_output_times);
+    tcase_add_test(tc, adaptive_accuracy_and_dense_output);
+    tcase_add_test(tc, rkc_handles_stiffness);
+    tcase_add_test(tc, divergence_keeps_last_finite_state);
+    suite_add_tcase(s, tc);
+    return testutil_run(s);
+}
