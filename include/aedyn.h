@@ -10,4 +10,5 @@
 #include "aedyn/aedyn-data.h"
 #include "aedyn/aedyn-net.h"
 #include "aedyn/aedyn-sgd.h"
+#include "aedyn/aedyn-ode.h"
 #endif

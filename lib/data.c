@@ -402,6 +402,20 @@ void aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x)
     double *z = d->scratch;
     for (size_t m = 0; m < M; m++)
         z[m] = aedyn__rng_normal(rng);
+    if (d->kind == AEDYN_KIND_SPIKED_) {
+        /* variates first (scalar), then one vectorisable pass adding the spikes */
+        const double s = d->s_noise, *B = d->B;
+        if (s > 0.0)
+            for (size_t i = 0; i < D; i++)
+                x[i] = aedyn__rng_normal(rng);
+        for (size_t i = 0; i < D; i++) {
+            double v = s > 0.0 ? s * x[i] : 0.0;
+            for (size_t m = 0; m < M; m++)
+                v += z[m] * B[m * D + i];
+            x[i] = v;
+        }
+        return;
+    }
     if (d->s_noise > 0.0) {
         const double s = d->s_noise;
         for (size_t i = 0; i < D; i++)

@@ -1,0 +1,172 @@
+/**
+ * @file aedyn-ode.h
+ * @brief The asymptotically exact ODEs of online SGD (THEORY.md section 4).
+ *
+ * An ODE is created from a network (its current weights are the initial
+ * condition) and a data model (its spectrum), so that an SGD run and its ODE
+ * prediction share one origin. The state is the component form over
+ * **modes**: for every eigen-direction tau, the encoder components
+ * wt^k_tau = w^k . u_tau and the decoder components s^k_tau = v^k . u_tau / sqrt(D),
+ * plus the biases. Every eigen-group with explicit eigenvectors and
+ * multiplicity <= 2K contributes its eigenvectors as modes; every larger group
+ * (in particular the complement bulk of the spiked model) is reduced, exactly,
+ * to at most 2K orthonormal directions spanning the group-projected weights.
+ * The spiked model therefore costs O(K (M + 2K)) state for any D.
+ *
+ * The ODE borrows nothing: it copies the weights, the spectrum projections and
+ * Tr Omega at creation. Tied networks and Sanger's rule are not supported.
+ */
+#ifndef AEDYN_ODE_H
+#define AEDYN_ODE_H
+
+#include "aedyn-status.h"
+#include "aedyn-data.h"
+#include "aedyn-net.h"
+#include "aedyn-sgd.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque ODE integrator. @since 0.1 */
+typedef struct aedyn_ode aedyn_ode;
+
+/** Integration methods. @since 0.1 */
+typedef enum aedyn_ode_method {
+    /** explicit Euler with a fixed step (dt = 1/D reproduces the authors' scheme) */
+    AEDYN_ODE_EULER = 0,
+    /** classical 4th-order Runge-Kutta with a fixed step */
+    AEDYN_ODE_RK4 = 1,
+    /** adaptive Dormand-Prince 5(4) with error control and dense output */
+    AEDYN_ODE_DOPRI5 = 2,
+    /** adaptive 2nd-order Runge-Kutta-Chebyshev: explicit, with a stability
+     *  interval growing as the square of its stage count, for the stiff
+     *  dissipative dynamics of large eigenvalues (the default) */
+    AEDYN_ODE_RKC = 3
+} aedyn_ode_method;
+
+/**
+ * User-supplied activation for the generic (quadrature) path: g, g', g''.
+ * Each function maps x to a value; @p user is passed through.
+ * @since 0.1
+ */
+typedef double (*aedyn_act_fn)(double x, void *user);
+
+/**
+ * Create the ODE for @p net trained on @p data with the given rule and
+ * learning rate (encoder, decoder and bias rates all @p lr; change them with
+ * aedyn_ode_set_learning_rates()). The initial condition is the current
+ * weights of @p net. Default method: AEDYN_ODE_RKC with rtol 1e-6, atol 1e-9.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (D of net and data differ),
+ *         AEDYN_ERR_INVALID (lr), AEDYN_ERR_UNSUPPORTED (tied network, Sanger's
+ *         rule), AEDYN_ERR_NOMEM
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
+                                        const aedyn_data *data, aedyn_sgd_rule rule, double lr);
+
+/**
+ * Create the ODE that predicts the trainer @p sgd from now on: same network
+ * weights, data spectrum, rule, learning rates and weight decay; the ODE time
+ * starts at aedyn_sgd_time(sgd).
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_create_from_sgd(aedyn_ode **out, const aedyn_sgd *sgd);
+
+/** Destroy an ODE; NULL is a no-op. @since 0.1 */
+AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode);
+
+/** Set encoder, decoder and bias learning rates (finite, >= 0). @since 0.1 */
+AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w, double eta_v,
+                                                    double eta_b);
+
+/** Set the weight decay kappa (finite, >= 0): dw/dt and dv/dt get -kappa w, -kappa v. @since 0.1 */
+AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa);
+
+/**
+ * Choose the integrator. @p step is the fixed step of Euler and RK4 (finite,
+ * > 0) and the first trial step of the adaptive methods (0 = automatic).
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method method, double step);
+
+/** Tolerances of the adaptive methods (rtol > 0, atol >= 0, finite). @since 0.1 */
+AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol);
+
+/**
+ * Use a user activation through Gaussian quadrature instead of the network's
+ * closed forms (the network's activation is then ignored). @p ddg may be NULL
+ * only if g is linear. Call before integrating.
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_act_fn g, aedyn_act_fn dg,
+                                                aedyn_act_fn ddg, void *user);
+
+/**
+ * Integrate to time @p t_end (>= the current time), landing exactly on it.
+ * There is no early stop: plateaus are physics.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (t_end in the past or not
+ *         finite), AEDYN_ERR_DIVERGED (state or step size broke down; the state
+ *         and time are those of the last finite accepted step)
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end);
+
+/** Current ODE time (NaN for NULL). @since 0.1 */
+AEDYN_API double aedyn_ode_time(const aedyn_ode *ode);
+
+/** Number of modes of the state (0 for NULL). @since 0.1 */
+AEDYN_API size_t aedyn_ode_modes(const aedyn_ode *ode);
+
+/**
+ * Describe mode @p i: its eigenvalue, and whether it is an eigenvector of the
+ * data model (true) or a reduced direction inside a degenerate group (false).
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_mode(const aedyn_ode *ode, size_t i, double *rho,
+                                      bool *is_eigenvector);
+
+/**
+ * Order parameters at the current time (each K x K row-major, NULL to skip),
+ * with the definitions of aedyn_net_order_params().
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, double *R,
+                                              double *T, double *T0);
+
+/** Biases at the current time (K values; zeros without trained bias). @since 0.1 */
+AEDYN_API aedyn_status aedyn_ode_biases(const aedyn_ode *ode, double *bias);
+
+/** Population test error at the current time (with the 1/2 of the loss). @since 0.1 */
+AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err);
+
+/**
+ * Cosines of each encoder and decoder with the modes: enc[k * n + i] =
+ * w^k . u_i / ||w^k||, dec likewise for v^k, for the first @p n modes
+ * (n <= aedyn_ode_modes(); modes come in order of decreasing eigenvalue, so
+ * for the spiked model the first M are the spikes). Any output may be NULL.
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double *enc,
+                                          double *dec);
+
+/**
+ * Full weight vectors at the current time, reconstructed from the modes
+ * (W, V: K x D row-major, either may be NULL). Exact: the modes span the
+ * weights at all times.
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_weights(const aedyn_ode *ode, double *W, double *V);
+
+/**
+ * Integration statistics: right-hand-side evaluations, accepted steps and
+ * rejected steps so far (any pointer may be NULL).
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_stats(const aedyn_ode *ode, uint64_t *n_rhs, uint64_t *n_steps,
+                                       uint64_t *n_rejected);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AEDYN_ODE_H */

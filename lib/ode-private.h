@@ -1,0 +1,50 @@
+/* Private layout of the ODE and its right-hand side (for tests). */
+#ifndef AEDYN_ODE_PRIVATE_H
+#define AEDYN_ODE_PRIVATE_H
+
+#include "common-private.h"
+#include "stepper-private.h"
+
+struct aedyn_ode {
+    size_t D, K, P;          /* input dimension, hidden units, modes */
+    aedyn_activation act;
+    bool has_bias;
+    aedyn_sgd_rule rule;
+    double eta_w, eta_v, eta_b, kappa;
+    double trace;            /* Tr Omega with full multiplicities */
+    double *rho;             /* P eigenvalues of the modes */
+    bool *is_eig;            /* P: mode is an eigenvector of the data model */
+    double *U;               /* P x D orthonormal mode directions */
+    size_t n_state;          /* 2 P K + K */
+    double *y;               /* state: wt (P x K), s (P x K), beta (K) */
+    double t;
+    aedyn_ode_method method;
+    double step, rtol, atol;
+    aedyn_stepper_ st;
+    bool stepper_ready;
+    /* user activation for the generic path */
+    aedyn_act_fn ug, udg, uddg;
+    void *user;
+    /* right-hand-side workspace (K x K each unless noted) */
+    double *Q, *R, *T, *T0, *C, *G;
+    double *A, *bdrift;      /* K each */
+    void *gauss_ws;          /* quadrature workspace of the generic path */
+};
+
+/* State offsets. */
+static inline double *aedyn__ode_wt(const aedyn_ode *o, double *y) { (void)o; return y; }
+static inline double *aedyn__ode_s(const aedyn_ode *o, double *y) { return y + o->P * o->K; }
+static inline double *aedyn__ode_beta(const aedyn_ode *o, double *y) { return y + 2 * o->P * o->K; }
+
+/* dydt = f(y): the right-hand side (allocates nothing). */
+void aedyn__ode_rhs(void *ode, const double *y, double *dydt);
+
+/* Fill Q, R, T, T0 of o from the state y. */
+void aedyn__ode_moments(aedyn_ode *o, const double *y);
+
+/* Fill the coefficients A, C, G, bdrift from o->Q, R, T0 and the biases in y,
+ * by closed forms (generic == false, activations without bias only) or by the
+ * general Stein form with Gaussian quadrature (generic == true). */
+void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic);
+
+#endif

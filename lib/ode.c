@@ -1,0 +1,507 @@
+/* The ODE module: component form of the asymptotically exact learning
+ * dynamics over modes (THEORY.md section 4), observables, and integration
+ * through the private stepper. */
+#include <stdlib.h>
+#include <string.h>
+#include "data-private.h"
+#include "linalg-private.h"
+#include "net-private.h"
+#include "ode-private.h"
+
+#define TWO_OVER_PI 0.63661977236758134308
+
+/* ---- modes ------------------------------------------------------------------ */
+
+/* Orthonormalise the n vectors X (n x D) by modified Gram-Schmidt (two passes),
+ * appending the directions whose residual norm exceeds tol to U (rows from
+ * *P on). Returns the number appended. */
+static size_t append_span(double *U, size_t *P, double *X, size_t n, size_t D, double tol)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < n; i++) {
+        double *x = X + i * D;
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t j = *P - added; j < *P; j++) {
+                const double c = cblas_ddot((int)D, U + j * D, 1, x, 1);
+                cblas_daxpy((int)D, -c, U + j * D, 1, x, 1);
+            }
+        const double nrm = cblas_dnrm2((int)D, x, 1);
+        if (nrm > tol) {
+            double *u = U + (*P) * D;
+            for (size_t k = 0; k < D; k++)
+                u[k] = x[k] / nrm;
+            (*P)++;
+            added++;
+        }
+    }
+    return added;
+}
+
+static aedyn_status build_modes(aedyn_ode *o, const aedyn_net *net, const aedyn_data *d)
+{
+    const size_t D = d->D, K = net->K, n2 = 2 * K;
+    size_t pmax = 0;
+    for (size_t g = 0; g < d->n_groups; g++)
+        pmax += d->groups[g].mult < n2 ? d->groups[g].mult : n2;
+    o->U = aedyn__calloc(pmax * D + 1, sizeof *o->U);
+    o->rho = aedyn__calloc(pmax + 1, sizeof *o->rho);
+    o->is_eig = aedyn__calloc(pmax + 1, sizeof *o->is_eig);
+    double *X = aedyn__calloc(n2 * D, sizeof *X);
+    double *Cg = aedyn__calloc(n2 * (d->n_exp + 1), sizeof *Cg);
+    if (!o->U || !o->rho || !o->is_eig || !X || !Cg) {
+        free(X);
+        free(Cg);
+        return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_ode_create: out of memory for %zu modes", pmax);
+    }
+    /* weights and their scale: directions below 1e-13 of it are dropped */
+    double wmax = 0.0;
+    for (size_t k = 0; k < K; k++) {
+        wmax = fmax(wmax, cblas_dnrm2((int)D, net->W + k * D, 1));
+        wmax = fmax(wmax, cblas_dnrm2((int)D, net->V + k * D, 1));
+    }
+    const double tol = 1e-13 * wmax;
+    size_t P = 0;
+    for (size_t g = 0; g < d->n_groups; g++) {
+        const aedyn_group_ *gr = &d->groups[g];
+        if (gr->first != SIZE_MAX && gr->mult <= n2) {
+            for (size_t j = 0; j < gr->mult; j++, P++) {
+                memcpy(o->U + P * D, d->vec_exp + (gr->first + j) * D, D * sizeof(double));
+                o->rho[P] = d->rho_exp[gr->first + j];
+                o->is_eig[P] = true;
+            }
+            continue;
+        }
+        /* project the 2K weight vectors on the group, then reduce */
+        memcpy(X, net->W, K * D * sizeof *X);
+        memcpy(X + K * D, net->V, K * D * sizeof *X);
+        if (gr->first != SIZE_MAX) {
+            const double *E = d->vec_exp + gr->first * D;
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n2, (int)gr->mult, (int)D,
+                        1.0, X, (int)D, E, (int)D, 0.0, Cg, (int)gr->mult);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n2, (int)D, (int)gr->mult,
+                        1.0, Cg, (int)gr->mult, E, (int)D, 0.0, X, (int)D);
+        } else if (d->n_exp > 0) {
+            /* complement: X - (X E^T) E over all explicit eigenvectors */
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n2, (int)d->n_exp, (int)D,
+                        1.0, X, (int)D, d->vec_exp, (int)D, 0.0, Cg, (int)d->n_exp);
+            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n2, (int)D, (int)d->n_exp,
+                        -1.0, Cg, (int)d->n_exp, d->vec_exp, (int)D, 1.0, X, (int)D);
+        }
+        const size_t added = append_span(o->U, &P, X, n2, D, tol);
+        for (size_t j = P - added; j < P; j++) {
+            o->rho[j] = gr->rho;
+            o->is_eig[j] = gr->mult == 1;
+        }
+    }
+    free(X);
+    free(Cg);
+    o->P = P;
+    return AEDYN_OK;
+}
+
+/* Project the network's weights on the modes into the state vector. */
+static void project_weights(aedyn_ode *o, const aedyn_net *net)
+{
+    const size_t D = o->D, K = o->K, P = o->P;
+    double *wt = aedyn__ode_wt(o, o->y), *s = aedyn__ode_s(o, o->y), *b = aedyn__ode_beta(o, o->y);
+    if (P > 0) {
+        /* wt (P x K) = U W^T, s = U V^T / sqrt(D) */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)P, (int)K, (int)D, 1.0, o->U,
+                    (int)D, net->W, (int)D, 0.0, wt, (int)K);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)P, (int)K, (int)D,
+                    1.0 / sqrt((double)D), o->U, (int)D, net->V, (int)D, 0.0, s, (int)K);
+    }
+    for (size_t k = 0; k < K; k++)
+        b[k] = o->has_bias ? net->bias[k] : 0.0;
+}
+
+/* ---- right-hand side ------------------------------------------------------- */
+
+void aedyn__ode_moments(aedyn_ode *o, const double *y)
+{
+    const size_t K = o->K, P = o->P;
+    const double *wt = y, *s = y + P * K;
+    const double invD = 1.0 / (double)o->D;
+    memset(o->Q, 0, K * K * sizeof(double));
+    memset(o->R, 0, K * K * sizeof(double));
+    memset(o->T, 0, K * K * sizeof(double));
+    memset(o->T0, 0, K * K * sizeof(double));
+    for (size_t tau = 0; tau < P; tau++) {
+        const double r = o->rho[tau] * invD, *w = wt + tau * K, *v = s + tau * K;
+        for (size_t k = 0; k < K; k++) {
+            const double rw = r * w[k], rv = r * v[k];
+            for (size_t l = 0; l < K; l++) {
+                o->Q[k * K + l] += rw * w[l];
+                o->R[k * K + l] += rv * w[l];
+                o->T[k * K + l] += rv * v[l];
+                o->T0[k * K + l] += v[k] * v[l];
+            }
+        }
+    }
+}
+
+/* Closed forms (no bias): A_k = E g'(lambda^k), G = E[g g], and the
+ * coefficients of phi^k = A_k s^k + sum_a C_ka wt^a (THEORY.md section 4). */
+static void coefficients_closed(aedyn_ode *o)
+{
+    const size_t K = o->K;
+    const double *Q = o->Q, *R = o->R, *T0 = o->T0;
+    double *A = o->A, *C = o->C, *G = o->G;
+    const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
+    memset(C, 0, K * K * sizeof *C);
+    memset(o->bdrift, 0, K * sizeof *o->bdrift);
+    switch (o->act) {
+    case AEDYN_ACT_LINEAR:
+        for (size_t k = 0; k < K; k++) {
+            A[k] = 1.0;
+            for (size_t a = 0; a < K; a++) {
+                G[k * K + a] = Q[k * K + a];
+                if (!trunc || a <= k)
+                    C[k * K + a] = -T0[k * K + a];
+            }
+        }
+        break;
+    case AEDYN_ACT_ERF:
+        for (size_t k = 0; k < K; k++) {
+            const double qk = 1.0 + Q[k * K + k];
+            A[k] = AEDYN_SQRT_2_OVER_PI_ / sqrt(qk);
+            C[k * K + k] = -AEDYN_SQRT_2_OVER_PI_ * R[k * K + k] / (qk * sqrt(qk));
+            for (size_t a = 0; a < K; a++) {
+                const double qa = 1.0 + Q[a * K + a], qka = Q[k * K + a];
+                const double den2 = qk * qa - qka * qka;
+                const double den = sqrt(den2 > 0.0 ? den2 : 0.0);
+                double arg = den2 > 0.0 ? qka / sqrt(qk * qa) : (qka >= 0 ? 1.0 : -1.0);
+                arg = fmax(-1.0, fmin(1.0, arg));
+                G[k * K + a] = TWO_OVER_PI * asin(arg);
+                if (trunc && a > k)
+                    continue;
+                /* -(2/pi) T0_ka (wt^a - Q_ka wt^k / (1 + Q_kk)) / den */
+                const double c = den > 0.0 ? TWO_OVER_PI * T0[k * K + a] / den : 0.0;
+                C[k * K + a] -= c;
+                C[k * K + k] += c * qka / qk;
+            }
+        }
+        break;
+    case AEDYN_ACT_RELU:
+        for (size_t k = 0; k < K; k++) {
+            const double qk = Q[k * K + k];
+            A[k] = 0.5;
+            C[k * K + k] = -0.5 * T0[k * K + k];
+            for (size_t a = 0; a < K; a++) {
+                const double qa = Q[a * K + a], qka = Q[k * K + a];
+                const double det = fmax(qk * qa - qka * qka, 0.0), nn = sqrt(qk * qa);
+                const double cosang = nn > 0.0 ? fmax(-1.0, fmin(1.0, qka / nn)) : 0.0;
+                G[k * K + a] = (sqrt(det) + qka * (AEDYN_PI_ - acos(cosang))) / (2.0 * AEDYN_PI_);
+                if (a == k || (trunc && a > k))
+                    continue;
+                const double t0 = T0[k * K + a];
+                if (qk > 0.0)
+                    C[k * K + k] -= t0 * sqrt(det) / (2.0 * AEDYN_PI_ * qk);
+                C[k * K + a] -= t0 * (0.25 + asin(cosang) / (2.0 * AEDYN_PI_));
+            }
+        }
+        break;
+    }
+}
+
+void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic)
+{
+    (void)y;
+    (void)generic;
+    coefficients_closed(o);
+}
+
+/* True when the closed forms apply (no bias, no user activation). */
+static bool use_generic(const aedyn_ode *o)
+{
+    return o->has_bias || o->ug != NULL;
+}
+
+void aedyn__ode_rhs(void *ctx, const double *y, double *dydt)
+{
+    aedyn_ode *o = ctx;
+    const size_t K = o->K, P = o->P;
+    const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
+    aedyn__ode_moments(o, y);
+    aedyn__ode_coefficients(o, y, use_generic(o));
+    const double *wt = y, *s = y + P * K, *A = o->A, *C = o->C, *G = o->G;
+    double *dwt = dydt, *ds = dydt + P * K, *db = dydt + 2 * P * K;
+    const double invD = 1.0 / (double)o->D, ew = o->eta_w, ev = o->eta_v, kap = o->kappa;
+    for (size_t tau = 0; tau < P; tau++) {
+        const double r = o->rho[tau] * invD, *w = wt + tau * K, *v = s + tau * K;
+        double *dw = dwt + tau * K, *dv = ds + tau * K;
+        for (size_t k = 0; k < K; k++) {
+            double phi = A[k] * v[k], gs = 0.0;
+            const size_t amax = trunc ? k + 1 : K;
+            for (size_t a = 0; a < K; a++)
+                phi += C[k * K + a] * w[a];
+            for (size_t a = 0; a < amax; a++)
+                gs += G[k * K + a] * v[a];
+            dw[k] = ew * r * phi - kap * w[k];
+            dv[k] = ev * (r * A[k] * w[k] - gs) - kap * v[k];
+        }
+    }
+    for (size_t k = 0; k < K; k++)
+        db[k] = o->has_bias ? o->eta_b * o->bdrift[k] : 0.0;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------- */
+
+AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
+{
+    if (!ode)
+        return;
+    if (ode->stepper_ready)
+        aedyn__stepper_free(&ode->st);
+    free(ode->rho);
+    free(ode->is_eig);
+    free(ode->U);
+    free(ode->y);
+    free(ode->Q);
+    free(ode->gauss_ws);
+    free(ode);
+}
+
+AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
+                                        const aedyn_data *data, aedyn_sgd_rule rule, double lr)
+{
+    static const char *fn = "aedyn_ode_create";
+    AEDYN_REQUIRE_NONNULL(out);
+    AEDYN_REQUIRE_NONNULL(net);
+    AEDYN_REQUIRE_NONNULL(data);
+    if (net->D != data->D)
+        return aedyn__fail(AEDYN_ERR_SIZE, "%s: network has D = %zu but data has D = %zu", fn,
+                           net->D, data->D);
+    if (!isfinite(lr) || lr <= 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: learning rate must be finite and > 0, got %g",
+                           fn, lr);
+    if (rule != AEDYN_SGD_VANILLA && rule != AEDYN_SGD_TRUNCATED)
+        return aedyn__fail(rule == AEDYN_SGD_SANGER ? AEDYN_ERR_UNSUPPORTED : AEDYN_ERR_INVALID,
+                           "%s: the ODE supports the vanilla and truncated rules (got %d)", fn,
+                           (int)rule);
+    if (aedyn__net_tied(net))
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: tied networks have no ODE here", fn);
+    aedyn_ode *o = calloc(1, sizeof *o);
+    if (!o)
+        return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+    o->D = net->D;
+    o->K = net->K;
+    o->act = net->act;
+    o->has_bias = aedyn__net_has_bias(net);
+    o->rule = rule;
+    o->eta_w = o->eta_v = o->eta_b = lr;
+    o->trace = data->trace;
+    o->method = AEDYN_ODE_RKC;
+    o->rtol = 1e-6;
+    o->atol = 1e-9;
+    aedyn_status st = build_modes(o, net, data);
+    if (st)
+        goto fail;
+    const size_t K = o->K;
+    o->n_state = 2 * o->P * K + K;
+    o->y = aedyn__calloc(o->n_state, sizeof *o->y);
+    o->Q = aedyn__calloc(6 * K * K + 2 * K, sizeof *o->Q);
+    if (!o->y || !o->Q) {
+        st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+        goto fail;
+    }
+    o->R = o->Q + K * K;
+    o->T = o->R + K * K;
+    o->T0 = o->T + K * K;
+    o->C = o->T0 + K * K;
+    o->G = o->C + K * K;
+    o->A = o->G + K * K;
+    o->bdrift = o->A + K;
+    project_weights(o, net);
+    if ((st = aedyn__stepper_init(&o->st, o->n_state, AEDYN_METHOD_RKC_)))
+        goto fail;
+    o->stepper_ready = true;
+    o->st.rtol = o->rtol;
+    o->st.atol = o->atol;
+    *out = o;
+    return AEDYN_OK;
+fail:
+    aedyn_ode_destroy(o);
+    return st;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w, double eta_v,
+                                                    double eta_b)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    const double e[3] = { eta_w, eta_v, eta_b };
+    for (int i = 0; i < 3; i++)
+        if (!isfinite(e[i]) || e[i] < 0.0)
+            return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_learning_rates: rates must be "
+                               "finite and >= 0 (got %g, %g, %g)", eta_w, eta_v, eta_b);
+    ode->eta_w = eta_w;
+    ode->eta_v = eta_v;
+    ode->eta_b = eta_b;
+    aedyn__stepper_reset(&ode->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (!isfinite(kappa) || kappa < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_weight_decay: kappa must be finite "
+                           "and >= 0, got %g", kappa);
+    ode->kappa = kappa;
+    aedyn__stepper_reset(&ode->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method method, double step)
+{
+    static const char *fn = "aedyn_ode_set_method";
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (method < AEDYN_ODE_EULER || method > AEDYN_ODE_RKC)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown method %d", fn, (int)method);
+    const bool fixed = method == AEDYN_ODE_EULER || method == AEDYN_ODE_RK4;
+    if (!isfinite(step) || step < 0.0 || (fixed && step == 0.0))
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: step must be finite and %s, got %g", fn,
+                           fixed ? "> 0 for a fixed-step method" : ">= 0", step);
+    ode->method = method;
+    ode->step = step;
+    ode->st.method = (aedyn_method_)method;
+    ode->st.h = step;
+    ode->st.rho_est = 0.0;
+    aedyn__stepper_reset(&ode->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (!isfinite(rtol) || rtol <= 0.0 || !isfinite(atol) || atol < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_tolerances: need rtol > 0 and "
+                           "atol >= 0, finite (got %g, %g)", rtol, atol);
+    ode->rtol = ode->st.rtol = rtol;
+    ode->atol = ode->st.atol = atol;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (!isfinite(t_end) || t_end < ode->t)
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_advance: t_end = %g must be finite and "
+                           ">= the current time %g", t_end, ode->t);
+    return aedyn__stepper_advance(&ode->st, aedyn__ode_rhs, ode, &ode->t, ode->y, t_end);
+}
+
+/* ---- observables ---------------------------------------------------------------- */
+
+AEDYN_API double aedyn_ode_time(const aedyn_ode *ode) { return ode ? ode->t : NAN; }
+AEDYN_API size_t aedyn_ode_modes(const aedyn_ode *ode) { return ode ? ode->P : 0; }
+
+AEDYN_API aedyn_status aedyn_ode_mode(const aedyn_ode *ode, size_t i, double *rho,
+                                      bool *is_eigenvector)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (i >= ode->P)
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_ode_mode: mode %zu out of range (%zu modes)", i,
+                           ode->P);
+    if (rho)
+        *rho = ode->rho[i];
+    if (is_eigenvector)
+        *is_eigenvector = ode->is_eig[i];
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, double *R,
+                                              double *T, double *T0)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
+    aedyn__ode_moments(o, o->y);
+    const size_t kk = o->K * o->K * sizeof(double);
+    if (Q) memcpy(Q, o->Q, kk);
+    if (R) memcpy(R, o->R, kk);
+    if (T) memcpy(T, o->T, kk);
+    if (T0) memcpy(T0, o->T0, kk);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_biases(const aedyn_ode *ode, double *bias)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN_REQUIRE_NONNULL(bias);
+    memcpy(bias, aedyn__ode_beta(ode, ode->y), ode->K * sizeof *bias);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN_REQUIRE_NONNULL(err);
+    aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
+    const size_t K = o->K;
+    aedyn__ode_moments(o, o->y);
+    aedyn__ode_coefficients(o, o->y, use_generic(o));
+    double e = o->trace / (2.0 * (double)o->D);
+    for (size_t k = 0; k < K; k++) {
+        e -= o->R[k * K + k] * o->A[k];
+        for (size_t l = 0; l < K; l++)
+            e += 0.5 * o->T0[k * K + l] * o->G[k * K + l];
+    }
+    *err = e;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double *enc,
+                                          double *dec)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (n > ode->P)
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_ode_overlaps: n = %zu exceeds the %zu modes", n,
+                           ode->P);
+    const size_t K = ode->K, P = ode->P;
+    const double *wt = ode->y, *s = ode->y + P * K;
+    for (size_t k = 0; k < K; k++) {
+        double nw = 0, nv = 0;
+        for (size_t tau = 0; tau < P; tau++) {
+            nw += wt[tau * K + k] * wt[tau * K + k];
+            nv += s[tau * K + k] * s[tau * K + k];
+        }
+        nw = sqrt(nw);
+        nv = sqrt(nv);
+        for (size_t i = 0; i < n; i++) {
+            if (enc)
+                enc[k * n + i] = nw > 0.0 ? wt[i * K + k] / nw : 0.0;
+            if (dec)
+                dec[k * n + i] = nv > 0.0 ? s[i * K + k] / nv : 0.0;
+        }
+    }
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_weights(const aedyn_ode *ode, double *W, double *V)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    const size_t K = ode->K, P = ode->P, D = ode->D;
+    if (W) {
+        memset(W, 0, K * D * sizeof *W);
+        if (P > 0) /* W (K x D) = wt^T U */
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)D, (int)P, 1.0,
+                        ode->y, (int)K, ode->U, (int)D, 0.0, W, (int)D);
+    }
+    if (V) {
+        memset(V, 0, K * D * sizeof *V);
+        if (P > 0)
+            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)D, (int)P,
+                        sqrt((double)D), ode->y + P * K, (int)K, ode->U, (int)D, 0.0, V, (int)D);
+    }
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_stats(const aedyn_ode *ode, uint64_t *n_rhs, uint64_t *n_steps,
+                                       uint64_t *n_rejected)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (n_rhs) *n_rhs = ode->st.nfev;
+    if (n_steps) *n_steps = ode->st.nsteps;
+    if (n_rejected) *n_rejected = ode->st.nreject;
+    return AEDYN_OK;
+}
