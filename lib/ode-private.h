@@ -36,6 +36,12 @@ static inline double *aedyn__ode_wt(const aedyn_ode *o, double *y) { (void)o; re
 static inline double *aedyn__ode_s(const aedyn_ode *o, double *y) { return y + o->P * o->K; }
 static inline double *aedyn__ode_beta(const aedyn_ode *o, double *y) { return y + 2 * o->P * o->K; }
 
+/* aedyn_ode_create with a choice: reduce == false keeps every explicit
+ * eigenvector as its own mode (only the implicit complement is still reduced);
+ * the exactness tests compare both. */
+aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const aedyn_data *data,
+                                  aedyn_sgd_rule rule, double lr, bool reduce);
+
 /* dydt = f(y): the right-hand side (allocates nothing). */
 void aedyn__ode_rhs(void *ode, const double *y, double *dydt);
 

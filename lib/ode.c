@@ -37,12 +37,14 @@ static size_t append_span(double *U, size_t *P, double *X, size_t n, size_t D, d
     return added;
 }
 
-static aedyn_status build_modes(aedyn_ode *o, const aedyn_net *net, const aedyn_data *d)
+static aedyn_status build_modes(aedyn_ode *o, const aedyn_net *net, const aedyn_data *d,
+                               bool reduce)
 {
     const size_t D = d->D, K = net->K, n2 = 2 * K;
     size_t pmax = 0;
     for (size_t g = 0; g < d->n_groups; g++)
-        pmax += d->groups[g].mult < n2 ? d->groups[g].mult : n2;
+        pmax += (d->groups[g].mult < n2 || (!reduce && d->groups[g].first != SIZE_MAX))
+                    ? d->groups[g].mult : n2;
     o->U = aedyn__calloc(pmax * D + 1, sizeof *o->U);
     o->rho = aedyn__calloc(pmax + 1, sizeof *o->rho);
     o->is_eig = aedyn__calloc(pmax + 1, sizeof *o->is_eig);
@@ -63,7 +65,7 @@ static aedyn_status build_modes(aedyn_ode *o, const aedyn_net *net, const aedyn_
     size_t P = 0;
     for (size_t g = 0; g < d->n_groups; g++) {
         const aedyn_group_ *gr = &d->groups[g];
-        if (gr->first != SIZE_MAX && gr->mult <= n2) {
+        if (gr->first != SIZE_MAX && (gr->mult <= n2 || !reduce)) {
             for (size_t j = 0; j < gr->mult; j++, P++) {
                 memcpy(o->U + P * D, d->vec_exp + (gr->first + j) * D, D * sizeof(double));
                 o->rho[P] = d->rho_exp[gr->first + j];
@@ -265,6 +267,12 @@ AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
 AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
                                         const aedyn_data *data, aedyn_sgd_rule rule, double lr)
 {
+    return aedyn__ode_create_ex(out, net, data, rule, lr, true);
+}
+
+aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const aedyn_data *data,
+                                  aedyn_sgd_rule rule, double lr, bool reduce)
+{
     static const char *fn = "aedyn_ode_create";
     AEDYN_REQUIRE_NONNULL(out);
     AEDYN_REQUIRE_NONNULL(net);
@@ -294,7 +302,7 @@ AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
     o->method = AEDYN_ODE_RKC;
     o->rtol = 1e-6;
     o->atol = 1e-9;
-    aedyn_status st = build_modes(o, net, data);
+    aedyn_status st = build_modes(o, net, data, reduce);
     if (st)
         goto fail;
     const size_t K = o->K;

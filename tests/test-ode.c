@@ -1,0 +1,287 @@
+/* The ODE module: the golden reference trajectory, exactness of the mode
+ * reduction, integrators against each other, consistency with the network's
+ * own order parameters and error, and invalid input. ODE-vs-SGD tests live in
+ * test-ode-sgd.c. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "ode-private.h"
+
+static aedyn_net *make_net(size_t D, size_t K, aedyn_activation act, unsigned flags, uint64_t seed,
+                           double sigma0)
+{
+    aedyn_net *net;
+    aedyn_rng *rng;
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, act, flags));
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, seed, 0));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, sigma0));
+    aedyn_rng_destroy(rng);
+    return net;
+}
+
+START_TEST(golden_erf_d100)
+{
+    /* ../shared/testdata/golden-erf-d100: erf, vanilla, eta 0.5, D 100, K 2,
+     * reference from an independent all-modes RK4 integration (1e-9 accurate) */
+    size_t r, c;
+    double *om = testutil_load_npy("golden-erf-d100/omega.npy", &r, &c);
+    ck_assert(r == 100 && c == 100);
+    double *w0 = testutil_load_npy("golden-erf-d100/w0.npy", &r, &c);
+    double *v0 = testutil_load_npy("golden-erf-d100/v0.npy", &r, &c);
+    ck_assert(r == 2 && c == 100);
+    aedyn_data *d;
+    aedyn_net *net;
+    aedyn_ode *o;
+    ck_assert_aedyn_ok(aedyn_data_create_gaussian(&d, 100, om));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 100, 2, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_set_weights(net, w0, v0, NULL));
+    const double ts[] = { 0, 1, 2, 5, 10, 20, 50 };
+    const double ref[] = { 0.499993325049, 0.499622256095, 0.499140966078, 0.495434045309,
+                           0.443683832848, 0.157621502283, 0.0268229292465 };
+    const aedyn_ode_method methods[] = { AEDYN_ODE_DOPRI5, AEDYN_ODE_RKC };
+    for (int m = 0; m < 2; m++) {
+        ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.5));
+        ck_assert_aedyn_ok(aedyn_ode_set_method(o, methods[m], 0.0));
+        ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, 1e-11, 1e-14));
+        for (int i = 0; i < 7; i++) {
+            double e;
+            ck_assert_aedyn_ok(aedyn_ode_advance(o, ts[i]));
+            ck_assert(aedyn_ode_time(o) == ts[i]);
+            ck_assert_aedyn_ok(aedyn_ode_error(o, &e));
+            /* reference digits: 12 significant; RKC is 2nd order: 1e-8 */
+            ck_assert_msg(fabs(e / ref[i] - 1.0) < (m == 0 ? 1e-9 : 1e-7),
+                          "method %d t = %g: %.12g vs %.12g", m, ts[i], e, ref[i]);
+        }
+        double Q[4], R[4], T0[4];
+        const double Qr[4] = { 0.298130599, -0.03357636297, -0.03357636297, 0.6382940331 };
+        const double Rr[4] = { 0.3244894033, -0.06270174554, -0.07083016554, 1.080577178 };
+        const double T0r[4] = { 1.362543826, -0.07888686663, -0.07888686663, 2.559055154 };
+        ck_assert_aedyn_ok(aedyn_ode_order_params(o, Q, R, NULL, T0));
+        for (int i = 0; i < 4; i++) {
+            ck_assert_double_le(fabs(Q[i] - Qr[i]), 2e-9 + (m ? 1e-7 : 0));
+            ck_assert_double_le(fabs(R[i] - Rr[i]), 2e-9 + (m ? 1e-7 : 0));
+            ck_assert_double_le(fabs(T0[i] - T0r[i]), 2e-9 + (m ? 1e-7 : 0));
+        }
+        aedyn_ode_destroy(o);
+    }
+    /* the degenerate bulk of this Omega (a standardised spiked model) is reduced */
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.5));
+    ck_assert_uint_le(aedyn_ode_modes(o), 2 + 2 * 2);
+    aedyn_ode_destroy(o);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    free(om);
+    free(w0);
+    free(v0);
+}
+END_TEST
+
+/* Error trajectory of an ODE at the given times. */
+static void trajectory(aedyn_ode *o, int n, const double *ts, double *err)
+{
+    for (int i = 0; i < n; i++) {
+        ck_assert_aedyn_ok(aedyn_ode_advance(o, ts[i]));
+        ck_assert_aedyn_ok(aedyn_ode_error(o, &err[i]));
+    }
+}
+
+START_TEST(reduction_is_exact)
+{
+    /* spiked model (implicit bulk reduced to <= 2K modes) vs the same Omega
+     * with all D eigenvectors explicit and unreduced (D modes) */
+    const size_t D = 300, K = 3;
+    const aedyn_activation acts[] = { AEDYN_ACT_ERF, AEDYN_ACT_RELU, AEDYN_ACT_LINEAR };
+    aedyn_rng *rng;
+    aedyn_data *spk, *full;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 3, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&spk, D, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                                AEDYN_SPIKED_STANDARDISE));
+    double *om = malloc(D * D * sizeof *om);
+    ck_assert_aedyn_ok(aedyn_data_covariance(spk, om));
+    ck_assert_aedyn_ok(aedyn_data_create_gaussian(&full, D, om));
+    free(om);
+    const double ts[] = { 1, 5, 10, 20, 40 };
+    for (int a = 0; a < 3; a++)
+        for (int rule = 0; rule < 2; rule++) {
+            aedyn_net *net = make_net(D, K, acts[a], 0, 10 + a, 0.3);
+            aedyn_ode *o1, *o2;
+            ck_assert_aedyn_ok(aedyn_ode_create(&o1, net, spk, rule, 0.5));
+            ck_assert_aedyn_ok(aedyn__ode_create_ex(&o2, net, full, rule, 0.5, false));
+            ck_assert_uint_eq(aedyn_ode_modes(o1), 3 + 2 * K);
+            ck_assert_uint_eq(aedyn_ode_modes(o2), D);
+            double e1[5], e2[5];
+            for (int i = 0; i < 2; i++) {
+                aedyn_ode *o = i ? o2 : o1;
+                ck_assert_aedyn_ok(aedyn_ode_set_method(o, AEDYN_ODE_RK4, 0.01));
+            }
+            trajectory(o1, 5, ts, e1);
+            trajectory(o2, 5, ts, e2);
+            for (int i = 0; i < 5; i++)
+                ck_assert_msg(fabs(e1[i] / e2[i] - 1.0) < 1e-9, "act %d rule %d t %g: %.15g vs %.15g",
+                              a, rule, ts[i], e1[i], e2[i]);
+            aedyn_ode_destroy(o1);
+            aedyn_ode_destroy(o2);
+            aedyn_net_destroy(net);
+        }
+    aedyn_data_destroy(spk);
+    aedyn_data_destroy(full);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+START_TEST(adaptive_matches_fine_rk4)
+{
+    const size_t D = 500, K = 4;
+    aedyn_rng *rng;
+    aedyn_data *d;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 4, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                                AEDYN_SPIKED_STANDARDISE));
+    aedyn_net *net = make_net(D, K, AEDYN_ACT_ERF, 0, 5, 0.1);
+    double ts[40];
+    for (int i = 0; i < 40; i++)
+        ts[i] = 2.5 * (i + 1);
+    double ref[40], e[40];
+    aedyn_ode *o;
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 1.0));
+    ck_assert_aedyn_ok(aedyn_ode_set_method(o, AEDYN_ODE_RK4, 0.005));
+    trajectory(o, 40, ts, ref);
+    aedyn_ode_destroy(o);
+    const aedyn_ode_method m[] = { AEDYN_ODE_DOPRI5, AEDYN_ODE_RKC };
+    const double tol[] = { 1e-7, 1e-5 }; /* RKC is second order: rtol 1e-8 gives ~1e-6 */
+    for (int j = 0; j < 2; j++) {
+        ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 1.0));
+        ck_assert_aedyn_ok(aedyn_ode_set_method(o, m[j], 0.0));
+        ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, 1e-8, 1e-12));
+        trajectory(o, 40, ts, e);
+        for (int i = 0; i < 40; i++)
+            ck_assert_msg(fabs(e[i] / ref[i] - 1.0) < tol[j], "method %d t %g: %.12g vs %.12g",
+                          (int)m[j], ts[i], e[i], ref[i]);
+        aedyn_ode_destroy(o);
+    }
+    /* the authors' Euler with dt = 1/D: first order, close but not equal */
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 1.0));
+    ck_assert_aedyn_ok(aedyn_ode_set_method(o, AEDYN_ODE_EULER, 1.0 / D));
+    trajectory(o, 40, ts, e);
+    double worst = 0;
+    for (int i = 0; i < 40; i++)
+        worst = fmax(worst, fabs(e[i] / ref[i] - 1.0));
+    ck_assert_double_le(worst, 1e-2);
+    ck_assert_double_ge(worst, 1e-9);
+    aedyn_ode_destroy(o);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+START_TEST(initial_state_matches_network)
+{
+    const size_t D = 200, K = 3;
+    aedyn_rng *rng;
+    aedyn_data *d;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 6, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_SPIKES_SINUSOIDAL, NULL, 0));
+    const aedyn_activation acts[] = { AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU };
+    for (int a = 0; a < 3; a++) {
+        aedyn_net *net = make_net(D, K, acts[a], 0, 7, 0.5);
+        aedyn_ode *o;
+        ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.1));
+        double Qn[9], Rn[9], Tn[9], T0n[9], Q[9], R[9], T[9], T0[9], en, eo;
+        ck_assert_aedyn_ok(aedyn_net_order_params(net, d, Qn, Rn, Tn, T0n));
+        ck_assert_aedyn_ok(aedyn_ode_order_params(o, Q, R, T, T0));
+        for (int i = 0; i < 9; i++) {
+            ck_assert_double_le(fabs(Q[i] - Qn[i]), 1e-10 * (1 + fabs(Qn[i])));
+            ck_assert_double_le(fabs(R[i] - Rn[i]), 1e-10 * (1 + fabs(Rn[i])));
+            ck_assert_double_le(fabs(T[i] - Tn[i]), 1e-10 * (1 + fabs(Tn[i])));
+            ck_assert_double_le(fabs(T0[i] - T0n[i]), 1e-10 * (1 + fabs(T0n[i])));
+        }
+        ck_assert_aedyn_ok(aedyn_net_population_error(net, d, &en));
+        ck_assert_aedyn_ok(aedyn_ode_error(o, &eo));
+        ck_assert_double_le(fabs(en - eo), 1e-10 * fabs(en));
+        /* the modes span the weights: reconstruction is exact */
+        double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V);
+        double *W0 = malloc(K * D * sizeof *W), *V0 = malloc(K * D * sizeof *V);
+        ck_assert_aedyn_ok(aedyn_net_get_weights(net, W0, V0, NULL));
+        ck_assert_aedyn_ok(aedyn_ode_weights(o, W, V));
+        for (size_t i = 0; i < K * D; i++) {
+            ck_assert_double_le(fabs(W[i] - W0[i]), 1e-12);
+            ck_assert_double_le(fabs(V[i] - V0[i]), 1e-12);
+        }
+        free(W); free(V); free(W0); free(V0);
+        aedyn_ode_destroy(o);
+        aedyn_net_destroy(net);
+    }
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+START_TEST(invalid_input)
+{
+    aedyn_rng *rng;
+    aedyn_data *d, *d2;
+    aedyn_ode *o = NULL;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 6, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 50, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d2, 40, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    aedyn_net *net = make_net(50, 2, AEDYN_ACT_ERF, 0, 1, 0.1);
+    aedyn_net *tied = make_net(50, 2, AEDYN_ACT_LINEAR, AEDYN_NET_TIED, 1, 0.1);
+    ck_assert_aedyn_fails(aedyn_ode_create(NULL, net, d, 0, 0.1), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, NULL, d, 0, 0.1), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, net, NULL, 0, 0.1), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, net, d2, 0, 0.1), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, net, d, 0, -0.1), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, net, d, 0, NAN), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, net, d, AEDYN_SGD_SANGER, 0.1), AEDYN_ERR_UNSUPPORTED);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, net, d, (aedyn_sgd_rule)9, 0.1), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_create(&o, tied, d, 0, 0.1), AEDYN_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(o);
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, 0, 0.1));
+    ck_assert_aedyn_ok(aedyn_ode_advance(o, 1.0));
+    double e0, e1;
+    ck_assert_aedyn_ok(aedyn_ode_error(o, &e0));
+    ck_assert_aedyn_fails(aedyn_ode_advance(o, 0.5), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_advance(o, NAN), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_advance(NULL, 2.0), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_ode_set_method(o, (aedyn_ode_method)7, 0.0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_method(o, AEDYN_ODE_RK4, 0.0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_method(o, AEDYN_ODE_DOPRI5, -1.0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 0.0, 1e-9), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 1e-6, -1.0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_learning_rates(o, 0.1, NAN, 0.1), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_weight_decay(o, -1.0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_mode(o, 1000, NULL, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_ode_overlaps(o, 1000, NULL, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_ode_error(o, NULL), AEDYN_ERR_NULL);
+    ck_assert(isnan(aedyn_ode_time(NULL)));
+    ck_assert_uint_eq(aedyn_ode_modes(NULL), 0);
+    /* after all the failed calls: unchanged and usable */
+    ck_assert(aedyn_ode_time(o) == 1.0);
+    ck_assert_aedyn_ok(aedyn_ode_error(o, &e1));
+    ck_assert(e0 == e1);
+    ck_assert_aedyn_ok(aedyn_ode_advance(o, 2.0));
+    aedyn_ode_destroy(o);
+    aedyn_ode_destroy(NULL);
+    aedyn_net_destroy(net);
+    aedyn_net_destroy(tied);
+    aedyn_data_destroy(d);
+    aedyn_data_destroy(d2);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ode");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, golden_erf_d100);
+    tcase_add_test(tc, reduction_is_exact);
+    tcase_add_test(tc, adaptive_matches_fine_rk4);
+    tcase_add_test(tc, initial_state_matches_network);
+    tcase_add_test(tc, invalid_input);
+    suite_add_tcase(s, tc);
+    return testutil_run(s);
+}
