@@ -16,7 +16,7 @@ struct aedyn_sgd {
     /* workspace, allocated once in create */
     double *x;          /* D: the current input */
     double *delta;      /* D: reconstruction error (vanilla rules) */
-    double *lam, *g, *dg, *vd; /* K each: fields, g, g', v^k . delta_k */
+    double *lam, *g, *dg, *vd; /* K each: fields, g, g', v^k . delta_k (+ K scratch) */
 };
 
 #endif

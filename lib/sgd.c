@@ -7,9 +7,9 @@
  *     residuals) and the projections v^k . delta_k; every quantity the update
  *     uses is checked to be finite and below AEDYN_SGD_LIMIT_ in magnitude;
  *  2. the update, fused with the weight decay, one pass per unit.
- * The hot loops are plain array loops with `omp simd` reductions (compiled
- * with -fopenmp-simd, no OpenMP runtime), so their summation order is fixed
- * by the build: the same seed gives bit-identical weights. */
+ * The hot loops are plain array loops; reductions use fixed sets of partial
+ * sums (never a compiler-chosen order), so the same seed gives bit-identical
+ * weights for a given build on a given kind of CPU. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +19,25 @@
 
 #define AEDYN_SGD_LIMIT_ 1e150
 
+/* The step is compiled twice, for x86-64-v3 (AVX2 + FMA) and the baseline,
+ * and the loader picks the clone the CPU runs (GNU ifunc). Results are
+ * bit-reproducible for a given build on a given kind of CPU. */
+#if defined(AEDYN_HAVE_TARGET_CLONES)
+#define AEDYN_CLONES_ __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define AEDYN_CLONES_
+#endif
+/* Helpers of the step are inlined into each clone. */
+#if defined(__GNUC__)
+#define AEDYN_HOT_INLINE_ static inline __attribute__((always_inline))
+#else
+#define AEDYN_HOT_INLINE_ static inline
+#endif
+
 #if defined(AEDYN_HAVE_OMP_SIMD)
 #define AEDYN_PRAGMA_(x) _Pragma(#x)
-#define AEDYN_SIMD_REDUCE_(...) AEDYN_PRAGMA_(omp simd reduction(+ : __VA_ARGS__))
 #define AEDYN_SIMD_ AEDYN_PRAGMA_(omp simd)
 #else
-#define AEDYN_SIMD_REDUCE_(...)
 #define AEDYN_SIMD_
 #endif
 
@@ -63,7 +76,7 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     const size_t D = net->D, K = net->K;
     s->x = aedyn__calloc(2 * D, sizeof *s->x);
-    s->lam = aedyn__calloc(4 * K, sizeof *s->lam);
+    s->lam = aedyn__calloc(5 * K, sizeof *s->lam);
     if (!s->x || !s->lam) {
         aedyn_sgd_destroy(s);
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
@@ -141,40 +154,99 @@ AEDYN_API double aedyn_sgd_time(const aedyn_sgd *sgd)
 
 /* ---- one step ------------------------------------------------------------------ */
 
-static inline double dot(const double *restrict a, const double *restrict b, size_t n)
+/* Dot product with 16 independent partial sums (4 AVX2 registers), so that
+ * the loop is bound by loads rather than by the latency of one accumulator;
+ * the summation order is fixed. */
+#define AEDYN_LANES_ 16
+AEDYN_HOT_INLINE_ double dot(const double *restrict a, const double *restrict b, size_t n)
 {
+    double acc[AEDYN_LANES_] = {0.0};
+    size_t i = 0;
+    for (; i + AEDYN_LANES_ <= n; i += AEDYN_LANES_)
+        for (size_t j = 0; j < AEDYN_LANES_; j++)
+            acc[j] += a[i + j] * b[i + j];
     double s = 0.0;
-    AEDYN_SIMD_REDUCE_(s)
-    for (size_t i = 0; i < n; i++)
+    for (; i < n; i++)
         s += a[i] * b[i];
-    return s;
+    for (size_t w = AEDYN_LANES_ / 2; w > 0; w /= 2)
+        for (size_t j = 0; j < w; j++)
+            acc[j] += acc[j + w];
+    return acc[0] + s;
+}
+
+/* out[r] = A_r . x (length D) for rows A_r = A + r ld, r < K: four rows per pass over x
+ * (4 x 4 partial sums), single rows for the remainder. */
+AEDYN_HOT_INLINE_ void dots(const double *restrict A, size_t K, size_t ld, size_t D,
+                            const double *restrict x, double *out)
+{
+    size_t r = 0;
+    for (; r + 4 <= K; r += 4) {
+        const double *restrict a0 = A + r * ld, *restrict a1 = a0 + ld, *restrict a2 = a1 + ld,
+                               *restrict a3 = a2 + ld;
+        double c0[4] = {0.0}, c1[4] = {0.0}, c2[4] = {0.0}, c3[4] = {0.0};
+        double t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
+        size_t i = 0;
+        for (; i + 4 <= D; i += 4)
+            for (size_t j = 0; j < 4; j++) {
+                const double xi = x[i + j];
+                c0[j] += a0[i + j] * xi;
+                c1[j] += a1[i + j] * xi;
+                c2[j] += a2[i + j] * xi;
+                c3[j] += a3[i + j] * xi;
+            }
+        for (; i < D; i++) {
+            t0 += a0[i] * x[i];
+            t1 += a1[i] * x[i];
+            t2 += a2[i] * x[i];
+            t3 += a3[i] * x[i];
+        }
+        out[r] = ((c0[0] + c0[2]) + (c0[1] + c0[3])) + t0;
+        out[r + 1] = ((c1[0] + c1[2]) + (c1[1] + c1[3])) + t1;
+        out[r + 2] = ((c2[0] + c2[2]) + (c2[1] + c2[3])) + t2;
+        out[r + 3] = ((c3[0] + c3[2]) + (c3[1] + c3[3])) + t3;
+    }
+    for (; r < K; r++)
+        out[r] = dot(A + r * ld, x, D);
 }
 
 static inline bool ok_value(double x) { return fabs(x) <= AEDYN_SGD_LIMIT_; } /* false for NaN */
 
 /* Phase 1 for the rules with one error vector (vanilla): delta = x - V^T g,
  * vd_k = v^k . delta. Returns |delta|^2. */
-static double error_full(const aedyn_sgd *s, const double *restrict x)
+AEDYN_HOT_INLINE_ double error_full(const aedyn_sgd *s, const double *restrict x)
 {
+    /* In chunks that stay in L1: delta on the chunk from the K decoder rows,
+     * then the chunk's share of v^k . delta while those rows are still there.
+     * Chunk boundaries depend only on D, so the summation order is fixed. */
+    enum { CHUNK = 256 };
     const aedyn_net *net = s->net;
     const size_t D = net->D, K = net->K;
-    double *restrict delta = s->delta;
-    memcpy(delta, x, D * sizeof *delta);
-    for (size_t a = 0; a < K; a++) {
-        const double ga = s->g[a], *restrict va = net->V + a * D;
-        AEDYN_SIMD_
-        for (size_t i = 0; i < D; i++)
-            delta[i] -= ga * va[i];
-    }
+    double *restrict delta = s->delta, *restrict vd = s->vd, *restrict part = s->lam + 4 * K;
+    double err2 = 0.0;
     for (size_t k = 0; k < K; k++)
-        s->vd[k] = dot(net->V + k * D, delta, D);
-    return dot(delta, delta, D);
+        vd[k] = 0.0;
+    for (size_t i0 = 0; i0 < D; i0 += CHUNK) {
+        const size_t n = D - i0 < CHUNK ? D - i0 : CHUNK;
+        double *restrict dc = delta + i0;
+        memcpy(dc, x + i0, n * sizeof *dc);
+        for (size_t a = 0; a < K; a++) {
+            const double ga = s->g[a], *restrict va = net->V + a * D + i0;
+            AEDYN_SIMD_
+            for (size_t i = 0; i < n; i++)
+                dc[i] -= ga * va[i];
+        }
+        dots(net->V + i0, K, D, n, dc, part);
+        for (size_t k = 0; k < K; k++)
+            vd[k] += part[k];
+        err2 += dot(dc, dc, n);
+    }
+    return err2;
 }
 
 /* Phase 1 for the truncated rules: delta_k = x - sum_{a<=k} c_a v^a with
  * c = g (truncated) or lambda (Sanger); vd_k = v^k . delta_k. Returns the
  * largest |delta_k|^2. */
-static double error_truncated(const aedyn_sgd *s, const double *restrict x, const double *c)
+AEDYN_HOT_INLINE_ double error_truncated(const aedyn_sgd *s, const double *restrict x, const double *c)
 {
     const aedyn_net *net = s->net;
     const size_t D = net->D, K = net->K;
@@ -182,13 +254,24 @@ static double error_truncated(const aedyn_sgd *s, const double *restrict x, cons
     memcpy(r, x, D * sizeof *r);
     for (size_t k = 0; k < K; k++) {
         const double ck = c[k], *restrict vk = net->V + k * D;
-        double p = 0.0, r2 = 0.0;
-        AEDYN_SIMD_REDUCE_(p, r2)
-        for (size_t i = 0; i < D; i++) {
+        double pa[AEDYN_LANES_] = {0.0}, ra[AEDYN_LANES_] = {0.0}, p = 0.0, r2 = 0.0;
+        size_t i = 0;
+        for (; i + AEDYN_LANES_ <= D; i += AEDYN_LANES_)
+            for (size_t j = 0; j < AEDYN_LANES_; j++) {
+                const double ri = r[i + j] - ck * vk[i + j];
+                r[i + j] = ri;
+                pa[j] += vk[i + j] * ri;
+                ra[j] += ri * ri;
+            }
+        for (; i < D; i++) {
             const double ri = r[i] - ck * vk[i];
             r[i] = ri;
             p += vk[i] * ri;
             r2 += ri * ri;
+        }
+        for (size_t j = 0; j < AEDYN_LANES_; j++) {
+            p += pa[j];
+            r2 += ra[j];
         }
         s->vd[k] = p;
         worst = fmax(worst, r2); /* fmax ignores a NaN argument: check r2 too */
@@ -207,7 +290,7 @@ static aedyn_status diverged(const aedyn_sgd *s, const char *what)
 }
 
 /* One step on input x (which may alias s->x). */
-static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
+AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
 {
     aedyn_net *net = s->net;
     const size_t D = net->D, K = net->K;
@@ -217,8 +300,9 @@ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
     const aedyn_activation act = net->act;
 
     /* phase 1: everything the update needs, nothing written to the network */
+    dots(net->W, K, D, D, x, s->lam);
     for (size_t k = 0; k < K; k++) {
-        const double l = dot(net->W + k * D, x, D) * isD + net->bias[k];
+        const double l = s->lam[k] * isD + net->bias[k];
         s->lam[k] = l;
         s->g[k] = aedyn__act_g(act, l);
         s->dg[k] = aedyn__act_dg(act, l);
