@@ -154,60 +154,90 @@ AEDYN_API double aedyn_sgd_time(const aedyn_sgd *sgd)
 
 /* ---- one step ------------------------------------------------------------------ */
 
-/* Dot product with 16 independent partial sums (4 AVX2 registers), so that
- * the loop is bound by loads rather than by the latency of one accumulator;
- * the summation order is fixed. */
-#define AEDYN_LANES_ 16
+/* Reductions with fixed sets of partial sums in 4-double vectors (GNU vector
+ * extensions: AVX2 registers in the x86-64-v3 clone, SSE2 pairs otherwise),
+ * so that the loops are bound by loads rather than by the latency of one
+ * accumulator, and the summation order is fixed by this code. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wpsabi" /* the vector helpers are always inlined */
+typedef double v4d_ __attribute__((vector_size(32)));
+AEDYN_HOT_INLINE_ v4d_ load4(const double *p)
+{
+    v4d_ v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+AEDYN_HOT_INLINE_ double hsum4(v4d_ v) { return (v[0] + v[2]) + (v[1] + v[3]); }
+
 AEDYN_HOT_INLINE_ double dot(const double *restrict a, const double *restrict b, size_t n)
 {
-    double acc[AEDYN_LANES_] = {0.0};
+    v4d_ c0 = {0.0, 0.0, 0.0, 0.0}, c1 = c0, c2 = c0, c3 = c0;
     size_t i = 0;
-    for (; i + AEDYN_LANES_ <= n; i += AEDYN_LANES_)
-        for (size_t j = 0; j < AEDYN_LANES_; j++)
-            acc[j] += a[i + j] * b[i + j];
+    for (; i + 16 <= n; i += 16) {
+        c0 += load4(a + i) * load4(b + i);
+        c1 += load4(a + i + 4) * load4(b + i + 4);
+        c2 += load4(a + i + 8) * load4(b + i + 8);
+        c3 += load4(a + i + 12) * load4(b + i + 12);
+    }
     double s = 0.0;
     for (; i < n; i++)
         s += a[i] * b[i];
-    for (size_t w = AEDYN_LANES_ / 2; w > 0; w /= 2)
-        for (size_t j = 0; j < w; j++)
-            acc[j] += acc[j + w];
-    return acc[0] + s;
+    return hsum4((c0 + c2) + (c1 + c3)) + s;
 }
 
-/* out[r] = A_r . x (length D) for rows A_r = A + r ld, r < K: four rows per pass over x
- * (4 x 4 partial sums), single rows for the remainder. */
+/* out[r] = A_r . x (length D) for rows A_r = A + r ld, r < K: four rows per
+ * pass over x (two partial-sum vectors per row), single rows for the rest. */
 AEDYN_HOT_INLINE_ void dots(const double *restrict A, size_t K, size_t ld, size_t D,
                             const double *restrict x, double *out)
 {
     size_t r = 0;
     for (; r + 4 <= K; r += 4) {
-        const double *restrict a0 = A + r * ld, *restrict a1 = a0 + ld, *restrict a2 = a1 + ld,
-                               *restrict a3 = a2 + ld;
-        double c0[4] = {0.0}, c1[4] = {0.0}, c2[4] = {0.0}, c3[4] = {0.0};
-        double t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
+        const double *a0 = A + r * ld, *a1 = a0 + ld, *a2 = a1 + ld, *a3 = a2 + ld;
+        const v4d_ z = {0.0, 0.0, 0.0, 0.0};
+        v4d_ c0 = z, c1 = z, c2 = z, c3 = z, d0 = z, d1 = z, d2 = z, d3 = z;
+        double t[4] = {0.0, 0.0, 0.0, 0.0};
         size_t i = 0;
-        for (; i + 4 <= D; i += 4)
-            for (size_t j = 0; j < 4; j++) {
-                const double xi = x[i + j];
-                c0[j] += a0[i + j] * xi;
-                c1[j] += a1[i + j] * xi;
-                c2[j] += a2[i + j] * xi;
-                c3[j] += a3[i + j] * xi;
-            }
-        for (; i < D; i++) {
-            t0 += a0[i] * x[i];
-            t1 += a1[i] * x[i];
-            t2 += a2[i] * x[i];
-            t3 += a3[i] * x[i];
+        for (; i + 8 <= D; i += 8) {
+            const v4d_ x0 = load4(x + i), x1 = load4(x + i + 4);
+            c0 += load4(a0 + i) * x0;
+            c1 += load4(a1 + i) * x0;
+            c2 += load4(a2 + i) * x0;
+            c3 += load4(a3 + i) * x0;
+            d0 += load4(a0 + i + 4) * x1;
+            d1 += load4(a1 + i + 4) * x1;
+            d2 += load4(a2 + i + 4) * x1;
+            d3 += load4(a3 + i + 4) * x1;
         }
-        out[r] = ((c0[0] + c0[2]) + (c0[1] + c0[3])) + t0;
-        out[r + 1] = ((c1[0] + c1[2]) + (c1[1] + c1[3])) + t1;
-        out[r + 2] = ((c2[0] + c2[2]) + (c2[1] + c2[3])) + t2;
-        out[r + 3] = ((c3[0] + c3[2]) + (c3[1] + c3[3])) + t3;
+        for (; i < D; i++) {
+            t[0] += a0[i] * x[i];
+            t[1] += a1[i] * x[i];
+            t[2] += a2[i] * x[i];
+            t[3] += a3[i] * x[i];
+        }
+        out[r] = hsum4(c0 + d0) + t[0];
+        out[r + 1] = hsum4(c1 + d1) + t[1];
+        out[r + 2] = hsum4(c2 + d2) + t[2];
+        out[r + 3] = hsum4(c3 + d3) + t[3];
     }
     for (; r < K; r++)
         out[r] = dot(A + r * ld, x, D);
 }
+#else
+AEDYN_HOT_INLINE_ double dot(const double *restrict a, const double *restrict b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+AEDYN_HOT_INLINE_ void dots(const double *restrict A, size_t K, size_t ld, size_t D,
+                            const double *restrict x, double *out)
+{
+    for (size_t r = 0; r < K; r++)
+        out[r] = dot(A + r * ld, x, D);
+}
+#endif
 
 static inline bool ok_value(double x) { return fabs(x) <= AEDYN_SGD_LIMIT_; } /* false for NaN */
 
@@ -228,8 +258,25 @@ AEDYN_HOT_INLINE_ double error_full(const aedyn_sgd *s, const double *restrict x
     for (size_t i0 = 0; i0 < D; i0 += CHUNK) {
         const size_t n = D - i0 < CHUNK ? D - i0 : CHUNK;
         double *restrict dc = delta + i0;
-        memcpy(dc, x + i0, n * sizeof *dc);
-        for (size_t a = 0; a < K; a++) {
+        const double *restrict xc = x + i0;
+        size_t a = 0;
+        for (; a + 4 <= K; a += 4) { /* four decoder rows per pass over the chunk */
+            const double *restrict v0 = net->V + a * D + i0, *restrict v1 = v0 + D,
+                                   *restrict v2 = v1 + D, *restrict v3 = v2 + D;
+            const double g0 = s->g[a], g1 = s->g[a + 1], g2 = s->g[a + 2], g3 = s->g[a + 3];
+            if (a == 0) {
+                AEDYN_SIMD_
+                for (size_t i = 0; i < n; i++)
+                    dc[i] = xc[i] - ((g0 * v0[i] + g1 * v1[i]) + (g2 * v2[i] + g3 * v3[i]));
+            } else {
+                AEDYN_SIMD_
+                for (size_t i = 0; i < n; i++)
+                    dc[i] -= (g0 * v0[i] + g1 * v1[i]) + (g2 * v2[i] + g3 * v3[i]);
+            }
+        }
+        if (a == 0)
+            memcpy(dc, xc, n * sizeof *dc);
+        for (; a < K; a++) {
             const double ga = s->g[a], *restrict va = net->V + a * D + i0;
             AEDYN_SIMD_
             for (size_t i = 0; i < n; i++)
@@ -254,24 +301,12 @@ AEDYN_HOT_INLINE_ double error_truncated(const aedyn_sgd *s, const double *restr
     memcpy(r, x, D * sizeof *r);
     for (size_t k = 0; k < K; k++) {
         const double ck = c[k], *restrict vk = net->V + k * D;
-        double pa[AEDYN_LANES_] = {0.0}, ra[AEDYN_LANES_] = {0.0}, p = 0.0, r2 = 0.0;
-        size_t i = 0;
-        for (; i + AEDYN_LANES_ <= D; i += AEDYN_LANES_)
-            for (size_t j = 0; j < AEDYN_LANES_; j++) {
-                const double ri = r[i + j] - ck * vk[i + j];
-                r[i + j] = ri;
-                pa[j] += vk[i + j] * ri;
-                ra[j] += ri * ri;
-            }
-        for (; i < D; i++) {
+        double p = 0.0, r2 = 0.0;
+        for (size_t i = 0; i < D; i++) {
             const double ri = r[i] - ck * vk[i];
             r[i] = ri;
             p += vk[i] * ri;
             r2 += ri * ri;
-        }
-        for (size_t j = 0; j < AEDYN_LANES_; j++) {
-            p += pa[j];
-            r2 += ra[j];
         }
         s->vd[k] = p;
         worst = fmax(worst, r2); /* fmax ignores a NaN argument: check r2 too */
@@ -359,14 +394,22 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
                     r[i] = ri;
                     v[i] = (v[i] + cv * ri) * dec;
                 }
-            } else {
                 AEDYN_SIMD_
                 for (size_t i = 0; i < D; i++)
+                    w[i] = (w[i] + cx * x[i]) * dec;
+            } else if (dec == 1.0) { /* the common case: one fused pass, no decay */
+                AEDYN_SIMD_
+                for (size_t i = 0; i < D; i++) {
+                    v[i] += cv * r[i];
+                    w[i] += cx * x[i];
+                }
+            } else {
+                AEDYN_SIMD_
+                for (size_t i = 0; i < D; i++) {
                     v[i] = (v[i] + cv * r[i]) * dec;
+                    w[i] = (w[i] + cx * x[i]) * dec;
+                }
             }
-            AEDYN_SIMD_
-            for (size_t i = 0; i < D; i++)
-                w[i] = (w[i] + cx * x[i]) * dec;
         }
     }
     s->steps++;
