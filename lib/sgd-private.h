@@ -14,9 +14,17 @@ struct aedyn_sgd {
     double eta_w, eta_v, eta_b, kappa;
     uint64_t steps;
     /* workspace, allocated once in create */
-    double *x;          /* D: the current input */
-    double *delta;      /* D: reconstruction error (vanilla rules) */
-    double *lam, *g, *dg, *vd; /* K each: fields, g, g', v^k . delta_k (+ K scratch) */
+    double *buf;        /* 4 D: two input buffers, two error buffers */
+    double *delta;      /* D: the current reconstruction error / residual */
+    double *lam, *g, *dg, *vd, *part; /* K each: fields, g, g', v^k . delta_k, scratch */
+    /* An untied step's rank-one updates W += c_w x^T, V += c_v delta^T (times
+     * the decay) are deferred inside aedyn_sgd_step() and applied while the
+     * next step streams through W and V; every public call ends with none
+     * pending, so the network is always up to date between calls. */
+    bool pend_w, pend_v;
+    const double *xp, *dp; /* the pending step's input and error */
+    double *cw, *cv;       /* K each: the pending coefficients */
+    double decp;           /* the pending decay factor */
 };
 
 #endif

@@ -20,8 +20,8 @@
 #define AEDYN_SGD_LIMIT_ 1e150
 
 /* The step is compiled twice, for x86-64-v3 (AVX2 + FMA) and the baseline,
- * and the loader picks the clone the CPU runs (GNU ifunc). Results are
- * bit-reproducible for a given build on a given kind of CPU. */
+ * and the loader picks the clone the CPU runs (GNU ifunc). The library is
+ * built without FMA contraction, so both clones round alike. */
 #if defined(AEDYN_HAVE_TARGET_CLONES)
 #define AEDYN_CLONES_ __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
@@ -75,16 +75,19 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     if (!s)
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     const size_t D = net->D, K = net->K;
-    s->x = aedyn__calloc(2 * D, sizeof *s->x);
-    s->lam = aedyn__calloc(5 * K, sizeof *s->lam);
-    if (!s->x || !s->lam) {
+    s->buf = aedyn__calloc(4 * D, sizeof *s->buf);
+    s->lam = aedyn__calloc(7 * K, sizeof *s->lam);
+    if (!s->buf || !s->lam) {
         aedyn_sgd_destroy(s);
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     }
-    s->delta = s->x + D;
+    s->delta = s->buf + 2 * D;
     s->g = s->lam + K;
     s->dg = s->lam + 2 * K;
     s->vd = s->lam + 3 * K;
+    s->part = s->lam + 4 * K;
+    s->cw = s->lam + 5 * K;
+    s->cv = s->lam + 6 * K;
     s->net = net;
     s->data = data;
     s->rng = rng;
@@ -98,7 +101,7 @@ AEDYN_API void aedyn_sgd_destroy(aedyn_sgd *sgd)
 {
     if (!sgd)
         return;
-    free(sgd->x);
+    free(sgd->buf);
     free(sgd->lam);
     free(sgd);
 }
@@ -222,6 +225,71 @@ AEDYN_HOT_INLINE_ void dots(const double *restrict A, size_t K, size_t ld, size_
     for (; r < K; r++)
         out[r] = dot(A + r * ld, x, D);
 }
+
+/* Like dots(A, K, D, D, x, out), but first applies a deferred rank-one update
+ * A_r <- (A_r + c_r P) * dec to each element as it streams through (P == NULL:
+ * none). Same partial sums as dots(), so the fields are bit-identical to an
+ * update applied earlier; the matrix is read and written once. */
+AEDYN_HOT_INLINE_ void dots_apply(double *restrict A, size_t K, size_t D, const double *restrict x,
+                                  double *out, const double *restrict P, const double *c,
+                                  double dec)
+{
+    if (P == NULL) {
+        dots(A, K, D, D, x, out);
+        return;
+    }
+    const v4d_ z = {0.0, 0.0, 0.0, 0.0};
+    size_t r = 0;
+    for (; r + 4 <= K; r += 4) {
+        double *a[4] = {A + r * D, A + (r + 1) * D, A + (r + 2) * D, A + (r + 3) * D};
+        const double cr[4] = {c[r], c[r + 1], c[r + 2], c[r + 3]};
+        v4d_ cc[4] = {z, z, z, z}, dd[4] = {z, z, z, z};
+        double t[4] = {0.0, 0.0, 0.0, 0.0};
+        size_t i = 0;
+        for (; i + 8 <= D; i += 8) {
+            const v4d_ x0 = load4(x + i), x1 = load4(x + i + 4);
+            const v4d_ p0 = load4(P + i), p1 = load4(P + i + 4);
+            for (int q = 0; q < 4; q++) {
+                const v4d_ w0 = (load4(a[q] + i) + cr[q] * p0) * dec;
+                const v4d_ w1 = (load4(a[q] + i + 4) + cr[q] * p1) * dec;
+                memcpy(a[q] + i, &w0, sizeof w0);
+                memcpy(a[q] + i + 4, &w1, sizeof w1);
+                cc[q] += w0 * x0;
+                dd[q] += w1 * x1;
+            }
+        }
+        for (; i < D; i++)
+            for (int q = 0; q < 4; q++) {
+                a[q][i] = (a[q][i] + cr[q] * P[i]) * dec;
+                t[q] += a[q][i] * x[i];
+            }
+        for (int q = 0; q < 4; q++)
+            out[r + q] = hsum4(cc[q] + dd[q]) + t[q];
+    }
+    for (; r < K; r++) {
+        double *restrict a = A + r * D;
+        const double cr = c[r];
+        v4d_ c0 = z, c1 = z, c2 = z, c3 = z;
+        size_t i = 0;
+        for (; i + 16 <= D; i += 16) {
+            v4d_ w[4];
+            for (int q = 0; q < 4; q++) {
+                w[q] = (load4(a + i + 4 * q) + cr * load4(P + i + 4 * q)) * dec;
+                memcpy(a + i + 4 * q, &w[q], sizeof w[q]);
+            }
+            c0 += w[0] * load4(x + i);
+            c1 += w[1] * load4(x + i + 4);
+            c2 += w[2] * load4(x + i + 8);
+            c3 += w[3] * load4(x + i + 12);
+        }
+        double s = 0.0;
+        for (; i < D; i++) {
+            a[i] = (a[i] + cr * P[i]) * dec;
+            s += a[i] * x[i];
+        }
+        out[r] = hsum4((c0 + c2) + (c1 + c3)) + s;
+    }
+}
 #else
 AEDYN_HOT_INLINE_ double dot(const double *restrict a, const double *restrict b, size_t n)
 {
@@ -237,13 +305,24 @@ AEDYN_HOT_INLINE_ void dots(const double *restrict A, size_t K, size_t ld, size_
     for (size_t r = 0; r < K; r++)
         out[r] = dot(A + r * ld, x, D);
 }
+
+AEDYN_HOT_INLINE_ void dots_apply(double *restrict A, size_t K, size_t D, const double *restrict x,
+                                  double *out, const double *restrict P, const double *c,
+                                  double dec)
+{
+    if (P != NULL)
+        for (size_t r = 0; r < K; r++)
+            for (size_t i = 0; i < D; i++)
+                A[r * D + i] = (A[r * D + i] + c[r] * P[i]) * dec;
+    dots(A, K, D, D, x, out);
+}
 #endif
 
 static inline bool ok_value(double x) { return fabs(x) <= AEDYN_SGD_LIMIT_; } /* false for NaN */
 
 /* Phase 1 for the rules with one error vector (vanilla): delta = x - V^T g,
  * vd_k = v^k . delta. Returns |delta|^2. */
-AEDYN_HOT_INLINE_ double error_full(const aedyn_sgd *s, const double *restrict x)
+AEDYN_HOT_INLINE_ double error_full(aedyn_sgd *s, const double *restrict x)
 {
     /* In chunks that stay in L1: delta on the chunk from the K decoder rows,
      * then the chunk's share of v^k . delta while those rows are still there.
@@ -251,7 +330,12 @@ AEDYN_HOT_INLINE_ double error_full(const aedyn_sgd *s, const double *restrict x
     enum { CHUNK = 256 };
     const aedyn_net *net = s->net;
     const size_t D = net->D, K = net->K;
-    double *restrict delta = s->delta, *restrict vd = s->vd, *restrict part = s->lam + 4 * K;
+    const size_t D2 = 2 * D;
+    /* the error buffer the pending update (if any) does not use */
+    s->delta = s->pend_v && s->dp == s->buf + D2 ? s->buf + 3 * D : s->buf + D2;
+    double *restrict delta = s->delta, *restrict vd = s->vd, *restrict part = s->part;
+    const double *restrict dp = s->pend_v ? s->dp : NULL;
+    const double dec = s->decp;
     double err2 = 0.0;
     for (size_t k = 0; k < K; k++)
         vd[k] = 0.0;
@@ -259,6 +343,14 @@ AEDYN_HOT_INLINE_ double error_full(const aedyn_sgd *s, const double *restrict x
         const size_t n = D - i0 < CHUNK ? D - i0 : CHUNK;
         double *restrict dc = delta + i0;
         const double *restrict xc = x + i0;
+        if (dp) /* the previous step's decoder update, on this chunk */
+            for (size_t a = 0; a < K; a++) {
+                double *restrict va = net->V + a * D + i0;
+                const double ca = s->cv[a], *restrict dpc = dp + i0;
+                AEDYN_SIMD_
+                for (size_t i = 0; i < n; i++)
+                    va[i] = (va[i] + ca * dpc[i]) * dec;
+            }
         size_t a = 0;
         for (; a + 4 <= K; a += 4) { /* four decoder rows per pass over the chunk */
             const double *restrict v0 = net->V + a * D + i0, *restrict v1 = v0 + D,
@@ -287,6 +379,7 @@ AEDYN_HOT_INLINE_ double error_full(const aedyn_sgd *s, const double *restrict x
             vd[k] += part[k];
         err2 += dot(dc, dc, n);
     }
+    s->pend_v = false;
     return err2;
 }
 
@@ -324,7 +417,32 @@ static aedyn_status diverged(const aedyn_sgd *s, const char *what)
                        (unsigned long long)s->steps + 1, what);
 }
 
-/* One step on input x (which may alias s->x). */
+/* Apply the deferred rank-one updates, if any (see sgd-private.h), rounding
+ * exactly as the fused passes that otherwise apply them. */
+AEDYN_CLONES_ static void flush(aedyn_sgd *s)
+{
+    aedyn_net *net = s->net;
+    const size_t D = net->D, K = net->K;
+    const double dec = s->decp;
+    for (size_t k = 0; k < K && s->pend_w; k++) {
+        double *restrict w = net->W + k * D;
+        const double c = s->cw[k], *restrict xp = s->xp;
+        for (size_t i = 0; i < D; i++)
+            w[i] = (w[i] + c * xp[i]) * dec;
+    }
+    for (size_t k = 0; k < K && s->pend_v; k++) {
+        double *restrict v = net->V + k * D;
+        const double c = s->cv[k], *restrict dp = s->dp;
+        for (size_t i = 0; i < D; i++)
+            v[i] = (v[i] + c * dp[i]) * dec;
+    }
+    s->pend_w = s->pend_v = false;
+}
+
+/* One step on input x, which must stay untouched until the next step or
+ * flush() (it may be the pending update's input). Leaves the untied rank-one
+ * updates pending; on failure nothing is pending and the network is that of
+ * the last good step. */
 AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
 {
     aedyn_net *net = s->net;
@@ -334,15 +452,19 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
     const bool sanger = s->rule == AEDYN_SGD_SANGER, trunc = s->rule != AEDYN_SGD_VANILLA;
     const aedyn_activation act = net->act;
 
-    /* phase 1: everything the update needs, nothing written to the network */
-    dots(net->W, K, D, D, x, s->lam);
+    /* phase 1: the previous step's encoder update (if pending) and the
+     * fields; then everything the update needs, nothing else written */
+    dots_apply(net->W, K, D, x, s->lam, s->pend_w ? s->xp : NULL, s->cw, s->decp);
+    s->pend_w = false;
     for (size_t k = 0; k < K; k++) {
         const double l = s->lam[k] * isD + net->bias[k];
         s->lam[k] = l;
         s->g[k] = aedyn__act_g(act, l);
         s->dg[k] = aedyn__act_dg(act, l);
-        if (!ok_value(l))
+        if (!ok_value(l)) {
+            flush(s);
             return diverged(s, "a local field");
+        }
     }
     const double err2 = trunc ? error_truncated(s, x, sanger ? s->lam : s->g) : error_full(s, x);
     if (!(err2 <= AEDYN_SGD_LIMIT_ * AEDYN_SGD_LIMIT_))
@@ -351,7 +473,7 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
         if (!ok_value(s->vd[k]))
             return diverged(s, "an update coefficient");
 
-    /* phase 2: the update, fused with the weight decay */
+    /* phase 2: the update, with the weight decay */
     const double dec = 1.0 - s->kappa / Dd;
     const double ew = s->eta_w / Dd, ev = s->eta_v / Dd;
     double *restrict r = s->delta;
@@ -372,45 +494,42 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
         }
         if (bias)
             net->bias[k] += s->eta_b / Dd * s->dg[k] * s->vd[k] / Dd;
-        if (tied && trunc) {
-            const double ck = sanger ? s->lam[k] : s->g[k];
-            AEDYN_SIMD_
-            for (size_t i = 0; i < D; i++) {
-                const double wi = w[i], ri = r[i] - ck * wi;
-                r[i] = ri;
-                w[i] = (wi + cv * ri + cx * x[i]) * dec;
-            }
-        } else if (tied) {
-            AEDYN_SIMD_
-            for (size_t i = 0; i < D; i++)
-                w[i] = (w[i] + cv * r[i] + cx * x[i]) * dec;
-        } else {
-            double *restrict v = net->V + k * D;
+        if (tied) {
             if (trunc) {
-                const double ck = s->g[k];
+                const double ck = sanger ? s->lam[k] : s->g[k];
                 AEDYN_SIMD_
                 for (size_t i = 0; i < D; i++) {
-                    const double ri = r[i] - ck * v[i];
+                    const double wi = w[i], ri = r[i] - ck * wi;
                     r[i] = ri;
-                    v[i] = (v[i] + cv * ri) * dec;
-                }
-                AEDYN_SIMD_
-                for (size_t i = 0; i < D; i++)
-                    w[i] = (w[i] + cx * x[i]) * dec;
-            } else if (dec == 1.0) { /* the common case: one fused pass, no decay */
-                AEDYN_SIMD_
-                for (size_t i = 0; i < D; i++) {
-                    v[i] += cv * r[i];
-                    w[i] += cx * x[i];
+                    w[i] = (wi + cv * ri + cx * x[i]) * dec;
                 }
             } else {
                 AEDYN_SIMD_
-                for (size_t i = 0; i < D; i++) {
-                    v[i] = (v[i] + cv * r[i]) * dec;
-                    w[i] = (w[i] + cx * x[i]) * dec;
-                }
+                for (size_t i = 0; i < D; i++)
+                    w[i] = (w[i] + cv * r[i] + cx * x[i]) * dec;
             }
+            continue;
         }
+        s->cw[k] = cx; /* untied encoder: deferred */
+        if (trunc) {
+            double *restrict v = net->V + k * D;
+            const double ck = s->g[k];
+            AEDYN_SIMD_
+            for (size_t i = 0; i < D; i++) {
+                const double ri = r[i] - ck * v[i];
+                r[i] = ri;
+                v[i] = (v[i] + cv * ri) * dec;
+            }
+        } else {
+            s->cv[k] = cv; /* vanilla decoder: deferred */
+        }
+    }
+    if (!tied) {
+        s->pend_w = true;
+        s->xp = x;
+        s->pend_v = !trunc;
+        s->dp = s->delta;
+        s->decp = dec;
     }
     s->steps++;
     return AEDYN_OK;
@@ -419,18 +538,23 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
 AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
 {
     AEDYN_REQUIRE_NONNULL(sgd);
-    for (uint64_t i = 0; i < n; i++) {
-        aedyn__data_sample1(sgd->data, sgd->rng, sgd->x);
-        aedyn_status st = step_on(sgd, sgd->x);
-        if (st != AEDYN_OK)
-            return st;
+    const size_t D = sgd->net->D;
+    aedyn_status st = AEDYN_OK;
+    for (uint64_t i = 0; i < n && st == AEDYN_OK; i++) {
+        /* the input buffer the pending update does not use */
+        double *x = sgd->pend_w && sgd->xp == sgd->buf ? sgd->buf + D : sgd->buf;
+        aedyn__data_sample1(sgd->data, sgd->rng, x);
+        st = step_on(sgd, x);
     }
-    return AEDYN_OK;
+    flush(sgd);
+    return st;
 }
 
 AEDYN_API aedyn_status aedyn_sgd_step_input(aedyn_sgd *sgd, const double *x)
 {
     AEDYN_REQUIRE_NONNULL(sgd);
     AEDYN_REQUIRE_NONNULL(x);
-    return step_on(sgd, x);
+    aedyn_status st = step_on(sgd, x);
+    flush(sgd);
+    return st;
 }

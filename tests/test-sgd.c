@@ -399,6 +399,77 @@ START_TEST(test_bit_reproducible)
 }
 END_TEST
 
+/* aedyn_sgd_step(n) defers an untied step's rank-one updates into the next
+ * step's passes over W and V; the weights must be bit-identical to n single
+ * steps on the same inputs (drawn from a copy of the generator) through
+ * aedyn_sgd_step_input(), which applies every update at once. Also when the
+ * run diverges in the middle of a call (lr 60 on a linear AE). */
+static void check_deferred(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule, double lr,
+                           double kappa, uint64_t n)
+{
+    const size_t D = 203, K = 5; /* D and K not multiples of the vector widths */
+    aedyn_rng *rng, *rng2, *rng3;
+    aedyn_net *a, *b;
+    aedyn_sgd *sa, *sb;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 99, 1));
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng2, 0, 0));
+    aedyn_data *data = spiked(D, 3, rng);
+    ck_assert_aedyn_ok(aedyn_net_create(&a, D, K, act, flags));
+    ck_assert_aedyn_ok(aedyn_net_create(&b, D, K, act, flags));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(a, rng, 0.5));
+    double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V), bias[5];
+    double *W2 = malloc(K * D * sizeof *W), *V2 = malloc(K * D * sizeof *V), bias2[5];
+    ck_assert_aedyn_ok(aedyn_net_get_weights(a, W, V, bias));
+    ck_assert_aedyn_ok(aedyn_net_set_weights(b, W, (flags & AEDYN_NET_TIED) ? NULL : V,
+                                             (flags & AEDYN_NET_BIAS) ? bias : NULL));
+    ck_assert_aedyn_ok(aedyn_rng_copy(rng2, rng));
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng3, 0, 0));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&sa, a, data, rng, rule, lr));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&sb, b, data, rng3, rule, lr));
+    ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(sa, kappa));
+    ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(sb, kappa));
+    const aedyn_status st = aedyn_sgd_step(sa, n);
+    double *x = malloc(D * sizeof *x);
+    aedyn_status st2 = AEDYN_OK;
+    for (uint64_t i = 0; i < n && st2 == AEDYN_OK; i++) {
+        ck_assert_aedyn_ok(aedyn_data_sample(data, rng2, 1, x));
+        st2 = aedyn_sgd_step_input(sb, x);
+    }
+    ck_assert_int_eq(st, st2);
+    ck_assert_uint_eq(aedyn_sgd_steps(sa), aedyn_sgd_steps(sb));
+    ck_assert_aedyn_ok(aedyn_net_get_weights(a, W, V, bias));
+    ck_assert_aedyn_ok(aedyn_net_get_weights(b, W2, V2, bias2));
+    ck_assert_msg(memcmp(W, W2, K * D * sizeof *W) == 0, "encoders differ (act %d rule %d)", act, rule);
+    ck_assert_msg(memcmp(V, V2, K * D * sizeof *V) == 0, "decoders differ (act %d rule %d)", act, rule);
+    ck_assert(memcmp(bias, bias2, sizeof bias) == 0);
+    for (size_t i = 0; i < K * D; i++)
+        ck_assert(isfinite(W[i]) && isfinite(V[i]));
+    free(x);
+    free(W);
+    free(V);
+    free(W2);
+    free(V2);
+    aedyn_sgd_destroy(sa);
+    aedyn_sgd_destroy(sb);
+    aedyn_net_destroy(a);
+    aedyn_net_destroy(b);
+    aedyn_data_destroy(data);
+    aedyn_rng_destroy(rng);
+    aedyn_rng_destroy(rng2);
+    aedyn_rng_destroy(rng3);
+}
+
+START_TEST(test_deferred_updates_exact)
+{
+    check_deferred(AEDYN_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.3, 0.0, 2000);
+    check_deferred(AEDYN_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3, 1.5, 2000);
+    check_deferred(AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.3, 0.5, 2000);
+    check_deferred(AEDYN_ACT_ERF, AEDYN_NET_TIED, AEDYN_SGD_VANILLA, 0.3, 0.5, 2000);
+    check_deferred(AEDYN_ACT_LINEAR, AEDYN_NET_TIED, AEDYN_SGD_SANGER, 0.3, 0.0, 2000);
+    check_deferred(AEDYN_ACT_LINEAR, 0, AEDYN_SGD_VANILLA, 60.0, 0.0, 100000); /* diverges */
+}
+END_TEST
+
 /* ---- learning outcomes -------------------------------------------------------------- */
 
 /* Data with eigenvectors e_0, e_1, ... on the coordinate axes, spikes of the
@@ -511,6 +582,7 @@ int main(void)
     tcase_add_test(tc, test_invalid_input);
     tcase_add_test(tc, test_divergence);
     tcase_add_test(tc, test_bit_reproducible);
+    tcase_add_test(tc, test_deferred_updates_exact);
     tcase_add_test(tc, test_truncated_aligns);
     suite_add_tcase(s, tc);
     return testutil_run(s);
