@@ -32,6 +32,7 @@ struct aedyn_data {
     double *coef;       /* eigen: sqrt(rho_j), n_exp */
     double s_noise;     /* spiked: sigma / s; eigen: sqrt(rho_c) (0 when n_exp == D) */
     double *scratch;    /* sampling scratch: M + 1 doubles at least */
+    double *block;      /* block sampling scratch: 2 x 64 x M doubles */
 };
 
 /* out (na x nb) = A Omega B^T for A (na x D) and B (nb x D), exactly through

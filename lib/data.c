@@ -4,6 +4,9 @@
 #include <string.h>
 #include "data-private.h"
 #include "linalg-private.h"
+
+/* Rows per BLAS-3 block of aedyn_data_sample(). */
+#define SAMPLE_BLOCK_ 64
 #include "rng-private.h"
 
 /* Relative tolerance under which explicit eigenvalues form one group. */
@@ -19,6 +22,7 @@ static void data_free(aedyn_data *d)
     free(d->B);
     free(d->coef);
     free(d->scratch);
+    free(d->block);
     free(d);
 }
 
@@ -140,7 +144,8 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
     double *G = aedyn__calloc(M * M + 1, sizeof *G);
     double *mu = aedyn__calloc(M + 1, sizeof *mu);
     if (!d || !lam || !G || !mu || !(d->B = aedyn__calloc(M * D + 1, sizeof *d->B)) ||
-        !(d->scratch = aedyn__calloc(M + 1, sizeof *d->scratch))) {
+        !(d->scratch = aedyn__calloc(M + 1, sizeof *d->scratch)) ||
+        !(d->block = aedyn__calloc(2 * SAMPLE_BLOCK_ * M + 1, sizeof *d->block))) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto fail;
     }
@@ -212,7 +217,8 @@ static aedyn_status finish_eigen(aedyn_data *d, const char *fn)
     d->M = n;
     d->coef = aedyn__calloc(n + 1, sizeof *d->coef);
     d->scratch = aedyn__calloc(n + 1, sizeof *d->scratch);
-    if (!d->coef || !d->scratch)
+    d->block = aedyn__calloc(2 * SAMPLE_BLOCK_ * n + 1, sizeof *d->block);
+    if (!d->coef || !d->scratch || !d->block)
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     for (size_t j = 0; j < n; j++)
         d->coef[j] = sqrt(d->rho_exp[j]);
@@ -423,14 +429,6 @@ void aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x)
     } else {
         memset(x, 0, D * sizeof *x);
     }
-    if (d->kind == AEDYN_KIND_SPIKED_) {
-        for (size_t m = 0; m < M; m++) {
-            const double c = z[m], *b = d->B + m * D;
-            for (size_t i = 0; i < D; i++)
-                x[i] += c * b[i];
-        }
-        return;
-    }
     /* eigen: x = sum_j (sqrt(rho_j) z_j - sqrt(rho_c) e_j.xi) e_j + sqrt(rho_c) xi */
     if (d->s_noise > 0.0)
         for (size_t j = 0; j < M; j++) /* x holds sqrt(rho_c) xi */
@@ -443,6 +441,44 @@ void aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x)
                     x, 1);
 }
 
+/* Draw n <= SAMPLE_BLOCK_ inputs into X with the variates in exactly the
+ * order of n calls of aedyn__data_sample1() (per row: the M latent normals,
+ * then the D noise normals), and the mixing done by matrix products.
+ * Z: n x M scratch. */
+static void sample_block(aedyn_data *d, aedyn_rng *rng, size_t n, double *X, double *Z)
+{
+    const size_t D = d->D, M = d->M;
+    const double s = d->s_noise;
+    for (size_t r = 0; r < n; r++) {
+        double *x = X + r * D;
+        for (size_t m = 0; m < M; m++)
+            Z[r * M + m] = aedyn__rng_normal(rng);
+        if (s > 0.0)
+            for (size_t i = 0; i < D; i++)
+                x[i] = aedyn__rng_normal(rng);
+        else
+            memset(x, 0, D * sizeof *x);
+    }
+    if (d->kind == AEDYN_KIND_SPIKED_) { /* X = s Xi + Z B */
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)D, (int)M, 1.0, Z,
+                    (int)M, d->B, (int)D, s, X, (int)D);
+        return;
+    }
+    /* eigen: X = s Xi + (Z diag(coef) - s Xi E^T) E */
+    if (s > 0.0) {
+        cblas_dscal((int)(n * D), s, X, 1);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)M, (int)D, -1.0, X,
+                    (int)D, d->vec_exp, (int)D, 0.0, d->block, (int)M);
+    } else {
+        memset(d->block, 0, n * M * sizeof *d->block);
+    }
+    for (size_t r = 0; r < n; r++)
+        for (size_t m = 0; m < M; m++)
+            Z[r * M + m] = d->coef[m] * Z[r * M + m] + d->block[r * M + m];
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)D, (int)M, 1.0, Z, (int)M,
+                d->vec_exp, (int)D, 1.0, X, (int)D);
+}
+
 AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_t n, double *X)
 {
     AEDYN_REQUIRE_NONNULL(data);
@@ -450,8 +486,15 @@ AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_
     if (n == 0)
         return AEDYN_OK;
     AEDYN_REQUIRE_NONNULL(X);
-    for (size_t r = 0; r < n; r++)
-        aedyn__data_sample1(data, rng, X + r * data->D);
+    if (n == 1 || data->M == 0 || !data->block) {
+        for (size_t r = 0; r < n; r++)
+            aedyn__data_sample1(data, rng, X + r * data->D);
+        return AEDYN_OK;
+    }
+    for (size_t r = 0; r < n; r += SAMPLE_BLOCK_) {
+        const size_t nb = n - r < SAMPLE_BLOCK_ ? n - r : SAMPLE_BLOCK_;
+        sample_block(data, rng, nb, X + r * data->D, data->block + SAMPLE_BLOCK_ * data->M);
+    }
     return AEDYN_OK;
 }
 

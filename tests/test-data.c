@@ -116,8 +116,32 @@ END_TEST
 
 /* Empirical covariance of n samples vs Omega, every entry within 5 standard
  * errors sqrt((O_ii O_jj + O_ij^2) / n) (max over <= 55 entries: p < 1e-4). */
+/* A batch (BLAS-3 blocks of 64 rows, here 150 rows: two full blocks and a
+ * remainder) consumes the same variates as single draws and equals them up
+ * to rounding of the mixing products. */
+static void check_batch_equals_singles(aedyn_data *d, uint64_t seed)
+{
+    const size_t D = aedyn_data_dim(d), n = 150;
+    aedyn_rng *r1, *r2;
+    ck_assert_aedyn_ok(aedyn_rng_create(&r1, seed, 5));
+    ck_assert_aedyn_ok(aedyn_rng_create(&r2, seed, 5));
+    double *X = malloc(n * D * sizeof *X), *Y = malloc(n * D * sizeof *Y);
+    ck_assert_aedyn_ok(aedyn_data_sample(d, r1, n, X));
+    for (size_t r = 0; r < n; r++)
+        ck_assert_aedyn_ok(aedyn_data_sample(d, r2, 1, Y + r * D));
+    for (size_t i = 0; i < n * D; i++)
+        ck_assert_msg(fabs(X[i] - Y[i]) <= 1e-12 * (1.0 + fabs(Y[i])), "batch %g vs single %g at %zu",
+                      X[i], Y[i], i);
+    ck_assert(aedyn_rng_u64(r1) == aedyn_rng_u64(r2));
+    free(X);
+    free(Y);
+    aedyn_rng_destroy(r1);
+    aedyn_rng_destroy(r2);
+}
+
 static void check_sampler(aedyn_data *d, uint64_t seed, size_t n)
 {
+    check_batch_equals_singles(d, seed);
     const size_t D = aedyn_data_dim(d);
     aedyn_rng *rng;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, seed, 0));
@@ -155,6 +179,9 @@ START_TEST(samplers_match_covariance)
     ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
                                                 AEDYN_SPIKED_STANDARDISE));
     check_sampler(d, 2, 200000);
+    aedyn_data_destroy(d);
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, lam, 0.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    check_batch_equals_singles(d, 7); /* no noise */
     aedyn_data_destroy(d);
     /* a general SPD matrix */
     double Om[D * D], A[D * D];

@@ -132,6 +132,9 @@ AEDYN_API size_t aedyn_data_dim(const aedyn_data *data);
 /**
  * Draw @p n independent inputs into @p X (n x D row-major).
  * Allocates nothing; uses the handle's scratch (one thread at a time).
+ * Blocks of up to 64 inputs are mixed by matrix products (BLAS-3); the random
+ * variates are drawn in the same order as by n single draws, so a batch
+ * equals n calls with n = 1 up to rounding.
  * @return AEDYN_OK, AEDYN_ERR_NULL
  * @since 0.1
  */
