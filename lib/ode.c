@@ -7,6 +7,7 @@
 #include "linalg-private.h"
 #include "net-private.h"
 #include "ode-private.h"
+#include "sgd-private.h"
 
 #define TWO_OVER_PI 0.63661977236758134308
 
@@ -268,6 +269,24 @@ AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
                                         const aedyn_data *data, aedyn_sgd_rule rule, double lr)
 {
     return aedyn__ode_create_ex(out, net, data, rule, lr, true);
+}
+
+AEDYN_API aedyn_status aedyn_ode_create_from_sgd(aedyn_ode **out, const aedyn_sgd *sgd)
+{
+    AEDYN_REQUIRE_NONNULL(out);
+    AEDYN_REQUIRE_NONNULL(sgd);
+    aedyn_ode *o;
+    /* the trainer's rates may be 0; create with 1 and copy them after */
+    aedyn_status st = aedyn__ode_create_ex(&o, sgd->net, sgd->data, sgd->rule, 1.0, true);
+    if (st != AEDYN_OK)
+        return st;
+    o->eta_w = sgd->eta_w;
+    o->eta_v = sgd->eta_v;
+    o->eta_b = sgd->eta_b;
+    o->kappa = sgd->kappa;
+    o->t = (double)sgd->steps / (double)sgd->net->D;
+    *out = o;
+    return AEDYN_OK;
 }
 
 aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const aedyn_data *data,

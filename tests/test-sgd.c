@@ -470,6 +470,57 @@ START_TEST(test_deferred_updates_exact)
 }
 END_TEST
 
+/* aedyn_ode_create_from_sgd starts the ODE from the trainer's state: its
+ * time, order parameters and error equal the trainer's network's; with the
+ * trainer's rates set to 0 (and no decay) the ODE does not move. Tied
+ * networks and Sanger's rule have no ODE. */
+START_TEST(test_ode_from_sgd)
+{
+    const size_t D = 100, K = 2;
+    aedyn_rng *rng;
+    aedyn_net *net, *tied;
+    aedyn_sgd *sgd, *stied;
+    aedyn_ode *ode = NULL;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 4, 0));
+    aedyn_data *data = spiked(D, 2, rng);
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&tied, D, K, AEDYN_ACT_LINEAR, AEDYN_NET_TIED));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.3));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.2));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&stied, tied, data, rng, AEDYN_SGD_SANGER, 0.2));
+    ck_assert_aedyn_fails(aedyn_ode_create_from_sgd(&ode, stied), AEDYN_ERR_UNSUPPORTED);
+    ck_assert_aedyn_fails(aedyn_ode_create_from_sgd(&ode, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_ode_create_from_sgd(NULL, sgd), AEDYN_ERR_NULL);
+    ck_assert_ptr_null(ode);
+    ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 250));
+    ck_assert_aedyn_ok(aedyn_sgd_set_learning_rates(sgd, 0.0, 0.0, 0.0));
+    ck_assert_aedyn_ok(aedyn_ode_create_from_sgd(&ode, sgd));
+    ck_assert_double_eq(aedyn_ode_time(ode), 2.5);
+    double Qn[4], Rn[4], Tn[4], T0n[4], Qo[4], Ro[4], To[4], T0o[4], en, eo, eo2;
+    ck_assert_aedyn_ok(aedyn_net_order_params(net, data, Qn, Rn, Tn, T0n));
+    ck_assert_aedyn_ok(aedyn_ode_order_params(ode, Qo, Ro, To, T0o));
+    for (int i = 0; i < 4; i++) {
+        ck_assert_double_eq_tol(Qo[i], Qn[i], 1e-10 * (1 + fabs(Qn[i])));
+        ck_assert_double_eq_tol(Ro[i], Rn[i], 1e-10 * (1 + fabs(Rn[i])));
+        ck_assert_double_eq_tol(To[i], Tn[i], 1e-10 * (1 + fabs(Tn[i])));
+        ck_assert_double_eq_tol(T0o[i], T0n[i], 1e-10 * (1 + fabs(T0n[i])));
+    }
+    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &en));
+    ck_assert_aedyn_ok(aedyn_ode_error(ode, &eo));
+    ck_assert_double_eq_tol(eo, en, 1e-10 * en);
+    ck_assert_aedyn_ok(aedyn_ode_advance(ode, 10.0));
+    ck_assert_aedyn_ok(aedyn_ode_error(ode, &eo2));
+    ck_assert_double_eq(eo2, eo);
+    aedyn_ode_destroy(ode);
+    aedyn_sgd_destroy(sgd);
+    aedyn_sgd_destroy(stied);
+    aedyn_net_destroy(net);
+    aedyn_net_destroy(tied);
+    aedyn_data_destroy(data);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
 /* ---- learning outcomes -------------------------------------------------------------- */
 
 /* Data with eigenvectors e_0, e_1, ... on the coordinate axes, spikes of the
@@ -583,6 +634,7 @@ int main(void)
     tcase_add_test(tc, test_divergence);
     tcase_add_test(tc, test_bit_reproducible);
     tcase_add_test(tc, test_deferred_updates_exact);
+    tcase_add_test(tc, test_ode_from_sgd);
     tcase_add_test(tc, test_truncated_aligns);
     suite_add_tcase(s, tc);
     return testutil_run(s);

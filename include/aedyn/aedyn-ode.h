@@ -69,6 +69,8 @@ AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
  * Create the ODE that predicts the trainer @p sgd from now on: same network
  * weights, data spectrum, rule, learning rates and weight decay; the ODE time
  * starts at aedyn_sgd_time(sgd).
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_UNSUPPORTED (tied network,
+ *         Sanger's rule), AEDYN_ERR_NOMEM
  * @since 0.1
  */
 AEDYN_API aedyn_status aedyn_ode_create_from_sgd(aedyn_ode **out, const aedyn_sgd *sgd);
