@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "data-private.h"
+#include "gauss-private.h"
 #include "linalg-private.h"
 #include "net-private.h"
 #include "ode-private.h"
@@ -207,11 +208,70 @@ static void coefficients_closed(aedyn_ode *o)
     }
 }
 
+/* g'' of a linear user activation given without one. */
+static double zero_fn(double x, void *user)
+{
+    (void)x;
+    (void)user;
+    return 0.0;
+}
+
+/* The general Stein form (THEORY.md section 4), for any activation and
+ * biases, from one- and two-dimensional Gaussian expectations of the fields
+ * lambda^k + beta_k (covariance Q):
+ *   A_k      = E g'_k
+ *   C_kk     = R^kk E g'''_k - sum_a T0^ka E[g''_k g_a] - T0^kk E[g'_k^2]
+ *   C_ka     = -T0^ka E[g'_k g'_a]                      (a != k)
+ *   G_ka     = E[g_k g_a]
+ *   bdrift_k = R^kk E g''_k - sum_a T0^ka E[g'_k g_a]   (dbeta_k/dt / eta_b)
+ * with every sum over a <= k for the truncated rule. */
+static void coefficients_generic(aedyn_ode *o, const double *y)
+{
+    const size_t K = o->K;
+    const double *Q = o->Q, *R = o->R, *T0 = o->T0, *beta = y + 2 * o->P * K;
+    double *A = o->A, *C = o->C, *G = o->G, *bd = o->bdrift;
+    const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
+    aedyn__gact a = aedyn__gact_builtin(o->act);
+    if (o->ug) {
+        a.fn[0] = o->ug;
+        a.fn[1] = o->udg;
+        a.fn[2] = o->uddg ? o->uddg : zero_fn;
+        a.user = o->user;
+    }
+    const aedyn__gauss_ws *ws = o->gauss_ws;
+    for (size_t k = 0; k < K; k++) {
+        const double qk = Q[k * K + k], bk = beta[k];
+        A[k] = aedyn__gauss1(&a, ws, 1, qk, bk);
+        double ckk = R[k * K + k] * aedyn__gauss1(&a, ws, 3, qk, bk) -
+                     T0[k * K + k] * aedyn__gauss2(&a, ws, 1, 1, qk, qk, qk, bk, bk);
+        double drift = R[k * K + k] * aedyn__gauss1(&a, ws, 2, qk, bk);
+        for (size_t b = 0; b < K; b++) {
+            const double qb = Q[b * K + b], qkb = Q[k * K + b], bb = beta[b];
+            if (b >= k) { /* symmetric */
+                G[k * K + b] = aedyn__gauss2(&a, ws, 0, 0, qk, qkb, qb, bk, bb);
+                G[b * K + k] = G[k * K + b];
+            }
+            if (trunc && b > k) {
+                C[k * K + b] = 0.0;
+                continue;
+            }
+            const double t0 = T0[k * K + b];
+            ckk -= t0 * aedyn__gauss2(&a, ws, 2, 0, qk, qkb, qb, bk, bb);
+            drift -= t0 * aedyn__gauss2(&a, ws, 1, 0, qk, qkb, qb, bk, bb);
+            if (b != k)
+                C[k * K + b] = -t0 * aedyn__gauss2(&a, ws, 1, 1, qk, qkb, qb, bk, bb);
+        }
+        C[k * K + k] = ckk;
+        bd[k] = drift;
+    }
+}
+
 void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic)
 {
-    (void)y;
-    (void)generic;
-    coefficients_closed(o);
+    if (generic)
+        coefficients_generic(o, y);
+    else
+        coefficients_closed(o);
 }
 
 /* True when the closed forms apply (no bias, no user activation). */
@@ -406,6 +466,42 @@ AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, dou
                            "atol >= 0, finite (got %g, %g)", rtol, atol);
     ode->rtol = ode->st.rtol = rtol;
     ode->atol = ode->st.atol = atol;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_act_fn g, aedyn_act_fn dg,
+                                                aedyn_act_fn ddg, void *user)
+{
+    static const char *fn = "aedyn_ode_set_activation";
+    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN_REQUIRE_NONNULL(g);
+    AEDYN_REQUIRE_NONNULL(dg);
+    if (!ddg) { /* allowed for a linear g only: g' must be constant */
+        const double x[4] = {-2.0, -0.5, 0.7, 3.0}, d0 = dg(0.0, user);
+        for (int i = 0; i < 4; i++) {
+            const double di = dg(x[i], user);
+            if (!isfinite(di) || fabs(di - d0) > 1e-12 * (1.0 + fabs(d0)))
+                return aedyn__fail(AEDYN_ERR_INVALID,
+                                   "%s: g'' may be NULL only for a linear g, but g'(0) = %g and "
+                                   "g'(%g) = %g", fn, d0, x[i], di);
+        }
+    }
+    if (!ode->gauss_ws) {
+        aedyn__gauss_ws *ws = malloc(sizeof *ws);
+        if (!ws)
+            return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+        const aedyn_status st = aedyn__gauss_ws_init(ws, AEDYN__GH_DEFAULT);
+        if (st != AEDYN_OK) {
+            free(ws);
+            return st;
+        }
+        ode->gauss_ws = ws;
+    }
+    ode->ug = g;
+    ode->udg = dg;
+    ode->uddg = ddg;
+    ode->user = user;
+    aedyn__stepper_reset(&ode->st);
     return AEDYN_OK;
 }
 

@@ -3,6 +3,7 @@
  * own order parameters and error, and invalid input. ODE-vs-SGD tests live in
  * test-ode-sgd.c. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
@@ -272,6 +273,186 @@ START_TEST(invalid_input)
 }
 END_TEST
 
+/* ---- generic (Stein/quadrature) path --------------------------------------------- */
+
+/* Generic coefficients with a built-in activation and zero bias equal the
+ * closed forms (the closed ReLU forms assume Q > 0, as here): A, C, G to 1e-8
+ * relative to their scale; vanilla and truncated. */
+START_TEST(generic_matches_closed)
+{
+    const aedyn_activation acts[3] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU};
+    aedyn_rng *rng;
+    aedyn_data *d;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 12, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 80, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                                AEDYN_SPIKED_STANDARDISE));
+    for (int ia = 0; ia < 3; ia++)
+        for (int rule = 0; rule < 2; rule++) {
+            const size_t K = 3;
+            aedyn_net *net = make_net(80, K, acts[ia], 0, 30 + (uint64_t)ia, 0.8);
+            aedyn_ode *o;
+            ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, (aedyn_sgd_rule)rule, 0.1));
+            double A1[3], C1[9], G1[9];
+            aedyn__ode_moments(o, o->y);
+            aedyn__ode_coefficients(o, o->y, false);
+            memcpy(A1, o->A, sizeof A1);
+            memcpy(C1, o->C, sizeof C1);
+            memcpy(G1, o->G, sizeof G1);
+            aedyn__ode_coefficients(o, o->y, true);
+            double scale = 0.0;
+            for (size_t i = 0; i < K * K; i++)
+                scale = fmax(scale, fmax(fabs(C1[i]), fabs(G1[i])));
+            for (size_t k = 0; k < K; k++)
+                ck_assert_msg(fabs(o->A[k] - A1[k]) <= 1e-8 * fabs(A1[k]), "act %d A[%zu] %.15g vs %.15g",
+                              ia, k, o->A[k], A1[k]);
+            for (size_t i = 0; i < K * K; i++) {
+                ck_assert_msg(fabs(o->C[i] - C1[i]) <= 1e-8 * scale, "act %d rule %d C[%zu] %.15g vs %.15g",
+                              ia, rule, i, o->C[i], C1[i]);
+                ck_assert_msg(fabs(o->G[i] - G1[i]) <= 1e-8 * scale, "act %d G[%zu] %.15g vs %.15g", ia,
+                              i, o->G[i], G1[i]);
+            }
+            aedyn_ode_destroy(o);
+            aedyn_net_destroy(net);
+        }
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+static double u_erf(double x, void *u) { (void)u; return erf(x / sqrt(2.0)); }
+static double u_derf(double x, void *u) { (void)u; return 0.79788456080286535588 * exp(-0.5 * x * x); }
+static double u_dderf(double x, void *u) { (void)u; return -x * 0.79788456080286535588 * exp(-0.5 * x * x); }
+static double u_lin(double x, void *u) { return *(double *)u * x; }
+static double u_dlin(double x, void *u) { (void)x; return *(double *)u; }
+
+/* erf(x/sqrt 2) supplied as a user activation (quadrature path) gives the
+ * built-in erf trajectory (closed forms) to 1e-7 relative; a linear user g
+ * may omit g''; a non-linear one may not. */
+START_TEST(user_activation)
+{
+    aedyn_rng *rng;
+    aedyn_data *d;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 13, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 100, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                                AEDYN_SPIKED_STANDARDISE));
+    aedyn_net *net = make_net(100, 2, AEDYN_ACT_ERF, 0, 5, 0.3);
+    aedyn_ode *ref, *usr;
+    ck_assert_aedyn_ok(aedyn_ode_create(&ref, net, d, AEDYN_SGD_VANILLA, 0.5));
+    ck_assert_aedyn_ok(aedyn_ode_create(&usr, net, d, AEDYN_SGD_VANILLA, 0.5));
+    double two = 2.0;
+    ck_assert_aedyn_fails(aedyn_ode_set_activation(usr, u_erf, u_derf, NULL, NULL), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_activation(usr, NULL, u_derf, u_dderf, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_ode_set_activation(NULL, u_erf, u_derf, u_dderf, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_ok(aedyn_ode_set_activation(usr, u_lin, u_dlin, NULL, &two)); /* accepted ... */
+    ck_assert_aedyn_ok(aedyn_ode_set_activation(usr, u_erf, u_derf, u_dderf, NULL)); /* ... replaced */
+    for (int m = 0; m < 2; m++) {
+        ck_assert_aedyn_ok(aedyn_ode_set_method(m ? usr : ref, AEDYN_ODE_DOPRI5, 0.0));
+        ck_assert_aedyn_ok(aedyn_ode_set_tolerances(m ? usr : ref, 1e-10, 1e-12));
+    }
+    const double ts[4] = {0.5, 1.5, 3.0, 5.0};
+    for (int i = 0; i < 4; i++) {
+        double e1, e2;
+        ck_assert_aedyn_ok(aedyn_ode_advance(ref, ts[i]));
+        ck_assert_aedyn_ok(aedyn_ode_advance(usr, ts[i]));
+        ck_assert_aedyn_ok(aedyn_ode_error(ref, &e1));
+        ck_assert_aedyn_ok(aedyn_ode_error(usr, &e2));
+        ck_assert_msg(fabs(e1 - e2) <= 1e-7 * e1, "t = %g: built-in %.12g, user %.12g", ts[i], e1, e2);
+    }
+    aedyn_ode_destroy(ref);
+    aedyn_ode_destroy(usr);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+/* Drift test: the right-hand side equals D times the expected change of one
+ * SGD step (exact at any D for Gaussian inputs, by Stein's lemma), projected
+ * on the modes (w~ = w.e, s = v.e/sqrt D) and for the biases. The expectation
+ * is a Monte-Carlo average over N = 1e5 steps from the same weights, each
+ * done by the trainer (aedyn_sgd_step_input) on a fresh input; a component
+ * passes when |RHS - mean| <= 4.5 standard errors of the mean + 1e-12 (about
+ * 100 components per case, fixed seed). */
+static void drift_case(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule)
+{
+    const size_t D = 60, K = 2, N = 100000;
+    aedyn_rng *rng;
+    aedyn_data *d;
+    aedyn_sgd *sgd;
+    aedyn_ode *o;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 77, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                                AEDYN_SPIKED_STANDARDISE));
+    aedyn_net *net = make_net(D, K, act, flags, 21, 0.4);
+    double *W0 = malloc(K * D * sizeof *W0), *V0 = malloc(K * D * sizeof *V0), b0[2] = {0.3, -0.4};
+    double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V), b[2];
+    ck_assert_aedyn_ok(aedyn_net_get_weights(net, W0, V0, NULL));
+    if (flags & AEDYN_NET_BIAS)
+        ck_assert_aedyn_ok(aedyn_net_set_weights(net, W0, V0, b0));
+    ck_assert_aedyn_ok(aedyn_net_get_weights(net, W0, V0, b0));
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, rule, 1.0));
+    const size_t P = o->P, n = o->n_state;
+    double *rhs = malloc(n * sizeof *rhs), *sum = calloc(n, sizeof *sum),
+           *sum2 = calloc(n, sizeof *sum2), *dy = malloc(n * sizeof *dy), *x = malloc(D * sizeof *x);
+    aedyn__ode_rhs(o, o->y, rhs);
+    ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, d, rng, rule, 1.0));
+    const double sD = sqrt((double)D);
+    for (size_t it = 0; it < N; it++) {
+        ck_assert_aedyn_ok(aedyn_net_set_weights(net, W0, V0, (flags & AEDYN_NET_BIAS) ? b0 : NULL));
+        ck_assert_aedyn_ok(aedyn_data_sample(d, rng, 1, x));
+        ck_assert_aedyn_ok(aedyn_sgd_step_input(sgd, x));
+        ck_assert_aedyn_ok(aedyn_net_get_weights(net, W, V, b));
+        for (size_t tau = 0; tau < P; tau++)
+            for (size_t k = 0; k < K; k++) {
+                double pw = 0.0, pv = 0.0;
+                for (size_t i = 0; i < D; i++) {
+                    pw += (W[k * D + i] - W0[k * D + i]) * o->U[tau * D + i];
+                    pv += (V[k * D + i] - V0[k * D + i]) * o->U[tau * D + i];
+                }
+                dy[tau * K + k] = pw * (double)D;
+                dy[P * K + tau * K + k] = pv / sD * (double)D;
+            }
+        for (size_t k = 0; k < K; k++)
+            dy[2 * P * K + k] = (b[k] - b0[k]) * (double)D;
+        for (size_t i = 0; i < n; i++) {
+            sum[i] += dy[i];
+            sum2[i] += dy[i] * dy[i];
+        }
+    }
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double mean = sum[i] / (double)N, var = fmax(sum2[i] / (double)N - mean * mean, 0.0);
+        const double se = sqrt(var / (double)N), z = fabs(rhs[i] - mean) / (se + 1e-300);
+        worst = fmax(worst, fabs(rhs[i] - mean) <= 1e-12 ? 0.0 : z);
+        ck_assert_msg(fabs(rhs[i] - mean) <= 4.5 * se + 1e-12,
+                      "act %d flags %u rule %d: component %zu: RHS %.6g, SGD %.6g +- %.2g", act,
+                      flags, rule, i, rhs[i], mean, se);
+    }
+    printf("drift act %d flags %u rule %d: %zu components, worst |RHS - SGD| = %.2f SE\n", act,
+           flags, rule, n, worst);
+    fflush(stdout);
+    free(rhs); free(sum); free(sum2); free(dy); free(x);
+    free(W0); free(V0); free(W); free(V);
+    aedyn_sgd_destroy(sgd);
+    aedyn_ode_destroy(o);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+
+START_TEST(drift_matches_sgd)
+{
+    static const struct { aedyn_activation act; unsigned flags; aedyn_sgd_rule rule; } c[] = {
+        {AEDYN_ACT_ERF, 0, AEDYN_SGD_VANILLA},       {AEDYN_ACT_ERF, 0, AEDYN_SGD_TRUNCATED},
+        {AEDYN_ACT_LINEAR, 0, AEDYN_SGD_VANILLA},    {AEDYN_ACT_RELU, 0, AEDYN_SGD_VANILLA},
+        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA},
+        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED},
+        {AEDYN_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA},
+    };
+    drift_case(c[_i].act, c[_i].flags, c[_i].rule);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ode");
@@ -282,6 +463,9 @@ int main(void)
     tcase_add_test(tc, adaptive_matches_fine_rk4);
     tcase_add_test(tc, initial_state_matches_network);
     tcase_add_test(tc, invalid_input);
+    tcase_add_test(tc, generic_matches_closed);
+    tcase_add_test(tc, user_activation);
+    tcase_add_loop_test(tc, drift_matches_sgd, 0, 7);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }
