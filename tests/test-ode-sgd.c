@@ -5,7 +5,8 @@
  * Setting: standardised spiked model (Tr Omega / D = 1, rho/D <= 1, inside the
  * regime eta rho_max/D <~ 4 where THEORY.md section 4b says the D = infinity
  * ODE holds at D = 1000), D = 1000, M = K, sigma0 = 0.1, K = 2 and 4, linear,
- * erf and ReLU, vanilla and truncated SGD, eta = 0.1 ... 0.4. For each case
+ * erf and ReLU (also with trained biases), vanilla and truncated SGD,
+ * eta = 0.1 ... 0.4. For each case
  * the SGD error (exact population error of the actual network, no Monte-Carlo
  * noise) and the ODE error are averaged over 3 seeds at 18 log-spaced times in
  * [0.5, 50]; the requirement is <= 5 % relative at every time. The measured
@@ -24,16 +25,19 @@ typedef struct {
     aedyn_activation act;
     double lr;
     aedyn_sgd_rule rule;
+    unsigned flags;
 } case_t;
 
 static const case_t cases[] = {
-    {2, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_VANILLA},     {2, AEDYN_ACT_ERF, 0.2, AEDYN_SGD_VANILLA},
-    {2, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_VANILLA},     {4, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_VANILLA},
-    {4, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_VANILLA},     {2, AEDYN_ACT_LINEAR, 0.1, AEDYN_SGD_VANILLA},
-    {4, AEDYN_ACT_LINEAR, 0.4, AEDYN_SGD_VANILLA},  {2, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_VANILLA},
-    {4, AEDYN_ACT_RELU, 0.1, AEDYN_SGD_VANILLA},    {2, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_TRUNCATED},
-    {4, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_TRUNCATED},   {4, AEDYN_ACT_LINEAR, 0.1, AEDYN_SGD_TRUNCATED},
-    {4, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_TRUNCATED},
+    {2, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_VANILLA, 0},     {2, AEDYN_ACT_ERF, 0.2, AEDYN_SGD_VANILLA, 0},
+    {2, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_VANILLA, 0},     {4, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_VANILLA, 0},
+    {4, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_VANILLA, 0},     {2, AEDYN_ACT_LINEAR, 0.1, AEDYN_SGD_VANILLA, 0},
+    {4, AEDYN_ACT_LINEAR, 0.4, AEDYN_SGD_VANILLA, 0},  {2, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_VANILLA, 0},
+    {4, AEDYN_ACT_RELU, 0.1, AEDYN_SGD_VANILLA, 0},    {2, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_TRUNCATED, 0},
+    {4, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_TRUNCATED, 0},   {4, AEDYN_ACT_LINEAR, 0.1, AEDYN_SGD_TRUNCATED, 0},
+    {4, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_TRUNCATED, 0},
+    {2, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_VANILLA, AEDYN_NET_BIAS},
+    {2, AEDYN_ACT_ERF, 0.2, AEDYN_SGD_VANILLA, AEDYN_NET_BIAS},
 };
 static const char *act_name[] = {"linear", "erf", "relu"};
 
@@ -53,7 +57,7 @@ START_TEST(ode_predicts_sgd)
         ck_assert_aedyn_ok(aedyn_rng_create(&rng, 100 + (uint64_t)seed, 0));
         ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, c.K, NULL, 1.0, AEDYN_SPIKES_RANDOM,
                                                     rng, AEDYN_SPIKED_STANDARDISE));
-        ck_assert_aedyn_ok(aedyn_net_create(&net, D, c.K, c.act, 0));
+        ck_assert_aedyn_ok(aedyn_net_create(&net, D, c.K, c.act, c.flags));
         ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
         ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, c.rule, c.lr));
         ck_assert_aedyn_ok(aedyn_ode_create_from_sgd(&ode, sgd));
@@ -84,8 +88,8 @@ START_TEST(ode_predicts_sgd)
             at = i;
         }
     }
-    printf("K=%zu %-6s eta=%.1f %-9s: max |SGD-ODE|/ODE = %.2f %% at t = %.1f (t=50: SGD %.5f, "
-           "ODE %.5f)\n", c.K, act_name[c.act], c.lr,
+    printf("K=%zu %-6s%s eta=%.1f %-9s: max |SGD-ODE|/ODE = %.2f %% at t = %.1f (t=50: SGD %.5f, "
+           "ODE %.5f)\n", c.K, act_name[c.act], c.flags ? "+bias" : "     ", c.lr,
            c.rule == AEDYN_SGD_TRUNCATED ? "truncated" : "vanilla", 100 * worst, ts[at],
            es[NT - 1], eo[NT - 1]);
     fflush(stdout);
