@@ -124,24 +124,30 @@ static void project_weights(aedyn_ode *o, const aedyn_net *net)
 void aedyn__ode_moments(aedyn_ode *o, const double *y)
 {
     const size_t K = o->K, P = o->P;
-    const double *wt = y, *s = y + P * K;
+    const double *restrict wt = y, *restrict s = y + P * K, *restrict rho = o->rho;
     const double invD = 1.0 / (double)o->D;
-    memset(o->Q, 0, K * K * sizeof(double));
-    memset(o->R, 0, K * K * sizeof(double));
-    memset(o->T, 0, K * K * sizeof(double));
-    memset(o->T0, 0, K * K * sizeof(double));
-    for (size_t tau = 0; tau < P; tau++) {
-        const double r = o->rho[tau] * invD, *w = wt + tau * K, *v = s + tau * K;
-        for (size_t k = 0; k < K; k++) {
-            const double rw = r * w[k], rv = r * v[k];
-            for (size_t l = 0; l < K; l++) {
-                o->Q[k * K + l] += rw * w[l];
-                o->R[k * K + l] += rv * w[l];
-                o->T[k * K + l] += rv * v[l];
-                o->T0[k * K + l] += v[k] * v[l];
+    /* one entry at a time with its sums over the modes in registers; Q, T
+     * and T0 are symmetric */
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            double q = 0.0, r = 0.0, t = 0.0, t0 = 0.0;
+            if (l >= k) {
+                for (size_t tau = 0; tau < P; tau++) {
+                    const double *w = wt + tau * K, *v = s + tau * K, c = rho[tau];
+                    q += c * w[k] * w[l];
+                    r += c * v[k] * w[l];
+                    t += c * v[k] * v[l];
+                    t0 += v[k] * v[l];
+                }
+                o->Q[k * K + l] = o->Q[l * K + k] = q * invD;
+                o->T[k * K + l] = o->T[l * K + k] = t * invD;
+                o->T0[k * K + l] = o->T0[l * K + k] = t0;
+            } else {
+                for (size_t tau = 0; tau < P; tau++)
+                    r += rho[tau] * s[tau * K + k] * wt[tau * K + l];
             }
+            o->R[k * K + l] = r * invD;
         }
-    }
 }
 
 /* Closed forms (no bias): A_k = E g'(lambda^k), G = E[g g], and the
