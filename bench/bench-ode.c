@@ -14,22 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <aedyn.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void check(aedyn_status st, const char *what)
-{
-    if (st != AEDYN_OK) {
-        fprintf(stderr, "%s: %s: %s\n", what, aedyn_strerror(st), aedyn_error_message());
-        exit(1);
-    }
-}
+#include "bench-util.h"
 
 static const char *method_name[] = {"Euler", "RK4", "DOPRI5", "RKC"};
 
@@ -42,15 +27,15 @@ static void run(const char *label, const aedyn_net *net, const aedyn_data *data,
     size_t modes = 0;
     for (int r = 0; r < reps; r++) {
         aedyn_ode *ode;
-        check(aedyn_ode_create(&ode, net, data, AEDYN_SGD_VANILLA, eta), "ode");
-        check(aedyn_ode_set_method(ode, method, 0.0), "method");
-        check(aedyn_ode_set_tolerances(ode, 1e-6, 1e-9), "tolerances");
-        const double t0 = now();
-        check(aedyn_ode_advance(ode, t_end), "advance");
-        const double dt = now() - t0;
+        bench_check(aedyn_ode_create(&ode, net, data, AEDYN_SGD_VANILLA, eta), "ode");
+        bench_check(aedyn_ode_set_method(ode, method, 0.0), "method");
+        bench_check(aedyn_ode_set_tolerances(ode, 1e-6, 1e-9), "tolerances");
+        const double t0 = bench_now();
+        bench_check(aedyn_ode_advance(ode, t_end), "advance");
+        const double dt = bench_now() - t0;
         best = dt < best ? dt : best;
-        check(aedyn_ode_error(ode, &err), "error");
-        check(aedyn_ode_stats(ode, &nrhs, &nsteps, &nrej), "stats");
+        bench_check(aedyn_ode_error(ode, &err), "error");
+        bench_check(aedyn_ode_stats(ode, &nrhs, &nsteps, &nrej), "stats");
         modes = aedyn_ode_modes(ode);
         aedyn_ode_destroy(ode);
     }
@@ -69,12 +54,12 @@ int main(int argc, char **argv)
     aedyn_rng *rng;
     aedyn_data *raw, *std, *full;
     aedyn_net *net, *net_full;
-    check(aedyn_rng_create(&rng, 1, 0), "rng");
-    check(aedyn_data_create_spiked(&raw, 1000, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0), "raw");
-    check(aedyn_data_create_spiked(&std, 1000, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+    bench_check(aedyn_rng_create(&rng, 1, 0), "rng");
+    bench_check(aedyn_data_create_spiked(&raw, 1000, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0), "raw");
+    bench_check(aedyn_data_create_spiked(&std, 1000, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
                                    AEDYN_SPIKED_STANDARDISE), "standardised");
-    check(aedyn_net_create(&net, 1000, 4, AEDYN_ACT_ERF, 0), "net");
-    check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
+    bench_check(aedyn_net_create(&net, 1000, 4, AEDYN_ACT_ERF, 0), "net");
+    bench_check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
 
     const double T = quick ? 100.0 : 1000.0;
     run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_RKC, T, reps);
@@ -90,11 +75,11 @@ int main(int argc, char **argv)
         rho[j] = 0.5 * (double)D * pow((double)j + 1.0, -1.5) + 0.5;
         E[j * D + j] = 1.0;
     }
-    check(aedyn_data_create_eigen(&full, D, D, rho, E, 0.0), "full spectrum");
+    bench_check(aedyn_data_create_eigen(&full, D, D, rho, E, 0.0), "full spectrum");
     free(rho);
     free(E);
-    check(aedyn_net_create(&net_full, D, 4, AEDYN_ACT_ERF, 0), "net");
-    check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
+    bench_check(aedyn_net_create(&net_full, D, 4, AEDYN_ACT_ERF, 0), "net");
+    bench_check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_RKC, 100.0, reps);
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_DOPRI5, 100.0, reps);
 

@@ -10,22 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
-#include <aedyn.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void check(aedyn_status st, const char *what)
-{
-    if (st != AEDYN_OK) {
-        fprintf(stderr, "%s: %s: %s\n", what, aedyn_strerror(st), aedyn_error_message());
-        exit(1);
-    }
-}
+#include "bench-util.h"
 
 typedef struct {
     aedyn_rng *rng;
@@ -38,12 +23,12 @@ typedef struct {
 static setup_t make(size_t D, size_t K, size_t M)
 {
     setup_t s;
-    check(aedyn_rng_create(&s.rng, 1, 0), "rng");
-    check(aedyn_data_create_spiked(&s.data, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, s.rng,
+    bench_check(aedyn_rng_create(&s.rng, 1, 0), "rng");
+    bench_check(aedyn_data_create_spiked(&s.data, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, s.rng,
                                    AEDYN_SPIKED_STANDARDISE), "data");
-    check(aedyn_net_create(&s.net, D, K, AEDYN_ACT_ERF, 0), "net");
-    check(aedyn_net_init_gaussian(s.net, s.rng, 0.1), "init");
-    check(aedyn_sgd_create(&s.sgd, s.net, s.data, s.rng, AEDYN_SGD_VANILLA, 0.1), "sgd");
+    bench_check(aedyn_net_create(&s.net, D, K, AEDYN_ACT_ERF, 0), "net");
+    bench_check(aedyn_net_init_gaussian(s.net, s.rng, 0.1), "init");
+    bench_check(aedyn_sgd_create(&s.sgd, s.net, s.data, s.rng, AEDYN_SGD_VANILLA, 0.1), "sgd");
     s.x = malloc(D * sizeof *s.x);
     return s;
 }
@@ -60,17 +45,17 @@ static void drop(setup_t *s)
 /* Time per call in ns of n calls. */
 static double ns_sample(setup_t *s, long n)
 {
-    double t0 = now();
+    double t0 = bench_now();
     for (long i = 0; i < n; i++)
-        check(aedyn_data_sample(s->data, s->rng, 1, s->x), "sample");
-    return (now() - t0) / (double)n * 1e9;
+        bench_check(aedyn_data_sample(s->data, s->rng, 1, s->x), "sample");
+    return (bench_now() - t0) / (double)n * 1e9;
 }
 
 static double ns_step(setup_t *s, long n)
 {
-    double t0 = now();
-    check(aedyn_sgd_step(s->sgd, (uint64_t)n), "step");
-    return (now() - t0) / (double)n * 1e9;
+    double t0 = bench_now();
+    bench_check(aedyn_sgd_step(s->sgd, (uint64_t)n), "step");
+    return (bench_now() - t0) / (double)n * 1e9;
 }
 
 static double best_step(setup_t *s, long n)
@@ -89,15 +74,15 @@ int main(int argc, char **argv)
     printf("libaedyn %s: SGD benchmark (best of 5)\n\n", aedyn_version_string());
 
     aedyn_rng *rng;
-    check(aedyn_rng_create(&rng, 7, 0), "rng");
+    bench_check(aedyn_rng_create(&rng, 7, 0), "rng");
     const size_t nbuf = 1 << 16;
     double *buf = malloc(nbuf * sizeof *buf), best = 1e300;
     for (int r = 0; r < 5; r++) {
         const long reps = (long)(100 * scale) + 1;
-        double t0 = now();
+        double t0 = bench_now();
         for (long i = 0; i < reps; i++)
-            check(aedyn_rng_fill_normal(rng, buf, nbuf), "fill");
-        double dt = (now() - t0) / ((double)reps * (double)nbuf) * 1e9;
+            bench_check(aedyn_rng_fill_normal(rng, buf, nbuf), "fill");
+        double dt = (bench_now() - t0) / ((double)reps * (double)nbuf) * 1e9;
         best = dt < best ? dt : best;
     }
     printf("normal variates:            %6.2f ns each (goal < 5)\n", best);

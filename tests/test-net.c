@@ -17,14 +17,6 @@ static const aedyn_activation acts[NACT] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AED
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static double act_g(aedyn_activation a, double x)
-{
-    switch (a) {
-    case AEDYN_ACT_ERF: return erf(x / sqrt(2.0));
-    case AEDYN_ACT_RELU: return x > 0 ? x : 0;
-    default: return x;
-    }
-}
 
 static double *normals(aedyn_rng *rng, size_t n, double scale)
 {
@@ -347,7 +339,7 @@ START_TEST(reconstruct_and_loss)
                     for (size_t j = 0; j < D; j++)
                         lam += W[k * D + j] * X[i * D + j] / sqrt((double)D);
                     for (size_t j = 0; j < D; j++)
-                        ref[i * D + j] += Vd[k * D + j] * act_g(acts[a], lam);
+                        ref[i * D + j] += Vd[k * D + j] * testutil_act_g(acts[a], lam);
                 }
                 for (size_t j = 0; j < D; j++)
                     want_loss += pow(X[i * D + j] - ref[i * D + j], 2) / (2.0 * D);

@@ -15,14 +15,6 @@ static const aedyn_activation acts[NACT] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AED
 
 /* ---- an independent forward pass ------------------------------------------------ */
 
-static double act_g(aedyn_activation a, double x)
-{
-    switch (a) {
-    case AEDYN_ACT_ERF: return erf(x / sqrt(2.0));
-    case AEDYN_ACT_RELU: return x > 0 ? x : 0;
-    default: return x;
-    }
-}
 
 typedef struct {
     size_t D, K;
@@ -41,7 +33,7 @@ static double loss_upto(const model_t *m, const double *x, size_t kmax)
             double l = m->b[a];
             for (size_t j = 0; j < m->D; j++)
                 l += m->W[a * m->D + j] * x[j] / sqrt((double)m->D);
-            r -= m->V[a * m->D + i] * act_g(m->act, l);
+            r -= m->V[a * m->D + i] * testutil_act_g(m->act, l);
         }
         sum += r * r;
     }

@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "testutil.h"
@@ -17,6 +18,15 @@ double *testutil_load_npy(const char *name, size_t *rows, size_t *cols)
     aedyn_status st = aedyn__npy_read(testutil_data_path(name), &data, rows, cols);
     ck_assert_msg(st == AEDYN_OK, "loading %s: %s", name, aedyn_error_message());
     return data;
+}
+
+double testutil_act_g(aedyn_activation a, double x)
+{
+    switch (a) {
+    case AEDYN_ACT_ERF: return erf(x / sqrt(2.0));
+    case AEDYN_ACT_RELU: return x > 0 ? x : 0;
+    default: return x;
+    }
 }
 
 int testutil_run(Suite *s)

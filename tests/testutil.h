@@ -29,6 +29,9 @@ double *testutil_load_npy(const char *name, size_t *rows, size_t *cols);
         ck_assert_msg(aedyn_error_message()[0] != '\0', "%s: empty message", #call);   \
     } while (0)
 
+/* g(x) of a built-in activation, written independently of the library. */
+double testutil_act_g(aedyn_activation a, double x);
+
 /* Run a suite and return the process exit status. */
 int testutil_run(Suite *s);
 
