@@ -230,7 +230,11 @@ static double zero_fn(double x, void *user)
  *   C_ka     = -T0^ka E[g'_k g'_a]                      (a != k)
  *   G_ka     = E[g_k g_a]
  *   bdrift_k = R^kk E g''_k - sum_a T0^ka E[g'_k g_a]   (dbeta_k/dt / eta_b)
- * with every sum over a <= k for the truncated rule. */
+ * with every sum over a <= k for the truncated rule.
+ * A unit with Q^kk = 0 (a zero encoder row) has a deterministic field: the
+ * expectations are point values, as in the trainer (ReLU: g'(beta_k), so
+ * A_k = g'(0) = 0 without bias), whereas coefficients_closed() takes the
+ * limit Q -> 0+ (ReLU: A_k = 1/2). The two paths agree for every Q^kk > 0. */
 static void coefficients_generic(aedyn_ode *o, const double *y)
 {
     const size_t K = o->K;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include "data-private.h"
+#include "net-private.h"
 #include "ode-private.h"
 
 static aedyn_net *make_net(size_t D, size_t K, aedyn_activation act, unsigned flags, uint64_t seed,
@@ -325,6 +327,136 @@ static double u_dderf(double x, void *u) { (void)u; return -x * 0.79788456080286
 static double u_lin(double x, void *u) { return *(double *)u * x; }
 static double u_dlin(double x, void *u) { (void)x; return *(double *)u; }
 
+/* The same on order parameters set directly (not from a network): random
+ * Q = L L^T + small diagonal, including a pair of almost parallel units
+ * (correlation 0.999), random non-symmetric R and random positive T0;
+ * vanilla and truncated. Also pins the documented Q^kk = 0 convention of
+ * ReLU: the generic path takes point values (A_k = g'(0) = 0, as the
+ * trainer), the closed path the limit Q -> 0+ (A_k = 1/2).
+ * For erf the generic path of the built-in activation uses gauss.c's closed
+ * forms where they exist; erf(x/sqrt 2) given as a user activation goes
+ * through the quadrature instead and must give the same A, C, G to 1e-8,
+ * also with biases (there against the built-in generic path, A, C, G and
+ * bdrift). */
+START_TEST(generic_matches_closed_random_order_params)
+{
+    const aedyn_activation acts[3] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU};
+    const size_t K = 3;
+    aedyn_rng *rng;
+    aedyn_data *d;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 14, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 40, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                                AEDYN_SPIKED_STANDARDISE));
+    double worst = 0.0, worst_user = 0.0;
+    for (int ia = 0; ia < 3; ia++)
+        for (int rule = 0; rule < 2; rule++)
+            for (int rep = 0; rep < 20; rep++) {
+                aedyn_net *net = make_net(40, K, acts[ia], 0, 40 + (uint64_t)rep, 0.5);
+                aedyn_ode *o;
+                ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, (aedyn_sgd_rule)rule, 0.1));
+                double L[9];
+                for (size_t i = 0; i < K * K; i++)
+                    L[i] = aedyn_rng_normal(rng) * (0.2 + 0.8 * (double)(rep % 4));
+                if (rep % 5 == 4) /* units 0 and 1 almost parallel */
+                    for (size_t j = 0; j < K; j++)
+                        L[K + j] = L[j] + 0.03 * L[K + j];
+                for (size_t k = 0; k < K; k++)
+                    for (size_t l = 0; l < K; l++) {
+                        double q = k == l ? 1e-3 : 0.0, t = 0.0;
+                        for (size_t j = 0; j < K; j++) {
+                            q += L[k * K + j] * L[l * K + j];
+                            t += (L[j * K + k] + (k == j)) * (L[j * K + l] + (l == j));
+                        }
+                        o->Q[k * K + l] = q;
+                        o->T0[k * K + l] = t;
+                        o->R[k * K + l] = aedyn_rng_normal(rng);
+                    }
+                double A1[3], C1[9], G1[9];
+                aedyn__ode_coefficients(o, o->y, false);
+                memcpy(A1, o->A, sizeof A1);
+                memcpy(C1, o->C, sizeof C1);
+                memcpy(G1, o->G, sizeof G1);
+                aedyn__ode_coefficients(o, o->y, true);
+                double scale = 0.0;
+                for (size_t i = 0; i < K * K; i++)
+                    scale = fmax(scale, fmax(fabs(C1[i]), fabs(G1[i])));
+                for (size_t k = 0; k < K; k++) {
+                    worst = fmax(worst, fabs(o->A[k] - A1[k]) / fabs(A1[k]));
+                    ck_assert_msg(fabs(o->A[k] - A1[k]) <= 1e-8 * fabs(A1[k]),
+                                  "act %d rep %d A[%zu] %.15g vs %.15g", ia, rep, k, o->A[k], A1[k]);
+                }
+                for (size_t i = 0; i < K * K; i++) {
+                    worst = fmax(worst, fmax(fabs(o->C[i] - C1[i]), fabs(o->G[i] - G1[i])) / scale);
+                    ck_assert_msg(fabs(o->C[i] - C1[i]) <= 1e-8 * scale,
+                                  "act %d rule %d rep %d C[%zu] %.15g vs %.15g", ia, rule, rep, i,
+                                  o->C[i], C1[i]);
+                    ck_assert_msg(fabs(o->G[i] - G1[i]) <= 1e-8 * scale,
+                                  "act %d rep %d G[%zu] %.15g vs %.15g", ia, rep, i, o->G[i], G1[i]);
+                }
+                if (acts[ia] == AEDYN_ACT_ERF) {
+                    double A2[3], C2[9], G2[9], b2[3], *beta = aedyn__ode_beta(o, o->y);
+                    ck_assert_aedyn_ok(aedyn_ode_set_activation(o, u_erf, u_derf, u_dderf, NULL));
+                    for (int wb = 0; wb < 2; wb++) {
+                        if (wb) { /* biases: built-in generic as the reference */
+                            o->ug = NULL;
+                            for (size_t k = 0; k < K; k++)
+                                beta[k] = aedyn_rng_normal(rng);
+                            aedyn__ode_coefficients(o, o->y, true);
+                            memcpy(A1, o->A, sizeof A1);
+                            memcpy(C1, o->C, sizeof C1);
+                            memcpy(G1, o->G, sizeof G1);
+                            memcpy(b2, o->bdrift, sizeof b2);
+                            o->ug = u_erf;
+                        }
+                        aedyn__ode_coefficients(o, o->y, true);
+                        memcpy(A2, o->A, sizeof A2);
+                        memcpy(C2, o->C, sizeof C2);
+                        memcpy(G2, o->G, sizeof G2);
+                        double sc = 0.0;
+                        for (size_t i = 0; i < K * K; i++)
+                            sc = fmax(sc, fmax(fabs(C1[i]), fabs(G1[i])));
+                        for (size_t k = 0; k < K; k++) {
+                            worst_user = fmax(worst_user, fabs(A2[k] - A1[k]) / fabs(A1[k]));
+                            ck_assert_msg(fabs(A2[k] - A1[k]) <= 1e-8 * fabs(A1[k]),
+                                          "user erf bias %d rep %d A[%zu] %.15g vs %.15g", wb, rep,
+                                          k, A2[k], A1[k]);
+                            if (wb) {
+                                worst_user = fmax(worst_user, fabs(o->bdrift[k] - b2[k]) / sc);
+                                ck_assert_msg(fabs(o->bdrift[k] - b2[k]) <= 1e-8 * sc,
+                                              "user erf rep %d bdrift[%zu] %.15g vs %.15g", rep, k,
+                                              o->bdrift[k], b2[k]);
+                            }
+                        }
+                        for (size_t i = 0; i < K * K; i++) {
+                            worst_user = fmax(worst_user,
+                                              fmax(fabs(C2[i] - C1[i]), fabs(G2[i] - G1[i])) / sc);
+                            ck_assert_msg(fabs(C2[i] - C1[i]) <= 1e-8 * sc &&
+                                          fabs(G2[i] - G1[i]) <= 1e-8 * sc,
+                                          "user erf bias %d rule %d rep %d [%zu]: C %.15g vs %.15g, "
+                                          "G %.15g vs %.15g", wb, rule, rep, i, C2[i], C1[i], G2[i],
+                                          G1[i]);
+                        }
+                    }
+                }
+                if (acts[ia] == AEDYN_ACT_RELU && rep == 0) {
+                    for (size_t l = 0; l < K; l++) /* unit 0: zero encoder row */
+                        o->Q[l] = o->Q[l * K] = 0.0;
+                    aedyn__ode_coefficients(o, o->y, false);
+                    ck_assert_double_eq(o->A[0], 0.5);
+                    aedyn__ode_coefficients(o, o->y, true);
+                    ck_assert_double_eq(o->A[0], 0.0);
+                }
+                aedyn_ode_destroy(o);
+                aedyn_net_destroy(net);
+            }
+    printf("generic vs closed on random order parameters: worst relative difference %.2g "
+           "(built-in), %.2g (user erf, quadrature)\n", worst, worst_user);
+    fflush(stdout);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
 /* erf(x/sqrt 2) supplied as a user activation (quadrature path) gives the
  * built-in erf trajectory (closed forms) to 1e-7 relative; a linear user g
  * may omit g''; a non-linear one may not. */
@@ -453,6 +585,162 @@ START_TEST(drift_matches_sgd)
 }
 END_TEST
 
+/* Drift test independent of the trainer (lib/sgd.c): the one-step SGD update
+ * is written here from the rule documented in aedyn-sgd.h / THEORY.md
+ * section 1, with the library's g, g' (net-private.h, g'(0) = 0 for ReLU):
+ *   delta_k = x - sum_{a in S_k} v^a g(lambda^a)   (S_k: all a, or a <= k)
+ *   w^k += (eta_w/D) g'_k (v^k.delta_k/D) x/sqrt D,  v^k += (eta_v/D) g_k delta_k,
+ *   beta_k += (eta_b/D) g'_k (v^k.delta_k)/D,  then w, v *= (1 - kappa/D).
+ * The change times D, projected on the ODE's modes (w~ = w.e, s = v.e/sqrt D)
+ * and for the biases, is averaged over N = 2e5 inputs from
+ * aedyn__data_sample1 at fixed weights; by Stein's lemma its mean is the RHS
+ * exactly at any D (Gaussian inputs), except for the decay cross term
+ * -kappa E[Delta y] = -(kappa/D) (RHS + kappa y), which is added to the RHS
+ * here. A component passes when |RHS - mean| <= 4 standard errors of the
+ * mean + 1e-10 (26 components per case, fixed seed; the worst deviation of
+ * each case is printed).
+ * The weights are informed (w^k ~ e_k, v^k ~ sqrt D mixtures of e_0, e_1)
+ * plus Gaussian noise, so that R (hence E[g''_k nu^k] = R^kk E g'''_k and
+ * the R^kk E g''_k of the bias drift) and the off-diagonal T0 are O(1), and
+ * the three learning rates differ so that each one's placement is checked. */
+static void drift_case_manual(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule,
+                              double kappa)
+{
+    const size_t D = 200, K = 2, N = 200000;
+    const double eta_w = 1.0, eta_v = 0.7, eta_b = 0.5;
+    aedyn_rng *rng;
+    aedyn_data *d;
+    aedyn_ode *o;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 91, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                                AEDYN_SPIKED_STANDARDISE));
+    aedyn_net *net;
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, act, flags));
+    ck_assert_aedyn_ok(aedyn_net_init_informed(net, d));
+    double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V), *E = malloc(K * D * sizeof *E);
+    double beta[2] = {0.0, 0.0};
+    ck_assert_aedyn_ok(aedyn_net_get_weights(net, E, NULL, NULL)); /* E: rows e_0, e_1 */
+    const double sD = sqrt((double)D);
+    for (size_t i = 0; i < D; i++) {
+        W[i] = 0.9 * E[i] + 0.3 * aedyn_rng_normal(rng);
+        W[D + i] = 0.6 * E[D + i] - 0.4 * E[i] + 0.3 * aedyn_rng_normal(rng);
+        V[i] = sD * (0.8 * E[i] + 0.5 * E[D + i]) + 0.7 * aedyn_rng_normal(rng);
+        V[D + i] = sD * (1.1 * E[D + i] - 0.3 * E[i]) + 0.7 * aedyn_rng_normal(rng);
+    }
+    const bool bias = (flags & AEDYN_NET_BIAS) != 0;
+    if (bias) {
+        beta[0] = 0.3;
+        beta[1] = -0.4;
+    }
+    ck_assert_aedyn_ok(aedyn_net_set_weights(net, W, V, bias ? beta : NULL));
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, rule, 1.0));
+    ck_assert_aedyn_ok(aedyn_ode_set_learning_rates(o, eta_w, eta_v, eta_b));
+    ck_assert_aedyn_ok(aedyn_ode_set_weight_decay(o, kappa));
+    const size_t P = o->P, n = o->n_state;
+    ck_assert_uint_le(P, 2 + 2 * K);
+    double *rhs = malloc(n * sizeof *rhs), *sum = calloc(n, sizeof *sum),
+           *sum2 = calloc(n, sizeof *sum2), *dy = malloc(n * sizeof *dy), *x = malloc(D * sizeof *x);
+    double *UV = malloc(P * K * sizeof *UV), *ux = malloc(P * sizeof *ux), VV[4];
+    aedyn__ode_rhs(o, o->y, rhs);
+    for (size_t i = 0; i < 2 * P * K; i++) /* the decay cross term, see above */
+        rhs[i] -= kappa / (double)D * (rhs[i] + kappa * o->y[i]);
+    for (size_t tau = 0; tau < P; tau++)
+        for (size_t a = 0; a < K; a++) {
+            double c = 0.0;
+            for (size_t i = 0; i < D; i++)
+                c += o->U[tau * D + i] * V[a * D + i];
+            UV[tau * K + a] = c;
+        }
+    for (size_t k = 0; k < K; k++)
+        for (size_t a = 0; a < K; a++) {
+            double c = 0.0;
+            for (size_t i = 0; i < D; i++)
+                c += V[k * D + i] * V[a * D + i];
+            VV[k * K + a] = c;
+        }
+    const double dec = 1.0 - kappa / (double)D;
+    for (size_t it = 0; it < N; it++) {
+        double lam[2], g[2], dg[2], vx[2];
+        aedyn__data_sample1(d, rng, x);
+        for (size_t k = 0; k < K; k++) {
+            double l = 0.0, c = 0.0;
+            for (size_t i = 0; i < D; i++) {
+                l += W[k * D + i] * x[i];
+                c += V[k * D + i] * x[i];
+            }
+            lam[k] = l / sD + beta[k];
+            vx[k] = c;
+            g[k] = aedyn__act_g(act, lam[k]);
+            dg[k] = aedyn__act_dg(act, lam[k]);
+        }
+        for (size_t tau = 0; tau < P; tau++) {
+            double c = 0.0;
+            for (size_t i = 0; i < D; i++)
+                c += o->U[tau * D + i] * x[i];
+            ux[tau] = c;
+        }
+        for (size_t k = 0; k < K; k++) {
+            const size_t amax = rule == AEDYN_SGD_TRUNCATED ? k + 1 : K;
+            double vdelta = vx[k]; /* v^k . delta_k */
+            for (size_t a = 0; a < amax; a++)
+                vdelta -= VV[k * K + a] * g[a];
+            const double cw = eta_w / (double)D * dg[k] * vdelta / (double)D / sD;
+            const double cv = eta_v / (double)D * g[k];
+            for (size_t tau = 0; tau < P; tau++) {
+                const double w0 = o->y[tau * K + k], s0 = o->y[P * K + tau * K + k];
+                double pd = ux[tau]; /* e_tau . delta_k */
+                for (size_t a = 0; a < amax; a++)
+                    pd -= UV[tau * K + a] * g[a];
+                const double w1 = dec * (w0 + cw * ux[tau]);
+                const double s1 = dec * (s0 + cv * pd / sD);
+                dy[tau * K + k] = (w1 - w0) * (double)D;
+                dy[P * K + tau * K + k] = (s1 - s0) * (double)D;
+            }
+            dy[2 * P * K + k] = bias ? eta_b * dg[k] * vdelta / (double)D : 0.0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            sum[i] += dy[i];
+            sum2[i] += dy[i] * dy[i];
+        }
+    }
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double mean = sum[i] / (double)N, var = fmax(sum2[i] / (double)N - mean * mean, 0.0);
+        const double se = sqrt(var / (double)N), diff = fabs(rhs[i] - mean);
+        worst = fmax(worst, diff <= 1e-10 ? 0.0 : diff / se);
+        ck_assert_msg(diff <= 4.0 * se + 1e-10,
+                      "manual drift act %d flags %u rule %d: component %zu: RHS %.6g, SGD %.6g +- %.2g",
+                      act, flags, rule, i, rhs[i], mean, se);
+    }
+    printf("manual drift act %d flags %u rule %d kappa %g: %zu components, worst |RHS - SGD| = "
+           "%.2f SE\n", act, flags, rule, kappa, n, worst);
+    fflush(stdout);
+    free(rhs); free(sum); free(sum2); free(dy); free(x); free(UV); free(ux);
+    free(W); free(V); free(E);
+    aedyn_ode_destroy(o);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+
+START_TEST(drift_matches_manual_sgd)
+{
+    static const struct {
+        aedyn_activation act; unsigned flags; aedyn_sgd_rule rule; double kappa;
+    } c[] = {
+        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.0},
+        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3},
+        {AEDYN_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_ACT_ERF, 0, AEDYN_SGD_TRUNCATED, 0.0},
+        {AEDYN_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_ACT_RELU, 0, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_ACT_LINEAR, 0, AEDYN_SGD_TRUNCATED, 0.0},
+    };
+    drift_case_manual(c[_i].act, c[_i].flags, c[_i].rule, c[_i].kappa);
+}
+END_TEST
+
 /* Long-time behaviour (THEORY.md section 5, claims 3 and 5), on the ODE for
  * the standardised spiked model (D = 1000, K = M = 2, erf, eta = 0.5, RKC):
  * from t = 100 to t = 31623 the untied AE's error approaches eps_PCA(2)
@@ -526,9 +814,11 @@ int main(void)
     tcase_add_test(tc, initial_state_matches_network);
     tcase_add_test(tc, invalid_input);
     tcase_add_test(tc, generic_matches_closed);
+    tcase_add_test(tc, generic_matches_closed_random_order_params);
     tcase_add_test(tc, user_activation);
     tcase_add_test(tc, long_time_behaviour);
     tcase_add_loop_test(tc, drift_matches_sgd, 0, 7);
+    tcase_add_loop_test(tc, drift_matches_manual_sgd, 0, 8);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }
