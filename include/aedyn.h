@@ -11,4 +11,6 @@
 #include "aedyn/aedyn-net.h"
 #include "aedyn/aedyn-sgd.h"
 #include "aedyn/aedyn-ode.h"
+#include "aedyn/aedyn-images.h"
+#include "aedyn/aedyn-npy.h"
 #endif

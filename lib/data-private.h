@@ -12,7 +12,9 @@ typedef struct aedyn_group_ {
 
 typedef enum {
     AEDYN_KIND_SPIKED_,  /* x = sum_m z_m B_m + s_noise xi, B arbitrary (M x D) */
-    AEDYN_KIND_EIGEN_    /* x = sum_j z_j sqrt(rho_j) e_j + sqrt(rho_c) P_perp xi */
+    AEDYN_KIND_EIGEN_,   /* x = sum_j z_j sqrt(rho_j) e_j + sqrt(rho_c) P_perp xi */
+    AEDYN_KIND_IMAGES_   /* x = a row of img drawn uniformly with replacement; the
+                            spectrum is the empirical one (lib/images.c) */
 } aedyn_data_kind_;
 
 struct aedyn_data {
@@ -33,6 +35,10 @@ struct aedyn_data {
     double s_noise;     /* spiked: sigma / s; eigen: sqrt(rho_c) (0 when n_exp == D) */
     double *scratch;    /* sampling scratch: M + 1 doubles at least */
     double *block;      /* block sampling scratch: 2 x 64 x M doubles */
+    /* images kind: borrowed rows (img_n x D) and the borrow count of their set */
+    const double *img;
+    size_t img_n;
+    unsigned *img_borrow; /* decremented when the model is destroyed */
 };
 
 /* out (na x nb) = A Omega B^T for A (na x D) and B (nb x D), exactly through
@@ -40,6 +46,10 @@ struct aedyn_data {
  * Allocates O((na + nb) n_exp) scratch. */
 aedyn_status aedyn__data_quad_form(const aedyn_data *d, size_t na, const double *A, size_t nb,
                                    const double *B, double *out);
+
+/* A new eigen-kind model diagonalising the symmetric D x D matrix Om, which it
+ * takes over (freed on failure too). fn names the caller in messages. */
+aedyn_status aedyn__data_from_covariance(aedyn_data **out, size_t D, double *Om, const char *fn);
 
 /* Draw one input into x (length D) with no allocation. */
 void aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x);

@@ -16,6 +16,8 @@ static void data_free(aedyn_data *d)
 {
     if (!d)
         return;
+    if (d->img_borrow)
+        (*d->img_borrow)--;
     free(d->rho_exp);
     free(d->vec_exp);
     free(d->groups);
@@ -263,6 +265,11 @@ fail:
     return st;
 }
 
+aedyn_status aedyn__data_from_covariance(aedyn_data **out, size_t D, double *Om, const char *fn)
+{
+    return gaussian_from_matrix(out, D, Om, fn);
+}
+
 AEDYN_API aedyn_status aedyn_data_create_gaussian(aedyn_data **out, size_t D, const double *omega)
 {
     static const char *fn = "aedyn_data_create_gaussian";
@@ -405,6 +412,10 @@ AEDYN_API aedyn_status aedyn_data_create_empirical(aedyn_data **out, aedyn_data 
 void aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x)
 {
     const size_t D = d->D, M = d->M;
+    if (d->kind == AEDYN_KIND_IMAGES_) { /* a real image, with replacement */
+        memcpy(x, d->img + aedyn__rng_index(rng, d->img_n) * D, D * sizeof *x);
+        return;
+    }
     double *z = d->scratch;
     for (size_t m = 0; m < M; m++)
         z[m] = aedyn__rng_normal(rng);
@@ -486,7 +497,7 @@ AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_
     if (n == 0)
         return AEDYN_OK;
     AEDYN_REQUIRE_NONNULL(X);
-    if (n == 1 || data->M == 0 || !data->block) {
+    if (n == 1 || data->M == 0 || !data->block || data->kind == AEDYN_KIND_IMAGES_) {
         for (size_t r = 0; r < n; r++)
             aedyn__data_sample1(data, rng, X + r * data->D);
         return AEDYN_OK;

@@ -35,6 +35,17 @@ static inline double aedyn__rng_uniform(aedyn_rng *r)
     return (double)(aedyn__rng_u64(r) >> 11) * 0x1.0p-53;
 }
 
+/* Uniform index in [0, n), n >= 1, without modulo bias (rejection). */
+static inline size_t aedyn__rng_index(aedyn_rng *r, size_t n)
+{
+    const uint64_t m = (uint64_t)n, lim = UINT64_MAX - UINT64_MAX % m;
+    uint64_t u;
+    do
+        u = aedyn__rng_u64(r);
+    while (u >= lim);
+    return (size_t)(u % m);
+}
+
 double aedyn__rng_normal_slow(aedyn_rng *r, uint64_t bits);
 
 /* Standard normal by the ziggurat: one 64-bit draw in ~99% of the calls
