@@ -1,0 +1,89 @@
+/* The `aedyn` program: the configuration of one run and its command-line
+ * parsing. Only the public API of libaedyn is used. */
+#ifndef AEDYN_CLI_CONFIG_H
+#define AEDYN_CLI_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <aedyn.h>
+
+/* Exit codes of the program. */
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
+
+#define CLI_MAX_SPIKES 64
+
+typedef enum { CLI_DATA_SPIKED, CLI_DATA_GAUSSIAN, CLI_DATA_CIFAR, CLI_DATA_IDX } cli_data_kind;
+
+/* Bit set: which dynamics run. */
+typedef enum { CLI_MODE_SGD = 1, CLI_MODE_ODE = 2, CLI_MODE_BOTH = 3 } cli_mode;
+
+typedef enum { CLI_INIT_GAUSSIAN, CLI_INIT_INFORMED } cli_init;
+
+typedef struct cli_config {
+    /* data */
+    cli_data_kind data;
+    size_t D;             /* 0 = not given (default 1000, or from the covariance) */
+    size_t M;             /* spikes; 0 with spikes_given = false means the default */
+    bool M_given;
+    double spikes[CLI_MAX_SPIKES];
+    size_t n_spikes;      /* 0 = paper default Lambda_m = 2^m + 1 */
+    double noise;
+    aedyn_spike_vectors spike_vectors;
+    bool standardise;
+    const char *covariance;
+    /* network */
+    size_t K;
+    aedyn_activation activation;
+    bool bias, tied;
+    /* training */
+    aedyn_sgd_rule rule;
+    double lr, wd, init_std;
+    cli_init init;
+    const char *init_W, *init_V; /* NULL = not given; init_V "-" = keep */
+    uint64_t seed;
+    /* output times */
+    double t_max, t_min; /* t_min 0 = t_max / 100 */
+    size_t points;
+    /* dynamics */
+    cli_mode mode;
+    aedyn_ode_method integrator;
+    double rtol, atol, dt; /* dt 0 = default of the integrator */
+    /* output */
+    const char *out;
+    bool plot, quiet;
+} cli_config;
+
+/* The defaults: the headline experiment (spiked standardised model, D = 1000,
+ * M = 2, K = 2 erf autoencoder, vanilla SGD, paper defaults). */
+void cli_config_defaults(cli_config *cfg);
+
+/* Parse the options of `aedyn run` (argv[0..argc) are options only).
+ * Returns CLI_EXIT_OK, or CLI_EXIT_USAGE after printing a one-line error
+ * naming the option to stderr. Sets *help when --help was given. */
+int cli_parse(cli_config *cfg, int argc, char **argv, bool *help);
+
+/* Print the usage with every option and its default. */
+void cli_usage(FILE *f);
+
+/* Names of enumerated values (for the table, the JSON and the plot). */
+const char *cli_data_name(cli_data_kind d);
+const char *cli_activation_name(aedyn_activation a);
+const char *cli_rule_name(aedyn_sgd_rule r);
+const char *cli_integrator_name(aedyn_ode_method m);
+const char *cli_mode_name(cli_mode m);
+const char *cli_spike_vectors_name(aedyn_spike_vectors v);
+
+/* Effective values after defaults are resolved. */
+size_t cli_effective_M(const cli_config *cfg);
+double cli_effective_t_min(const cli_config *cfg);
+
+/* Print a one-line error "aedyn: ..." to stderr. */
+void cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif
