@@ -1,0 +1,191 @@
+"""Ownership of C handles: one destroy per create, borrowers kept alive."""
+
+import ctypes
+import operator
+
+import numpy as np
+
+from ._errors import AedynError, ERR_INVALID, ERR_NULL, ERR_SIZE
+from ._lib import DP
+
+
+class _Counts:
+    created = 0
+    destroyed = 0
+
+
+_counts = _Counts()
+
+
+def handle_counts():
+    """Debug counter of C handles created and destroyed by this module.
+
+    Returns a dict with "created", "destroyed" and "live" (= created -
+    destroyed). It counts the create calls that succeeded and the destroy
+    calls made, in this process, over all handle types.
+    """
+    return {"created": _counts.created, "destroyed": _counts.destroyed,
+            "live": _counts.created - _counts.destroyed}
+
+
+class Handle:
+    """Base of every object owning a libaedyn handle.
+
+    The handle is freed exactly once: by close(), by leaving a ``with`` block,
+    or (as a fallback) when the object is garbage collected. An object that
+    another live object borrows (a network trained by an SGD trainer, an image
+    set sampled by a data model) becomes unusable at once when closed, but its
+    C handle is freed only after the last borrower has been freed.
+    """
+
+    _ptr = None          # the C pointer, as an int; None once freed
+    _closed = False      # closed from Python: no further use
+    _borrowers = 0       # live handles that borrow this one
+    _borrowed = ()       # handles this one borrows
+
+    @staticmethod
+    def _destroy(ptr):   # pragma: no cover - every subclass overrides
+        raise NotImplementedError
+
+    def _adopt(self, ptr, borrowed=()):
+        self._ptr = ptr
+        self._closed = False
+        self._borrowed = tuple(borrowed)
+        for b in self._borrowed:
+            b._borrowers += 1
+        _counts.created += 1
+
+    @property
+    def _h(self):
+        """The C pointer; raises AedynError(ERR_NULL) once closed."""
+        if self._closed or self._ptr is None:
+            raise AedynError(ERR_NULL, f"this {type(self).__name__} is closed",
+                             call=type(self).__name__)
+        return self._ptr
+
+    @property
+    def closed(self):
+        return self._closed or self._ptr is None
+
+    def close(self):
+        """Release the handle (idempotent)."""
+        self._closed = True
+        self._release()
+
+    def _release(self):
+        if not self._closed or self._borrowers > 0 or self._ptr is None:
+            return
+        ptr, self._ptr = self._ptr, None
+        type(self)._destroy(ptr)
+        _counts.destroyed += 1
+        borrowed, self._borrowed = self._borrowed, ()
+        for b in borrowed:
+            b._borrowers -= 1
+            b._release()
+
+    def __enter__(self):
+        self._h  # refuse a closed object
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing sensible to do
+            pass
+
+
+# ---- argument conversion (all checks happen before any C call) ----
+
+def as_f64(x, shape, what, call, required=True):
+    """x as a C-contiguous, aligned float64 array of exactly `shape`.
+
+    Returns None for x None when not required. The caller must keep the
+    returned array referenced until the C call has returned (it may be a
+    copy of x).
+    """
+    if x is None:
+        if required:
+            raise AedynError(ERR_NULL, f"{what} is required (got None)", call=call)
+        return None
+    try:
+        a = np.asarray(x)
+    except Exception as exc:
+        raise AedynError(ERR_INVALID, f"{what}: cannot convert to an array ({exc})",
+                         call=call) from None
+    if a.dtype.kind not in "biuf":
+        raise AedynError(ERR_INVALID, f"{what} must be real numbers (got dtype {a.dtype})",
+                         call=call)
+    a = np.asarray(a, dtype=np.float64, order="C")
+    if not a.flags.aligned or not a.flags.c_contiguous:
+        a = a.copy(order="C")
+    if shape is not None and a.shape != tuple(shape):
+        raise AedynError(ERR_SIZE, f"{what} must have shape {tuple(shape)}, got {a.shape}",
+                         call=call)
+    return a
+
+
+def ptr(a):
+    """double * to the data of a float64 array (NULL for None)."""
+    if a is None:
+        return None
+    return a.ctypes.data_as(DP)
+
+
+def as_size(v, what, call, minimum=0):
+    """A non-negative Python int for a size_t argument."""
+    try:
+        n = operator.index(v)
+    except TypeError:
+        raise AedynError(ERR_INVALID, f"{what} must be an integer (got {v!r})",
+                         call=call) from None
+    if n < minimum:
+        raise AedynError(ERR_SIZE, f"{what} must be >= {minimum} (got {n})", call=call)
+    if n >= 1 << 64:
+        raise AedynError(ERR_SIZE, f"{what} is too large (got {n})", call=call)
+    return n
+
+
+def as_u64(v, what, call):
+    try:
+        n = operator.index(v)
+    except TypeError:
+        raise AedynError(ERR_INVALID, f"{what} must be an integer (got {v!r})",
+                         call=call) from None
+    if not 0 <= n < 1 << 64:
+        raise AedynError(ERR_INVALID, f"{what} must be in [0, 2**64) (got {n})", call=call)
+    return n
+
+
+def as_float(v, what, call):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        raise AedynError(ERR_INVALID, f"{what} must be a real number (got {v!r})",
+                         call=call) from None
+
+
+def as_enum(v, table, what, call):
+    """An enum value from its name (case-insensitive) or its integer."""
+    if isinstance(v, str):
+        key = v.lower().replace("-", "_")
+        if key not in table:
+            raise AedynError(ERR_INVALID, f"unknown {what} {v!r} (one of: {', '.join(table)})",
+                             call=call)
+        return table[key]
+    try:
+        n = operator.index(v)
+    except TypeError:
+        raise AedynError(ERR_INVALID, f"{what} must be a name or an integer (got {v!r})",
+                         call=call) from None
+    if not -(1 << 31) <= n < 1 << 31:
+        raise AedynError(ERR_INVALID, f"{what} {n} is out of range", call=call)
+    return n
+
+
+def out_ptr():
+    """A void * to receive a created handle."""
+    return ctypes.c_void_p()

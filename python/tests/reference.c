@@ -1,0 +1,201 @@
+/* Reference results for the Python bindings' bit-for-bit tests.
+ *
+ * Runs fixed-seed scenarios through the public C API only and prints every
+ * result as "name count v1 v2 ..." with %.17g (which round-trips a double
+ * exactly). tests/test_reference.py repeats the same calls through the Python
+ * module and compares with ==. Keep the two in step.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <aedyn.h>
+
+static void check(aedyn_status st, const char *what)
+{
+    if (st == AEDYN_OK)
+        return;
+    fprintf(stderr, "%s: %s: %s\n", what, aedyn_strerror(st), aedyn_error_message());
+    exit(EXIT_FAILURE);
+}
+
+static void emit(const char *name, const double *x, size_t n)
+{
+    printf("%s %zu", name, n);
+    for (size_t i = 0; i < n; i++)
+        printf(" %.17g", x[i]);
+    putchar('\n');
+}
+
+static void emit1(const char *name, double x)
+{
+    emit(name, &x, 1);
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(EXIT_FAILURE);
+    }
+    return p;
+}
+
+/* 1. The generator. */
+static void scenario_rng(void)
+{
+    aedyn_rng *rng;
+    double x[5];
+    check(aedyn_rng_create(&rng, 7, 3), "rng");
+    printf("rng_u64 3");
+    for (int i = 0; i < 3; i++)
+        printf(" %" PRIu64, aedyn_rng_u64(rng));
+    putchar('\n');
+    emit1("rng_uniform1", aedyn_rng_uniform(rng));
+    emit1("rng_normal1", aedyn_rng_normal(rng));
+    check(aedyn_rng_fill_uniform(rng, x, 5), "fill_uniform");
+    emit("rng_uniform", x, 5);
+    check(aedyn_rng_fill_normal(rng, x, 5), "fill_normal");
+    emit("rng_normal", x, 5);
+    aedyn_rng_destroy(rng);
+}
+
+/* 2. Spiked model, erf network, SGD and ODE as aedyn.run() does them. */
+static void scenario_spiked(void)
+{
+    enum { D = 40, K = 2, M = 2, NT = 6 };
+    const double times[NT] = { 0, 0.5, 1, 2, 5, 10 };
+    aedyn_rng *rng; aedyn_data *data; aedyn_net *net; aedyn_sgd *sgd; aedyn_ode *ode;
+    double eig[D], W[K * D], V[K * D], X[3 * D], Q[K * K], R[K * K], T[K * K], T0[K * K];
+    double err;
+
+    check(aedyn_rng_create(&rng, 1, 0), "rng");
+    check(aedyn_data_create_spiked(&data, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
+                                   AEDYN_SPIKED_STANDARDISE), "spiked");
+    check(aedyn_data_eigenvalues(data, eig), "eigenvalues");
+    emit("sp_eig", eig, D);
+    emit1("sp_trace", aedyn_data_trace(data));
+    for (size_t m = 1; m <= K; m++) {
+        check(aedyn_data_pca_error(data, m, &err), "pca");
+        emit1(m == 1 ? "sp_pca1" : "sp_pca2", err);
+    }
+    check(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0), "net");
+    check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
+    check(aedyn_net_get_weights(net, W, V, NULL), "weights");
+    emit("sp_W0", W, K * D);
+    emit("sp_V0", V, K * D);
+    check(aedyn_data_sample(data, rng, 3, X), "sample");
+    emit("sp_X", X, 3 * D);
+
+    check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.5), "sgd");
+    check(aedyn_ode_create_from_sgd(&ode, sgd), "ode");
+    for (int i = 0; i < NT; i++) {
+        uint64_t target = (uint64_t)(times[i] * D + 0.5);
+        if (target > aedyn_sgd_steps(sgd))
+            check(aedyn_sgd_step(sgd, target - aedyn_sgd_steps(sgd)), "step");
+        check(aedyn_net_population_error(net, data, &err), "poperr");
+        emit1("sp_sgd_error", err);
+        check(aedyn_net_order_params(net, data, Q, R, T, T0), "op");
+        emit("sp_sgd_Q", Q, K * K); emit("sp_sgd_R", R, K * K);
+        emit("sp_sgd_T", T, K * K); emit("sp_sgd_T0", T0, K * K);
+        check(aedyn_ode_advance(ode, (double)target / (double)D), "advance");
+        check(aedyn_ode_error(ode, &err), "ode error");
+        emit1("sp_ode_error", err);
+        check(aedyn_ode_order_params(ode, Q, R, T, T0), "ode op");
+        emit("sp_ode_Q", Q, K * K); emit("sp_ode_R", R, K * K);
+        emit("sp_ode_T", T, K * K); emit("sp_ode_T0", T0, K * K);
+    }
+    check(aedyn_net_get_weights(net, W, V, NULL), "weights");
+    emit("sp_W_end", W, K * D);
+    emit("sp_V_end", V, K * D);
+    check(aedyn_ode_weights(ode, W, V), "ode weights");
+    emit("sp_ode_W_end", W, K * D);
+    emit("sp_ode_V_end", V, K * D);
+    aedyn_ode_destroy(ode); aedyn_sgd_destroy(sgd); aedyn_net_destroy(net);
+    aedyn_data_destroy(data); aedyn_rng_destroy(rng);
+}
+
+/* 3. Gaussian model from a covariance matrix; ReLU network with bias,
+ *    truncated SGD; an ODE created from the initial network (Dormand-Prince). */
+static void scenario_gaussian(void)
+{
+    enum { D = 12, K = 3 };
+    aedyn_rng *rng; aedyn_data *data; aedyn_net *net; aedyn_sgd *sgd; aedyn_ode *ode;
+    double A[D * D], omega[D * D], eig[D], W[K * D], V[K * D], b[K], err, Q[K * K];
+
+    check(aedyn_rng_create(&rng, 2, 0), "rng");
+    check(aedyn_rng_fill_normal(rng, A, D * D), "A");
+    for (size_t i = 0; i < D; i++)
+        for (size_t j = 0; j < D; j++) {
+            double s = 0;
+            for (size_t k = 0; k < D; k++)
+                s += A[i * D + k] * A[j * D + k];
+            omega[i * D + j] = s / D + (i == j ? 0.1 : 0.0);
+        }
+    emit("ga_omega", omega, D * D);
+    check(aedyn_data_create_gaussian(&data, D, omega), "gaussian");
+    check(aedyn_data_eigenvalues(data, eig), "eigenvalues");
+    emit("ga_eig", eig, D);
+    check(aedyn_net_create(&net, D, K, AEDYN_ACT_RELU, AEDYN_NET_BIAS), "net");
+    check(aedyn_net_init_gaussian(net, rng, 0.2), "init");
+    check(aedyn_ode_create(&ode, net, data, AEDYN_SGD_TRUNCATED, 0.3), "ode");
+    check(aedyn_ode_set_method(ode, AEDYN_ODE_DOPRI5, 0), "method");
+    check(aedyn_ode_advance(ode, 3.0), "advance");
+    check(aedyn_ode_error(ode, &err), "ode error");
+    emit1("ga_ode_error", err);
+    check(aedyn_ode_order_params(ode, Q, NULL, NULL, NULL), "ode op");
+    emit("ga_ode_Q", Q, K * K);
+    check(aedyn_ode_biases(ode, b), "ode bias");
+    emit("ga_ode_bias", b, K);
+    check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_TRUNCATED, 0.3), "sgd");
+    check(aedyn_sgd_set_weight_decay(sgd, 0.01), "wd");
+    check(aedyn_sgd_step(sgd, 300), "step");
+    check(aedyn_net_population_error(net, data, &err), "poperr");
+    emit1("ga_sgd_error", err);
+    check(aedyn_net_get_weights(net, W, V, b), "weights");
+    emit("ga_W", W, K * D);
+    emit("ga_V", V, K * D);
+    emit("ga_bias", b, K);
+    aedyn_ode_destroy(ode); aedyn_sgd_destroy(sgd); aedyn_net_destroy(net);
+    aedyn_data_destroy(data); aedyn_rng_destroy(rng);
+}
+
+/* 4. An image set from an array, the paper's preprocessing, real sampler. */
+static void scenario_images(void)
+{
+    enum { N = 30, ROWS = 4, COLS = 5, D = ROWS * COLS, K = 2 };
+    aedyn_rng *rng; aedyn_images *imgs; aedyn_data *data; aedyn_net *net; aedyn_sgd *sgd;
+    double *X = xmalloc(sizeof(double) * N * D), eig[D], W[K * D], V[K * D], mean, se;
+
+    check(aedyn_rng_create(&rng, 5, 1), "rng");
+    check(aedyn_rng_fill_uniform(rng, X, N * D), "X");
+    check(aedyn_images_create(&imgs, N, ROWS, COLS, X), "images");
+    check(aedyn_images_preprocess(imgs, AEDYN_IMAGES_PAPER, 0), "preprocess");
+    check(aedyn_images_get(imgs, 0, N, X), "get");
+    emit("im_X", X, N * D);
+    check(aedyn_images_data(&data, imgs, AEDYN_IMAGES_SAMPLE_REAL), "data");
+    check(aedyn_data_eigenvalues(data, eig), "eigenvalues");
+    emit("im_eig", eig, D);
+    check(aedyn_net_create(&net, D, K, AEDYN_ACT_LINEAR, 0), "net");
+    check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
+    check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.2), "sgd");
+    check(aedyn_sgd_step(sgd, 500), "step");
+    check(aedyn_images_error(net, imgs, &mean, &se), "error");
+    emit1("im_err_mean", mean);
+    emit1("im_err_se", se);
+    check(aedyn_net_get_weights(net, W, V, NULL), "weights");
+    emit("im_W", W, K * D);
+    emit("im_V", V, K * D);
+    aedyn_sgd_destroy(sgd); aedyn_net_destroy(net); aedyn_data_destroy(data);
+    aedyn_images_destroy(imgs); aedyn_rng_destroy(rng);
+    free(X);
+}
+
+int main(void)
+{
+    scenario_rng();
+    scenario_spiked();
+    scenario_gaussian();
+    scenario_images();
+    return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
