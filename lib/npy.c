@@ -332,7 +332,8 @@ aedyn_status aedyn_npy_write(const char *path, const double *data, size_t rows, 
         ok = fputc(' ', f) != EOF;
     ok = ok && fputc('\n', f) != EOF;
     if (host_little_endian()) {
-        ok = ok && fwrite(data, sizeof *data, n, f) == n;
+        /* n == 0 (an empty array) may come with data == NULL */
+        ok = ok && (n == 0 || fwrite(data, sizeof *data, n, f) == n);
     } else {
         for (size_t i = 0; ok && i < n; i++) {
             double x = data[i];
