@@ -20,6 +20,8 @@ typedef struct run {
     int argc;
     char **argv;
     aedyn_rng *rng;
+    aedyn_images *train, *test;    /* image data: training and held-out sets */
+    size_t n_train, n_test;
     aedyn_data *data;
     aedyn_net *net;
     aedyn_sgd *sgd;
@@ -31,6 +33,9 @@ typedef struct run {
     double *pca;                   /* pca[m-1] = eps_PCA(m), m = 1..K */
     double *op_sgd, *op_ode;       /* Q, R, T, T0 each K x K, one after another */
     double sgd_err, ode_err;
+    double sgd_err_se, sgd_gauss_err; /* image data: standard error on the held-out set,
+                                         error under N(0, Omega_hat) */
+    double last_t, last_sgd_err, last_ode_err, last_dev; /* for the outcome */
     size_t rows;
     FILE *csv;
     char *path;                    /* scratch for PREFIX + suffix */
@@ -152,10 +157,108 @@ static int load_weights(run *r)
     return st == AEDYN_OK ? CLI_EXIT_OK : setup_failed(r, "--init-weights", st);
 }
 
+/* ---- image data ---- */
+
+static aedyn_status load_images(const run *r, const char *path, size_t first, size_t count,
+                                aedyn_images **out)
+{
+    return r->cfg->data == CLI_DATA_CIFAR ? aedyn_images_load_cifar10(out, path, first, count)
+                                          : aedyn_images_load_idx(out, path, first, count);
+}
+
+/* A new set with images [first, first + n) of src (as loaded: not yet preprocessed). */
+static aedyn_status copy_images(const aedyn_images *src, size_t first, size_t n,
+                                aedyn_images **out)
+{
+    size_t rows, cols;
+    aedyn_status st = aedyn_images_shape(src, &rows, &cols);
+    if (st != AEDYN_OK)
+        return st;
+    double *X = malloc(n * rows * cols * sizeof *X);
+    if (!X)
+        return AEDYN_ERR_NOMEM;
+    st = aedyn_images_get(src, first, n, X);
+    if (st == AEDYN_OK)
+        st = aedyn_images_create(out, n, rows, cols, X);
+    free(X);
+    return st;
+}
+
+/* The training and held-out sets. With TEST: the first --subset images of
+ * TRAIN and the first --test-size images of TEST. Without: TRAIN is split,
+ * its last --test-size images (default 1/6) held out and the training images
+ * taken from the rest. */
+static int load_image_sets(run *r)
+{
+    const cli_config *c = r->cfg;
+    aedyn_status st;
+    if (c->n_images == 2) {
+        if ((st = load_images(r, c->images[0], 0, c->subset, &r->train)) != AEDYN_OK)
+            return setup_failed(r, c->subset ? "--images TRAIN/--subset" : "--images TRAIN", st);
+        if ((st = load_images(r, c->images[1], 0, c->test_size, &r->test)) != AEDYN_OK)
+            return setup_failed(r, c->test_size ? "--images TEST/--test-size" : "--images TEST",
+                                st);
+        return CLI_EXIT_OK;
+    }
+    aedyn_images *all = NULL;
+    if ((st = load_images(r, c->images[0], 0, 0, &all)) != AEDYN_OK)
+        return setup_failed(r, "--images", st);
+    size_t N = aedyn_images_count(all);
+    size_t n_test = c->test_size ? c->test_size : N / 6;
+    if (n_test < 1 || n_test >= N) {
+        cli_error("--test-size: cannot hold out %zu of the %zu images of '%s' (give a TEST file "
+                  "to --images or a smaller --test-size)", n_test, N, c->images[0]);
+        aedyn_images_destroy(all);
+        return CLI_EXIT_USAGE;
+    }
+    size_t n_train = c->subset ? c->subset : N - n_test;
+    if (n_train > N - n_test) {
+        cli_error("--subset %zu: '%s' has %zu images and %zu of them are held out (--test-size)",
+                  c->subset, c->images[0], N, n_test);
+        aedyn_images_destroy(all);
+        return CLI_EXIT_USAGE;
+    }
+    st = copy_images(all, 0, n_train, &r->train);
+    if (st == AEDYN_OK)
+        st = copy_images(all, N - n_test, n_test, &r->test);
+    aedyn_images_destroy(all);
+    return st == AEDYN_OK ? CLI_EXIT_OK : setup_failed(r, "--images", st);
+}
+
+static int make_image_data(run *r)
+{
+    const cli_config *c = r->cfg;
+    aedyn_status st;
+    int rc = load_image_sets(r);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    r->D = aedyn_images_dim(r->train);
+    if (c->D && c->D != r->D) {
+        cli_error("--D %zu disagrees with the images (D = %zu); omit --D", c->D, r->D);
+        return CLI_EXIT_USAGE;
+    }
+    if (aedyn_images_dim(r->test) != r->D) {
+        cli_error("--images: the held-out images have D = %zu, the training images D = %zu",
+                  aedyn_images_dim(r->test), r->D);
+        return CLI_EXIT_USAGE;
+    }
+    r->n_train = aedyn_images_count(r->train);
+    r->n_test = aedyn_images_count(r->test);
+    if ((st = aedyn_images_preprocess(r->train, c->preprocess, c->whiten_eps)) != AEDYN_OK)
+        return setup_failed(r, "--preprocess", st);
+    if ((st = aedyn_images_preprocess_like(r->test, r->train)) != AEDYN_OK)
+        return setup_failed(r, "--preprocess (held-out images)", st);
+    if ((st = aedyn_images_data(&r->data, r->train, c->sampler)) != AEDYN_OK)
+        return setup_failed(r, "image data model", st);
+    return CLI_EXIT_OK;
+}
+
 static int make_data(run *r)
 {
     const cli_config *c = r->cfg;
     aedyn_status st;
+    if (c->data == CLI_DATA_CIFAR || c->data == CLI_DATA_IDX)
+        return make_image_data(r);
     if (c->data == CLI_DATA_GAUSSIAN) {
         double *omega = NULL;
         size_t rows, cols;
@@ -187,8 +290,8 @@ static int setup(run *r)
     const cli_config *c = r->cfg;
     aedyn_status st;
     int rc;
-    if ((st = aedyn_rng_create(&r->rng, c->seed, 0)) != AEDYN_OK)
-        return setup_failed(r, "--seed", st);
+    if ((st = aedyn_rng_create(&r->rng, c->seed, c->stream)) != AEDYN_OK)
+        return setup_failed(r, "--seed/--stream", st);
     if ((rc = make_data(r)) != CLI_EXIT_OK)
         return rc;
     r->K = c->K;
@@ -254,7 +357,9 @@ static void teardown(run *r)
     aedyn_ode_destroy(r->ode);
     aedyn_sgd_destroy(r->sgd);
     aedyn_net_destroy(r->net);
-    aedyn_data_destroy(r->data);
+    aedyn_data_destroy(r->data); /* before the images it may borrow */
+    aedyn_images_destroy(r->train);
+    aedyn_images_destroy(r->test);
     aedyn_rng_destroy(r->rng);
     free(r->pca);
     free(r->op_sgd);
@@ -266,17 +371,27 @@ static void teardown(run *r)
 
 /* ---- measurements and the CSV row ---- */
 
+static bool image_data(const run *r)
+{
+    return r->train != NULL;
+}
+
 static void measure(run *r)
 {
     size_t KK = r->K * r->K;
     double *s = r->op_sgd, *o = r->op_ode;
-    r->sgd_err = r->ode_err = NAN;
+    r->sgd_err = r->ode_err = r->sgd_err_se = r->sgd_gauss_err = NAN;
     for (size_t i = 0; i < 4 * KK; i++)
         s[i] = o[i] = NAN;
     if (r->sgd_live) {
-        if (aedyn_net_population_error(r->net, r->data, &r->sgd_err) != AEDYN_OK ||
+        double *err = image_data(r) ? &r->sgd_gauss_err : &r->sgd_err;
+        if (aedyn_net_population_error(r->net, r->data, err) != AEDYN_OK ||
             aedyn_net_order_params(r->net, r->data, s, s + KK, s + 2 * KK, s + 3 * KK) != AEDYN_OK)
-            r->sgd_err = NAN;
+            *err = NAN;
+        /* image data: the SGD error is the test error on the held-out images */
+        if (image_data(r) &&
+            aedyn_images_error(r->net, r->test, &r->sgd_err, &r->sgd_err_se) != AEDYN_OK)
+            r->sgd_err = r->sgd_err_se = NAN;
     }
     if (r->ode_live) {
         if (aedyn_ode_error(r->ode, &r->ode_err) != AEDYN_OK ||
@@ -326,6 +441,10 @@ static void csv_columns(row_writer *w, const run *r, double t)
                     column(w, name, op[(p * r->K + k) * r->K + l]);
                 }
     }
+    if (image_data(r)) {
+        column(w, "sgd_error_stderr", r->sgd_err_se);
+        column(w, "sgd_gauss_error", r->sgd_gauss_err);
+    }
     fputc('\n', w->f);
 }
 
@@ -345,16 +464,30 @@ static void table_header(const run *r)
         for (size_t m = 0; m < r->M; m++)
             printf("%s%g", m ? "," : "", r->lambda[m]);
         printf(", sigma = %g, %s", c->noise, c->standardise ? "standardised" : "raw");
+    } else if (image_data(r)) {
+        printf("%s images, D = %zu: %zu training images from %s, %zu held out from %s\n"
+               "       preprocessing %s, SGD on %s, ODE on the %zu-mode empirical spectrum",
+               c->data == CLI_DATA_CIFAR ? "CIFAR-10" : "IDX", r->D, r->n_train, c->images[0],
+               r->n_test, c->images[c->n_images - 1], cli_preprocess_name(c->preprocess),
+               c->sampler == AEDYN_IMAGES_SAMPLE_REAL ? "real images"
+                                                      : "Gaussian-equivalent samples",
+               r->D);
     } else {
         printf("Gaussian model from %s, D = %zu", c->covariance, r->D);
     }
-    printf("\n       K = %zu %s%s%s autoencoder, %s SGD, lr = %g%s, seed = %llu\n", r->K,
+    printf("\n       K = %zu %s%s%s autoencoder, %s SGD, lr = %g%s, seed = %llu", r->K,
            cli_activation_name(c->activation), c->bias ? " biased" : "",
            c->tied ? " tied" : "", cli_rule_name(c->rule), c->lr, c->wd > 0 ? ", wd" : "",
            (unsigned long long)c->seed);
+    if (c->stream)
+        printf(", stream = %llu", (unsigned long long)c->stream);
+    putchar('\n');
     if (r->run_ode)
         printf("       ODE: %s, rtol = %g\n", cli_integrator_name(c->integrator), c->rtol);
-    printf("error = E[(1/2D)|x - xhat|^2]; pca(m) = error of PCA with m components\n\n");
+    printf("error = E[(1/2D)|x - xhat|^2]; pca(m) = error of PCA with m components\n");
+    if (image_data(r))
+        printf("sgd_error: on the %zu held-out images\n", r->n_test);
+    putchar('\n');
     printf("%9s %11s %11s %9s", "t", "sgd_error", "ode_error", "sgd/ode-1");
     for (size_t m = 1; m <= table_pca_columns(r); m++)
         printf("   pca(%zu)", m);
@@ -478,6 +611,23 @@ static void json_parameters(FILE *f, const run *r)
         json_kv_bool(f, 4, "standardise", c->standardise);
     }
     json_kv_str(f, 4, "covariance", c->covariance);
+    if (image_data(r)) {
+        json_key(f, 4, "images");
+        fputc('[', f);
+        for (size_t i = 0; i < c->n_images; i++) {
+            if (i)
+                fputs(", ", f);
+            json_string(f, c->images[i]);
+        }
+        fputc(']', f);
+        json_kv_uint(f, 4, "train_images", r->n_train);
+        json_kv_uint(f, 4, "test_images", r->n_test);
+        json_kv_str(f, 4, "test_images_from",
+                    c->n_images == 2 ? "TEST file" : "last images of TRAIN");
+        json_kv_str(f, 4, "preprocess", cli_preprocess_name(c->preprocess));
+        json_kv_num(f, 4, "whiten_eps", c->whiten_eps);
+        json_kv_str(f, 4, "sampler", cli_sampler_name(c->sampler));
+    }
     json_kv_uint(f, 4, "K", r->K);
     json_kv_str(f, 4, "activation", cli_activation_name(c->activation));
     json_kv_bool(f, 4, "bias", c->bias);
@@ -491,6 +641,7 @@ static void json_parameters(FILE *f, const run *r)
     json_kv_str(f, 4, "init_weights_W", c->init_W);
     json_kv_str(f, 4, "init_weights_V", c->init_V);
     json_kv_uint(f, 4, "seed", (unsigned long long)c->seed);
+    json_kv_uint(f, 4, "stream", (unsigned long long)c->stream);
     json_kv_num(f, 4, "t_max", c->t_max);
     json_kv_num(f, 4, "t_min", cli_effective_t_min(c));
     json_kv_uint(f, 4, "points", c->points);
@@ -529,11 +680,14 @@ static void write_json(run *r, double wall)
     fputc(']', f);
     json_kv_str(f, 2, "started", started);
     json_kv_uint(f, 2, "seed", (unsigned long long)r->cfg->seed);
+    json_kv_uint(f, 2, "stream", (unsigned long long)r->cfg->stream);
     json_key(f, 2, "parameters");
     json_parameters(f, r);
     json_kv_bool(f, 2, "ran_sgd", r->run_sgd);
     json_kv_bool(f, 2, "ran_ode", r->run_ode);
     json_kv_str(f, 2, "error_convention", "E[(1/2D)|x - xhat|^2]");
+    if (image_data(r))
+        json_kv_str(f, 2, "sgd_error_measured_on", "held-out images");
     json_kv_num(f, 2, "trace_omega_over_D", aedyn_data_trace(r->data) / (double)r->D);
     json_key(f, 2, "pca_errors");
     fputc('[', f);
@@ -639,13 +793,15 @@ static bool find_in_path(const char *prog, char *out, size_t cap)
     return false;
 }
 
-/* PREFIX.gp: the errors over log time with the PCA levels; PREFIX.png when
- * gnuplot is installed. The first data row (t = 0) is skipped on the log axis. */
+/* PREFIX.gp: the errors over log time with the PCA levels; the image when
+ * gnuplot is installed (PREFIX.png, or PREFIX.svg with --plot-format svg). The
+ * first data row (t = 0) is skipped on the log axis. */
 static void plot(run *r)
 {
     char *gp = strdup(out_path(r, ".gp"));
     char *csv = strdup(out_path(r, ".csv"));
-    char *png = strdup(out_path(r, ".png"));
+    bool svg = r->cfg->plot_format == CLI_PLOT_SVG;
+    char *png = strdup(out_path(r, svg ? ".svg" : ".png"));
     FILE *f = gp && csv && png ? fopen(gp, "w") : NULL;
     if (!f) {
         cli_error("--plot: cannot write '%s'", gp ? gp : "the gnuplot script");
@@ -653,7 +809,7 @@ static void plot(run *r)
     }
     fprintf(f, "# gnuplot script written by aedyn %s; run: gnuplot ", aedyn_version_string());
     gp_string(f, gp);
-    fputs("\nset terminal png size 900,600 noenhanced\nset output ", f);
+    fprintf(f, "\nset terminal %s size 900,600 noenhanced\nset output ", svg ? "svg" : "png");
     gp_string(f, png);
     fputs("\nset datafile separator ','\nset logscale x\nset logscale y\n"
           "set xlabel 't = steps/D'\nset ylabel 'error E[(1/2D)|x - xhat|^2]'\n"
@@ -761,15 +917,38 @@ static void advance_ode(run *r, double t)
     show_progress(r, t, false);
 }
 
+/* Fill the outcome of the run (aedyn-sweep's summary row). */
+static void fill_outcome(const run *r, int rc, const char *status, cli_outcome *out)
+{
+    if (!out)
+        return;
+    *out = (cli_outcome){ .rc = rc, .D = r->D, .K = r->K, .t = r->last_t,
+                          .sgd_error = r->last_sgd_err, .ode_error = r->last_ode_err,
+                          .rel_dev = r->last_dev, .wall_s = elapsed(r) };
+    out->pca_K = r->pca && r->K ? r->pca[r->K - 1] : NAN;
+    snprintf(out->status, sizeof out->status, "%s", status);
+    if (rc != CLI_EXIT_OK)
+        snprintf(out->message, sizeof out->message, "%s",
+                 r->message[0] ? r->message : cli_last_error());
+}
+
 int cli_run(const cli_config *cfg, int argc, char **argv)
+{
+    return cli_run_outcome(cfg, argc, argv, NULL);
+}
+
+int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *outcome)
 {
     run r = { .cfg = cfg, .argc = argc, .argv = argv, .status = "running" };
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.started = time(NULL);
     r.sgd_err = r.ode_err = NAN;
+    r.last_t = r.last_sgd_err = r.last_ode_err = r.last_dev = NAN;
     r.progress = !cfg->quiet && isatty(STDERR_FILENO);
+    cli_error_reset();
     int rc = setup(&r);
     if (rc != CLI_EXIT_OK) {
+        fill_outcome(&r, rc, rc == CLI_EXIT_USAGE ? "invalid" : "error", outcome);
         teardown(&r);
         return rc;
     }
@@ -777,6 +956,7 @@ int cli_run(const cli_config *cfg, int argc, char **argv)
     uint64_t *steps = output_steps(&r, &n_out);
     if (!steps) {
         cli_error("out of memory");
+        fill_outcome(&r, CLI_EXIT_FAILURE, "error", outcome);
         teardown(&r);
         return CLI_EXIT_FAILURE;
     }
@@ -785,6 +965,7 @@ int cli_run(const cli_config *cfg, int argc, char **argv)
         if (!(r.csv = fopen(csv, "w"))) {
             cli_error("--out: cannot create '%s': %s", csv, strerror(errno));
             free(steps);
+            fill_outcome(&r, CLI_EXIT_USAGE, "invalid", outcome);
             teardown(&r);
             return CLI_EXIT_USAGE;
         }
@@ -812,6 +993,10 @@ int cli_run(const cli_config *cfg, int argc, char **argv)
             table_row(&r, t);
         if (!r.sgd_live && !r.ode_live)
             break;
+        r.last_t = t;
+        r.last_sgd_err = r.sgd_err;
+        r.last_ode_err = r.ode_err;
+        r.last_dev = (r.sgd_err - r.ode_err) / r.ode_err; /* NaN unless both ran */
     }
     free(steps);
     clear_progress(&r);
@@ -833,6 +1018,8 @@ int cli_run(const cli_config *cfg, int argc, char **argv)
     } else if (!cfg->quiet) {
         printf("\n(%.1f s; --out PREFIX writes CSV, JSON and the final weights)\n", elapsed(&r));
     }
+    rc = ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    fill_outcome(&r, rc, ok ? "ok" : strcmp(r.status, "ok") == 0 ? "error" : r.status, outcome);
     teardown(&r);
-    return ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+    return rc;
 }

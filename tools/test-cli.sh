@@ -1,9 +1,12 @@
 #!/bin/sh
 # Test of the `aedyn` program (suite 'cli'): a small run writes the CSV, JSON
-# and weights it promises; bad options exit 2 naming the option; --help exits 0.
-# Usage: test-cli.sh PATH/TO/aedyn
+# and weights it promises; bad options exit 2 naming the option; --help exits 0;
+# image data (small IDX and CIFAR files written by mkimages, Fashion-MNIST when
+# installed); --plot with and without gnuplot.
+# Usage: test-cli.sh PATH/TO/aedyn [PATH/TO/mkimages]
 set -u
-aedyn=${1:?usage: test-cli.sh AEDYN}
+aedyn=${1:?usage: test-cli.sh AEDYN [MKIMAGES]}
+mkimages=${2:-}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aedyn-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -85,6 +88,7 @@ check_usage --activation --activation tanh
 check_usage --points --points
 check_usage --spikes --spikes 3,,5
 check_usage --data --data cifar
+check_usage --stream --stream -1
 check_usage --covariance --covariance "$tmp/missing.npy" --data gaussian
 check_usage --K --K 300 --D 200
 check_usage --mode --mode ode --tied
@@ -111,6 +115,132 @@ if "$aedyn" run --D 200 --t-max 5 --points 2 --mode ode --init-weights "$tmp/x_W
     ok "--init-weights from a previous run"
 else
     fail "--init-weights run exited $?: $(cat "$tmp/err")"
+fi
+
+# 5. Image data (--data idx|cifar) from small files written by mkimages.
+if [ -n "$mkimages" ] && "$mkimages" idx "$tmp/train.idx" 300 8 8 1 && "$mkimages" idx "$tmp/test.idx" 60 8 8 2 \
+        && "$mkimages" cifar "$tmp/c.bin" 40 3; then
+    json_has() { grep -q "\"$2\": $3" "$1" || fail "$1: no \"$2\": $3 ($(grep "\"$2\"" "$1"))"; }
+    if "$aedyn" run --data idx --images "$tmp/train.idx" "$tmp/test.idx" --K 2 --t-max 2 --points 3 \
+            --out "$tmp/i" --quiet 2>"$tmp/err"; then
+        ok "--data idx --images TRAIN TEST"
+        json_has "$tmp/i.json" D 64
+        json_has "$tmp/i.json" train_images 300
+        json_has "$tmp/i.json" test_images 60
+        json_has "$tmp/i.json" ode_modes 64
+        json_has "$tmp/i.json" sampler '"real"'
+        json_has "$tmp/i.json" preprocess '"paper"'
+        header=$(head -n 1 "$tmp/i.csv")
+        case $header in
+            t,sgd_error,ode_error,pca1,pca2,*,sgd_error_stderr,sgd_gauss_error) ok "image CSV columns" ;;
+            *) fail "image CSV header: $header" ;;
+        esac
+        [ "$(wc -l < "$tmp/i.csv")" -eq 5 ] || fail "image CSV has $(wc -l < "$tmp/i.csv") lines, expected 5"
+        # same initial weights: SGD (held-out images) and ODE (spectrum of TRAIN) start close
+        awk -F, 'NR == 2 { d = ($2 - $3) / $3; if ($2 == "nan" || $3 == "nan" || d > 0.2 || d < -0.2) exit 1 }' \
+            "$tmp/i.csv" || fail "image run: SGD and ODE errors at t = 0 differ: $(sed -n 2p "$tmp/i.csv" | cut -c1-60)"
+        awk -F, 'NR > 1 { for (i = 1; i <= NF; i++) if ($i == "nan") exit 1 }' "$tmp/i.csv" \
+            || fail "image CSV has nan values"
+    else
+        fail "--data idx run exited $?: $(cat "$tmp/err")"
+    fi
+    # one file: the last --test-size images are held out (default 1/6), --subset trains on fewer
+    if "$aedyn" run --data idx --images "$tmp/train.idx" --t-max 1 --points 2 --out "$tmp/s" --quiet 2>"$tmp/err"; then
+        json_has "$tmp/s.json" train_images 250
+        json_has "$tmp/s.json" test_images 50
+    else
+        fail "--images TRAIN (split) exited $?: $(cat "$tmp/err")"
+    fi
+    if "$aedyn" run --data idx --images "$tmp/train.idx" --subset 100 --test-size 30 --sampler gaussian \
+            --preprocess zca --whiten-eps 0.05 --t-max 1 --points 2 --out "$tmp/g" --quiet 2>"$tmp/err"; then
+        json_has "$tmp/g.json" train_images 100
+        json_has "$tmp/g.json" test_images 30
+        json_has "$tmp/g.json" sampler '"gaussian"'
+        json_has "$tmp/g.json" preprocess '"zca"'
+        ok "--subset, --test-size, --sampler gaussian, --preprocess zca"
+    else
+        fail "--sampler gaussian run exited $?: $(cat "$tmp/err")"
+    fi
+    # the same seed with the other sampler: same start, different SGD path
+    "$aedyn" run --data idx --images "$tmp/train.idx" "$tmp/test.idx" --K 2 --t-max 2 --points 3 \
+        --sampler gaussian --out "$tmp/ig" --quiet 2>/dev/null || fail "gaussian sampler exited $?"
+    [ "$(sed -n 2p "$tmp/i.csv")" = "$(sed -n 2p "$tmp/ig.csv")" ] || fail "samplers differ at t = 0"
+    [ "$(tail -n 1 "$tmp/i.csv")" != "$(tail -n 1 "$tmp/ig.csv")" ] || fail "samplers agree at the end"
+    if command -v gzip >/dev/null 2>&1; then
+        gzip -c "$tmp/train.idx" >"$tmp/train.idx.gz"
+        "$aedyn" run --data idx --images "$tmp/train.idx.gz" "$tmp/test.idx" --K 2 --t-max 2 --points 3 \
+            --out "$tmp/iz" --quiet 2>"$tmp/err" || fail "gzip IDX exited $?: $(cat "$tmp/err")"
+        cmp -s "$tmp/i.csv" "$tmp/iz.csv" && ok "gzip-compressed IDX gives the same run" \
+            || fail "gzip-compressed IDX gives a different run"
+    fi
+    if "$aedyn" run --data cifar --images "$tmp/c.bin" --K 2 --t-max 0.5 --points 2 --out "$tmp/c" \
+            --quiet 2>"$tmp/err"; then
+        ok "--data cifar"
+        json_has "$tmp/c.json" D 1024
+        json_has "$tmp/c.json" train_images 34
+        json_has "$tmp/c.json" test_images 6
+    else
+        fail "--data cifar exited $?: $(cat "$tmp/err")"
+    fi
+    check_usage --D --data idx --images "$tmp/train.idx" --D 100
+    check_usage --images --data idx --images "$tmp/missing.idx"
+    check_usage --images --data cifar --images "$tmp/train.idx"
+    check_usage --images --data idx --images "$tmp/c.bin"
+    check_usage --subset --data idx --images "$tmp/train.idx" "$tmp/test.idx" --subset 1000
+    check_usage --test-size --data idx --images "$tmp/train.idx" --test-size 300
+    check_usage --K --data idx --images "$tmp/train.idx" --K 65
+else
+    fail "mkimages could not write the test images"
+fi
+check_usage --data --data idx
+check_usage --images --images "$tmp/train.idx"
+check_usage --sampler --sampler gaussian
+check_usage --sampler --data idx --images "$tmp/train.idx" --sampler fake
+check_usage --preprocess --data idx --images "$tmp/train.idx" --preprocess whiten
+check_usage --whiten-eps --data idx --images "$tmp/train.idx" --whiten-eps 0
+check_usage --plot-format --plot-format gif
+
+# 6. Fashion-MNIST (Debian package dataset-fashion-mnist), when installed: a short real run.
+fm=/usr/share/datasets/fashion-mnist
+if [ -f "$fm/train-images-idx3-ubyte.gz" ] && [ -f "$fm/t10k-images-idx3-ubyte.gz" ]; then
+    if "$aedyn" run --data idx --images "$fm/train-images-idx3-ubyte.gz" "$fm/t10k-images-idx3-ubyte.gz" \
+            --subset 2000 --test-size 1000 --K 2 --t-max 3 --points 3 --out "$tmp/fm" --quiet 2>"$tmp/err"; then
+        json_has "$tmp/fm.json" D 784
+        json_has "$tmp/fm.json" ode_modes 784
+        # the ODE on the empirical spectrum predicts the held-out SGD error within 10 %
+        awk -F, 'NR > 1 { d = ($2 - $3) / $3; if ($2 == "nan" || $3 == "nan" || d > 0.1 || d < -0.1) exit 1 }' \
+            "$tmp/fm.csv" && ok "Fashion-MNIST: SGD (held-out) and ODE within 10 %" \
+            || fail "Fashion-MNIST: SGD and ODE disagree: $(cut -d, -f1-3 "$tmp/fm.csv" | tr '\n' ' ')"
+    else
+        fail "Fashion-MNIST run exited $?: $(cat "$tmp/err")"
+    fi
+else
+    echo "skip: Fashion-MNIST not installed ($fm)"
+fi
+
+# 7. --plot: with gnuplot an image that is not empty; without, a notice and exit 0.
+if command -v gnuplot >/dev/null 2>&1; then
+    for fmt in png svg; do
+        if "$aedyn" run --D 100 --t-max 2 --points 4 --out "$tmp/p$fmt" --plot --plot-format $fmt \
+                --quiet 2>"$tmp/err"; then
+            [ -s "$tmp/p$fmt.$fmt" ] && ok "--plot-format $fmt wrote a non-empty $fmt" \
+                || fail "--plot-format $fmt: no or empty $tmp/p$fmt.$fmt ($(cat "$tmp/err"))"
+        else
+            fail "--plot --plot-format $fmt exited $?: $(cat "$tmp/err")"
+        fi
+    done
+    [ "$fmt" = svg ] && { head -c 200 "$tmp/psvg.svg" | grep -q "<svg" || fail "psvg.svg is not SVG"; }
+else
+    echo "skip: gnuplot not installed (only the no-gnuplot case is tested)"
+fi
+if PATH=/nonexistent "$aedyn" run --D 100 --t-max 2 --points 4 --out "$tmp/nog" --plot --quiet \
+        >"$tmp/out" 2>"$tmp/err"; then
+    grep -q "gnuplot not found" "$tmp/err" && ok "without gnuplot: $(cat "$tmp/err")" \
+        || fail "without gnuplot: no notice ($(cat "$tmp/err"))"
+    [ -s "$tmp/nog.gp" ] || fail "without gnuplot: no gnuplot script"
+    [ -e "$tmp/nog.png" ] && fail "without gnuplot: a PNG appeared"
+else
+    fail "--plot without gnuplot exited $?: $(cat "$tmp/err")"
 fi
 
 echo "cli tests: $fails failed"
