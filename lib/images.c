@@ -196,12 +196,15 @@ static aedyn_status reader_expect_end(reader_ *r, const char *what)
 typedef struct {
     double *X;
     size_t n, cap, D;
+    size_t hint; /* images that will be kept when known (0 = unknown): capacity never exceeds it */
 } rows_;
 
 static aedyn_status rows_push(rows_ *b, const char *fn, double **row)
 {
     if (b->n == b->cap) {
         size_t cap = b->cap ? 2 * b->cap : 64, bytes;
+        if (b->hint && cap > b->hint)
+            cap = b->hint > b->n ? b->hint : b->n + 1; /* a one-image file holds one image */
         if (!aedyn__mul_size(cap, b->D, &bytes) || !aedyn__mul_size(bytes, sizeof(double), &bytes))
             return aedyn__fail(AEDYN_ERR_NOMEM, "%s: too many images for memory", fn);
         double *X = realloc(b->X, bytes);
@@ -329,6 +332,7 @@ AEDYN_API aedyn_status aedyn_images_load_idx(aedyn_images **out, const char *pat
         goto done;
     const size_t last = count ? first + count : n;
     b.D = D;
+    b.hint = last - first;
     if (!(rec = malloc(D))) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto done;
@@ -378,7 +382,7 @@ AEDYN_API aedyn_status aedyn_images_load_cifar10(aedyn_images **out, const char 
         reader_close(&r);
         return st;
     }
-    rows_ b = { .D = CIFAR_PIXELS_ };
+    rows_ b = { .D = CIFAR_PIXELS_, .hint = count };
     unsigned char rec[CIFAR_RECORD_];
     size_t n = 0, got;
     const size_t last = count ? (first > SIZE_MAX - count ? SIZE_MAX : first + count) : SIZE_MAX;

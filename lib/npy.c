@@ -200,6 +200,10 @@ aedyn_status aedyn_npy_read(const char *path, double **data, size_t *rows, size_
     char *hdr = NULL;
     double *buf = NULL;
     size_t got = fread(pre, 1, 10, f);
+    if (got < 6 && ferror(f)) { /* e.g. a directory */
+        st = aedyn__fail(AEDYN_ERR_IO, "cannot read '%s': %s", path, strerror(errno));
+        goto out;
+    }
     if (got < 6 || memcmp(pre, "\x93NUMPY", 6) != 0) {
         st = aedyn__fail(AEDYN_ERR_FORMAT, "'%s' is not a .npy file (bad magic)", path);
         goto out;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <lapacke.h>
 #include <zlib.h>
 #include "testutil.h"
@@ -103,6 +105,51 @@ static unsigned char *cifar_bytes(size_t n, size_t *len)
     }
     return b;
 }
+
+/* Regression (found by the fuzz target): a valid file of ONE large image must
+ * not reserve room for 64. A 4 KB gzip file holds one 2048 x 2048 image (32 MiB
+ * as doubles); loading it in a child process whose address space may grow by
+ * only 512 MiB must succeed (the old growth rule asked for 2 GiB). */
+START_TEST(one_large_image_memory)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    printf("one_large_image_memory: address-space limit not checked under AddressSanitizer\n");
+    return;
+#else
+    size_t len;
+    unsigned char *b = idx_bytes(1, 2048, 2048, &len);
+    const char *p = write_gz("one-large.idx.gz", b, len);
+    free(b);
+    fflush(stdout);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        unsigned long pages = 0;
+        FILE *f = fopen("/proc/self/statm", "r");
+        if (!f || fscanf(f, "%lu", &pages) != 1)
+            _exit(3);
+        fclose(f);
+        const rlim_t now = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+        struct rlimit lim = { now + ((rlim_t)512 << 20), now + ((rlim_t)512 << 20) };
+        if (setrlimit(RLIMIT_AS, &lim) != 0)
+            _exit(4);
+        aedyn_images *im = NULL;
+        aedyn_status st = aedyn_images_load_idx(&im, p, 0, 0);
+        const int ok = st == AEDYN_OK && aedyn_images_count(im) == 1 &&
+                       aedyn_images_dim(im) == (size_t)2048 * 2048;
+        if (!ok)
+            fprintf(stderr, "load: %s: %s\n", aedyn_strerror(st), aedyn_error_message());
+        aedyn_images_destroy(im);
+        _exit(ok ? 0 : 1);
+    }
+    int status = 0;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "loading one 2048 x 2048 image needed more than 512 MiB (child status %d)",
+                  status);
+#endif
+}
+END_TEST
 
 START_TEST(idx_loader)
 {
@@ -672,6 +719,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, idx_loader);
+    tcase_add_test(tc, one_large_image_memory);
     tcase_add_test(tc, cifar_loader);
     tcase_add_test(tc, malformed_files);
     tcase_add_test(tc, preprocessing_moments);

@@ -248,6 +248,7 @@ START_TEST(rejects_malformed)
 
     /* missing file, unwritable path */
     expect_reject(tmp_path("does-not-exist.npy"), AEDYN_ERR_IO);
+    expect_reject(tmpdir, AEDYN_ERR_IO); /* a directory: cannot read, not "bad magic" */
     ck_assert_aedyn_fails(aedyn_npy_write(tmp_path("no/such/dir.npy"), vals, 2, 3), AEDYN_ERR_IO);
     remove_tmpdir();
 }
