@@ -86,6 +86,8 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
  * slightly negative eigenvalues within that tolerance are set to 0), and
  * diagonalised once with LAPACKE (O(D^3)).
  *
+ * @param out receives the new model (unchanged on failure)
+ * @param D input dimension, >= 1
  * @param omega D x D row-major covariance; it is copied
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID (non-finite
  *         entries), AEDYN_ERR_NOT_PSD, AEDYN_ERR_NOMEM, AEDYN_ERR_NUMERIC
@@ -98,6 +100,8 @@ AEDYN_API aedyn_status aedyn_data_create_gaussian(aedyn_data **out, size_t D, co
  * Omega = sum_j rho_j e_j e_j^T + bulk * P, where P projects on the orthogonal
  * complement of the n given eigenvectors (multiplicity D - n).
  *
+ * @param out receives the new model (unchanged on failure)
+ * @param D input dimension, >= 1
  * @param n       number of given eigenpairs, 0 <= n <= D
  * @param rho     n eigenvalues, each finite and >= 0
  * @param vectors n x D row-major, orthonormal rows (checked to 1e-8)
@@ -115,6 +119,7 @@ AEDYN_API aedyn_status aedyn_data_create_eigen(aedyn_data **out, size_t D, size_
  * Omega_hat = X^T X / N of N samples X drawn from @p src (a Wishart matrix:
  * this is what the authors estimate from 10^4 samples). Costs O(N D^2 + D^3).
  *
+ * @param out receives the new model (unchanged on failure)
  * @param src  model to draw from (its sampling scratch is used)
  * @param rng  generator for the N samples
  * @param N    number of samples, >= 1
@@ -145,6 +150,8 @@ AEDYN_API size_t aedyn_data_groups(const aedyn_data *data);
 
 /**
  * Describe eigen-group @p g (0 <= g < aedyn_data_groups()).
+ * @param data the data model
+ * @param g group index
  * @param rho        receives the eigenvalue (may be NULL)
  * @param mult       receives the multiplicity (may be NULL)
  * @param n_explicit receives the number of explicit eigenvectors: equal to the
@@ -182,6 +189,7 @@ AEDYN_API double aedyn_data_trace(const aedyn_data *data);
 /**
  * PCA reconstruction error with m components, with the 1/2 of the loss:
  * eps_PCA(m) = (1/2D) sum_{j > m} rho_(j), eigenvalues sorted decreasing.
+ * @param data the data model
  * @param m    0 <= m <= D
  * @param err  receives the error
  * @since 0.1

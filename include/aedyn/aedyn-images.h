@@ -128,6 +128,7 @@ AEDYN_API size_t aedyn_images_dim(const aedyn_images *imgs);
 
 /**
  * Image shape.
+ * @param imgs the image set
  * @param rows receives the number of rows (may be NULL)
  * @param cols receives the number of columns (may be NULL)
  * @return AEDYN_OK, AEDYN_ERR_NULL
@@ -148,6 +149,8 @@ AEDYN_API aedyn_status aedyn_images_get(const aedyn_images *imgs, size_t first, 
  * Fit preprocessing @p mode on the set and apply it, in place. A set is
  * preprocessed at most once (AEDYN_IMAGES_RAW counts); it cannot be
  * preprocessed while a data model borrows it.
+ * @param imgs the image set, modified in place
+ * @param mode the preprocessing (see aedyn_images_mode)
  * @param eps  whitening regulariser, finite and > 0 (ZCA and PCA whitening
  *             only; ignored otherwise)
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (unknown mode, bad eps,
@@ -195,6 +198,8 @@ AEDYN_API aedyn_status aedyn_images_data(aedyn_data **out, aedyn_images *imgs,
 /**
  * Test error of @p net on the set: the mean over its images of
  * l = (1/2D) ||x - xhat||^2 (with the 1/2), and its standard error.
+ * @param net the network (its D must equal the images' D)
+ * @param imgs the held-out image set
  * @param mean    receives the mean
  * @param std_err receives the standard error of the mean (may be NULL; 0 for
  *                a single image)

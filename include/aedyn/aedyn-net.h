@@ -40,6 +40,7 @@ typedef enum aedyn_activation {
 
 /**
  * Create a network with all weights and biases zero.
+ * @param out receives the new network (unchanged on failure)
  * @param D     input dimension, >= 1
  * @param K     hidden units, 1 <= K <= D
  * @param act   activation
@@ -65,6 +66,8 @@ AEDYN_API unsigned aedyn_net_flags(const aedyn_net *net);
 /**
  * Initialise all weights i.i.d. N(0, sigma0^2) (encoder first, then decoder,
  * row by row, from @p rng); biases are set to 0. sigma0 = 0.1 in the paper.
+ * @param net the network
+ * @param rng the generator that draws the weights
  * @param sigma0 finite, >= 0
  * @since 0.1
  */
@@ -84,6 +87,7 @@ AEDYN_API aedyn_status aedyn_net_init_informed(aedyn_net *net, const aedyn_data 
  * Set weights. Each pointer may be NULL to keep the current value. @p V must
  * be NULL for a tied network, @p bias NULL for a network without bias. All
  * values are checked to be finite before anything is changed.
+ * @param net the network (unchanged on failure)
  * @param W    K x D encoder rows
  * @param V    K x D decoder vectors
  * @param bias K biases
@@ -119,6 +123,10 @@ AEDYN_API aedyn_status aedyn_net_loss(const aedyn_net *net, const double *x, dou
 /**
  * Monte-Carlo estimate of the test error E l over @p n fresh inputs of
  * @p data (n >= 2), with its standard error.
+ * @param net the network
+ * @param data the data model
+ * @param rng the generator that draws the test inputs
+ * @param n number of test inputs, >= 1
  * @param mean    receives the sample mean of l
  * @param std_err receives the standard error of the mean (may be NULL)
  * @since 0.1

@@ -57,6 +57,8 @@ AEDYN_API aedyn_status aedyn_npy_read(const char *path, double **data, size_t *r
  * Write a rows x cols row-major float64 array as a 2-D `.npy` file
  * (`'<f8'`, C order, shape (rows, cols)), replacing any existing file.
  *
+ * @param rows number of rows
+ * @param cols number of columns
  * @param path  file name
  * @param data  rows x cols values (may be NULL only if rows * cols == 0)
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (rows * cols overflows),

@@ -46,6 +46,11 @@ typedef enum aedyn_sgd_rule {
 
 /**
  * Create a trainer (borrows @p net, @p data, @p rng).
+ * @param out receives the new trainer (unchanged on failure)
+ * @param net the network it trains (borrowed: must outlive the trainer)
+ * @param data the data model it samples (borrowed)
+ * @param rng the generator of the samples (borrowed)
+ * @param rule vanilla, truncated or Sanger's rule
  * @param lr  learning rate eta, finite and > 0, used for encoder, decoder and bias
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (D of net and data differ),
  *         AEDYN_ERR_INVALID (lr), AEDYN_ERR_UNSUPPORTED (Sanger on a non-linear

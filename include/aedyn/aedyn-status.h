@@ -14,10 +14,11 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/** @def AEDYN_API
+ * Marks a declaration as part of the public, exported ABI. @since 0.1 */
 #if defined(_WIN32) && defined(AEDYN_BUILDING)
 #define AEDYN_API __declspec(dllexport)
 #elif defined(__GNUC__) || defined(__clang__)
-/** Marks a declaration as part of the public, exported ABI. @since 0.1 */
 #define AEDYN_API __attribute__((visibility("default")))
 #else
 #define AEDYN_API
@@ -50,7 +51,9 @@ extern "C" {
  * @since 0.1
  */
 typedef enum aedyn_status {
+/** @cond INTERNAL */
 #define AEDYN_STATUS_ENUM_(name, value, text) AEDYN_##name = value,
+/** @endcond */
     AEDYN_STATUS_LIST(AEDYN_STATUS_ENUM_)
 #undef AEDYN_STATUS_ENUM_
     AEDYN_STATUS_MIN_ = -10 /**< most negative code in use (not a status) */
