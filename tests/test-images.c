@@ -14,34 +14,10 @@
 #include <zlib.h>
 #include "testutil.h"
 
-static char tmpdir[256];
-
-static void make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/aedyn-images.XXXXXX", base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
 
 static const char *write_raw(const char *name, const unsigned char *b, size_t n)
 {
-    const char *p = tmp_path(name);
+    const char *p = testutil_tmp_path(name);
     FILE *f = fopen(p, "wb");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(b, 1, n, f), n);
@@ -51,7 +27,7 @@ static const char *write_raw(const char *name, const unsigned char *b, size_t n)
 
 static const char *write_gz(const char *name, const unsigned char *b, size_t n)
 {
-    const char *p = tmp_path(name);
+    const char *p = testutil_tmp_path(name);
     gzFile g = gzopen(p, "wb");
     ck_assert_ptr_nonnull(g);
     if (n)
@@ -153,7 +129,7 @@ END_TEST
 
 START_TEST(idx_loader)
 {
-    make_tmpdir();
+    testutil_tmpdir_make("aedyn-images");
     size_t len;
     unsigned char *b = idx_bytes(5, 3, 4, &len);
     const char *paths[2] = { write_raw("a.idx", b, len), write_gz("a.idx.gz", b, len) };
@@ -185,13 +161,13 @@ START_TEST(idx_loader)
         ck_assert_ptr_null(im);
     }
     free(b);
-    remove_tmpdir();
+    testutil_tmpdir_remove();
 }
 END_TEST
 
 START_TEST(cifar_loader)
 {
-    make_tmpdir();
+    testutil_tmpdir_make("aedyn-images");
     size_t len;
     unsigned char *b = cifar_bytes(4, &len);
     const char *paths[2] = { write_raw("c.bin", b, len), write_gz("c.bin.gz", b, len) };
@@ -226,7 +202,7 @@ START_TEST(cifar_loader)
     }
     free(X);
     free(b);
-    remove_tmpdir();
+    testutil_tmpdir_remove();
 }
 END_TEST
 
@@ -251,15 +227,15 @@ static void put_be32(unsigned char *p, uint32_t v)
 
 START_TEST(malformed_files)
 {
-    make_tmpdir();
+    testutil_tmpdir_make("aedyn-images");
     size_t len, glen;
     unsigned char *b = idx_bytes(6, 5, 7, &len);
     unsigned char m[64];
     const aedyn_status F = AEDYN_ERR_FORMAT;
 
     /* ---- IDX ---- */
-    expect_reject(false, tmp_path("missing.idx"), AEDYN_ERR_IO, "missing file");
-    expect_reject(false, tmpdir, AEDYN_ERR_IO, "directory");
+    expect_reject(false, testutil_tmp_path("missing.idx"), AEDYN_ERR_IO, "missing file");
+    expect_reject(false, testutil_tmpdir(), AEDYN_ERR_IO, "directory");
     expect_reject(false, write_raw("empty", b, 0), F, "empty file");
     expect_reject(false, write_gz("empty.gz", b, 0), F, "empty gzip file");
     expect_reject(false, write_raw("short-magic", b, 3), F, "3 bytes");
@@ -340,7 +316,7 @@ START_TEST(malformed_files)
     /* ---- CIFAR-10 ---- */
     size_t clen;
     unsigned char *cb = cifar_bytes(3, &clen);
-    expect_reject(true, tmp_path("missing.bin"), AEDYN_ERR_IO, "missing cifar");
+    expect_reject(true, testutil_tmp_path("missing.bin"), AEDYN_ERR_IO, "missing cifar");
     expect_reject(true, write_raw("c-empty", cb, 0), F, "empty cifar");
     expect_reject(true, write_gz("c-empty.gz", cb, 0), F, "empty gzip cifar");
     expect_reject(true, write_raw("c-short", cb, 3072), F, "cifar record one byte short");
@@ -366,7 +342,7 @@ START_TEST(malformed_files)
     ck_assert_aedyn_fails(aedyn_images_load_cifar10(&im, NULL, 0, 0), AEDYN_ERR_NULL);
     free(cb);
     free(b);
-    remove_tmpdir();
+    testutil_tmpdir_remove();
 }
 END_TEST
 
@@ -658,7 +634,7 @@ END_TEST
  * on its full spectrum (D modes). */
 START_TEST(images_with_sgd_and_ode)
 {
-    make_tmpdir();
+    testutil_tmpdir_make("aedyn-images");
     const size_t n = 500, rows = 8, cols = 8, D = rows * cols;
     double *X0 = synthetic_images(n, D, 21);
     unsigned char *b = malloc(16 + n * D);
@@ -709,7 +685,7 @@ START_TEST(images_with_sgd_and_ode)
     aedyn_images_destroy(test);
     free(b);
     free(X0);
-    remove_tmpdir();
+    testutil_tmpdir_remove();
 }
 END_TEST
 

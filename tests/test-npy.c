@@ -7,35 +7,13 @@
 #include <unistd.h>
 #include "testutil.h"
 
-static char tmpdir[256];
-
-static void make_tmpdir(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(tmpdir, sizeof tmpdir, "%s/aedyn-npy.XXXXXX", base ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[400];
-    snprintf(buf, sizeof buf, "%s/%s", tmpdir, name);
-    return buf;
-}
 
 /* Write a file by hand: version (major), the dict padded to a multiple of 64
  * with a final '\n' (unless raw_header), then nbytes of data. */
 static const char *write_raw(const char *name, int major, const char *dict, const double *data,
                              size_t nbytes)
 {
-    const char *path = tmp_path(name);
+    const char *path = testutil_tmp_path(name);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     size_t pre = major == 1 ? 10 : 12, len = strlen(dict);
@@ -59,11 +37,11 @@ static const double vals[6] = { 1.0, -2.5, 3.25, 1e-300, -0.0, 6.0 };
 
 START_TEST(round_trip)
 {
-    make_tmpdir();
+    testutil_tmpdir_make("aedyn-npy");
     double A[12];
     for (int i = 0; i < 12; i++)
         A[i] = i * 0.5 - 3.0 + (i == 7 ? 1e300 : 0);
-    const char *path = tmp_path("a.npy");
+    const char *path = testutil_tmp_path("a.npy");
     ck_assert_aedyn_ok(aedyn_npy_write(path, A, 3, 4));
     double *B = NULL;
     size_t r = 0, c = 0;
@@ -88,7 +66,7 @@ START_TEST(round_trip)
     ck_assert_uint_eq(c, 5);
     aedyn_npy_free(B);
     aedyn_npy_free(NULL);
-    remove_tmpdir();
+    testutil_tmpdir_remove();
 }
 END_TEST
 
@@ -105,7 +83,7 @@ END_TEST
 
 START_TEST(versions_and_shapes)
 {
-    make_tmpdir();
+    testutil_tmpdir_make("aedyn-npy");
     double *B;
     size_t r, c;
     /* 1.0 */
@@ -139,7 +117,7 @@ START_TEST(versions_and_shapes)
     ck_assert_uint_eq(c, 1);
     ck_assert_double_eq(B[0], 1.0);
     aedyn_npy_free(B);
-    remove_tmpdir();
+    testutil_tmpdir_remove();
 }
 END_TEST
 
@@ -157,7 +135,7 @@ static void expect_reject(const char *path, aedyn_status expected)
 
 START_TEST(rejects_malformed)
 {
-    make_tmpdir();
+    testutil_tmpdir_make("aedyn-npy");
     expect_reject(write_raw("fortran.npy", 1,
                             "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", vals,
                             sizeof vals),
@@ -214,7 +192,7 @@ START_TEST(rejects_malformed)
     expect_reject(write_raw("quote.npy", 1, "{'descr: <f8", vals, 0), AEDYN_ERR_FORMAT);
 
     /* bad magic, unknown version, truncated preamble and header */
-    const char *p = tmp_path("magic.npy");
+    const char *p = testutil_tmp_path("magic.npy");
     FILE *f = fopen(p, "wb");
     fputs("\x93NUMPX\x01\x00\x10\x00{}              \n", f);
     fclose(f);
@@ -231,26 +209,26 @@ START_TEST(rejects_malformed)
     fputc(9, f);
     fclose(f);
     expect_reject(p, AEDYN_ERR_FORMAT);
-    p = tmp_path("pre.npy");
+    p = testutil_tmp_path("pre.npy");
     f = fopen(p, "wb");
     fwrite("\x93NUMPY\x01", 1, 7, f);
     fclose(f);
     expect_reject(p, AEDYN_ERR_FORMAT);
-    p = tmp_path("hdr.npy");
+    p = testutil_tmp_path("hdr.npy");
     f = fopen(p, "wb");
     fwrite("\x93NUMPY\x01\x00\x40\x00{'descr'", 1, 18, f);
     fclose(f);
     expect_reject(p, AEDYN_ERR_FORMAT);
-    p = tmp_path("empty.npy");
+    p = testutil_tmp_path("empty.npy");
     f = fopen(p, "wb");
     fclose(f);
     expect_reject(p, AEDYN_ERR_FORMAT);
 
     /* missing file, unwritable path */
-    expect_reject(tmp_path("does-not-exist.npy"), AEDYN_ERR_IO);
-    expect_reject(tmpdir, AEDYN_ERR_IO); /* a directory: cannot read, not "bad magic" */
-    ck_assert_aedyn_fails(aedyn_npy_write(tmp_path("no/such/dir.npy"), vals, 2, 3), AEDYN_ERR_IO);
-    remove_tmpdir();
+    expect_reject(testutil_tmp_path("does-not-exist.npy"), AEDYN_ERR_IO);
+    expect_reject(testutil_tmpdir(), AEDYN_ERR_IO); /* a directory: cannot read, not "bad magic" */
+    ck_assert_aedyn_fails(aedyn_npy_write(testutil_tmp_path("no/such/dir.npy"), vals, 2, 3), AEDYN_ERR_IO);
+    testutil_tmpdir_remove();
 }
 END_TEST
 

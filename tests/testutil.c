@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,4 +37,34 @@ int testutil_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static char tmpdir_[256];
+
+void testutil_tmpdir_make(const char *prefix)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(tmpdir_, sizeof tmpdir_, "%s/%s.XXXXXX", base ? base : "/tmp", prefix);
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir_));
+}
+
+const char *testutil_tmpdir(void)
+{
+    return tmpdir_;
+}
+
+const char *testutil_tmp_path(const char *name)
+{
+    static char buf[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir_, name);
+    return buf[k];
+}
+
+void testutil_tmpdir_remove(void)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir_);
+    ck_assert_int_eq(system(cmd), 0);
 }

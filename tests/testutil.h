@@ -32,6 +32,14 @@ double *testutil_load_npy(const char *name, size_t *rows, size_t *cols);
 /* g(x) of a built-in activation, written independently of the library. */
 double testutil_act_g(aedyn_activation a, double x);
 
+/* A private temporary directory for files a test writes: make (under
+ * $TMPDIR or /tmp, named PREFIX.XXXXXX), its path, a path inside it (8
+ * rotating buffers, so several may be in use at once), and removal. */
+void testutil_tmpdir_make(const char *prefix);
+const char *testutil_tmpdir(void);
+const char *testutil_tmp_path(const char *name);
+void testutil_tmpdir_remove(void);
+
 /* Run a suite and return the process exit status. */
 int testutil_run(Suite *s);
 
