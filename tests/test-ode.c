@@ -277,6 +277,47 @@ END_TEST
 
 /* ---- generic (Stein/quadrature) path --------------------------------------------- */
 
+/* The coefficients A, C, G of o's current order parameters by the closed
+ * forms and by the generic (Stein form, quadrature) path agree: A to 1e-8
+ * relative, C and G to 1e-8 of the largest |C|, |G|. what labels failures;
+ * the largest relative difference is folded into *worst when worst != NULL,
+ * and the closed-form values are copied to A1 (K), C1, G1 (K x K) when
+ * A1 != NULL. Leaves o's coefficients from the generic path. */
+static void check_generic_vs_closed(aedyn_ode *o, const char *what, double *worst, double *A1out,
+                                    double *C1out, double *G1out)
+{
+    const size_t K = o->K;
+    double A1[8], C1[64], G1[64];
+    ck_assert_uint_le(K, 8);
+    aedyn__ode_coefficients(o, o->y, false);
+    memcpy(A1, o->A, K * sizeof *A1);
+    memcpy(C1, o->C, K * K * sizeof *C1);
+    memcpy(G1, o->G, K * K * sizeof *G1);
+    aedyn__ode_coefficients(o, o->y, true);
+    double scale = 0.0, w = 0.0;
+    for (size_t i = 0; i < K * K; i++)
+        scale = fmax(scale, fmax(fabs(C1[i]), fabs(G1[i])));
+    for (size_t k = 0; k < K; k++) {
+        w = fmax(w, fabs(o->A[k] - A1[k]) / fabs(A1[k]));
+        ck_assert_msg(fabs(o->A[k] - A1[k]) <= 1e-8 * fabs(A1[k]), "%s: A[%zu] %.15g vs %.15g",
+                      what, k, o->A[k], A1[k]);
+    }
+    for (size_t i = 0; i < K * K; i++) {
+        w = fmax(w, fmax(fabs(o->C[i] - C1[i]), fabs(o->G[i] - G1[i])) / scale);
+        ck_assert_msg(fabs(o->C[i] - C1[i]) <= 1e-8 * scale, "%s: C[%zu] %.15g vs %.15g", what, i,
+                      o->C[i], C1[i]);
+        ck_assert_msg(fabs(o->G[i] - G1[i]) <= 1e-8 * scale, "%s: G[%zu] %.15g vs %.15g", what, i,
+                      o->G[i], G1[i]);
+    }
+    if (worst)
+        *worst = fmax(*worst, w);
+    if (A1out) {
+        memcpy(A1out, A1, K * sizeof *A1);
+        memcpy(C1out, C1, K * K * sizeof *C1);
+        memcpy(G1out, G1, K * K * sizeof *G1);
+    }
+}
+
 /* Generic coefficients with a built-in activation and zero bias equal the
  * closed forms (the closed ReLU forms assume Q > 0, as here): A, C, G to 1e-8
  * relative to their scale; vanilla and truncated. */
@@ -294,25 +335,10 @@ START_TEST(generic_matches_closed)
             aedyn_net *net = make_net(80, K, acts[ia], 0, 30 + (uint64_t)ia, 0.8);
             aedyn_ode *o;
             ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, (aedyn_sgd_rule)rule, 0.1));
-            double A1[3], C1[9], G1[9];
+            char what[64];
+            snprintf(what, sizeof what, "act %d rule %d", ia, rule);
             aedyn__ode_moments(o, o->y);
-            aedyn__ode_coefficients(o, o->y, false);
-            memcpy(A1, o->A, sizeof A1);
-            memcpy(C1, o->C, sizeof C1);
-            memcpy(G1, o->G, sizeof G1);
-            aedyn__ode_coefficients(o, o->y, true);
-            double scale = 0.0;
-            for (size_t i = 0; i < K * K; i++)
-                scale = fmax(scale, fmax(fabs(C1[i]), fabs(G1[i])));
-            for (size_t k = 0; k < K; k++)
-                ck_assert_msg(fabs(o->A[k] - A1[k]) <= 1e-8 * fabs(A1[k]), "act %d A[%zu] %.15g vs %.15g",
-                              ia, k, o->A[k], A1[k]);
-            for (size_t i = 0; i < K * K; i++) {
-                ck_assert_msg(fabs(o->C[i] - C1[i]) <= 1e-8 * scale, "act %d rule %d C[%zu] %.15g vs %.15g",
-                              ia, rule, i, o->C[i], C1[i]);
-                ck_assert_msg(fabs(o->G[i] - G1[i]) <= 1e-8 * scale, "act %d G[%zu] %.15g vs %.15g", ia,
-                              i, o->G[i], G1[i]);
-            }
+            check_generic_vs_closed(o, what, NULL, NULL, NULL, NULL);
             aedyn_ode_destroy(o);
             aedyn_net_destroy(net);
         }
@@ -371,28 +397,10 @@ START_TEST(generic_matches_closed_random_order_params)
                         o->T0[k * K + l] = t;
                         o->R[k * K + l] = aedyn_rng_normal(rng);
                     }
+                char what[64];
+                snprintf(what, sizeof what, "act %d rule %d rep %d", ia, rule, rep);
                 double A1[3], C1[9], G1[9];
-                aedyn__ode_coefficients(o, o->y, false);
-                memcpy(A1, o->A, sizeof A1);
-                memcpy(C1, o->C, sizeof C1);
-                memcpy(G1, o->G, sizeof G1);
-                aedyn__ode_coefficients(o, o->y, true);
-                double scale = 0.0;
-                for (size_t i = 0; i < K * K; i++)
-                    scale = fmax(scale, fmax(fabs(C1[i]), fabs(G1[i])));
-                for (size_t k = 0; k < K; k++) {
-                    worst = fmax(worst, fabs(o->A[k] - A1[k]) / fabs(A1[k]));
-                    ck_assert_msg(fabs(o->A[k] - A1[k]) <= 1e-8 * fabs(A1[k]),
-                                  "act %d rep %d A[%zu] %.15g vs %.15g", ia, rep, k, o->A[k], A1[k]);
-                }
-                for (size_t i = 0; i < K * K; i++) {
-                    worst = fmax(worst, fmax(fabs(o->C[i] - C1[i]), fabs(o->G[i] - G1[i])) / scale);
-                    ck_assert_msg(fabs(o->C[i] - C1[i]) <= 1e-8 * scale,
-                                  "act %d rule %d rep %d C[%zu] %.15g vs %.15g", ia, rule, rep, i,
-                                  o->C[i], C1[i]);
-                    ck_assert_msg(fabs(o->G[i] - G1[i]) <= 1e-8 * scale,
-                                  "act %d rep %d G[%zu] %.15g vs %.15g", ia, rep, i, o->G[i], G1[i]);
-                }
+                check_generic_vs_closed(o, what, &worst, A1, C1, G1);
                 if (acts[ia] == AEDYN_ACT_ERF) {
                     double A2[3], C2[9], G2[9], b2[3], *beta = aedyn__ode_beta(o, o->y);
                     ck_assert_aedyn_ok(aedyn_ode_set_activation(o, u_erf, u_derf, u_dderf, NULL));
