@@ -229,7 +229,7 @@ static aedyn_status finish_eigen(aedyn_data *d, const char *fn)
 }
 
 /* Diagonalise the symmetric matrix Om (D x D, overwritten) into a new model. */
-static aedyn_status gaussian_from_matrix(aedyn_data **out, size_t D, double *Om, const char *fn)
+aedyn_status aedyn__data_from_covariance(aedyn_data **out, size_t D, double *Om, const char *fn)
 {
     aedyn_status st;
     aedyn_data *d = data_alloc(D, AEDYN_KIND_EIGEN_);
@@ -265,11 +265,6 @@ fail:
     return st;
 }
 
-aedyn_status aedyn__data_from_covariance(aedyn_data **out, size_t D, double *Om, const char *fn)
-{
-    return gaussian_from_matrix(out, D, Om, fn);
-}
-
 AEDYN_API aedyn_status aedyn_data_create_gaussian(aedyn_data **out, size_t D, const double *omega)
 {
     static const char *fn = "aedyn_data_create_gaussian";
@@ -298,7 +293,7 @@ AEDYN_API aedyn_status aedyn_data_create_gaussian(aedyn_data **out, size_t D, co
     for (size_t i = 0; i < D; i++)
         for (size_t j = 0; j < D; j++) /* symmetrise exactly */
             Om[i * D + j] = 0.5 * (omega[i * D + j] + omega[j * D + i]);
-    return gaussian_from_matrix(out, D, Om, fn);
+    return aedyn__data_from_covariance(out, D, Om, fn);
 }
 
 AEDYN_API aedyn_status aedyn_data_create_eigen(aedyn_data **out, size_t D, size_t n,
@@ -404,7 +399,7 @@ AEDYN_API aedyn_status aedyn_data_create_empirical(aedyn_data **out, aedyn_data 
     for (size_t i = 0; i < D; i++)
         for (size_t j = 0; j < i; j++)
             Om[i * D + j] = Om[j * D + i];
-    return gaussian_from_matrix(out, D, Om, fn);
+    return aedyn__data_from_covariance(out, D, Om, fn);
 }
 
 /* ---- sampling --------------------------------------------------------------- */

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "npy-private.h"
+#include "common-private.h"
 
 /* numpy itself refuses headers longer than 10000 bytes by default; allow more
  * but keep a bound so that a corrupt length cannot make us allocate gigabytes. */

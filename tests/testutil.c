@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "testutil.h"
-#include "npy-private.h"
 
 const char *testutil_data_path(const char *name)
 {
@@ -16,7 +15,7 @@ const char *testutil_data_path(const char *name)
 double *testutil_load_npy(const char *name, size_t *rows, size_t *cols)
 {
     double *data = NULL;
-    aedyn_status st = aedyn__npy_read(testutil_data_path(name), &data, rows, cols);
+    aedyn_status st = aedyn_npy_read(testutil_data_path(name), &data, rows, cols);
     ck_assert_msg(st == AEDYN_OK, "loading %s: %s", name, aedyn_error_message());
     return data;
 }
