@@ -169,9 +169,7 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
     if (M > 0) {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)M, (int)D, 1.0, d->B, (int)D,
                     0.0, G, (int)M);
-        for (size_t i = 0; i < M; i++)
-            for (size_t j = 0; j < i; j++)
-                G[i * M + j] = G[j * M + i];
+        aedyn__symmetrise_upper(M, G);
         if ((st = aedyn__eigh_desc(M, G, mu)))
             goto fail;
     }
@@ -396,9 +394,7 @@ AEDYN_API aedyn_status aedyn_data_create_empirical(aedyn_data **out, aedyn_data 
                     (int)D, 1.0, Om, (int)D);
     }
     free(X);
-    for (size_t i = 0; i < D; i++)
-        for (size_t j = 0; j < i; j++)
-            Om[i * D + j] = Om[j * D + i];
+    aedyn__symmetrise_upper(D, Om);
     return aedyn__data_from_covariance(out, D, Om, fn);
 }
 
@@ -573,9 +569,7 @@ AEDYN_API aedyn_status aedyn_data_covariance(const aedyn_data *data, double *ome
     for (size_t j = 0; j < n; j++)
         cblas_dsyr(CblasRowMajor, CblasUpper, (int)D, data->rho_exp[j] - rc,
                    data->vec_exp + j * D, 1, omega, (int)D);
-    for (size_t i = 0; i < D; i++)
-        for (size_t j = 0; j < i; j++)
-            omega[i * D + j] = omega[j * D + i];
+    aedyn__symmetrise_upper(D, omega);
     return AEDYN_OK;
 }
 

@@ -606,9 +606,7 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
             cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)D, (int)nr, 1.0 / (double)n,
                         T, (int)D, 1.0, E, (int)D);
         }
-        for (size_t i = 0; i < D; i++)
-            for (size_t j = 0; j < i; j++)
-                E[i * D + j] = E[j * D + i];
+        aedyn__symmetrise_upper(D, E);
         if ((st = aedyn__eigh_desc(D, E, rho))) { /* rows of E: eigenvectors */
             free(E);
             goto fail;
@@ -716,9 +714,7 @@ AEDYN_API aedyn_status aedyn_images_data(aedyn_data **out, aedyn_images *imgs,
     /* Omega_hat = X^T X / n (BLAS-3) */
     cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)D, (int)n, 1.0 / (double)n, imgs->X,
                 (int)D, 0.0, Om, (int)D);
-    for (size_t i = 0; i < D; i++)
-        for (size_t j = 0; j < i; j++)
-            Om[i * D + j] = Om[j * D + i];
+    aedyn__symmetrise_upper(D, Om);
     aedyn_data *d = NULL;
     aedyn_status st = aedyn__data_from_covariance(&d, D, Om, fn); /* takes Om */
     if (st)

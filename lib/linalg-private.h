@@ -11,4 +11,8 @@
  * Returns AEDYN_ERR_NUMERIC / AEDYN_ERR_NOMEM with a message on failure. */
 aedyn_status aedyn__eigh_desc(size_t n, double *A, double *w);
 
+/* Copy the upper triangle of the n x n row-major A onto its lower triangle
+ * (after a cblas_dsyrk with CblasUpper). */
+void aedyn__symmetrise_upper(size_t n, double *A);
+
 #endif

@@ -36,3 +36,10 @@ aedyn_status aedyn__eigh_desc(size_t n, double *A, double *w)
     free(wa);
     return AEDYN_OK;
 }
+
+void aedyn__symmetrise_upper(size_t n, double *A)
+{
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++)
+            A[i * n + j] = A[j * n + i];
+}
