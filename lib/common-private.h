@@ -16,6 +16,15 @@
 
 #define AEDYN_PI_ 3.14159265358979323846
 
+/* Hot kernels are compiled twice, for x86-64-v3 (AVX2 + FMA) and the
+ * baseline, and the loader picks the clone the CPU runs (GNU ifunc). The
+ * library is built without FMA contraction, so both clones round alike. */
+#if defined(AEDYN_HAVE_TARGET_CLONES)
+#define AEDYN_CLONES_ __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define AEDYN_CLONES_
+#endif
+
 /* Record a detail message for this thread and return the status. */
 aedyn_status aedyn__fail(aedyn_status status, const char *fmt, ...) AEDYN_PRINTF(2, 3);
 

@@ -19,14 +19,7 @@
 
 #define AEDYN_SGD_LIMIT_ 1e150
 
-/* The step is compiled twice, for x86-64-v3 (AVX2 + FMA) and the baseline,
- * and the loader picks the clone the CPU runs (GNU ifunc). The library is
- * built without FMA contraction, so both clones round alike. */
-#if defined(AEDYN_HAVE_TARGET_CLONES)
-#define AEDYN_CLONES_ __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define AEDYN_CLONES_
-#endif
+/* The step is compiled twice (AEDYN_CLONES_, common-private.h). */
 /* Helpers of the step are inlined into each clone. */
 #if defined(__GNUC__)
 #define AEDYN_HOT_INLINE_ static inline __attribute__((always_inline))
