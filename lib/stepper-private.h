@@ -1,6 +1,8 @@
 /* Private ODE stepper on a flat state vector: explicit Euler, classical RK4,
- * adaptive Dormand-Prince 5(4) with dense output, and adaptive second-order
- * Runge-Kutta-Chebyshev (RKC, for the stiff but dissipative learning ODEs).
+ * adaptive Dormand-Prince 5(4) with dense output, adaptive second-order
+ * Runge-Kutta-Chebyshev (RKC, explicit, for stiff but dissipative dynamics)
+ * and variable-order implicit BDF (stepper-bdf.c, for stiff dynamics of
+ * small states: it factors a dense n x n matrix).
  * The dynamics module supplies the right-hand side. All memory is allocated
  * in aedyn__stepper_init; stepping allocates nothing. */
 #ifndef AEDYN_STEPPER_PRIVATE_H
@@ -15,8 +17,13 @@ typedef enum {
     AEDYN_METHOD_EULER_ = 0,
     AEDYN_METHOD_RK4_ = 1,
     AEDYN_METHOD_DOPRI5_ = 2,
-    AEDYN_METHOD_RKC_ = 3
+    AEDYN_METHOD_RKC_ = 3,
+    AEDYN_METHOD_BDF_ = 4
 } aedyn_method_;
+
+/* Largest state the BDF method accepts: it stores two dense n x n matrices
+ * (64 MiB at this size) and factors one in O(n^3). */
+#define AEDYN_BDF_MAX_STATE_ 2048
 
 typedef struct aedyn_stepper_ {
     size_t n;
@@ -29,6 +36,15 @@ typedef struct aedyn_stepper_ {
     /* RKC: spectral radius estimate and its eigenvector guess */
     double rho_est;
     int rkc_stages_max;
+    /* BDF (stepper-bdf.c): backward differences of the solution at step
+     * bdf_h, their time bdf_t, order, steps since the last change, and the
+     * dense Jacobian and LU factors of I - c J (column-major n x n) */
+    double *bdf_d, *bdf_w, *jac, *lu;
+    size_t *piv;
+    double bdf_t, bdf_h, bdf_c_lu, bdf_rate;
+    int bdf_order, bdf_nequal;
+    bool jac_current, lu_valid;
+    uint64_t njac, nlu;
     /* work space */
     double *k[7];
     double *ytmp, *ynew, *yerr, *v;
@@ -41,7 +57,12 @@ typedef struct aedyn_stepper_ {
 aedyn_status aedyn__stepper_init(aedyn_stepper_ *s, size_t n, aedyn_method_ method);
 void aedyn__stepper_free(aedyn_stepper_ *s);
 
-/* Forget cached derivatives (call after the state was changed from outside). */
+/* Switch to another method, allocating what it needs (BDF: AEDYN_ERR_UNSUPPORTED
+ * above AEDYN_BDF_MAX_STATE_, AEDYN_ERR_NOMEM); on failure nothing changes. */
+aedyn_status aedyn__stepper_set_method(aedyn_stepper_ *s, aedyn_method_ method);
+
+/* Forget cached derivatives and the BDF history (call after the state or the
+ * right-hand side was changed from outside). */
 void aedyn__stepper_reset(aedyn_stepper_ *s);
 
 /* Integrate y from *t to t_end exactly (the last step is clipped). On a
@@ -52,5 +73,29 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
 
 /* Dense output of the last accepted DOPRI5 step at time t (within that step). */
 aedyn_status aedyn__stepper_dense(const aedyn_stepper_ *s, double t, double *y);
+
+/* The BDF integration of aedyn__stepper_advance (stepper-bdf.c); needs the
+ * work space of aedyn__stepper_set_method. Output inside the last step is
+ * interpolated, so the state may be carried internally beyond t_end. */
+aedyn_status aedyn__bdf_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double *t,
+                                double *y, double t_end);
+aedyn_status aedyn__bdf_alloc(aedyn_stepper_ *s);
+void aedyn__bdf_free(aedyn_stepper_ *s);
+
+/* Shared by the methods: count and call f. */
+static inline void aedyn__stepper_eval(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx,
+                                       const double *y, double *dy)
+{
+    f(ctx, y, dy);
+    s->nfev++;
+}
+
+/* Weighted RMS norm of e with weights atol + rtol max(|y0|, |y1|). */
+double aedyn__stepper_err_norm(const aedyn_stepper_ *s, const double *e, const double *y0,
+                               const double *y1);
+
+/* Initial step (Hairer & Wanner's heuristic for order p); k[0] = f(y) valid. */
+double aedyn__stepper_initial_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx,
+                                   const double *y, double span, int p);
 
 #endif

@@ -20,11 +20,11 @@ aedyn_status aedyn__stepper_init(aedyn_stepper_ *s, size_t n, aedyn_method_ meth
 {
     memset(s, 0, sizeof *s);
     s->n = n;
-    s->method = method;
     s->rtol = 1e-6;
     s->atol = 1e-9;
     s->h_min = 1e-12;
     s->rkc_stages_max = RKC_MAX_STAGES;
+    s->method = AEDYN_METHOD_RKC_;
     double **bufs[] = { &s->k[0], &s->k[1], &s->k[2], &s->k[3], &s->k[4], &s->k[5], &s->k[6],
                         &s->ytmp, &s->ynew, &s->yerr, &s->v, &s->dense[0], &s->dense[1],
                         &s->dense[2], &s->dense[3], &s->dense[4] };
@@ -33,6 +33,21 @@ aedyn_status aedyn__stepper_init(aedyn_stepper_ *s, size_t n, aedyn_method_ meth
             aedyn__stepper_free(s);
             return aedyn__fail(AEDYN_ERR_NOMEM, "ODE stepper: out of memory (n = %zu)", n);
         }
+    const aedyn_status st = aedyn__stepper_set_method(s, method);
+    if (st)
+        aedyn__stepper_free(s);
+    return st;
+}
+
+aedyn_status aedyn__stepper_set_method(aedyn_stepper_ *s, aedyn_method_ method)
+{
+    if (method == AEDYN_METHOD_BDF_ && !s->jac) {
+        const aedyn_status st = aedyn__bdf_alloc(s);
+        if (st)
+            return st;
+    }
+    s->method = method;
+    aedyn__stepper_reset(s);
     return AEDYN_OK;
 }
 
@@ -46,6 +61,7 @@ void aedyn__stepper_free(aedyn_stepper_ *s)
     free(s->ynew);
     free(s->yerr);
     free(s->v);
+    aedyn__bdf_free(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -54,14 +70,9 @@ void aedyn__stepper_reset(aedyn_stepper_ *s)
     s->fsal_valid = false;
 }
 
-static void eval(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const double *y, double *dy)
-{
-    f(ctx, y, dy);
-    s->nfev++;
-}
-
 /* Weighted RMS norm of e with weights atol + rtol max(|y0|, |y1|). */
-static double err_norm(const aedyn_stepper_ *s, const double *e, const double *y0, const double *y1)
+double aedyn__stepper_err_norm(const aedyn_stepper_ *s, const double *e, const double *y0,
+                               const double *y1)
 {
     double sum = 0.0;
     for (size_t i = 0; i < s->n; i++) {
@@ -71,6 +82,8 @@ static double err_norm(const aedyn_stepper_ *s, const double *e, const double *y
     }
     return s->n ? sqrt(sum / (double)s->n) : 0.0;
 }
+
+#define eval aedyn__stepper_eval
 
 /* ---- fixed-step methods ------------------------------------------------- */
 
@@ -177,9 +190,8 @@ aedyn_status aedyn__stepper_dense(const aedyn_stepper_ *s, double t, double *y)
     return AEDYN_OK;
 }
 
-/* Initial step (Hairer & Wanner's heuristic, order p). k[0] = f(y) valid. */
-static double initial_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const double *y,
-                           double span, int p)
+double aedyn__stepper_initial_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx,
+                                   const double *y, double span, int p)
 {
     const size_t n = s->n;
     double d0 = 0, d1n = 0;
@@ -329,6 +341,8 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
     if (!(t_end >= *t))
         return aedyn__fail(AEDYN_ERR_INVALID, "cannot integrate backwards (t = %g, t_end = %g)",
                            *t, t_end);
+    if (s->method == AEDYN_METHOD_BDF_)
+        return aedyn__bdf_advance(s, f, ctx, t, y, t_end);
     const bool adaptive = s->method == AEDYN_METHOD_DOPRI5_ || s->method == AEDYN_METHOD_RKC_;
     if (!adaptive && !(s->h > 0.0 && isfinite(s->h)))
         return aedyn__fail(AEDYN_ERR_INVALID, "fixed step must be finite and > 0, got %g", s->h);
@@ -363,7 +377,7 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
             s->fsal_valid = true;
         }
         if (s->h <= 0.0)
-            s->h = initial_step(s, f, ctx, y, span, s->method == AEDYN_METHOD_DOPRI5_ ? 5 : 2);
+            s->h = aedyn__stepper_initial_step(s, f, ctx, y, span, s->method == AEDYN_METHOD_DOPRI5_ ? 5 : 2);
         double h = s->h;
         bool clipped = false;
         if (h >= span * (1.0 - 1e-12)) {
@@ -391,7 +405,7 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
         } else {
             dopri_trial(s, f, ctx, y, h);
         }
-        double err = err_norm(s, s->yerr, y, s->ynew);
+        double err = aedyn__stepper_err_norm(s, s->yerr, y, s->ynew);
         const bool ok = finite_vec(s->ynew, n) && finite_vec(s->k[6], n) && isfinite(err);
         const int order = s->method == AEDYN_METHOD_RKC_ ? 2 : 4;
         if (ok && err <= 1.0) {

@@ -1,6 +1,7 @@
 /* The private ODE stepper: orders of convergence, exact landing on output
- * times, stiff problems with RKC, dense output, and divergence handling. */
+ * times, stiff problems with RKC and BDF, dense output, and divergence handling. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include "testutil.h"
 #include "stepper-private.h"
@@ -40,7 +41,7 @@ END_TEST
 
 START_TEST(lands_on_output_times)
 {
-    for (int m = 0; m < 4; m++) {
+    for (int m = 0; m < 5; m++) {
         aedyn_stepper_ s;
         ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, (aedyn_method_)m));
         s.h = m < 2 ? 0.0123 : 0.0;
@@ -105,6 +106,120 @@ START_TEST(rkc_handles_stiffness)
 }
 END_TEST
 
+START_TEST(bdf_handles_stiffness)
+{
+    /* stiffness 1e6: RKC needs ~sqrt(h 1e6 / 0.65) stages per step; BDF's
+     * steps are set by the slow components alone */
+    double stiff = 1e6;
+    uint64_t nf[2];
+    for (int i = 0; i < 2; i++) {
+        aedyn_stepper_ s;
+        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, i == 0 ? AEDYN_METHOD_RKC_ : AEDYN_METHOD_BDF_));
+        s.rtol = 1e-8;
+        s.atol = 1e-12;
+        double y[4] = { 1, 1, 0, 1 }, t = 0.0;
+        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 10.0));
+        /* BDF's global error over the 10 time units (1.6 periods of the
+         * oscillator) measured 5e-7 relative, i.e. ~50 rtol */
+        const double e0 = exp(-10.0);
+        if (i == 1) {
+            ck_assert_double_le(fabs(y[0] - e0), 2e-6 * e0);
+            ck_assert_double_le(hypot(y[1] - cos(10.0), y[2] + sin(10.0)), 2e-6);
+            ck_assert_double_le(fabs(y[3] - e0 * stiff / (stiff - 1.0)), 2e-6 * e0);
+        }
+        nf[i] = s.nfev;
+        if (i == 1)
+            printf("stiffness 1e6, rtol 1e-8: RKC %lu evaluations, BDF %lu (%lu steps, %lu "
+                   "Jacobians, %lu LU factorisations)\n", (unsigned long)nf[0],
+                   (unsigned long)nf[1], (unsigned long)s.nsteps, (unsigned long)s.njac,
+                   (unsigned long)s.nlu);
+        aedyn__stepper_free(&s);
+    }
+    ck_assert_msg(nf[1] * 5 < nf[0], "BDF used %lu evaluations, RKC %lu", (unsigned long)nf[1],
+                  (unsigned long)nf[0]);
+}
+END_TEST
+
+START_TEST(bdf_accuracy_follows_tolerance)
+{
+    /* the global error of the smooth test problem falls with rtol (a
+     * variable-order method: no fixed slope, but within 200 rtol) */
+    double stiff = 10.0, prev = INFINITY;
+    const double rtols[] = { 1e-4, 1e-6, 1e-8, 1e-10 };
+    for (int i = 0; i < 4; i++) {
+        aedyn_stepper_ s;
+        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_BDF_));
+        s.rtol = rtols[i];
+        s.atol = rtols[i] * 1e-3;
+        double y[4] = { 1, 1, 0, 1 }, t = 0.0;
+        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 5.0));
+        const double e = fmax(fabs(y[0] - exp(-5.0)), hypot(y[1] - cos(5.0), y[2] + sin(5.0)));
+        ck_assert_msg(e < 200.0 * rtols[i] && e < prev, "rtol %g: error %g (previous %g)",
+                      rtols[i], e, prev);
+        prev = e;
+        aedyn__stepper_free(&s);
+    }
+}
+END_TEST
+
+START_TEST(bdf_output_times_leave_trajectory_unchanged)
+{
+    /* outputs are interpolated inside the last step: the steps, and y at the
+     * final time, are the same with and without 50 intermediate outputs */
+    double stiff = 100.0, yf[2][4];
+    uint64_t nf[2];
+    for (int pass = 0; pass < 2; pass++) {
+        aedyn_stepper_ s;
+        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_BDF_));
+        double y[4] = { 1, 1, 0, 1 }, t = 0.0;
+        if (pass)
+            for (int i = 1; i < 50; i++) {
+                const double ti = 0.06 * i;
+                ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, ti));
+                ck_assert(t == ti);
+                ck_assert_double_le(fabs(y[0] - exp(-ti)), 1e-5);
+            }
+        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 3.0));
+        memcpy(yf[pass], y, sizeof y);
+        nf[pass] = s.nfev;
+        aedyn__stepper_free(&s);
+    }
+    ck_assert_uint_eq(nf[0], nf[1]);
+    ck_assert(memcmp(yf[0], yf[1], sizeof yf[0]) == 0);
+}
+END_TEST
+
+START_TEST(bdf_restarts_after_reset)
+{
+    /* a state changed from outside (then reset) is integrated from itself */
+    aedyn_stepper_ s;
+    ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_BDF_));
+    double y[4] = { 1, 1, 0, 1 }, t = 0.0, stiff = 10.0;
+    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 1.0));
+    y[0] = 2.0; /* y0 = 2 exp(-(t - 1)) from here */
+    aedyn__stepper_reset(&s);
+    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 2.0));
+    ck_assert_double_le(fabs(y[0] - 2.0 * exp(-1.0)), 1e-5);
+    ck_assert_double_le(hypot(y[1] - cos(2.0), y[2] + sin(2.0)), 1e-5);
+    aedyn__stepper_free(&s);
+}
+END_TEST
+
+START_TEST(bdf_refuses_large_states)
+{
+    /* two dense n x n matrices: refused above the limit, method unchanged */
+    aedyn_stepper_ s;
+    ck_assert_aedyn_ok(aedyn__stepper_init(&s, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_METHOD_RKC_));
+    ck_assert_aedyn_fails(aedyn__stepper_set_method(&s, AEDYN_METHOD_BDF_), AEDYN_ERR_UNSUPPORTED);
+    ck_assert_int_eq(s.method, AEDYN_METHOD_RKC_);
+    ck_assert_ptr_null(s.jac);
+    aedyn__stepper_free(&s);
+    aedyn_stepper_ b;
+    ck_assert_aedyn_fails(aedyn__stepper_init(&b, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_METHOD_BDF_),
+                          AEDYN_ERR_UNSUPPORTED);
+}
+END_TEST
+
 static void blowup(void *ctx, const double *y, double *d)
 {
     (void)ctx;
@@ -113,7 +228,7 @@ static void blowup(void *ctx, const double *y, double *d)
 
 START_TEST(divergence_keeps_last_finite_state)
 {
-    for (int m = 0; m < 4; m++) {
+    for (int m = 0; m < 5; m++) {
         aedyn_stepper_ s;
         ck_assert_aedyn_ok(aedyn__stepper_init(&s, 1, (aedyn_method_)m));
         s.h = m < 2 ? 0.01 : 0.0;
@@ -135,6 +250,11 @@ int main(void)
     tcase_add_test(tc, lands_on_output_times);
     tcase_add_test(tc, adaptive_accuracy_and_dense_output);
     tcase_add_test(tc, rkc_handles_stiffness);
+    tcase_add_test(tc, bdf_handles_stiffness);
+    tcase_add_test(tc, bdf_accuracy_follows_tolerance);
+    tcase_add_test(tc, bdf_output_times_leave_trajectory_unchanged);
+    tcase_add_test(tc, bdf_restarts_after_reset);
+    tcase_add_test(tc, bdf_refuses_large_states);
     tcase_add_test(tc, divergence_keeps_last_finite_state);
     suite_add_tcase(s, tc);
     return testutil_run(s);
