@@ -16,7 +16,7 @@
 #include <time.h>
 #include "bench-util.h"
 
-static const char *method_name[] = {"Euler", "RK4", "DOPRI5", "RKC"};
+static const char *method_name[] = {"Euler", "RK4", "DOPRI5", "RKC", "BDF"};
 
 /* Integrate a fresh ODE of (net, data) to t_end; best wall time of reps runs. */
 static void run(const char *label, const aedyn_net *net, const aedyn_data *data, double eta,
@@ -62,9 +62,11 @@ int main(int argc, char **argv)
     bench_check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
 
     const double T = quick ? 100.0 : 1000.0;
+    run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_BDF, T, reps);
     run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_RKC, T, reps);
     if (!quick)
         run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_DOPRI5, 100.0, 1);
+    run("spiked standardised, D=1000 K=4", net, std, 0.1, AEDYN_ODE_BDF, T, reps);
     run("spiked standardised, D=1000 K=4", net, std, 0.1, AEDYN_ODE_RKC, T, reps);
     run("spiked standardised, D=1000 K=4", net, std, 0.1, AEDYN_ODE_DOPRI5, T, reps);
 

@@ -11,6 +11,8 @@
 #include "sgd-private.h"
 
 #define TWO_OVER_PI 0.63661977236758134308
+/* Largest state for which aedyn_ode_create picks BDF (see docs/ode.md). */
+#define ODE_BDF_DEFAULT_MAX_STATE 160
 
 /* ---- modes ------------------------------------------------------------------ */
 
@@ -388,7 +390,6 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->rule = rule;
     o->eta_w = o->eta_v = o->eta_b = lr;
     o->trace = data->trace;
-    o->method = AEDYN_ODE_RKC;
     o->rtol = 1e-6;
     o->atol = 1e-9;
     aedyn_status st = build_modes(o, net, data, reduce);
@@ -410,7 +411,9 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->A = o->G + K * K;
     o->bdrift = o->A + K;
     project_weights(o, net);
-    if ((st = aedyn__stepper_init(&o->st, o->n_state, AEDYN_METHOD_RKC_)))
+    /* default: BDF while its dense n x n algebra is cheap, RKC beyond */
+    o->method = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF : AEDYN_ODE_RKC;
+    if ((st = aedyn__stepper_init(&o->st, o->n_state, (aedyn_method_)o->method)))
         goto fail;
     o->stepper_ready = true;
     o->st.rtol = o->rtol;
@@ -453,18 +456,31 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
 {
     static const char *fn = "aedyn_ode_set_method";
     AEDYN_REQUIRE_NONNULL(ode);
-    if (method < AEDYN_ODE_EULER || method > AEDYN_ODE_RKC)
+    if (method < AEDYN_ODE_EULER || method > AEDYN_ODE_BDF)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown method %d", fn, (int)method);
     const bool fixed = method == AEDYN_ODE_EULER || method == AEDYN_ODE_RK4;
     if (!isfinite(step) || step < 0.0 || (fixed && step == 0.0))
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: step must be finite and %s, got %g", fn,
                            fixed ? "> 0 for a fixed-step method" : ">= 0", step);
+    const aedyn_status st = aedyn__stepper_set_method(&ode->st, (aedyn_method_)method);
+    if (st)
+        return st;
     ode->method = method;
     ode->step = step;
-    ode->st.method = (aedyn_method_)method;
     ode->st.h = step;
     ode->st.rho_est = 0.0;
     aedyn__stepper_reset(&ode->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_method *method,
+                                            double *step)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (method)
+        *method = ode->method;
+    if (step)
+        *step = ode->step;
     return AEDYN_OK;
 }
 

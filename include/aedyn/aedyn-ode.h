@@ -41,8 +41,14 @@ typedef enum aedyn_ode_method {
     AEDYN_ODE_DOPRI5 = 2,
     /** adaptive 2nd-order Runge-Kutta-Chebyshev: explicit, with a stability
      *  interval growing as the square of its stage count, for the stiff
-     *  dissipative dynamics of large eigenvalues (the default) */
-    AEDYN_ODE_RKC = 3
+     *  dissipative dynamics of large eigenvalues (the default for states of
+     *  more than 160 numbers, e.g. full spectra or K = 8) */
+    AEDYN_ODE_RKC = 3,
+    /** adaptive implicit BDF of orders 1 to 5 with a dense finite-difference
+     *  Jacobian: steps set by accuracy however stiff the dynamics (the
+     *  default for states of at most 160 numbers, e.g. spiked models with K <= 4; refused
+     *  above 2048 numbers) @since 0.1 */
+    AEDYN_ODE_BDF = 4
 } aedyn_ode_method;
 
 /**
@@ -56,7 +62,9 @@ typedef double (*aedyn_act_fn)(double x, void *user);
  * Create the ODE for @p net trained on @p data with the given rule and
  * learning rate (encoder, decoder and bias rates all @p lr; change them with
  * aedyn_ode_set_learning_rates()). The initial condition is the current
- * weights of @p net. Default method: AEDYN_ODE_RKC with rtol 1e-6, atol 1e-9.
+ * weights of @p net. Default method: AEDYN_ODE_BDF when the state
+ * (2 K per mode, plus K biases) has at most 160 numbers, AEDYN_ODE_RKC
+ * otherwise, with rtol 1e-6, atol 1e-9.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (D of net and data differ),
  *         AEDYN_ERR_INVALID (lr), AEDYN_ERR_UNSUPPORTED (tied network, Sanger's
  *         rule), AEDYN_ERR_NOMEM
@@ -88,9 +96,21 @@ AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa);
 /**
  * Choose the integrator. @p step is the fixed step of Euler and RK4 (finite,
  * > 0) and the first trial step of the adaptive methods (0 = automatic).
+ * AEDYN_ODE_BDF allocates two dense matrices of the state size here.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID, AEDYN_ERR_UNSUPPORTED
+ *         (BDF for a state of more than 2048 numbers), AEDYN_ERR_NOMEM
  * @since 0.1
  */
 AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method method, double step);
+
+/**
+ * The integrator in use (the default one until aedyn_ode_set_method() is
+ * called) and its step setting; either output pointer may be NULL.
+ * @return AEDYN_OK, AEDYN_ERR_NULL (ode)
+ * @since 0.1
+ */
+AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_method *method,
+                                            double *step);
 
 /** Tolerances of the adaptive methods (rtol > 0, atol >= 0, finite). @since 0.1 */
 AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol);
