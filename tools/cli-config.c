@@ -52,7 +52,7 @@ void cli_config_defaults(cli_config *cfg)
         .t_min = 0.0,
         .points = 20,
         .mode = CLI_MODE_BOTH,
-        .integrator = AEDYN_ODE_RKC,
+        .integrator = CLI_INTEGRATOR_AUTO,
         .rtol = 1e-6,
         .atol = 1e-9,
         .dt = 0.0,
@@ -81,7 +81,8 @@ static const cli_choice rule_choices[] = {
     { "sanger", AEDYN_SGD_SANGER },   { NULL, 0 } };
 static const cli_choice integrator_choices[] = {
     { "euler", AEDYN_ODE_EULER }, { "rk4", AEDYN_ODE_RK4 }, { "dopri5", AEDYN_ODE_DOPRI5 },
-    { "rkc", AEDYN_ODE_RKC },     { NULL, 0 } };
+    { "rkc", AEDYN_ODE_RKC },     { "bdf", AEDYN_ODE_BDF },       { "auto", CLI_INTEGRATOR_AUTO },
+    { NULL, 0 } };
 static const cli_choice mode_choices[] = {
     { "sgd", CLI_MODE_SGD }, { "ode", CLI_MODE_ODE }, { "both", CLI_MODE_BOTH }, { NULL, 0 } };
 static const cli_choice vectors_choices[] = {
@@ -105,7 +106,7 @@ static const char *choice_name(const cli_choice *c, int value)
 const char *cli_data_name(cli_data_kind d) { return choice_name(data_choices, (int)d); }
 const char *cli_activation_name(aedyn_activation a) { return choice_name(act_choices, (int)a); }
 const char *cli_rule_name(aedyn_sgd_rule r) { return choice_name(rule_choices, (int)r); }
-const char *cli_integrator_name(aedyn_ode_method m) { return choice_name(integrator_choices, (int)m); }
+const char *cli_integrator_name(int m) { return choice_name(integrator_choices, m); }
 const char *cli_mode_name(cli_mode m) { return choice_name(mode_choices, (int)m); }
 const char *cli_spike_vectors_name(aedyn_spike_vectors v) { return choice_name(vectors_choices, (int)v); }
 const char *cli_preprocess_name(aedyn_images_mode m) { return choice_name(preprocess_choices, (int)m); }
@@ -209,9 +210,10 @@ static const opt_spec options[] = {
       "number of log-spaced output times from t-min to t-max (plus t = 0)", NULL, INT },
     { OPT_MODE, "mode", "sgd|ode|both", "both",
       "simulate SGD, integrate the ODE, or both from the same initial weights", "Dynamics", WORD },
-    { OPT_INTEGRATOR, "integrator", "euler|rk4|dopri5|rkc", "rkc", "ODE integrator", NULL, WORD },
-    { OPT_RTOL, "rtol", "TOL", "1e-6", "relative tolerance of dopri5 and rkc", NULL, NUM },
-    { OPT_ATOL, "atol", "TOL", "1e-9", "absolute tolerance of dopri5 and rkc", NULL, NUM },
+    { OPT_INTEGRATOR, "integrator", "euler|rk4|dopri5|rkc|bdf|auto", "auto",
+      "ODE integrator (auto: bdf for small states, rkc for large)", NULL, WORD },
+    { OPT_RTOL, "rtol", "TOL", "1e-6", "relative tolerance of dopri5, rkc and bdf", NULL, NUM },
+    { OPT_ATOL, "atol", "TOL", "1e-9", "absolute tolerance of dopri5, rkc and bdf", NULL, NUM },
     { OPT_DT, "dt", "H", "euler 1/D, rk4 0.01, adaptive auto",
       "fixed step of euler and rk4 (first trial step of the adaptive methods)", NULL, NUM },
     { OPT_OUT, "out", "PREFIX", "none",
@@ -490,7 +492,7 @@ static bool apply(cli_config *cfg, const opt_spec *o, const char *v, const char 
     case OPT_INTEGRATOR:
         if (!parse_choice(n, v, integrator_choices, &c))
             return false;
-        cfg->integrator = (aedyn_ode_method)c;
+        cfg->integrator = c;
         return true;
     case OPT_RTOL: return parse_double(n, v, true, &cfg->rtol);
     case OPT_ATOL: return parse_double(n, v, false, &cfg->atol);

@@ -60,7 +60,7 @@ typedef struct cli_config {
     size_t points;
     /* dynamics */
     cli_mode mode;
-    aedyn_ode_method integrator;
+    int integrator;        /* an aedyn_ode_method, or CLI_INTEGRATOR_AUTO */
     double rtol, atol, dt; /* dt 0 = default of the integrator */
     /* output */
     const char *out;
@@ -86,7 +86,9 @@ void cli_usage_options(FILE *f);
 const char *cli_data_name(cli_data_kind d);
 const char *cli_activation_name(aedyn_activation a);
 const char *cli_rule_name(aedyn_sgd_rule r);
-const char *cli_integrator_name(aedyn_ode_method m);
+/* --integrator auto: the library's default choice for the ODE's size */
+#define CLI_INTEGRATOR_AUTO (-1)
+const char *cli_integrator_name(int m);
 const char *cli_mode_name(cli_mode m);
 const char *cli_spike_vectors_name(aedyn_spike_vectors v);
 const char *cli_preprocess_name(aedyn_images_mode m);

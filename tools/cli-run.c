@@ -26,6 +26,7 @@ typedef struct run {
     aedyn_net *net;
     aedyn_sgd *sgd;
     aedyn_ode *ode;
+    int integrator;                /* the ODE's method (--integrator auto resolved) */
     size_t D, M, K;
     double lambda[CLI_MAX_SPIKES]; /* spike strengths used */
     bool run_sgd, run_ode;
@@ -328,12 +329,16 @@ static int setup(run *r)
         if ((st = aedyn_ode_create_from_sgd(&r->ode, r->sgd)) != AEDYN_OK)
             return setup_failed(r, "ODE", st);
         double dt = c->dt;
-        if (dt == 0 && c->integrator == AEDYN_ODE_EULER)
+        aedyn_ode_method m = (aedyn_ode_method)c->integrator;
+        if (c->integrator == CLI_INTEGRATOR_AUTO)
+            aedyn_ode_get_method(r->ode, &m, NULL);
+        if (dt == 0 && m == AEDYN_ODE_EULER)
             dt = 1.0 / (double)r->D;
-        else if (dt == 0 && c->integrator == AEDYN_ODE_RK4)
+        else if (dt == 0 && m == AEDYN_ODE_RK4)
             dt = 0.01;
-        if ((st = aedyn_ode_set_method(r->ode, c->integrator, dt)) != AEDYN_OK)
+        if ((st = aedyn_ode_set_method(r->ode, m, dt)) != AEDYN_OK)
             return setup_failed(r, "--integrator/--dt", st);
+        r->integrator = (int)m;
         if ((st = aedyn_ode_set_tolerances(r->ode, c->rtol, c->atol)) != AEDYN_OK)
             return setup_failed(r, "--rtol/--atol", st);
     }
@@ -483,7 +488,7 @@ static void table_header(const run *r)
         printf(", stream = %llu", (unsigned long long)c->stream);
     putchar('\n');
     if (r->run_ode)
-        printf("       ODE: %s, rtol = %g\n", cli_integrator_name(c->integrator), c->rtol);
+        printf("       ODE: %s, rtol = %g\n", cli_integrator_name(r->integrator), c->rtol);
     printf("error = E[(1/2D)|x - xhat|^2]; pca(m) = error of PCA with m components\n");
     if (image_data(r))
         printf("sgd_error: on the %zu held-out images\n", r->n_test);
@@ -646,7 +651,7 @@ static void json_parameters(FILE *f, const run *r)
     json_kv_num(f, 4, "t_min", cli_effective_t_min(c));
     json_kv_uint(f, 4, "points", c->points);
     json_kv_str(f, 4, "mode", cli_mode_name(c->mode));
-    json_kv_str(f, 4, "integrator", cli_integrator_name(c->integrator));
+    json_kv_str(f, 4, "integrator", cli_integrator_name(r->integrator));
     json_kv_num(f, 4, "rtol", c->rtol);
     json_kv_num(f, 4, "atol", c->atol);
     json_kv_num(f, 4, "dt", c->dt);
@@ -939,7 +944,8 @@ int cli_run(const cli_config *cfg, int argc, char **argv)
 
 int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *outcome)
 {
-    run r = { .cfg = cfg, .argc = argc, .argv = argv, .status = "running" };
+    run r = { .cfg = cfg, .argc = argc, .argv = argv, .status = "running",
+              .integrator = cfg->integrator };
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.started = time(NULL);
     r.sgd_err = r.ode_err = NAN;

@@ -4,7 +4,7 @@ import ctypes
 import math
 import os
 from collections import namedtuple
-from ctypes import byref, c_bool, c_double, c_size_t, c_uint64
+from ctypes import byref, c_bool, c_double, c_int, c_size_t, c_uint64
 
 import numpy as np
 
@@ -14,7 +14,7 @@ from ._lib import ACT_FN, C, check
 
 ACTIVATIONS = {"linear": 0, "erf": 1, "relu": 2}
 RULES = {"vanilla": 0, "truncated": 1, "sanger": 2}
-METHODS = {"euler": 0, "rk4": 1, "dopri5": 2, "rkc": 3}
+METHODS = {"euler": 0, "rk4": 1, "dopri5": 2, "rkc": 3, "bdf": 4}
 SPIKE_VECTORS = {"random": 0, "sinusoidal": 1}
 PREPROCESS = {"raw": 0, "paper": 1, "centred": 2, "centered": 2, "zca": 3, "pca_white": 4}
 SAMPLERS = {"real": 0, "gaussian": 1}
@@ -728,11 +728,20 @@ class ODE(Handle):
         check(C.ode_set_weight_decay(self._h, as_float(kappa, "kappa", call)), call)
 
     def set_method(self, method, step=0.0):
-        """"euler", "rk4" (fixed step), "dopri5" or "rkc" (adaptive; step is
-        the first trial step, 0 = automatic)."""
+        """"euler", "rk4" (fixed step), "dopri5", "rkc" or "bdf" (adaptive;
+        step is the first trial step, 0 = automatic)."""
         call = "aedyn_ode_set_method"
         m = as_enum(method, METHODS, "method", call)
         check(C.ode_set_method(self._h, m, as_float(step, "step", call)), call)
+
+    @property
+    def method(self):
+        """(name, step) of the integrator in use: the library's default
+        ("bdf" for small states, "rkc" for large) until set_method()."""
+        m, step = c_int(), c_double()
+        check(C.ode_get_method(self._h, byref(m), byref(step)), "aedyn_ode_get_method")
+        names = {v: k for k, v in METHODS.items()}
+        return names.get(m.value, m.value), step.value
 
     def set_tolerances(self, rtol, atol):
         call = "aedyn_ode_set_tolerances"

@@ -123,6 +123,7 @@ _PROTOTYPES = {
     "aedyn_ode_set_learning_rates": (Status, [P, c_double, c_double, c_double]),
     "aedyn_ode_set_weight_decay": (Status, [P, c_double]),
     "aedyn_ode_set_method": (Status, [P, c_int, c_double]),
+    "aedyn_ode_get_method": (Status, [P, POINTER(c_int), DP]),
     "aedyn_ode_set_tolerances": (Status, [P, c_double, c_double]),
     "aedyn_ode_set_activation": (Status, [P, c_void_p, c_void_p, c_void_p, c_void_p]),
     "aedyn_ode_advance": (Status, [P, c_double]),

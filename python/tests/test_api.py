@@ -139,6 +139,24 @@ def test_ode_queries():
         assert np.allclose(W, net.W, atol=1e-13) and np.allclose(V, net.V, atol=1e-13)
         st = o.stats()
         assert set(st) == {"rhs", "steps", "rejected"}
+        # default integrator: BDF for this small state (6 modes x 2 x 2 + 2)
+        assert o.method == ("bdf", 0.0)
+        o.set_method("rkc", 0.25)
+        assert o.method == ("rkc", 0.25)
+        o.advance(1.0)
+        o.set_method("bdf")
+        o.advance(2.0)
+        assert o.time == 2.0 and 0.0 < o.error() < 0.5
+
+
+def test_ode_default_integrator_for_large_states():
+    # a full spectrum of 100 distinct eigenvalues, K = 2: 402 numbers -> RKC
+    rho = np.linspace(1.0, 2.0, 100)
+    with aedyn.Rng(2) as rng, aedyn.Data.eigen(rho, np.eye(100)) as d, \
+            aedyn.Net(100, 2, "erf").init_gaussian(rng, 0.1) as net:
+        o = aedyn.ODE(net, d, lr=0.5)
+        assert o.modes == 100 and o.method == ("rkc", 0.0)
+        o.close()
 
 
 def test_npy_roundtrip(tmp_path):
