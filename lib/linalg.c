@@ -85,7 +85,7 @@ AEDYN_CLONES_ bool aedyn__lu_factor(size_t n, double *A, size_t *piv)
     return true;
 }
 
-void aedyn__lu_solve(size_t n, const double *LU, const size_t *piv, double *b)
+AEDYN_CLONES_ void aedyn__lu_solve(size_t n, const double *LU, const size_t *piv, double *b)
 {
     for (size_t k = 0; k < n; k++)
         if (piv[k] != k) {
