@@ -202,13 +202,16 @@ static int newton(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double c)
 
 /* Start (or restart) at order 1 from (t, y). */
 static aedyn_status start(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double t,
-                          const double *y, double span)
+                          const double *y)
 {
     const size_t n = s->n;
     aedyn__stepper_eval(s, f, ctx, y, s->k[0]);
     if (!aedyn__all_finite(s->k[0], n))
         return aedyn__fail(AEDYN_ERR_DIVERGED, "ODE right-hand side not finite at t = %g", t);
-    const double h = s->h > 0.0 ? s->h : aedyn__stepper_initial_step(s, f, ctx, y, span, 1);
+    /* the first step is not bounded by the span to t_end: outputs are
+     * interpolated, and a span below the step-size floor (advance to 1e-20)
+     * must not fail */
+    const double h = s->h > 0.0 ? s->h : aedyn__stepper_initial_step(s, f, ctx, y, INFINITY, 1);
     double *d0 = diff(s, 0), *d1 = diff(s, 1);
     for (size_t i = 0; i < n; i++) {
         d0[i] = y[i];
@@ -331,7 +334,7 @@ aedyn_status aedyn__bdf_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, d
     if (!(t_end > *t))
         return AEDYN_OK;
     if (!s->fsal_valid || s->bdf_t < *t) {
-        const aedyn_status st = start(s, f, ctx, *t, y, t_end - *t);
+        const aedyn_status st = start(s, f, ctx, *t, y);
         if (st)
             return st;
     }
