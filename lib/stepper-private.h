@@ -28,7 +28,8 @@ typedef enum {
 typedef struct aedyn_stepper_ {
     size_t n;
     aedyn_method_ method;
-    double h;          /* fixed step (Euler, RK4) or next trial step (adaptive; 0 = choose) */
+    double h;          /* fixed step (Euler, RK4), next trial step (DOPRI5, RKC) or first
+                          step after a (re)start (BDF); 0 = choose */
     double rtol, atol; /* adaptive error control */
     double h_min;      /* below this an adaptive integrator reports failure */
     /* statistics */
@@ -41,7 +42,7 @@ typedef struct aedyn_stepper_ {
      * dense Jacobian and LU factors of I - c J (column-major n x n) */
     double *bdf_d, *bdf_w, *jac, *lu;
     size_t *piv;
-    double bdf_t, bdf_h, bdf_c_lu, bdf_rate;
+    double bdf_t, bdf_h, bdf_c_lu;
     int bdf_order, bdf_nequal;
     bool jac_current, lu_valid;
     uint64_t njac, nlu;
