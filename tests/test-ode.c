@@ -385,8 +385,36 @@ START_TEST(invalid_input)
     ck_assert_aedyn_ok(aedyn_ode_error(o, &e1));
     ck_assert(e0 == e1);
     ck_assert_aedyn_ok(aedyn_ode_advance(o, 2.0));
+    aedyn_ode_method m;
+    double step;
+    ck_assert_aedyn_fails(aedyn_ode_get_method(NULL, &m, &step), AEDYN_ERR_NULL);
+    ck_assert_aedyn_ok(aedyn_ode_get_method(o, NULL, NULL));
     aedyn_ode_destroy(o);
     aedyn_ode_destroy(NULL);
+    /* BDF stores dense matrices of the state size: refused for 1200 modes x
+     * 2 x K = 1 (2401 numbers), leaving the default RKC in place */
+    const size_t Dl = 1200;
+    double *rho = malloc(Dl * sizeof *rho), *E = calloc(Dl * Dl, sizeof *E);
+    ck_assert(rho && E);
+    for (size_t j = 0; j < Dl; j++) {
+        rho[j] = 1.0 + 1.0 / (1.0 + (double)j);
+        E[j * Dl + j] = 1.0;
+    }
+    aedyn_data *dl;
+    ck_assert_aedyn_ok(aedyn_data_create_eigen(&dl, Dl, Dl, rho, E, 0.0));
+    free(rho);
+    free(E);
+    aedyn_net *nl = make_net(Dl, 1, AEDYN_ACT_ERF, 0, 2, 0.1);
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, nl, dl, 0, 0.1));
+    ck_assert_aedyn_ok(aedyn_ode_set_method(o, AEDYN_ODE_RKC, 0.5));
+    ck_assert_aedyn_fails(aedyn_ode_set_method(o, AEDYN_ODE_BDF, 0.0), AEDYN_ERR_UNSUPPORTED);
+    ck_assert_aedyn_ok(aedyn_ode_get_method(o, &m, &step));
+    ck_assert_int_eq(m, AEDYN_ODE_RKC);
+    ck_assert(step == 0.5);
+    ck_assert_aedyn_ok(aedyn_ode_advance(o, 1.0));
+    aedyn_ode_destroy(o);
+    aedyn_net_destroy(nl);
+    aedyn_data_destroy(dl);
     aedyn_net_destroy(net);
     aedyn_net_destroy(tied);
     aedyn_data_destroy(d);
