@@ -5,6 +5,7 @@
  *  2. the same with standardised inputs (Tr Omega / D = 1);
  *  3. a full spectrum of 1024 distinct eigenvalues (1024 modes), K = 4, erf,
  *     eta = 0.2, to t = 100 (goal 2 s).
+ * BDF's right-hand sides include those of its Jacobians (1 + K (K + 2) each).
  * Each figure is the best of 3 runs (the machine may be shared).
  * Usage: bench-ode [quick]   (quick: one run of each, shorter horizons) */
 #define _POSIX_C_SOURCE 199309L
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
     bench_check(aedyn_net_create(&net_full, D, 4, AEDYN_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_RKC, 100.0, reps);
+    run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_BDF, 100.0, reps);
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_DOPRI5, 100.0, reps);
 
     aedyn_net_destroy(net);

@@ -5,6 +5,9 @@
 #include "common-private.h"
 #include "stepper-private.h"
 
+/* Structured Jacobian for BDF (ode-jac.c). */
+typedef struct aedyn__ode_jac aedyn__ode_jac;
+
 struct aedyn_ode {
     size_t D, K, P;          /* input dimension, hidden units, modes */
     aedyn_activation act;
@@ -29,6 +32,7 @@ struct aedyn_ode {
     double *Q, *R, *T, *T0, *C, *G;
     double *A, *bdrift;      /* K each */
     void *gauss_ws;          /* quadrature workspace of the generic path */
+    aedyn__ode_jac *jac;     /* made when BDF is chosen */
 };
 
 /* State offsets. */
@@ -42,8 +46,16 @@ static inline double *aedyn__ode_beta(const aedyn_ode *o, double *y) { return y 
 aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const aedyn_data *data,
                                   aedyn_sgd_rule rule, double lr, bool reduce);
 
-/* dydt = f(y): the right-hand side (allocates nothing). */
+/* dydt = f(y): the right-hand side (allocates nothing): moments, then
+ * coefficients, then the sweep over the modes. */
 void aedyn__ode_rhs(void *ode, const double *y, double *dydt);
+
+/* The last part of the right-hand side: dydt from y with the coefficients
+ * A, C, G, bdrift already in o. */
+void aedyn__ode_sweep(const aedyn_ode *o, const double *y, double *dydt);
+
+/* True when the coefficients need the generic path (bias or user activation). */
+bool aedyn__ode_generic(const aedyn_ode *o);
 
 /* Fill Q, R, T, T0 of o from the state y. */
 void aedyn__ode_moments(aedyn_ode *o, const double *y);
@@ -52,5 +64,13 @@ void aedyn__ode_moments(aedyn_ode *o, const double *y);
  * by closed forms (generic == false, activations without bias only) or by the
  * general Stein form with Gaussian quadrature (generic == true). */
 void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic);
+
+/* Structured Jacobian J = blockdiag(L_tau) + U V^T and the Woodbury solves
+ * of I - c J that the BDF stepper calls through aedyn_linsys_ (ode-jac.c). */
+aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out);
+void aedyn__ode_jac_destroy(aedyn__ode_jac *j);
+int aedyn__ode_jac_eval(void *ode, const double *y);
+bool aedyn__ode_jac_factor(void *ode, double c);
+void aedyn__ode_jac_solve(void *ode, double *b);
 
 #endif

@@ -286,8 +286,7 @@ void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic)
         coefficients_closed(o);
 }
 
-/* True when the closed forms apply (no bias, no user activation). */
-static bool use_generic(const aedyn_ode *o)
+bool aedyn__ode_generic(const aedyn_ode *o)
 {
     return o->has_bias || o->ug != NULL;
 }
@@ -295,10 +294,15 @@ static bool use_generic(const aedyn_ode *o)
 void aedyn__ode_rhs(void *ctx, const double *y, double *dydt)
 {
     aedyn_ode *o = ctx;
+    aedyn__ode_moments(o, y);
+    aedyn__ode_coefficients(o, y, aedyn__ode_generic(o));
+    aedyn__ode_sweep(o, y, dydt);
+}
+
+void aedyn__ode_sweep(const aedyn_ode *o, const double *y, double *dydt)
+{
     const size_t K = o->K, P = o->P;
     const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
-    aedyn__ode_moments(o, y);
-    aedyn__ode_coefficients(o, y, use_generic(o));
     const double *wt = y, *s = y + P * K, *A = o->A, *C = o->C, *G = o->G;
     double *dwt = dydt, *ds = dydt + P * K, *db = dydt + 2 * P * K;
     const double invD = 1.0 / (double)o->D, ew = o->eta_w, ev = o->eta_v, kap = o->kappa;
@@ -322,10 +326,23 @@ void aedyn__ode_rhs(void *ctx, const double *y, double *dydt)
 
 /* ---- lifecycle ---------------------------------------------------------------- */
 
+/* Switch the stepper to method m, making BDF's structured Jacobian first;
+ * on failure nothing changes. */
+static aedyn_status use_method(aedyn_ode *o, aedyn_ode_method m)
+{
+    if (m == AEDYN_ODE_BDF && !o->jac) {
+        const aedyn_status st = aedyn__ode_jac_create(o, &o->jac);
+        if (st)
+            return st;
+    }
+    return aedyn__stepper_set_method(&o->st, (aedyn_method_)m);
+}
+
 AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
 {
     if (!ode)
         return;
+    aedyn__ode_jac_destroy(ode->jac);
     if (ode->stepper_ready)
         aedyn__stepper_free(&ode->st);
     free(ode->rho);
@@ -411,11 +428,14 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->A = o->G + K * K;
     o->bdrift = o->A + K;
     project_weights(o, net);
-    /* default: BDF while its dense n x n algebra is cheap, RKC beyond */
-    o->method = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF : AEDYN_ODE_RKC;
-    if ((st = aedyn__stepper_init(&o->st, o->n_state, (aedyn_method_)o->method)))
+    if ((st = aedyn__stepper_init(&o->st, o->n_state, AEDYN_METHOD_RKC_)))
         goto fail;
     o->stepper_ready = true;
+    o->st.ls = (aedyn_linsys_){ o, aedyn__ode_jac_eval, aedyn__ode_jac_factor, aedyn__ode_jac_solve };
+    /* default: BDF for small states, RKC beyond (docs/ode.md) */
+    o->method = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF : AEDYN_ODE_RKC;
+    if ((st = use_method(o, o->method)))
+        goto fail;
     o->st.rtol = o->rtol;
     o->st.atol = o->atol;
     *out = o;
@@ -462,7 +482,7 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
     if (!isfinite(step) || step < 0.0 || (fixed && step == 0.0))
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: step must be finite and %s, got %g", fn,
                            fixed ? "> 0 for a fixed-step method" : ">= 0", step);
-    const aedyn_status st = aedyn__stepper_set_method(&ode->st, (aedyn_method_)method);
+    const aedyn_status st = use_method(ode, method);
     if (st)
         return st;
     ode->method = method;
@@ -588,7 +608,7 @@ AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
     aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
     const size_t K = o->K;
     aedyn__ode_moments(o, o->y);
-    aedyn__ode_coefficients(o, o->y, use_generic(o));
+    aedyn__ode_coefficients(o, o->y, aedyn__ode_generic(o));
     double e = o->trace / (2.0 * (double)o->D);
     for (size_t k = 0; k < K; k++) {
         e -= o->R[k * K + k] * o->A[k];

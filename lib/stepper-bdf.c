@@ -50,16 +50,18 @@ static double *diff(const aedyn_stepper_ *s, int j) { return s->bdf_d + (size_t)
 aedyn_status aedyn__bdf_alloc(aedyn_stepper_ *s)
 {
     const size_t n = s->n ? s->n : 1;
-    if (n > AEDYN_BDF_MAX_STATE_)
+    const bool dense = !s->ls.jacobian;
+    if (dense && n > AEDYN_BDF_MAX_STATE_)
         return aedyn__fail(AEDYN_ERR_UNSUPPORTED,
                            "BDF factors a dense matrix of the state size: %zu unknowns exceed "
                            "its limit of %d (use RKC for large states)", s->n,
                            AEDYN_BDF_MAX_STATE_);
     double *d = aedyn__calloc((BDF_MAX_ORDER + 3) * n, sizeof *d);
     double *w = aedyn__calloc((BDF_MAX_ORDER + 1) * n, sizeof *w);
-    double *jac = aedyn__calloc(n * n, sizeof *jac);
-    double *lu = aedyn__calloc(n * n, sizeof *lu);
-    size_t *piv = aedyn__calloc(n, sizeof *piv);
+    const size_t nm = dense ? n : 1; /* the dense matrices, or placeholders */
+    double *jac = aedyn__calloc(nm * nm, sizeof *jac);
+    double *lu = aedyn__calloc(nm * nm, sizeof *lu);
+    size_t *piv = aedyn__calloc(nm, sizeof *piv);
     if (!d || !w || !jac || !lu || !piv) {
         free(d);
         free(w);
@@ -87,10 +89,20 @@ void aedyn__bdf_free(aedyn_stepper_ *s)
     s->piv = NULL;
 }
 
-/* Forward-difference Jacobian at the last accepted state D[0]. */
+/* Jacobian at the last accepted state D[0]: the structured one of the
+ * dynamics, or by forward differences. */
 static void jacobian(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
 {
     const size_t n = s->n;
+    s->njac++;
+    s->jac_current = true;
+    s->lu_valid = false;
+    if (s->ls.jacobian) {
+        const int used = s->ls.jacobian(s->ls.ctx, diff(s, 0));
+        s->nfev += used > 0 ? (uint64_t)used : 0;
+        s->jac_ok = used >= 0;
+        return;
+    }
     const double *y0 = diff(s, 0);
     double *f0 = s->k[6], *yp = s->yerr, *f1 = s->k[0];
     aedyn__stepper_eval(s, f, ctx, y0, f0);
@@ -106,15 +118,19 @@ static void jacobian(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
             col[i] = (f1[i] - f0[i]) / dj;
         yp[j] = yj;
     }
-    s->njac++;
-    s->jac_current = true;
-    s->lu_valid = false;
+    s->jac_ok = true; /* a non-finite entry makes the factorisation fail */
 }
 
 /* LU factors of I - c J; false when singular or not finite. */
 static bool factor(aedyn_stepper_ *s, double c)
 {
     const size_t n = s->n;
+    s->nlu++;
+    s->bdf_c_lu = c;
+    if (s->ls.factor) {
+        s->lu_valid = s->jac_ok && s->ls.factor(s->ls.ctx, c);
+        return s->lu_valid;
+    }
     for (size_t j = 0; j < n; j++) {
         const double *jc = s->jac + j * n;
         double *lc = s->lu + j * n;
@@ -122,8 +138,6 @@ static bool factor(aedyn_stepper_ *s, double c)
             lc[i] = -c * jc[i];
         lc[j] += 1.0;
     }
-    s->nlu++;
-    s->bdf_c_lu = c;
     s->lu_valid = aedyn__lu_factor(n, s->lu, s->piv);
     return s->lu_valid;
 }
@@ -177,7 +191,10 @@ static int newton(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double c)
         aedyn__stepper_eval(s, f, ctx, y, fy);
         for (size_t i = 0; i < n; i++)
             dy[i] = c * fy[i] - psi[i] - d[i];
-        aedyn__lu_solve(n, s->lu, s->piv, dy);
+        if (s->ls.solve)
+            s->ls.solve(s->ls.ctx, dy);
+        else
+            aedyn__lu_solve(n, s->lu, s->piv, dy);
         double norm = 0.0;
         for (size_t i = 0; i < n; i++) {
             dy[i] *= scale;

@@ -13,6 +13,20 @@
 /* dydt = f(y) (the learning ODEs are autonomous). Must write every entry of dydt. */
 typedef void (*aedyn_rhs_fn_)(void *ctx, const double *y, double *dydt);
 
+/* Optional structured linear algebra for BDF, supplied by the dynamics
+ * module (all three set, or none: then BDF uses a dense forward-difference
+ * Jacobian). jacobian(ctx, y) evaluates the Jacobian at y and returns the
+ * number of right-hand-side equivalents it used, or -1 when it is not
+ * finite; factor(ctx, c) prepares solves with I - c J and returns false
+ * when that matrix is singular; solve(ctx, b) overwrites b with
+ * (I - c J)^-1 b. None may allocate. */
+typedef struct {
+    void *ctx;
+    int (*jacobian)(void *ctx, const double *y);
+    bool (*factor)(void *ctx, double c);
+    void (*solve)(void *ctx, double *b);
+} aedyn_linsys_;
+
 typedef enum {
     AEDYN_METHOD_EULER_ = 0,
     AEDYN_METHOD_RK4_ = 1,
@@ -21,8 +35,9 @@ typedef enum {
     AEDYN_METHOD_BDF_ = 4
 } aedyn_method_;
 
-/* Largest state the BDF method accepts: it stores two dense n x n matrices
- * (64 MiB at this size) and factors one in O(n^3). */
+/* Largest state the BDF method accepts without a structured aedyn_linsys_:
+ * it then stores two dense n x n matrices (64 MiB at this size) and factors
+ * one in O(n^3). */
 #define AEDYN_BDF_MAX_STATE_ 2048
 
 typedef struct aedyn_stepper_ {
@@ -40,11 +55,12 @@ typedef struct aedyn_stepper_ {
     /* BDF (stepper-bdf.c): backward differences of the solution at step
      * bdf_h, their time bdf_t, order, steps since the last change, and the
      * dense Jacobian and LU factors of I - c J (column-major n x n) */
+    aedyn_linsys_ ls;  /* structured Newton matrices (set before choosing BDF) */
     double *bdf_d, *bdf_w, *jac, *lu;
     size_t *piv;
     double bdf_t, bdf_h, bdf_c_lu;
     int bdf_order, bdf_nequal;
-    bool jac_current, lu_valid;
+    bool jac_current, jac_ok, lu_valid;
     uint64_t njac, nlu;
     /* work space */
     double *k[7];

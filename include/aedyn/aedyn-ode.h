@@ -44,10 +44,9 @@ typedef enum aedyn_ode_method {
      *  dissipative dynamics of large eigenvalues (the default for states of
      *  more than 160 numbers, e.g. full spectra or K = 8) */
     AEDYN_ODE_RKC = 3,
-    /** adaptive implicit BDF of orders 1 to 5 with a dense finite-difference
-     *  Jacobian: steps set by accuracy however stiff the dynamics (the
-     *  default for states of at most 160 numbers, e.g. spiked models with K <= 4; refused
-     *  above 2048 numbers) @since 0.1 */
+    /** adaptive implicit BDF of orders 1 to 5 with a Newton corrector: steps
+     *  set by accuracy however stiff the dynamics (the default for states of
+     *  at most 160 numbers, e.g. spiked models with K <= 4) @since 0.1 */
     AEDYN_ODE_BDF = 4
 } aedyn_ode_method;
 
@@ -96,9 +95,9 @@ AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa);
 /**
  * Choose the integrator. @p step is the fixed step of Euler and RK4 (finite,
  * > 0) and the first trial step of the adaptive methods (0 = automatic).
- * AEDYN_ODE_BDF allocates two dense matrices of the state size here.
- * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID, AEDYN_ERR_UNSUPPORTED
- *         (BDF for a state of more than 2048 numbers), AEDYN_ERR_NOMEM
+ * AEDYN_ODE_BDF allocates its Newton matrices here (about 3 n K^2 numbers
+ * for a state of n).
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID, AEDYN_ERR_NOMEM
  * @since 0.1
  */
 AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method method, double step);
