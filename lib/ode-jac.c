@@ -265,16 +265,11 @@ bool aedyn__ode_jac_factor(void *ctx, double c)
     memcpy(j->Wm, j->Um, n * p * sizeof *j->Wm);
     for (size_t g = 0; g < p; g++)
         block_solve(o, j, j->Wm + g * n);
-    for (size_t h = 0; h < p; h++) { /* S = I - c V^T W */
-        const double *w = j->Wm + h * n;
-        for (size_t g = 0; g < p; g++) {
-            const double *v = j->Vm + g * n;
-            double dot = 0.0;
-            for (size_t i = 0; i < n; i++)
-                dot += v[i] * w[i];
-            j->S[h * p + g] = (g == h ? 1.0 : 0.0) - c * dot;
-        }
-    }
+    /* S = I - c V^T W */
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -c, j->Vm,
+                (int)n, j->Wm, (int)n, 0.0, j->S, (int)p);
+    for (size_t g = 0; g < p; g++)
+        j->S[g * p + g] += 1.0;
     j->c = c;
     return aedyn__lu_factor(p, j->S, j->spiv);
 }
@@ -285,17 +280,7 @@ void aedyn__ode_jac_solve(void *ctx, double *x)
     aedyn__ode_jac *j = o->jac;
     const size_t n = j->n, p = j->p;
     block_solve(o, j, x);
-    for (size_t g = 0; g < p; g++) {
-        const double *v = j->Vm + g * n;
-        double dot = 0.0;
-        for (size_t i = 0; i < n; i++)
-            dot += v[i] * x[i];
-        j->z[g] = dot;
-    }
+    cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0, j->Vm, (int)n, x, 1, 0.0, j->z, 1);
     aedyn__lu_solve(p, j->S, j->spiv, j->z);
-    for (size_t g = 0; g < p; g++) {
-        const double *w = j->Wm + g * n, cz = j->c * j->z[g];
-        for (size_t i = 0; i < n; i++)
-            x[i] += cz * w[i];
-    }
+    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p, j->c, j->Wm, (int)n, j->z, 1, 1.0, x, 1);
 }
