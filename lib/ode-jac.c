@@ -201,7 +201,7 @@ int aedyn__ode_jac_eval(void *ctx, const double *y)
         finite = finite && aedyn__all_finite(u, n);
         par_gradient(o, &j->par[g], y, j->Vm + g * n);
     }
-    aedyn__ode_coefficients(o, y, generic); /* leave o as at y */
+    /* o->A, C, G, bdrift are scratch (every reader recomputes them) */
     return finite ? (int)(1 + j->p) : -1;
 }
 

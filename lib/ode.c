@@ -488,8 +488,7 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
     ode->method = method;
     ode->step = step;
     ode->st.h = step;
-    ode->st.rho_est = 0.0;
-    aedyn__stepper_reset(&ode->st);
+    ode->st.rho_est = 0.0; /* use_method reset the stepper */
     return AEDYN_OK;
 }
 

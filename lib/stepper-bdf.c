@@ -16,9 +16,11 @@
  * c = h / gamma_k, gamma_k = sum_{j<=k} 1/j and psi = sum_{j=1..k} gamma_j D[j] / gamma_k.
  * Its local error is d / (k + 1).
  *
- * The corrector is solved by a simplified Newton iteration with the dense
- * matrix I - c J, where J is a forward-difference Jacobian (n evaluations of
- * f). J is kept across steps and recomputed only when the iteration fails
+ * The corrector is solved by a simplified Newton iteration with the matrix
+ * I - c J. J and the solves come from the dynamics when it supplies them
+ * (aedyn_linsys_; the ODE's structured Jacobian, ode-jac.c), otherwise J is
+ * a dense forward-difference Jacobian (n evaluations of f) factored by LU.
+ * J is kept across steps and recomputed only when the iteration fails
  * to converge; the LU factors are kept while c changes by less than 30 %,
  * the update being scaled by 2 / (1 + c / c_lu), which halves the error of
  * the stale factor for both the stiff and the non-stiff components.

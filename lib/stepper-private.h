@@ -1,8 +1,8 @@
 /* Private ODE stepper on a flat state vector: explicit Euler, classical RK4,
  * adaptive Dormand-Prince 5(4) with dense output, adaptive second-order
  * Runge-Kutta-Chebyshev (RKC, explicit, for stiff but dissipative dynamics)
- * and variable-order implicit BDF (stepper-bdf.c, for stiff dynamics of
- * small states: it factors a dense n x n matrix).
+ * and variable-order implicit BDF (stepper-bdf.c, for stiff dynamics; its
+ * Newton matrices come from the dynamics, or are dense for small states).
  * The dynamics module supplies the right-hand side. All memory is allocated
  * in aedyn__stepper_init; stepping allocates nothing. */
 #ifndef AEDYN_STEPPER_PRIVATE_H
@@ -53,8 +53,9 @@ typedef struct aedyn_stepper_ {
     double rho_est;
     int rkc_stages_max;
     /* BDF (stepper-bdf.c): backward differences of the solution at step
-     * bdf_h, their time bdf_t, order, steps since the last change, and the
-     * dense Jacobian and LU factors of I - c J (column-major n x n) */
+     * bdf_h, their time bdf_t, order, steps since the last change, and,
+     * without ls, the dense Jacobian and LU factors of I - c J
+     * (column-major n x n) */
     aedyn_linsys_ ls;  /* structured Newton matrices (set before choosing BDF) */
     double *bdf_d, *bdf_w, *jac, *lu;
     size_t *piv;
@@ -74,8 +75,9 @@ typedef struct aedyn_stepper_ {
 aedyn_status aedyn__stepper_init(aedyn_stepper_ *s, size_t n, aedyn_method_ method);
 void aedyn__stepper_free(aedyn_stepper_ *s);
 
-/* Switch to another method, allocating what it needs (BDF: AEDYN_ERR_UNSUPPORTED
- * above AEDYN_BDF_MAX_STATE_, AEDYN_ERR_NOMEM); on failure nothing changes. */
+/* Switch to another method, allocating what it needs (BDF without ls:
+ * AEDYN_ERR_UNSUPPORTED above AEDYN_BDF_MAX_STATE_; AEDYN_ERR_NOMEM) and
+ * forgetting cached derivatives; on failure nothing changes. */
 aedyn_status aedyn__stepper_set_method(aedyn_stepper_ *s, aedyn_method_ method);
 
 /* Forget cached derivatives and the BDF history (call after the state or the
