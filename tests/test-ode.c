@@ -743,6 +743,24 @@ START_TEST(user_activation)
 }
 END_TEST
 
+/* Compare the right-hand side with the Monte-Carlo mean of N samples of
+ * D x (one step's change), given their sums and sums of squares: every
+ * component within nsigma standard errors (+ floor, for components that
+ * are exactly zero). Returns the worst deviation in standard errors. */
+static double drift_check(const char *what, size_t n, size_t N, const double *rhs,
+                          const double *sum, const double *sum2, double nsigma, double floor)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double mean = sum[i] / (double)N, var = fmax(sum2[i] / (double)N - mean * mean, 0.0);
+        const double se = sqrt(var / (double)N), diff = fabs(rhs[i] - mean);
+        ck_assert_msg(diff <= nsigma * se + floor,
+                      "%s: component %zu: RHS %.6g, SGD %.6g +- %.2g", what, i, rhs[i], mean, se);
+        worst = fmax(worst, diff <= floor ? 0.0 : diff / se);
+    }
+    return worst;
+}
+
 /* Drift test: the right-hand side equals D times the expected change of one
  * SGD step (exact at any D for Gaussian inputs, by Stein's lemma), projected
  * on the modes (w~ = w.e, s = v.e/sqrt D) and for the biases. The expectation
@@ -796,15 +814,9 @@ static void drift_case(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule
             sum2[i] += dy[i] * dy[i];
         }
     }
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double mean = sum[i] / (double)N, var = fmax(sum2[i] / (double)N - mean * mean, 0.0);
-        const double se = sqrt(var / (double)N), z = fabs(rhs[i] - mean) / (se + 1e-300);
-        worst = fmax(worst, fabs(rhs[i] - mean) <= 1e-12 ? 0.0 : z);
-        ck_assert_msg(fabs(rhs[i] - mean) <= 4.5 * se + 1e-12,
-                      "act %d flags %u rule %d: component %zu: RHS %.6g, SGD %.6g +- %.2g", act,
-                      flags, rule, i, rhs[i], mean, se);
-    }
+    char what[64];
+    snprintf(what, sizeof what, "act %d flags %u rule %d", act, flags, rule);
+    const double worst = drift_check(what, n, N, rhs, sum, sum2, 4.5, 1e-12);
     printf("drift act %d flags %u rule %d: %zu components, worst |RHS - SGD| = %.2f SE\n", act,
            flags, rule, n, worst);
     fflush(stdout);
@@ -948,15 +960,9 @@ static void drift_case_manual(aedyn_activation act, unsigned flags, aedyn_sgd_ru
             sum2[i] += dy[i] * dy[i];
         }
     }
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double mean = sum[i] / (double)N, var = fmax(sum2[i] / (double)N - mean * mean, 0.0);
-        const double se = sqrt(var / (double)N), diff = fabs(rhs[i] - mean);
-        worst = fmax(worst, diff <= 1e-10 ? 0.0 : diff / se);
-        ck_assert_msg(diff <= 4.0 * se + 1e-10,
-                      "manual drift act %d flags %u rule %d: component %zu: RHS %.6g, SGD %.6g +- %.2g",
-                      act, flags, rule, i, rhs[i], mean, se);
-    }
+    char what[64];
+    snprintf(what, sizeof what, "manual drift act %d flags %u rule %d", act, flags, rule);
+    const double worst = drift_check(what, n, N, rhs, sum, sum2, 4.0, 1e-10);
     printf("manual drift act %d flags %u rule %d kappa %g: %zu components, worst |RHS - SGD| = "
            "%.2f SE\n", act, flags, rule, kappa, n, worst);
     fflush(stdout);
