@@ -36,8 +36,10 @@ static void run(const char *label, const aedyn_net *net, const aedyn_data *data,
         const double dt = bench_now() - t0;
         best = dt < best ? dt : best;
         bench_check(aedyn_ode_error(ode, &err), "error");
-        bench_check(aedyn_ode_stats(ode, &nrhs, &nsteps, &nrej), "stats");
-        modes = aedyn_ode_modes(ode);
+        bench_check(aedyn_ode_get_stat(ode, AEDYN_ODE_STAT_RHS, &nrhs), "stats");
+        bench_check(aedyn_ode_get_stat(ode, AEDYN_ODE_STAT_STEPS, &nsteps), "stats");
+        bench_check(aedyn_ode_get_stat(ode, AEDYN_ODE_STAT_REJECTED, &nrej), "stats");
+        modes = aedyn_ode_get_n_modes(ode);
         aedyn_ode_destroy(ode);
     }
     printf("%-34s %-6s %5zu modes  t=%-5g %9.2f ms  %8llu rhs (%5.2f M/s)  %6llu steps "
@@ -56,10 +58,10 @@ int main(int argc, char **argv)
     aedyn_data *raw, *std, *full;
     aedyn_net *net, *net_full;
     bench_check(aedyn_rng_create(&rng, 1, 0), "rng");
-    bench_check(aedyn_data_create_spiked(&raw, 1000, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0), "raw");
-    bench_check(aedyn_data_create_spiked(&std, 1000, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                   AEDYN_SPIKED_STANDARDISE), "standardised");
-    bench_check(aedyn_net_create(&net, 1000, 4, AEDYN_ACT_ERF, 0), "net");
+    bench_check(aedyn_data_create_spiked(&raw, 1000, 4, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0), "raw");
+    bench_check(aedyn_data_create_spiked(&std, 1000, 4, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                   AEDYN_DATA_STANDARDISE), "standardised");
+    bench_check(aedyn_net_create(&net, 1000, 4, AEDYN_NET_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
 
     const double T = quick ? 100.0 : 1000.0;
@@ -81,7 +83,7 @@ int main(int argc, char **argv)
     bench_check(aedyn_data_create_eigen(&full, D, D, rho, E, 0.0), "full spectrum");
     free(rho);
     free(E);
-    bench_check(aedyn_net_create(&net_full, D, 4, AEDYN_ACT_ERF, 0), "net");
+    bench_check(aedyn_net_create(&net_full, D, 4, AEDYN_NET_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_RKC, 100.0, reps);
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_BDF, 100.0, reps);

@@ -24,9 +24,9 @@ static setup_t make(size_t D, size_t K, size_t M)
 {
     setup_t s;
     bench_check(aedyn_rng_create(&s.rng, 1, 0), "rng");
-    bench_check(aedyn_data_create_spiked(&s.data, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, s.rng,
-                                   AEDYN_SPIKED_STANDARDISE), "data");
-    bench_check(aedyn_net_create(&s.net, D, K, AEDYN_ACT_ERF, 0), "net");
+    bench_check(aedyn_data_create_spiked(&s.data, D, M, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, s.rng,
+                                   AEDYN_DATA_STANDARDISE), "data");
+    bench_check(aedyn_net_create(&s.net, D, K, AEDYN_NET_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(s.net, s.rng, 0.1), "init");
     bench_check(aedyn_sgd_create(&s.sgd, s.net, s.data, s.rng, AEDYN_SGD_VANILLA, 0.1), "sgd");
     s.x = malloc(D * sizeof *s.x);

@@ -219,22 +219,22 @@ size_t ex_log_times(double t0, double t1, size_t n, size_t D, double *t)
 
 double *ex_leading_eigvecs(const aedyn_data *data, size_t n)
 {
-    const size_t D = aedyn_data_dim(data), G = aedyn_data_groups(data);
+    const size_t D = aedyn_data_get_dim(data), G = aedyn_data_get_n_groups(data);
     double *E = ex_alloc(n * D, sizeof *E);
     size_t have = 0;
     for (size_t g = 0; g < G && have < n; g++) {
         size_t mult, nexp;
-        ex_check(aedyn_data_group(data, g, NULL, &mult, &nexp), "aedyn_data_group");
+        ex_check(aedyn_data_get_group(data, g, NULL, &mult, &nexp), "aedyn_data_get_group");
         if (nexp == 0)
             break;
         if (have + nexp > n) { /* a degenerate group straddling n: take what fits */
             double *tmp = ex_alloc(nexp * D, sizeof *tmp);
-            ex_check(aedyn_data_group_vectors(data, g, tmp), "aedyn_data_group_vectors");
+            ex_check(aedyn_data_get_group_vectors(data, g, tmp), "aedyn_data_get_group_vectors");
             memcpy(E + have * D, tmp, (n - have) * D * sizeof *E);
             free(tmp);
             have = n;
         } else {
-            ex_check(aedyn_data_group_vectors(data, g, E + have * D), "aedyn_data_group_vectors");
+            ex_check(aedyn_data_get_group_vectors(data, g, E + have * D), "aedyn_data_get_group_vectors");
             have += nexp;
         }
     }

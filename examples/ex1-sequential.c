@@ -64,10 +64,10 @@ int main(int argc, char **argv)
     ex_check(aedyn_rng_create(&rng_init, seed, 1), "rng");
     ex_check(aedyn_rng_create(&rng_sgd, seed, 2), "rng");
     aedyn_data *data;
-    ex_check(aedyn_data_create_spiked(&data, D, K, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng_data,
-                                      AEDYN_SPIKED_STANDARDISE), "spiked model");
+    ex_check(aedyn_data_create_spiked(&data, D, K, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng_data,
+                                      AEDYN_DATA_STANDARDISE), "spiked model");
     aedyn_net *net;
-    ex_check(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0), "network");
+    ex_check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, 0), "network");
     ex_check(aedyn_net_init_gaussian(net, rng_init, sigma0), "init");
     aedyn_sgd *sgd;
     ex_check(aedyn_sgd_create(&sgd, net, data, rng_sgd, AEDYN_SGD_VANILLA, eta), "sgd");
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
     for (size_t m = 0; m <= K; m++)
         ex_check(aedyn_data_pca_error(data, m, &pca[m]), "pca error");
     for (size_t m = 0; m < K; m++)
-        ex_check(aedyn_data_group(data, m, &rho[m], NULL, NULL), "spectrum");
+        ex_check(aedyn_data_get_group(data, m, &rho[m], NULL, NULL), "spectrum");
     double *E = ex_leading_eigvecs(data, K);
     double *W = ex_alloc(K * D, sizeof *W);
 
@@ -127,9 +127,9 @@ int main(int argc, char **argv)
     printf("\n");
     for (size_t n = 0; n < nt; n++) {
         const uint64_t target = (uint64_t)llround(times[n] * (double)D);
-        ex_check(aedyn_sgd_step(sgd, target - aedyn_sgd_steps(sgd)), "sgd step");
-        ex_check(aedyn_ode_advance(ode, aedyn_sgd_time(sgd)), "ode advance");
-        ex_check(aedyn_net_population_error(net, data, &e_sgd[n]), "sgd error");
+        ex_check(aedyn_sgd_step(sgd, target - aedyn_sgd_get_n_steps(sgd)), "sgd step");
+        ex_check(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd)), "ode advance");
+        ex_check(aedyn_net_error(net, data, &e_sgd[n]), "sgd error");
         ex_check(aedyn_ode_error(ode, &e_ode[n]), "ode error");
         ex_check(aedyn_net_get_weights(net, NULL, W, NULL), "weights");
         ex_cosines(W, K, D, E, K, cs);

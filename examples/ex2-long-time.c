@@ -66,11 +66,11 @@ int main(int argc, char **argv)
     ex_check(aedyn_rng_create(&rng_u, seed, 2), "rng");
     ex_check(aedyn_rng_create(&rng_t, seed, 3), "rng");
     aedyn_data *data;
-    ex_check(aedyn_data_create_spiked(&data, D, K, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng_data,
-                                      AEDYN_SPIKED_STANDARDISE), "spiked model");
+    ex_check(aedyn_data_create_spiked(&data, D, K, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng_data,
+                                      AEDYN_DATA_STANDARDISE), "spiked model");
     aedyn_net *untied, *tied;
-    ex_check(aedyn_net_create(&untied, D, K, AEDYN_ACT_ERF, 0), "untied network");
-    ex_check(aedyn_net_create(&tied, D, K, AEDYN_ACT_ERF, AEDYN_NET_TIED), "tied network");
+    ex_check(aedyn_net_create(&untied, D, K, AEDYN_NET_ACT_ERF, 0), "untied network");
+    ex_check(aedyn_net_create(&tied, D, K, AEDYN_NET_ACT_ERF, AEDYN_NET_TIED), "tied network");
     ex_check(aedyn_net_init_gaussian(untied, rng_init, sigma0), "init");
     double *W = ex_alloc(K * D, sizeof *W);
     ex_check(aedyn_net_get_weights(untied, W, NULL, NULL), "weights");
@@ -117,11 +117,11 @@ int main(int argc, char **argv)
            "tied-SGD", "dev", "Q-SGD", "Q-ODE", "T0-SGD", "T0-ODE", "Q-tied");
     for (size_t n = 0; n < nt; n++) {
         const uint64_t target = (uint64_t)llround(times[n] * (double)D);
-        ex_check(aedyn_sgd_step(sgd_u, target - aedyn_sgd_steps(sgd_u)), "sgd step");
-        ex_check(aedyn_sgd_step(sgd_t, target - aedyn_sgd_steps(sgd_t)), "sgd step (tied)");
-        ex_check(aedyn_ode_advance(ode, aedyn_sgd_time(sgd_u)), "ode advance");
-        ex_check(aedyn_net_population_error(untied, data, &eu[n]), "error");
-        ex_check(aedyn_net_population_error(tied, data, &et[n]), "error (tied)");
+        ex_check(aedyn_sgd_step(sgd_u, target - aedyn_sgd_get_n_steps(sgd_u)), "sgd step");
+        ex_check(aedyn_sgd_step(sgd_t, target - aedyn_sgd_get_n_steps(sgd_t)), "sgd step (tied)");
+        ex_check(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd_u)), "ode advance");
+        ex_check(aedyn_net_error(untied, data, &eu[n]), "error");
+        ex_check(aedyn_net_error(tied, data, &et[n]), "error (tied)");
         ex_check(aedyn_ode_error(ode, &eo[n]), "ode error");
         ex_check(aedyn_net_order_params(untied, data, Qs, NULL, NULL, T0s), "order params");
         ex_check(aedyn_net_order_params(tied, data, Qt, NULL, NULL, NULL), "order params (tied)");

@@ -78,8 +78,8 @@ int main(int argc, char **argv)
     ex_check(aedyn_rng_create(&rng_data, seed, 0), "rng");
     ex_check(aedyn_rng_create(&rng_init, seed, 1), "rng");
     aedyn_data *data;
-    ex_check(aedyn_data_create_spiked(&data, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng_data,
-                                      AEDYN_SPIKED_STANDARDISE), "spiked model");
+    ex_check(aedyn_data_create_spiked(&data, D, M, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng_data,
+                                      AEDYN_DATA_STANDARDISE), "spiked model");
     double *W = ex_alloc(K * D, sizeof *W), *V = ex_alloc(K * D, sizeof *V);
     for (size_t j = 0; j < K * D; j++)
         W[j] = sigma0 * aedyn_rng_normal(rng_init);
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     for (int r = 0; r < 2; r++) {
         run_t *u = &run[r];
         memset(u, 0, sizeof *u);
-        ex_check(aedyn_net_create(&u->net, D, K, AEDYN_ACT_RELU, r ? AEDYN_NET_BIAS : 0u),
+        ex_check(aedyn_net_create(&u->net, D, K, AEDYN_NET_ACT_RELU, r ? AEDYN_NET_BIAS : 0u),
                  "network");
         ex_check(aedyn_net_set_weights(u->net, W, V, NULL), "weights");
         ex_check(aedyn_rng_create(&u->rng, seed, 2 + (uint64_t)r), "rng");
@@ -138,12 +138,12 @@ int main(int argc, char **argv)
         const uint64_t target = (uint64_t)llround(times[n] * (double)D);
         for (int r = 0; r < 2; r++) {
             run_t *u = &run[r];
-            ex_check(aedyn_sgd_step(u->sgd, target - aedyn_sgd_steps(u->sgd)), "sgd step");
-            ex_check(aedyn_ode_advance(u->ode, aedyn_sgd_time(u->sgd)), "ode advance");
-            ex_check(aedyn_net_population_error(u->net, data, &u->e_sgd[n]), "error");
+            ex_check(aedyn_sgd_step(u->sgd, target - aedyn_sgd_get_n_steps(u->sgd)), "sgd step");
+            ex_check(aedyn_ode_advance(u->ode, aedyn_sgd_get_time(u->sgd)), "ode advance");
+            ex_check(aedyn_net_error(u->net, data, &u->e_sgd[n]), "error");
             ex_check(aedyn_ode_error(u->ode, &u->e_ode[n]), "ode error");
             ex_check(aedyn_net_get_weights(u->net, NULL, NULL, u->b_sgd + n * K), "biases");
-            ex_check(aedyn_ode_biases(u->ode, u->b_ode + n * K), "ode biases");
+            ex_check(aedyn_ode_get_biases(u->ode, u->b_ode + n * K), "ode biases");
             const double dev = ex_reldev(u->e_sgd[n], u->e_ode[n]);
             if (dev > u->worst) {
                 u->worst = dev;

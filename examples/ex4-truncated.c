@@ -78,12 +78,12 @@ int main(int argc, char **argv)
     ex_check(aedyn_rng_create(&rng_t, seed, 3), "rng");
     ex_check(aedyn_rng_create(&rng_s, seed, 4), "rng");
     aedyn_data *data;
-    ex_check(aedyn_data_create_spiked(&data, D, K, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng_data,
-                                      AEDYN_SPIKED_STANDARDISE), "spiked model");
+    ex_check(aedyn_data_create_spiked(&data, D, K, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng_data,
+                                      AEDYN_DATA_STANDARDISE), "spiked model");
     aedyn_net *nv, *nt_, *ns;
-    ex_check(aedyn_net_create(&nv, D, K, AEDYN_ACT_ERF, 0), "network");
-    ex_check(aedyn_net_create(&nt_, D, K, AEDYN_ACT_ERF, 0), "network");
-    ex_check(aedyn_net_create(&ns, D, K, AEDYN_ACT_LINEAR, AEDYN_NET_TIED), "linear network");
+    ex_check(aedyn_net_create(&nv, D, K, AEDYN_NET_ACT_ERF, 0), "network");
+    ex_check(aedyn_net_create(&nt_, D, K, AEDYN_NET_ACT_ERF, 0), "network");
+    ex_check(aedyn_net_create(&ns, D, K, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED), "linear network");
     ex_check(aedyn_net_init_gaussian(nv, rng_init, sigma0), "init");
     double *W = ex_alloc(K * D, sizeof *W), *V = ex_alloc(K * D, sizeof *V);
     ex_check(aedyn_net_get_weights(nv, W, V, NULL), "weights");
@@ -135,14 +135,14 @@ int main(int argc, char **argv)
            "Sanger", "diag: van-SGD/ODE tru-SGD/ODE Sanger");
     for (size_t n = 0; n < nt; n++) {
         const uint64_t target = (uint64_t)llround(times[n] * (double)D);
-        ex_check(aedyn_sgd_step(sv, target - aedyn_sgd_steps(sv)), "sgd step");
-        ex_check(aedyn_sgd_step(st, target - aedyn_sgd_steps(st)), "sgd step");
-        ex_check(aedyn_sgd_step(ss, target - aedyn_sgd_steps(ss)), "sanger step");
-        ex_check(aedyn_ode_advance(ov, aedyn_sgd_time(sv)), "ode advance");
-        ex_check(aedyn_ode_advance(ot, aedyn_sgd_time(st)), "ode advance");
-        ex_check(aedyn_net_population_error(nv, data, &err[VAN_SGD]), "error");
-        ex_check(aedyn_net_population_error(nt_, data, &err[TRU_SGD]), "error");
-        ex_check(aedyn_net_population_error(ns, data, &err[SANGER]), "error");
+        ex_check(aedyn_sgd_step(sv, target - aedyn_sgd_get_n_steps(sv)), "sgd step");
+        ex_check(aedyn_sgd_step(st, target - aedyn_sgd_get_n_steps(st)), "sgd step");
+        ex_check(aedyn_sgd_step(ss, target - aedyn_sgd_get_n_steps(ss)), "sanger step");
+        ex_check(aedyn_ode_advance(ov, aedyn_sgd_get_time(sv)), "ode advance");
+        ex_check(aedyn_ode_advance(ot, aedyn_sgd_get_time(st)), "ode advance");
+        ex_check(aedyn_net_error(nv, data, &err[VAN_SGD]), "error");
+        ex_check(aedyn_net_error(nt_, data, &err[TRU_SGD]), "error");
+        ex_check(aedyn_net_error(ns, data, &err[SANGER]), "error");
         ex_check(aedyn_ode_error(ov, &err[VAN_ODE]), "ode error");
         ex_check(aedyn_ode_error(ot, &err[TRU_ODE]), "ode error");
         ex_check(aedyn_net_get_weights(nv, NULL, V, NULL), "weights");

@@ -70,17 +70,17 @@ static aedyn_images *concat(aedyn_images **sets, size_t n, size_t skip_last)
 {
     size_t total = 0, rows = 0, cols = 0;
     for (size_t i = 0; i < n; i++)
-        total += aedyn_images_count(sets[i]);
-    ex_check(aedyn_images_shape(sets[0], &rows, &cols), "image shape");
+        total += aedyn_images_get_n_images(sets[i]);
+    ex_check(aedyn_images_get_shape(sets[0], &rows, &cols), "image shape");
     total -= skip_last;
     const size_t D = rows * cols;
     double *X = ex_alloc(total * D, sizeof *X);
     size_t at = 0;
     for (size_t i = 0; i < n && at < total; i++) {
-        size_t c = aedyn_images_count(sets[i]);
+        size_t c = aedyn_images_get_n_images(sets[i]);
         if (c > total - at)
             c = total - at;
-        ex_check(aedyn_images_get(sets[i], 0, c, X + at * D), "copy images");
+        ex_check(aedyn_images_get_images(sets[i], 0, c, X + at * D), "copy images");
         at += c;
     }
     aedyn_images *out;
@@ -161,7 +161,7 @@ int main(int argc, char **argv)
         }
         size_t total = 0;
         for (size_t i = 0; i < ntr; i++)
-            total += aedyn_images_count(tr[i]);
+            total += aedyn_images_get_n_images(tr[i]);
         if (nte == 0) { /* hold out the last 10 % of the training images */
             const size_t hold = total / 10 ? total / 10 : 1;
             if (total < 2) {
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
             }
             aedyn_images *all = concat(tr, ntr, 0);
             double *X = ex_alloc(hold * 1024, sizeof *X);
-            ex_check(aedyn_images_get(all, total - hold, hold, X), "held-out images");
+            ex_check(aedyn_images_get_images(all, total - hold, hold, X), "held-out images");
             ex_check(aedyn_images_create(&test, hold, 32, 32, X), "held-out set");
             free(X);
             aedyn_images_destroy(all);
@@ -203,14 +203,14 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "Fashion-MNIST");
     }
     if (cifar_flag && (ntrain || ntest)) { /* restrict after loading */
-        const size_t D0 = aedyn_images_dim(train);
+        const size_t D0 = aedyn_images_get_dim(train);
         for (int s = 0; s < 2; s++) {
             aedyn_images **set = s ? &test : &train;
             const size_t want = s ? ntest : ntrain;
-            if (want == 0 || want >= aedyn_images_count(*set))
+            if (want == 0 || want >= aedyn_images_get_n_images(*set))
                 continue;
             double *X = ex_alloc(want * D0, sizeof *X);
-            ex_check(aedyn_images_get(*set, 0, want, X), "subset");
+            ex_check(aedyn_images_get_images(*set, 0, want, X), "subset");
             aedyn_images_destroy(*set);
             ex_check(aedyn_images_create(set, want, 32, 32, X), "subset");
             free(X);
@@ -218,15 +218,15 @@ int main(int argc, char **argv)
     }
     ex_check(aedyn_images_preprocess(train, AEDYN_IMAGES_PAPER, 0.0), "preprocess");
     ex_check(aedyn_images_preprocess_like(test, train), "preprocess held-out set");
-    const size_t D = aedyn_images_dim(train);
+    const size_t D = aedyn_images_get_dim(train);
     if (K > D) {
         fprintf(stderr, "K = %zu > D = %zu\n", K, D);
         return 2;
     }
     aedyn_data *data;
-    ex_check(aedyn_images_data(&data, train, AEDYN_IMAGES_SAMPLE_REAL), "empirical spectrum");
+    ex_check(aedyn_data_create_images(&data, train, AEDYN_IMAGES_SAMPLE_REAL), "empirical spectrum");
     double rho0, pca0, pcaK;
-    ex_check(aedyn_data_group(data, 0, &rho0, NULL, NULL), "spectrum");
+    ex_check(aedyn_data_get_group(data, 0, &rho0, NULL, NULL), "spectrum");
     ex_check(aedyn_data_pca_error(data, 0, &pca0), "pca error");
     ex_check(aedyn_data_pca_error(data, K, &pcaK), "pca error");
 
@@ -234,7 +234,7 @@ int main(int argc, char **argv)
     ex_check(aedyn_rng_create(&rng_init, seed, 0), "rng");
     ex_check(aedyn_rng_create(&rng_sgd, seed, 1), "rng");
     aedyn_net *net;
-    ex_check(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0), "network");
+    ex_check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, 0), "network");
     ex_check(aedyn_net_init_gaussian(net, rng_init, sigma0), "init");
     aedyn_sgd *sgd;
     ex_check(aedyn_sgd_create(&sgd, net, data, rng_sgd, AEDYN_SGD_VANILLA, eta), "sgd");
@@ -245,8 +245,8 @@ int main(int argc, char **argv)
 
     printf("%s: %zu training and %zu held-out images, D = %zu, paper preprocessing; "
            "Tr Omega/D = %.4f, rho_max/D = %.4f; ODE on %zu modes\n", name,
-           aedyn_images_count(train), aedyn_images_count(test), D,
-           aedyn_data_trace(data) / (double)D, rho0 / (double)D, aedyn_ode_modes(ode));
+           aedyn_images_get_n_images(train), aedyn_images_get_n_images(test), D,
+           aedyn_data_get_trace(data) / (double)D, rho0 / (double)D, aedyn_ode_get_n_modes(ode));
     printf("erf AE, K = %zu, eta = %g, sigma0 = %g, seed %llu; eps_PCA(0) = %.5f, eps_PCA(%zu) = "
            "%.5f\n", K, eta, sigma0, (unsigned long long)seed, pca0, K, pcaK);
     printf("error = E[(1/2D)|x - xhat|^2]: SGD = mean over the held-out images; SGD-pop = the SGD "
@@ -261,11 +261,11 @@ int main(int argc, char **argv)
     printf("%8s %10s %10s %10s %10s %7s\n", "t", "SGD", "SGD-pop", "ODE", "eps_PCA(K)", "dev");
     for (size_t n = 0; n < nt; n++) {
         const uint64_t target = (uint64_t)llround(times[n] * (double)D);
-        ex_check(aedyn_sgd_step(sgd, target - aedyn_sgd_steps(sgd)), "sgd step");
-        ex_check(aedyn_ode_advance(ode, aedyn_sgd_time(sgd)), "ode advance");
+        ex_check(aedyn_sgd_step(sgd, target - aedyn_sgd_get_n_steps(sgd)), "sgd step");
+        ex_check(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd)), "ode advance");
         double es, ep, eo;
-        ex_check(aedyn_images_error(net, test, &es, NULL), "test error");
-        ex_check(aedyn_net_population_error(net, data, &ep), "population error");
+        ex_check(aedyn_net_error_images(net, test, &es, NULL), "test error");
+        ex_check(aedyn_net_error(net, data, &ep), "population error");
         ex_check(aedyn_ode_error(ode, &eo), "ode error");
         const double dev = ex_reldev(es, eo);
         if (dev > worst) {

@@ -59,9 +59,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     FUZZ_CHECK(all != NULL && all != sentinel, "no set returned with AEDYN_OK");
-    const size_t n = aedyn_images_count(all), D = aedyn_images_dim(all);
+    const size_t n = aedyn_images_get_n_images(all), D = aedyn_images_get_dim(all);
     size_t rows = 0, cols = 0;
-    FUZZ_CHECK(aedyn_images_shape(all, &rows, &cols) == AEDYN_OK, "shape failed");
+    FUZZ_CHECK(aedyn_images_get_shape(all, &rows, &cols) == AEDYN_OK, "shape failed");
     FUZZ_CHECK(n >= 1 && D >= 1 && rows * cols == D, "n = %zu, D = %zu, shape %zu x %zu", n, D,
                rows, cols);
 #if FUZZ_CIFAR10
@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
     double *X = malloc(n * D * sizeof *X);
     FUZZ_CHECK(X != NULL, "out of memory for %zu x %zu", n, D);
-    FUZZ_CHECK(aedyn_images_get(all, 0, n, X) == AEDYN_OK, "get failed");
+    FUZZ_CHECK(aedyn_images_get_images(all, 0, n, X) == AEDYN_OK, "get failed");
     for (size_t i = 0; i < n * D; i++)
         FUZZ_CHECK(X[i] >= 0.0 && X[i] <= 1.0, "pixel %zu = %g outside [0, 1]", i, X[i]);
 
@@ -87,12 +87,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(st == AEDYN_OK, "range first = %zu, count = %zu of %zu images: status %d (%s)",
                    first, count, n, (int)st, aedyn_error_message());
         const size_t want = count ? count : n - first;
-        FUZZ_CHECK(aedyn_images_count(part) == want && aedyn_images_dim(part) == D,
+        FUZZ_CHECK(aedyn_images_get_n_images(part) == want && aedyn_images_get_dim(part) == D,
                    "range load gave %zu images of D = %zu, expected %zu of D = %zu",
-                   aedyn_images_count(part), aedyn_images_dim(part), want, D);
+                   aedyn_images_get_n_images(part), aedyn_images_get_dim(part), want, D);
         double *Y = malloc(want * D * sizeof *Y);
         FUZZ_CHECK(Y != NULL, "out of memory");
-        FUZZ_CHECK(aedyn_images_get(part, 0, want, Y) == AEDYN_OK, "get failed");
+        FUZZ_CHECK(aedyn_images_get_images(part, 0, want, Y) == AEDYN_OK, "get failed");
         FUZZ_CHECK(memcmp(Y, X + first * D, want * D * sizeof *Y) == 0,
                    "range load differs from the full load");
         free(Y);

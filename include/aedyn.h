@@ -13,4 +13,6 @@
 #include "aedyn/aedyn-ode.h"
 #include "aedyn/aedyn-images.h"
 #include "aedyn/aedyn-npy.h"
+#include "aedyn/aedyn-enum.h"
+#include "aedyn/aedyn-grid.h"
 #endif

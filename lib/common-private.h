@@ -6,6 +6,10 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+/* the library implements its experimental tier too */
+#ifndef AEDYN_EXPERIMENTAL
+#define AEDYN_EXPERIMENTAL 1
+#endif
 #include "aedyn.h"
 
 #if defined(__GNUC__)

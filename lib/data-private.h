@@ -20,6 +20,7 @@ typedef enum {
 struct aedyn_data {
     size_t D;
     aedyn_data_kind_ kind;
+    const char *kind_name; /* aedyn_data_get_kind() */
     /* spectrum */
     size_t n_exp;       /* explicit eigenpairs (sorted by decreasing rho) */
     double *rho_exp;    /* n_exp */

@@ -77,6 +77,7 @@ static aedyn_data *data_alloc(size_t D, aedyn_data_kind_ kind)
     if (d) {
         d->D = D;
         d->kind = kind;
+        d->kind_name = kind == AEDYN_KIND_SPIKED_ ? "spiked" : "gaussian";
     }
     return d;
 }
@@ -93,14 +94,14 @@ static aedyn_status check_dim(const char *fn, size_t D)
 
 /* ---- spiked model -------------------------------------------------------- */
 
-static void fill_spike_vectors(double *A, size_t M, size_t D, aedyn_spike_vectors kind,
+static void fill_spike_vectors(double *A, size_t M, size_t D, aedyn_data_spikes kind,
                                aedyn_rng *rng)
 {
     for (size_t m = 0; m < M; m++) {
         double *a = A + m * D, nrm = 0.0;
         for (size_t i = 0; i < D; i++) {
             /* spikes are numbered m = 1..M in THEORY.md */
-            a[i] = kind == AEDYN_SPIKES_RANDOM ? aedyn__rng_normal(rng)
+            a[i] = kind == AEDYN_DATA_SPIKES_RANDOM ? aedyn__rng_normal(rng)
                                                : sin((double)(m + 2) * (double)i / 100.0);
             nrm += a[i] * a[i];
         }
@@ -112,7 +113,7 @@ static void fill_spike_vectors(double *A, size_t M, size_t D, aedyn_spike_vector
 
 AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size_t M,
                                                 const double *lambda, double sigma,
-                                                aedyn_spike_vectors vectors, aedyn_rng *rng,
+                                                aedyn_data_spikes vectors, aedyn_rng *rng,
                                                 unsigned flags)
 {
     static const char *fn = "aedyn_data_create_spiked";
@@ -127,18 +128,18 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
                            "%s: default strengths 2^m + 1 overflow for M = %zu; pass lambda", fn, M);
     if (!isfinite(sigma) || sigma < 0.0)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: sigma must be finite and >= 0, got %g", fn, sigma);
-    if (vectors != AEDYN_SPIKES_RANDOM && vectors != AEDYN_SPIKES_SINUSOIDAL)
+    if (vectors != AEDYN_DATA_SPIKES_RANDOM && vectors != AEDYN_DATA_SPIKES_SINUSOIDAL)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown spike vector kind %d", fn, (int)vectors);
-    if (vectors == AEDYN_SPIKES_RANDOM && M > 0 && !rng)
+    if (vectors == AEDYN_DATA_SPIKES_RANDOM && M > 0 && !rng)
         return aedyn__fail(AEDYN_ERR_NULL, "%s: random spike vectors need an rng", fn);
-    if (flags & ~AEDYN_SPIKED_STANDARDISE)
+    if (flags & ~AEDYN_DATA_STANDARDISE)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown flags 0x%x", fn, flags);
     if (lambda)
         for (size_t m = 0; m < M; m++)
             if (!isfinite(lambda[m]) || lambda[m] <= 0.0)
                 return aedyn__fail(AEDYN_ERR_INVALID,
                                    "%s: lambda[%zu] must be finite and > 0, got %g", fn, m, lambda[m]);
-    if (M == 0 && sigma == 0.0 && (flags & AEDYN_SPIKED_STANDARDISE))
+    if (M == 0 && sigma == 0.0 && (flags & AEDYN_DATA_STANDARDISE))
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: cannot standardise a zero covariance", fn);
 
     aedyn_data *d = data_alloc(D, AEDYN_KIND_SPIKED_);
@@ -157,7 +158,7 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
         sum_l2 += lam[m] * lam[m];
     }
     /* Tr Omega / D = sum Lambda^2 + sigma^2 since every ||a_m||^2 = D. */
-    const double s = (flags & AEDYN_SPIKED_STANDARDISE) ? sqrt(sum_l2 + sigma * sigma) : 1.0;
+    const double s = (flags & AEDYN_DATA_STANDARDISE) ? sqrt(sum_l2 + sigma * sigma) : 1.0;
     fill_spike_vectors(d->B, M, D, vectors, rng);
     for (size_t m = 0; m < M; m++)
         for (size_t i = 0; i < D; i++)
@@ -357,6 +358,7 @@ AEDYN_API aedyn_status aedyn_data_create_eigen(aedyn_data **out, size_t D, size_
         memcpy(d->vec_exp + j * D, vectors + order[j] * D, D * sizeof(double));
     }
     d->n_exp = n;
+    d->kind_name = "eigen";
     d->rho_c = n < D ? bulk : 0.0;
     if ((st = finish_eigen(d, fn)))
         goto fail;
@@ -395,7 +397,10 @@ AEDYN_API aedyn_status aedyn_data_create_empirical(aedyn_data **out, aedyn_data 
     }
     free(X);
     aedyn__symmetrise_upper(D, Om);
-    return aedyn__data_from_covariance(out, D, Om, fn);
+    aedyn_status st = aedyn__data_from_covariance(out, D, Om, fn);
+    if (st == AEDYN_OK)
+        (*out)->kind_name = "empirical";
+    return st;
 }
 
 /* ---- sampling --------------------------------------------------------------- */
@@ -502,9 +507,14 @@ AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_
 
 /* ---- spectrum queries ------------------------------------------------------- */
 
-AEDYN_API size_t aedyn_data_dim(const aedyn_data *data) { return data ? data->D : 0; }
-AEDYN_API size_t aedyn_data_groups(const aedyn_data *data) { return data ? data->n_groups : 0; }
-AEDYN_API double aedyn_data_trace(const aedyn_data *data) { return data ? data->trace : NAN; }
+AEDYN_API const char *aedyn_data_get_kind(const aedyn_data *data)
+{
+    return data ? data->kind_name : "";
+}
+
+AEDYN_API size_t aedyn_data_get_dim(const aedyn_data *data) { return data ? data->D : 0; }
+AEDYN_API size_t aedyn_data_get_n_groups(const aedyn_data *data) { return data ? data->n_groups : 0; }
+AEDYN_API double aedyn_data_get_trace(const aedyn_data *data) { return data ? data->trace : NAN; }
 
 static aedyn_status check_group(const aedyn_data *data, size_t g, const char *fn)
 {
@@ -515,10 +525,10 @@ static aedyn_status check_group(const aedyn_data *data, size_t g, const char *fn
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_data_group(const aedyn_data *data, size_t g, double *rho,
+AEDYN_API aedyn_status aedyn_data_get_group(const aedyn_data *data, size_t g, double *rho,
                                         size_t *mult, size_t *n_explicit)
 {
-    aedyn_status st = check_group(data, g, "aedyn_data_group");
+    aedyn_status st = check_group(data, g, "aedyn_data_get_group");
     if (st)
         return st;
     const aedyn_group_ *gr = &data->groups[g];
@@ -531,9 +541,9 @@ AEDYN_API aedyn_status aedyn_data_group(const aedyn_data *data, size_t g, double
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_data_group_vectors(const aedyn_data *data, size_t g, double *vectors)
+AEDYN_API aedyn_status aedyn_data_get_group_vectors(const aedyn_data *data, size_t g, double *vectors)
 {
-    aedyn_status st = check_group(data, g, "aedyn_data_group_vectors");
+    aedyn_status st = check_group(data, g, "aedyn_data_get_group_vectors");
     if (st)
         return st;
     const aedyn_group_ *gr = &data->groups[g];
@@ -544,7 +554,7 @@ AEDYN_API aedyn_status aedyn_data_group_vectors(const aedyn_data *data, size_t g
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_data_eigenvalues(const aedyn_data *data, double *rho)
+AEDYN_API aedyn_status aedyn_data_get_eigenvalues(const aedyn_data *data, double *rho)
 {
     AEDYN_REQUIRE_NONNULL(data);
     AEDYN_REQUIRE_NONNULL(rho);
@@ -557,7 +567,7 @@ AEDYN_API aedyn_status aedyn_data_eigenvalues(const aedyn_data *data, double *rh
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_data_covariance(const aedyn_data *data, double *omega)
+AEDYN_API aedyn_status aedyn_data_get_covariance(const aedyn_data *data, double *omega)
 {
     AEDYN_REQUIRE_NONNULL(data);
     AEDYN_REQUIRE_NONNULL(omega);

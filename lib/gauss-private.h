@@ -52,13 +52,13 @@ aedyn_status aedyn__gauss_ws_init(aedyn__gauss_ws *ws, size_t n);
  * (all three non-NULL) called with @p user.
  */
 typedef struct aedyn__gact {
-    aedyn_activation builtin; /**< used when fn[0] == NULL */
-    aedyn_act_fn fn[3];       /**< user g, g', g'' or all NULL */
+    aedyn_net_activation builtin; /**< used when fn[0] == NULL */
+    aedyn_ode_act_fn fn[3];       /**< user g, g', g'' or all NULL */
     void *user;               /**< passed to the user functions */
 } aedyn__gact;
 
 /** Descriptor of a built-in activation. */
-static inline aedyn__gact aedyn__gact_builtin(aedyn_activation act)
+static inline aedyn__gact aedyn__gact_builtin(aedyn_net_activation act)
 {
     aedyn__gact a = {act, {NULL, NULL, NULL}, NULL};
     return a;
@@ -70,7 +70,7 @@ static inline bool aedyn__gact_is_builtin(const aedyn__gact *a) { return a->fn[0
 /**
  * g^(order)(x) of a built-in activation, order 0..2 (ReLU: g'' = 0 a.e.).
  */
-double aedyn__act_eval(aedyn_activation act, int order, double x);
+double aedyn__act_eval(aedyn_net_activation act, int order, double x);
 
 /* ---- one-dimensional expectations ---------------------------------------- */
 
@@ -83,7 +83,7 @@ double aedyn__act_eval(aedyn_activation act, int order, double x);
  *  - ReLU:   s phi(b/s) + b Phi(b/s), Phi(b/s), phi(b/s)/s, -b phi(b/s)/s^3
  *            (s = sqrt(Q))
  */
-double aedyn__gauss1_closed(aedyn_activation act, int order, double Q, double b);
+double aedyn__gauss1_closed(aedyn_net_activation act, int order, double Q, double b);
 
 /**
  * E g^(order)(x), x = b + sqrt(Q) z, by adaptive Gauss-Kronrod quadrature of
@@ -113,7 +113,7 @@ double aedyn__gauss1(const aedyn__gact *a, const aedyn__gauss_ws *ws, int order,
  * @param out receives the value when the function returns true
  * @return false when no closed form is implemented (nothing written)
  */
-bool aedyn__gauss2_closed(aedyn_activation act, int m, int n, double c11, double c12, double c22,
+bool aedyn__gauss2_closed(aedyn_net_activation act, int m, int n, double c11, double c12, double c22,
                           double b1, double b2, double *out);
 
 /**
@@ -146,14 +146,14 @@ double aedyn__gauss2(const aedyn__gact *a, const aedyn__gauss_ws *ws, int m, int
 /* ---- closed forms of the THEORY.md table (no bias) ------------------------ */
 
 /** I2 = E[g(x1) g(x2)] for y ~ N(0, C) without bias. */
-double aedyn__gauss_I2(aedyn_activation act, double c11, double c12, double c22);
+double aedyn__gauss_I2(aedyn_net_activation act, double c11, double c12, double c22);
 
 /**
  * I3 = E[g'(x1) x2 g(x3)] for (x1, x2, x3) ~ N(0, C) without bias.
  * @param C 3 x 3 row-major covariance (only c11, c12, c13, c23, c33 are used;
  *          by Stein I3 = c12 E[g''(x1) g(x3)] + c23 E[g'(x1) g'(x3)])
  */
-double aedyn__gauss_I3(aedyn_activation act, const double C[9]);
+double aedyn__gauss_I3(aedyn_net_activation act, const double C[9]);
 
 /* ---- standard normal helpers ---------------------------------------------- */
 

@@ -51,12 +51,12 @@ static double asin_corr(double c11, double c12, double c22)
     return atan2(c12, sqrt(pos(c11 * c22 - c12 * c12)));
 }
 
-double aedyn__act_eval(aedyn_activation act, int order, double x)
+double aedyn__act_eval(aedyn_net_activation act, int order, double x)
 {
     switch (order) {
     case 0: return aedyn__act_g(act, x);
     case 1: return aedyn__act_dg(act, x);
-    default: return act == AEDYN_ACT_ERF ? -x * aedyn__act_dg(act, x) : 0.0;
+    default: return act == AEDYN_NET_ACT_ERF ? -x * aedyn__act_dg(act, x) : 0.0;
     }
 }
 
@@ -66,13 +66,13 @@ static double feature_width(const aedyn__gact *a)
 {
     if (!aedyn__gact_is_builtin(a))
         return 1.0;
-    return a->builtin == AEDYN_ACT_ERF ? 1.0 : 0.0;
+    return a->builtin == AEDYN_NET_ACT_ERF ? 1.0 : 0.0;
 }
 
 /* True when g^(order) is a delta function (ReLU's distributional g''). */
 static bool is_delta(const aedyn__gact *a, int order)
 {
-    return aedyn__gact_is_builtin(a) && a->builtin == AEDYN_ACT_RELU && order == 2;
+    return aedyn__gact_is_builtin(a) && a->builtin == AEDYN_NET_ACT_RELU && order == 2;
 }
 
 /* ---- Gauss-Hermite rule ----------------------------------------------------- */
@@ -304,12 +304,12 @@ static double relu_moment(int order, double Q, double b)
     }
 }
 
-double aedyn__gauss1_closed(aedyn_activation act, int order, double Q, double b)
+double aedyn__gauss1_closed(aedyn_net_activation act, int order, double Q, double b)
 {
     Q = pos(Q);
     switch (act) {
-    case AEDYN_ACT_ERF: return erf_moment(order, Q, b);
-    case AEDYN_ACT_RELU: return relu_moment(order, Q, b);
+    case AEDYN_NET_ACT_ERF: return erf_moment(order, Q, b);
+    case AEDYN_NET_ACT_RELU: return relu_moment(order, Q, b);
     default: return order == 0 ? b : (order == 1 ? 1.0 : 0.0);
     }
 }
@@ -329,7 +329,7 @@ static double gact_eval(const aedyn__gact *a, int order, double x)
 static double third_derivative(const aedyn__gact *a, double x)
 {
     if (aedyn__gact_is_builtin(a))
-        return a->builtin == AEDYN_ACT_ERF ? (x * x - 1.0) * aedyn__act_dg(AEDYN_ACT_ERF, x) : 0.0;
+        return a->builtin == AEDYN_NET_ACT_ERF ? (x * x - 1.0) * aedyn__act_dg(AEDYN_NET_ACT_ERF, x) : 0.0;
     const double h = 1e-4 * fmax(1.0, fabs(x));
     return (a->fn[2](x + h, a->user) - a->fn[2](x - h, a->user)) / (2.0 * h);
 }
@@ -379,13 +379,13 @@ double aedyn__gauss1(const aedyn__gact *a, const aedyn__gauss_ws *ws, int order,
 
 /* ---- 2-D closed forms ------------------------------------------------------- */
 
-double aedyn__gauss_I2(aedyn_activation act, double c11, double c12, double c22)
+double aedyn__gauss_I2(aedyn_net_activation act, double c11, double c12, double c22)
 {
     sanitise2(&c11, &c12, &c22);
     switch (act) {
-    case AEDYN_ACT_ERF:
+    case AEDYN_NET_ACT_ERF:
         return TWO_OVER_PI_ * asin_corr(1.0 + c11, c12, 1.0 + c22);
-    case AEDYN_ACT_RELU: {
+    case AEDYN_NET_ACT_RELU: {
         if (c11 * c22 <= 0.0)
             return 0.0;
         /* pi - acos(rho) = pi/2 + asin(rho) */
@@ -429,7 +429,7 @@ static bool relu_closed(int m, int n, double c11, double c12, double c22, double
 {
     const double rho = corr(c11, c12, c22);
     if (m == 0)
-        *out = aedyn__gauss_I2(AEDYN_ACT_RELU, c11, c12, c22);
+        *out = aedyn__gauss_I2(AEDYN_NET_ACT_RELU, c11, c12, c22);
     else if (m == 1 && n == 0) /* E[H(x1) relu(x2)] */
         *out = c11 > 0.0 ? sqrt(c22) * INV_SQRT_2PI_ * 0.5 * (1.0 + rho) : 0.0;
     else if (m == 1 && n == 1) /* P(x1 > 0, x2 > 0) */
@@ -450,11 +450,11 @@ static double linear_closed(int m, int n, double c12, double b1, double b2)
     return m == 1 ? (n == 1 ? 1.0 : b2) : b1;
 }
 
-bool aedyn__gauss2_closed(aedyn_activation act, int m, int n, double c11, double c12, double c22,
+bool aedyn__gauss2_closed(aedyn_net_activation act, int m, int n, double c11, double c12, double c22,
                           double b1, double b2, double *out)
 {
     sanitise2(&c11, &c12, &c22);
-    if (act == AEDYN_ACT_LINEAR) {
+    if (act == AEDYN_NET_ACT_LINEAR) {
         *out = linear_closed(m, n, c12, b1, b2);
         return true;
     }
@@ -468,7 +468,7 @@ bool aedyn__gauss2_closed(aedyn_activation act, int m, int n, double c11, double
         b1 = b2;
         b2 = tb;
     }
-    if (act == AEDYN_ACT_ERF) {
+    if (act == AEDYN_NET_ACT_ERF) {
         if (m == 0) {
             if (b1 != 0.0 || b2 != 0.0)
                 return false;
@@ -482,16 +482,16 @@ bool aedyn__gauss2_closed(aedyn_activation act, int m, int n, double c11, double
     return relu_closed(m, n, c11, c12, c22, out);
 }
 
-double aedyn__gauss_I3(aedyn_activation act, const double C[9])
+double aedyn__gauss_I3(aedyn_net_activation act, const double C[9])
 {
     double c11 = C[0], c12 = C[1], c13 = C[2], c23 = C[5], c33 = C[8];
     sanitise2(&c11, &c13, &c33);
     switch (act) {
-    case AEDYN_ACT_ERF: {
+    case AEDYN_NET_ACT_ERF: {
         const double v1 = 1.0 + c11;
         return TWO_OVER_PI_ * (c23 * v1 - c12 * c13) / (v1 * sqrt(v1 * (1.0 + c33) - c13 * c13));
     }
-    case AEDYN_ACT_RELU: {
+    case AEDYN_NET_ACT_RELU: {
         if (c11 * c33 <= 0.0)
             return 0.0;
         return c12 * sqrt(pos(c11 * c33 - c13 * c13)) / (2.0 * AEDYN_PI_ * c11) +

@@ -456,10 +456,10 @@ AEDYN_API aedyn_status aedyn_images_create(aedyn_images **out, size_t n, size_t 
 
 /* ---- queries ------------------------------------------------------------------ */
 
-AEDYN_API size_t aedyn_images_count(const aedyn_images *imgs) { return imgs ? imgs->n : 0; }
-AEDYN_API size_t aedyn_images_dim(const aedyn_images *imgs) { return imgs ? imgs->D : 0; }
+AEDYN_API size_t aedyn_images_get_n_images(const aedyn_images *imgs) { return imgs ? imgs->n : 0; }
+AEDYN_API size_t aedyn_images_get_dim(const aedyn_images *imgs) { return imgs ? imgs->D : 0; }
 
-AEDYN_API aedyn_status aedyn_images_shape(const aedyn_images *imgs, size_t *rows, size_t *cols)
+AEDYN_API aedyn_status aedyn_images_get_shape(const aedyn_images *imgs, size_t *rows, size_t *cols)
 {
     AEDYN_REQUIRE_NONNULL(imgs);
     if (rows)
@@ -469,12 +469,12 @@ AEDYN_API aedyn_status aedyn_images_shape(const aedyn_images *imgs, size_t *rows
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_images_get(const aedyn_images *imgs, size_t first, size_t n,
+AEDYN_API aedyn_status aedyn_images_get_images(const aedyn_images *imgs, size_t first, size_t n,
                                         double *X)
 {
     AEDYN_REQUIRE_NONNULL(imgs);
     if (first > imgs->n || n > imgs->n - first)
-        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_images_get: images %zu..%zu requested, the set "
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_images_get_images: images %zu..%zu requested, the set "
                            "has %zu", first, first + n, imgs->n);
     if (n == 0)
         return AEDYN_OK;
@@ -696,10 +696,10 @@ AEDYN_API aedyn_status aedyn_images_preprocess_like(aedyn_images *imgs, const ae
 
 /* ---- data models and errors ------------------------------------------------------ */
 
-AEDYN_API aedyn_status aedyn_images_data(aedyn_data **out, aedyn_images *imgs,
+AEDYN_API aedyn_status aedyn_data_create_images(aedyn_data **out, aedyn_images *imgs,
                                          aedyn_images_sampler sampler)
 {
-    static const char *fn = "aedyn_images_data";
+    static const char *fn = "aedyn_data_create_images";
     AEDYN_REQUIRE_NONNULL(out);
     AEDYN_REQUIRE_NONNULL(imgs);
     if (sampler != AEDYN_IMAGES_SAMPLE_REAL && sampler != AEDYN_IMAGES_SAMPLE_GAUSSIAN)
@@ -719,8 +719,10 @@ AEDYN_API aedyn_status aedyn_images_data(aedyn_data **out, aedyn_images *imgs,
     aedyn_status st = aedyn__data_from_covariance(&d, D, Om, fn); /* takes Om */
     if (st)
         return st;
+    d->kind_name = "images-gaussian";
     if (sampler == AEDYN_IMAGES_SAMPLE_REAL) {
         d->kind = AEDYN_KIND_IMAGES_;
+        d->kind_name = "images";
         d->img = imgs->X;
         d->img_n = n;
         d->img_borrow = &imgs->borrowers;
@@ -730,17 +732,17 @@ AEDYN_API aedyn_status aedyn_images_data(aedyn_data **out, aedyn_images *imgs,
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_images_error(const aedyn_net *net, const aedyn_images *imgs,
+AEDYN_API aedyn_status aedyn_net_error_images(const aedyn_net *net, const aedyn_images *imgs,
                                           double *mean, double *std_err)
 {
-    static const char *fn = "aedyn_images_error";
+    static const char *fn = "aedyn_net_error_images";
     AEDYN_REQUIRE_NONNULL(net);
     AEDYN_REQUIRE_NONNULL(imgs);
     AEDYN_REQUIRE_NONNULL(mean);
     const size_t n = imgs->n, D = imgs->D;
-    if (aedyn_net_dim(net) != D)
+    if (aedyn_net_get_dim(net) != D)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: the network has D = %zu, the images D = %zu", fn,
-                           aedyn_net_dim(net), D);
+                           aedyn_net_get_dim(net), D);
     double *Xh = aedyn__calloc(CHUNK_ * D, sizeof *Xh);
     if (!Xh)
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);

@@ -17,7 +17,7 @@
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
-static aedyn_status check_create_args(aedyn_net **out, size_t D, size_t K, aedyn_activation act,
+static aedyn_status check_create_args(aedyn_net **out, size_t D, size_t K, aedyn_net_activation act,
                                       unsigned flags, size_t *KD)
 {
     AEDYN_REQUIRE_NONNULL(out);
@@ -30,7 +30,7 @@ static aedyn_status check_create_args(aedyn_net **out, size_t D, size_t K, aedyn
                            K, D);
     if (!aedyn__mul_size(K, D, KD) || *KD > SIZE_MAX / (2 * sizeof(double)))
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_create: K x D = %zu x %zu is too large", K, D);
-    if ((unsigned)act > (unsigned)AEDYN_ACT_RELU)
+    if ((unsigned)act > (unsigned)AEDYN_NET_ACT_RELU)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_net_create: unknown activation %d", (int)act);
     if ((flags & ~ALL_FLAGS_) != 0)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_net_create: unknown flags 0x%x", flags);
@@ -38,7 +38,7 @@ static aedyn_status check_create_args(aedyn_net **out, size_t D, size_t K, aedyn
 }
 
 AEDYN_API aedyn_status aedyn_net_create(aedyn_net **out, size_t D, size_t K,
-                                        aedyn_activation act, unsigned flags)
+                                        aedyn_net_activation act, unsigned flags)
 {
     size_t KD = 0;
     const aedyn_status st = check_create_args(out, D, K, act, flags, &KD);
@@ -71,13 +71,13 @@ AEDYN_API void aedyn_net_destroy(aedyn_net *net)
     free(net);
 }
 
-AEDYN_API size_t aedyn_net_dim(const aedyn_net *net) { return net ? net->D : 0; }
-AEDYN_API size_t aedyn_net_hidden(const aedyn_net *net) { return net ? net->K : 0; }
-AEDYN_API aedyn_activation aedyn_net_activation(const aedyn_net *net)
+AEDYN_API size_t aedyn_net_get_dim(const aedyn_net *net) { return net ? net->D : 0; }
+AEDYN_API size_t aedyn_net_get_n_hidden(const aedyn_net *net) { return net ? net->K : 0; }
+AEDYN_API aedyn_net_activation aedyn_net_get_activation(const aedyn_net *net)
 {
-    return net ? net->act : AEDYN_ACT_LINEAR;
+    return net ? net->act : AEDYN_NET_ACT_LINEAR;
 }
-AEDYN_API unsigned aedyn_net_flags(const aedyn_net *net) { return net ? net->flags : 0u; }
+AEDYN_API unsigned aedyn_net_get_flags(const aedyn_net *net) { return net ? net->flags : 0u; }
 
 /* ---- initialisation and weights ---------------------------------------------- */
 
@@ -103,7 +103,7 @@ AEDYN_API aedyn_status aedyn_net_init_gaussian(aedyn_net *net, aedyn_rng *rng, d
 
 static aedyn_status check_data_dim(const aedyn_net *net, const aedyn_data *data, const char *fn)
 {
-    const size_t Dd = aedyn_data_dim(data);
+    const size_t Dd = aedyn_data_get_dim(data);
     if (Dd != net->D)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: the network has D = %zu but the data model D = %zu",
                            fn, net->D, Dd);
@@ -114,16 +114,16 @@ static aedyn_status check_data_dim(const aedyn_net *net, const aedyn_data *data,
 static aedyn_status leading_eigenvectors(const aedyn_data *data, size_t K, size_t D, double *E)
 {
     size_t have = 0;
-    const size_t ng = aedyn_data_groups(data);
+    const size_t ng = aedyn_data_get_n_groups(data);
     for (size_t g = 0; g < ng && have < K; g++) {
         size_t mult = 0, nexp = 0;
-        aedyn_data_group(data, g, NULL, &mult, &nexp);
+        aedyn_data_get_group(data, g, NULL, &mult, &nexp);
         if (nexp == 0)
             break;
         double *buf = aedyn__calloc(nexp * D, sizeof *buf);
         if (!buf)
             return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_init_informed: out of memory");
-        aedyn_data_group_vectors(data, g, buf);
+        aedyn_data_get_group_vectors(data, g, buf);
         const size_t take = nexp < K - have ? nexp : K - have;
         memcpy(E + have * D, buf, take * D * sizeof *E);
         have += take;
@@ -271,7 +271,7 @@ static size_t mc_chunk(size_t n, size_t D)
     return c < n ? c : n;
 }
 
-AEDYN_API aedyn_status aedyn_net_mc_error(const aedyn_net *net, aedyn_data *data,
+AEDYN_API aedyn_status aedyn_net_error_mc(const aedyn_net *net, aedyn_data *data,
                                           aedyn_rng *rng, size_t n, double *mean,
                                           double *std_err)
 {
@@ -279,17 +279,17 @@ AEDYN_API aedyn_status aedyn_net_mc_error(const aedyn_net *net, aedyn_data *data
     AEDYN_REQUIRE_NONNULL(data);
     AEDYN_REQUIRE_NONNULL(rng);
     AEDYN_REQUIRE_NONNULL(mean);
-    aedyn_status st = check_data_dim(net, data, "aedyn_net_mc_error");
+    aedyn_status st = check_data_dim(net, data, "aedyn_net_error_mc");
     if (st != AEDYN_OK)
         return st;
     if (n < 2)
-        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_mc_error: n must be >= 2 (got %zu)", n);
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_error_mc: n must be >= 2 (got %zu)", n);
     const size_t D = net->D, chunk = mc_chunk(n, D);
     double *X = aedyn__calloc(chunk * D, sizeof *X), *g = aedyn__calloc(net->K, sizeof *g);
     if (!X || !g) {
         free(X);
         free(g);
-        return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_mc_error: out of memory");
+        return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_error_mc: out of memory");
     }
     double avg = 0.0, m2 = 0.0; /* Welford */
     size_t done = 0;
@@ -377,23 +377,23 @@ static double population_error(const aedyn_net *net, double trace, const double 
     return err;
 }
 
-AEDYN_API aedyn_status aedyn_net_population_error(const aedyn_net *net, const aedyn_data *data,
+AEDYN_API aedyn_status aedyn_net_error(const aedyn_net *net, const aedyn_data *data,
                                                   double *err)
 {
     AEDYN_REQUIRE_NONNULL(net);
     AEDYN_REQUIRE_NONNULL(data);
     AEDYN_REQUIRE_NONNULL(err);
-    aedyn_status st = check_data_dim(net, data, "aedyn_net_population_error");
+    aedyn_status st = check_data_dim(net, data, "aedyn_net_error");
     if (st != AEDYN_OK)
         return st;
     const size_t K = net->K;
     double *buf = aedyn__calloc(3 * K * K, sizeof *buf);
     if (!buf)
-        return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_population_error: out of memory");
+        return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_error: out of memory");
     double *Q = buf, *R = buf + K * K, *T0 = buf + 2 * K * K;
     st = order_params(net, data, Q, R, NULL, T0);
     if (st == AEDYN_OK)
-        *err = population_error(net, aedyn_data_trace(data), Q, R, T0);
+        *err = population_error(net, aedyn_data_get_trace(data), Q, R, T0);
     free(buf);
     return st;
 }

@@ -10,7 +10,7 @@ typedef struct aedyn__ode_jac aedyn__ode_jac;
 
 struct aedyn_ode {
     size_t D, K, P;          /* input dimension, hidden units, modes */
-    aedyn_activation act;
+    aedyn_net_activation act;
     bool has_bias;
     aedyn_sgd_rule rule;
     double eta_w, eta_v, eta_b, kappa;
@@ -26,7 +26,7 @@ struct aedyn_ode {
     aedyn_stepper_ st;
     bool stepper_ready;
     /* user activation for the generic path */
-    aedyn_act_fn ug, udg, uddg;
+    aedyn_ode_act_fn ug, udg, uddg;
     void *user;
     /* right-hand-side workspace (K x K each unless noted) */
     double *Q, *R, *T, *T0, *C, *G;

@@ -163,7 +163,7 @@ static void coefficients_closed(aedyn_ode *o)
     memset(C, 0, K * K * sizeof *C);
     memset(o->bdrift, 0, K * sizeof *o->bdrift);
     switch (o->act) {
-    case AEDYN_ACT_LINEAR:
+    case AEDYN_NET_ACT_LINEAR:
         for (size_t k = 0; k < K; k++) {
             A[k] = 1.0;
             for (size_t a = 0; a < K; a++) {
@@ -173,7 +173,7 @@ static void coefficients_closed(aedyn_ode *o)
             }
         }
         break;
-    case AEDYN_ACT_ERF:
+    case AEDYN_NET_ACT_ERF:
         for (size_t k = 0; k < K; k++) {
             const double qk = 1.0 + Q[k * K + k];
             A[k] = AEDYN_SQRT_2_OVER_PI_ / sqrt(qk);
@@ -194,7 +194,7 @@ static void coefficients_closed(aedyn_ode *o)
             }
         }
         break;
-    case AEDYN_ACT_RELU:
+    case AEDYN_NET_ACT_RELU:
         for (size_t k = 0; k < K; k++) {
             const double qk = Q[k * K + k];
             A[k] = 0.5;
@@ -461,6 +461,35 @@ AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w
     return AEDYN_OK;
 }
 
+AEDYN_API aedyn_status aedyn_ode_get_learning_rates(const aedyn_ode *ode, double *eta_w,
+                                                    double *eta_v, double *eta_b)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (eta_w)
+        *eta_w = ode->eta_w;
+    if (eta_v)
+        *eta_v = ode->eta_v;
+    if (eta_b)
+        *eta_b = ode->eta_b;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_get_weight_decay(const aedyn_ode *ode, double *kappa)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN_REQUIRE_NONNULL(kappa);
+    *kappa = ode->kappa;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_get_rule(const aedyn_ode *ode, aedyn_sgd_rule *rule)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN_REQUIRE_NONNULL(rule);
+    *rule = ode->rule;
+    return AEDYN_OK;
+}
+
 AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa)
 {
     AEDYN_REQUIRE_NONNULL(ode);
@@ -514,8 +543,18 @@ AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, dou
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_act_fn g, aedyn_act_fn dg,
-                                                aedyn_act_fn ddg, void *user)
+AEDYN_API aedyn_status aedyn_ode_get_tolerances(const aedyn_ode *ode, double *rtol, double *atol)
+{
+    AEDYN_REQUIRE_NONNULL(ode);
+    if (rtol)
+        *rtol = ode->rtol;
+    if (atol)
+        *atol = ode->atol;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn g, aedyn_ode_act_fn dg,
+                                                aedyn_ode_act_fn ddg, void *user)
 {
     static const char *fn = "aedyn_ode_set_activation";
     AEDYN_REQUIRE_NONNULL(ode);
@@ -561,15 +600,15 @@ AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end)
 
 /* ---- observables ---------------------------------------------------------------- */
 
-AEDYN_API double aedyn_ode_time(const aedyn_ode *ode) { return ode ? ode->t : NAN; }
-AEDYN_API size_t aedyn_ode_modes(const aedyn_ode *ode) { return ode ? ode->P : 0; }
+AEDYN_API double aedyn_ode_get_time(const aedyn_ode *ode) { return ode ? ode->t : NAN; }
+AEDYN_API size_t aedyn_ode_get_n_modes(const aedyn_ode *ode) { return ode ? ode->P : 0; }
 
-AEDYN_API aedyn_status aedyn_ode_mode(const aedyn_ode *ode, size_t i, double *rho,
+AEDYN_API aedyn_status aedyn_ode_get_mode(const aedyn_ode *ode, size_t i, double *rho,
                                       bool *is_eigenvector)
 {
     AEDYN_REQUIRE_NONNULL(ode);
     if (i >= ode->P)
-        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_ode_mode: mode %zu out of range (%zu modes)", i,
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_ode_get_mode: mode %zu out of range (%zu modes)", i,
                            ode->P);
     if (rho)
         *rho = ode->rho[i];
@@ -592,7 +631,7 @@ AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, d
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_ode_biases(const aedyn_ode *ode, double *bias)
+AEDYN_API aedyn_status aedyn_ode_get_biases(const aedyn_ode *ode, double *bias)
 {
     AEDYN_REQUIRE_NONNULL(ode);
     AEDYN_REQUIRE_NONNULL(bias);
@@ -645,7 +684,7 @@ AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_ode_weights(const aedyn_ode *ode, double *W, double *V)
+AEDYN_API aedyn_status aedyn_ode_get_weights(const aedyn_ode *ode, double *W, double *V)
 {
     AEDYN_REQUIRE_NONNULL(ode);
     const size_t K = ode->K, P = ode->P, D = ode->D;
@@ -664,12 +703,17 @@ AEDYN_API aedyn_status aedyn_ode_weights(const aedyn_ode *ode, double *W, double
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_ode_stats(const aedyn_ode *ode, uint64_t *n_rhs, uint64_t *n_steps,
-                                       uint64_t *n_rejected)
+AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat which,
+                                          uint64_t *value)
 {
     AEDYN_REQUIRE_NONNULL(ode);
-    if (n_rhs) *n_rhs = ode->st.nfev;
-    if (n_steps) *n_steps = ode->st.nsteps;
-    if (n_rejected) *n_rejected = ode->st.nreject;
-    return AEDYN_OK;
+    AEDYN_REQUIRE_NONNULL(value);
+    switch (which) {
+    case AEDYN_ODE_STAT_RHS: *value = ode->st.nfev; return AEDYN_OK;
+    case AEDYN_ODE_STAT_STEPS: *value = ode->st.nsteps; return AEDYN_OK;
+    case AEDYN_ODE_STAT_REJECTED: *value = ode->st.nreject; return AEDYN_OK;
+    case AEDYN_ODE_STAT_JACOBIANS: *value = ode->st.njac; return AEDYN_OK;
+    case AEDYN_ODE_STAT_FACTORISATIONS: *value = ode->st.nlu; return AEDYN_OK;
+    }
+    return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_get_stat: unknown statistic %d", (int)which);
 }

@@ -61,7 +61,7 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     if (st != AEDYN_OK)
         return st;
     if (rule == AEDYN_SGD_SANGER &&
-        (net->act != AEDYN_ACT_LINEAR || !aedyn__net_tied(net) || aedyn__net_has_bias(net)))
+        (net->act != AEDYN_NET_ACT_LINEAR || !aedyn__net_tied(net) || aedyn__net_has_bias(net)))
         return aedyn__fail(AEDYN_ERR_UNSUPPORTED,
                            "%s: Sanger's rule needs a linear, tied network without bias", fn);
     aedyn_sgd *s = calloc(1, sizeof *s);
@@ -141,9 +141,31 @@ AEDYN_API aedyn_status aedyn_sgd_set_weight_decay(aedyn_sgd *sgd, double kappa)
     return AEDYN_OK;
 }
 
-AEDYN_API uint64_t aedyn_sgd_steps(const aedyn_sgd *sgd) { return sgd ? sgd->steps : 0; }
+AEDYN_API aedyn_status aedyn_sgd_get_weight_decay(const aedyn_sgd *sgd, double *kappa)
+{
+    AEDYN_REQUIRE_NONNULL(sgd);
+    AEDYN_REQUIRE_NONNULL(kappa);
+    *kappa = sgd->kappa;
+    return AEDYN_OK;
+}
 
-AEDYN_API double aedyn_sgd_time(const aedyn_sgd *sgd)
+AEDYN_API aedyn_status aedyn_sgd_get_rule(const aedyn_sgd *sgd, aedyn_sgd_rule *rule)
+{
+    AEDYN_REQUIRE_NONNULL(sgd);
+    AEDYN_REQUIRE_NONNULL(rule);
+    *rule = sgd->rule;
+    return AEDYN_OK;
+}
+
+AEDYN_API const aedyn_net *aedyn_sgd_get_net(const aedyn_sgd *sgd) { return sgd ? sgd->net : NULL; }
+AEDYN_API const aedyn_data *aedyn_sgd_get_data(const aedyn_sgd *sgd)
+{
+    return sgd ? sgd->data : NULL;
+}
+
+AEDYN_API uint64_t aedyn_sgd_get_n_steps(const aedyn_sgd *sgd) { return sgd ? sgd->steps : 0; }
+
+AEDYN_API double aedyn_sgd_get_time(const aedyn_sgd *sgd)
 {
     return sgd ? (double)sgd->steps / (double)sgd->net->D : NAN;
 }
@@ -443,7 +465,7 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
     const double Dd = (double)D, isD = 1.0 / sqrt(Dd);
     const bool tied = aedyn__net_tied(net), bias = aedyn__net_has_bias(net);
     const bool sanger = s->rule == AEDYN_SGD_SANGER, trunc = s->rule != AEDYN_SGD_VANILLA;
-    const aedyn_activation act = net->act;
+    const aedyn_net_activation act = net->act;
 
     /* phase 1: the previous step's encoder update (if pending) and the
      * fields; then everything the update needs, nothing else written */

@@ -55,26 +55,26 @@ START_TEST(spiked_spectrum_matches_lapacke)
     const size_t D = 300, M = 4;
     for (int stdz = 0; stdz <= 1; stdz++) {
         aedyn_data *d;
-        ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, M, NULL, 1.0, AEDYN_SPIKES_SINUSOIDAL,
-                                                    NULL, stdz ? AEDYN_SPIKED_STANDARDISE : 0));
+        ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, M, NULL, 1.0, AEDYN_DATA_SPIKES_SINUSOIDAL,
+                                                    NULL, stdz ? AEDYN_DATA_STANDARDISE : 0));
         double *Om = explicit_spiked_omega(D, M, 1.0, stdz);
         double *V = malloc(D * D * sizeof *V);
         double *ref = eig_desc(D, Om, V);
         double *rho = malloc(D * sizeof *rho);
-        ck_assert_aedyn_ok(aedyn_data_eigenvalues(d, rho));
+        ck_assert_aedyn_ok(aedyn_data_get_eigenvalues(d, rho));
         for (size_t j = 0; j < D; j++)
             ck_assert_msg(fabs(rho[j] - ref[j]) <= 1e-10 * ref[0], "rho[%zu] = %.15g, LAPACK %.15g",
                           j, rho[j], ref[j]);
         /* groups: M explicit spikes then the bulk complement */
-        ck_assert_uint_eq(aedyn_data_groups(d), M + 1);
+        ck_assert_uint_eq(aedyn_data_get_n_groups(d), M + 1);
         double *e = malloc(D * sizeof *e);
         for (size_t g = 0; g < M; g++) {
             size_t mult, nexp;
             double r;
-            ck_assert_aedyn_ok(aedyn_data_group(d, g, &r, &mult, &nexp));
+            ck_assert_aedyn_ok(aedyn_data_get_group(d, g, &r, &mult, &nexp));
             ck_assert_uint_eq(mult, 1);
             ck_assert_uint_eq(nexp, 1);
-            ck_assert_aedyn_ok(aedyn_data_group_vectors(d, g, e));
+            ck_assert_aedyn_ok(aedyn_data_get_group_vectors(d, g, e));
             double dot = 0;
             for (size_t i = 0; i < D; i++)
                 dot += e[i] * V[g * D + i];
@@ -82,18 +82,18 @@ START_TEST(spiked_spectrum_matches_lapacke)
         }
         size_t mult, nexp;
         double r;
-        ck_assert_aedyn_ok(aedyn_data_group(d, M, &r, &mult, &nexp));
+        ck_assert_aedyn_ok(aedyn_data_get_group(d, M, &r, &mult, &nexp));
         ck_assert_uint_eq(mult, D - M);
         ck_assert_uint_eq(nexp, 0);
         /* trace and covariance */
         double tr = 0;
         for (size_t i = 0; i < D; i++)
             tr += Om[i * D + i];
-        ck_assert_double_le(fabs(aedyn_data_trace(d) - tr), 1e-10 * tr);
+        ck_assert_double_le(fabs(aedyn_data_get_trace(d) - tr), 1e-10 * tr);
         if (stdz)
             ck_assert_double_le(fabs(tr / D - 1.0), 1e-12);
         double *C = malloc(D * D * sizeof *C);
-        ck_assert_aedyn_ok(aedyn_data_covariance(d, C));
+        ck_assert_aedyn_ok(aedyn_data_get_covariance(d, C));
         for (size_t i = 0; i < D * D; i++)
             ck_assert_double_le(fabs(C[i] - Om[i]), 1e-10 * ref[0]);
         /* PCA errors: (1/2D) sum of the D - m smallest eigenvalues */
@@ -121,7 +121,7 @@ END_TEST
  * to rounding of the mixing products. */
 static void check_batch_equals_singles(aedyn_data *d, uint64_t seed)
 {
-    const size_t D = aedyn_data_dim(d), n = 150;
+    const size_t D = aedyn_data_get_dim(d), n = 150;
     aedyn_rng *r1, *r2;
     ck_assert_aedyn_ok(aedyn_rng_create(&r1, seed, 5));
     ck_assert_aedyn_ok(aedyn_rng_create(&r2, seed, 5));
@@ -142,7 +142,7 @@ static void check_batch_equals_singles(aedyn_data *d, uint64_t seed)
 static void check_sampler(aedyn_data *d, uint64_t seed, size_t n)
 {
     check_batch_equals_singles(d, seed);
-    const size_t D = aedyn_data_dim(d);
+    const size_t D = aedyn_data_get_dim(d);
     aedyn_rng *rng;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, seed, 0));
     double *X = malloc(1000 * D * sizeof *X), *S = calloc(D * D, sizeof *S), *C = malloc(D * D * sizeof *C);
@@ -153,7 +153,7 @@ static void check_sampler(aedyn_data *d, uint64_t seed, size_t n)
                 for (size_t j = 0; j <= i; j++)
                     S[i * D + j] += X[r * D + i] * X[r * D + j];
     }
-    ck_assert_aedyn_ok(aedyn_data_covariance(d, C));
+    ck_assert_aedyn_ok(aedyn_data_get_covariance(d, C));
     double worst = 0;
     for (size_t i = 0; i < D; i++)
         for (size_t j = 0; j <= i; j++) {
@@ -173,14 +173,14 @@ START_TEST(samplers_match_covariance)
     /* spiked, random spike vectors, raw and standardised */
     const double lam[2] = { 3.0, 1.5 };
     aedyn_data *d;
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, lam, 0.7, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, lam, 0.7, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
     check_sampler(d, 1, 200000);
     aedyn_data_destroy(d);
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     check_sampler(d, 2, 200000);
     aedyn_data_destroy(d);
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, lam, 0.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, lam, 0.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
     check_batch_equals_singles(d, 7); /* no noise */
     aedyn_data_destroy(d);
     /* a general SPD matrix */
@@ -196,7 +196,7 @@ START_TEST(samplers_match_covariance)
         }
     ck_assert_aedyn_ok(aedyn_data_create_gaussian(&d, D, Om));
     double C[D * D];
-    ck_assert_aedyn_ok(aedyn_data_covariance(d, C));
+    ck_assert_aedyn_ok(aedyn_data_get_covariance(d, C));
     for (size_t i = 0; i < D * D; i++)
         ck_assert_double_le(fabs(C[i] - Om[i]), 1e-12);
     check_sampler(d, 3, 200000);
@@ -205,17 +205,17 @@ START_TEST(samplers_match_covariance)
     double *V = malloc(D * D * sizeof *V), *ref = eig_desc(D, Om, V);
     const double rho[3] = { 2.0, 5.0, 0.1 };
     ck_assert_aedyn_ok(aedyn_data_create_eigen(&d, D, 3, rho, V, 0.5));
-    ck_assert_uint_eq(aedyn_data_groups(d), 4);
+    ck_assert_uint_eq(aedyn_data_get_n_groups(d), 4);
     double r0, r3, tr = 0;
-    ck_assert_aedyn_ok(aedyn_data_group(d, 0, &r0, NULL, NULL));
-    ck_assert_aedyn_ok(aedyn_data_group(d, 3, &r3, NULL, NULL));
+    ck_assert_aedyn_ok(aedyn_data_get_group(d, 0, &r0, NULL, NULL));
+    ck_assert_aedyn_ok(aedyn_data_get_group(d, 3, &r3, NULL, NULL));
     ck_assert_double_eq(r0, 5.0);
     ck_assert_double_eq(r3, 0.1);
-    ck_assert_aedyn_ok(aedyn_data_covariance(d, C));
+    ck_assert_aedyn_ok(aedyn_data_get_covariance(d, C));
     for (size_t i = 0; i < D; i++)
         tr += C[i * D + i];
     ck_assert_double_le(fabs(tr - (7.1 + 0.5 * 7)), 1e-12);
-    ck_assert_double_le(fabs(aedyn_data_trace(d) - tr), 1e-12);
+    ck_assert_double_le(fabs(aedyn_data_get_trace(d) - tr), 1e-12);
     check_sampler(d, 4, 200000);
     aedyn_data_destroy(d);
     free(V); free(ref);
@@ -233,24 +233,24 @@ START_TEST(degenerate_groups)
     const double rho[4] = { 2.0, 3.0, 2.0, 3.0 };
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_data_create_eigen(&d, D, 4, rho, Id, 1.0));
-    ck_assert_uint_eq(aedyn_data_groups(d), 3);
+    ck_assert_uint_eq(aedyn_data_get_n_groups(d), 3);
     size_t mult, nexp;
     double r;
-    ck_assert_aedyn_ok(aedyn_data_group(d, 0, &r, &mult, &nexp));
+    ck_assert_aedyn_ok(aedyn_data_get_group(d, 0, &r, &mult, &nexp));
     ck_assert(r == 3.0 && mult == 2 && nexp == 2);
     double vecs[2 * D];
-    ck_assert_aedyn_ok(aedyn_data_group_vectors(d, 0, vecs));
+    ck_assert_aedyn_ok(aedyn_data_get_group_vectors(d, 0, vecs));
     ck_assert(vecs[1] == 1.0 && vecs[D + 3] == 1.0); /* e_1, e_3 */
-    ck_assert_aedyn_ok(aedyn_data_group(d, 2, &r, &mult, &nexp));
+    ck_assert_aedyn_ok(aedyn_data_get_group(d, 2, &r, &mult, &nexp));
     ck_assert(r == 1.0 && mult == 2 && nexp == 0);
     aedyn_data_destroy(d);
     /* a full isotropic matrix is one explicit group of multiplicity D */
     ck_assert_aedyn_ok(aedyn_data_create_gaussian(&d, D, Id));
-    ck_assert_uint_eq(aedyn_data_groups(d), 1);
+    ck_assert_uint_eq(aedyn_data_get_n_groups(d), 1);
     aedyn_data_destroy(d);
     /* M = D spikes leave no complement; a zero-noise model has a zero bulk */
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 3, 3, NULL, 0.0, AEDYN_SPIKES_SINUSOIDAL, NULL, 0));
-    ck_assert_uint_eq(aedyn_data_groups(d), 3);
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 3, 3, NULL, 0.0, AEDYN_DATA_SPIKES_SINUSOIDAL, NULL, 0));
+    ck_assert_uint_eq(aedyn_data_get_n_groups(d), 3);
     aedyn_data_destroy(d);
 }
 END_TEST
@@ -262,7 +262,7 @@ START_TEST(empirical_model)
     aedyn_data *src, *emp;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 99, 0));
     ck_assert_aedyn_ok(aedyn_rng_create(&copy, 0, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&src, D, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&src, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
     ck_assert_aedyn_ok(aedyn_rng_copy(copy, rng));
     ck_assert_aedyn_ok(aedyn_data_create_empirical(&emp, src, rng, N));
     /* the same N samples drawn again give X^T X / N by hand */
@@ -274,10 +274,10 @@ START_TEST(empirical_model)
             for (size_t r = 0; r < N; r++)
                 S[i * D + j] += X[r * D + i] * X[r * D + j] / N;
         }
-    ck_assert_aedyn_ok(aedyn_data_covariance(emp, C));
+    ck_assert_aedyn_ok(aedyn_data_get_covariance(emp, C));
     for (size_t i = 0; i < D * D; i++)
         ck_assert_double_le(fabs(C[i] - S[i]), 1e-10 * fabs(S[0] + 1));
-    ck_assert_uint_eq(aedyn_data_dim(emp), D);
+    ck_assert_uint_eq(aedyn_data_get_dim(emp), D);
     free(X);
     aedyn_data_destroy(src);
     aedyn_data_destroy(emp);
@@ -292,11 +292,11 @@ START_TEST(quad_form_matches_matrix)
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 5, 1));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
     double A[na * D], B[nb * D], C[D * D], out[na * nb];
     aedyn_rng_fill_normal(rng, A, na * D);
     aedyn_rng_fill_normal(rng, B, nb * D);
-    ck_assert_aedyn_ok(aedyn_data_covariance(d, C));
+    ck_assert_aedyn_ok(aedyn_data_get_covariance(d, C));
     ck_assert_aedyn_ok(aedyn__data_quad_form(d, na, A, nb, B, out));
     for (size_t a = 0; a < na; a++)
         for (size_t b = 0; b < nb; b++) {
@@ -324,8 +324,8 @@ START_TEST(invalid_input)
     ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, -1, 0, rng, 0), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, bad_lam, 1, 0, rng, 0), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 1, nan_lam, 1, 0, rng, 0), AEDYN_ERR_INVALID);
-    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, 1, (aedyn_spike_vectors)7, rng, 0), AEDYN_ERR_INVALID);
-    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, 1, AEDYN_SPIKES_RANDOM, NULL, 0), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, 1, (aedyn_data_spikes)7, rng, 0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, 1, AEDYN_DATA_SPIKES_RANDOM, NULL, 0), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, 1, 0, rng, 0x80), AEDYN_ERR_INVALID);
     ck_assert_ptr_null(d);
 
@@ -347,21 +347,21 @@ START_TEST(invalid_input)
     ck_assert_ptr_null(d);
 
     /* queries on a valid model */
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 10, 2, NULL, 1, AEDYN_SPIKES_SINUSOIDAL, NULL, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 10, 2, NULL, 1, AEDYN_DATA_SPIKES_SINUSOIDAL, NULL, 0));
     double x[10], err;
-    ck_assert_aedyn_fails(aedyn_data_group(d, 3, NULL, NULL, NULL), AEDYN_ERR_SIZE);
-    ck_assert_aedyn_fails(aedyn_data_group(NULL, 0, NULL, NULL, NULL), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_data_group_vectors(d, 0, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_data_get_group(d, 3, NULL, NULL, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_data_get_group(NULL, 0, NULL, NULL, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_data_get_group_vectors(d, 0, NULL), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_data_pca_error(d, 11, &err), AEDYN_ERR_SIZE);
     ck_assert_aedyn_fails(aedyn_data_pca_error(d, 1, NULL), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_data_sample(d, NULL, 1, x), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_data_sample(d, rng, 1, NULL), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_data_sample(NULL, rng, 1, x), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_data_eigenvalues(d, NULL), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_data_covariance(d, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_data_get_eigenvalues(d, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_data_get_covariance(d, NULL), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_data_create_empirical(&d, d, rng, 0), AEDYN_ERR_SIZE);
-    ck_assert_uint_eq(aedyn_data_dim(NULL), 0);
-    ck_assert(isnan(aedyn_data_trace(NULL)));
+    ck_assert_uint_eq(aedyn_data_get_dim(NULL), 0);
+    ck_assert(isnan(aedyn_data_get_trace(NULL)));
     /* the model still works after the failed calls */
     ck_assert_aedyn_ok(aedyn_data_sample(d, rng, 1, x));
     ck_assert(aedyn__all_finite(x, 10));

@@ -11,7 +11,7 @@
 #include "gauss-private.h"
 
 #define NACT 3
-static const aedyn_activation acts[NACT] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU};
+static const aedyn_net_activation acts[NACT] = {AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU};
 static const char *act_name[NACT] = {"linear", "erf", "relu"};
 
 /* Closed forms and quadrature both aim at ~1e-12; the brief's bar is 1e-8,
@@ -24,7 +24,7 @@ static double scaled_dev(double a, double b) { return fabs(a - b) / fmax(1.0, fa
 static double u_g(double x, void *u) { (void)u; return erf(x / sqrt(2.0)); }
 static double u_dg(double x, void *u) { (void)u; return sqrt(2.0 / AEDYN_PI_) * exp(-0.5 * x * x); }
 static double u_ddg(double x, void *u) { (void)u; return -x * sqrt(2.0 / AEDYN_PI_) * exp(-0.5 * x * x); }
-static aedyn__gact user_erf(void) { return (aedyn__gact){AEDYN_ACT_LINEAR, {u_g, u_dg, u_ddg}, NULL}; }
+static aedyn__gact user_erf(void) { return (aedyn__gact){AEDYN_NET_ACT_LINEAR, {u_g, u_dg, u_ddg}, NULL}; }
 
 /* Covariances (c11, c12, c22), including near-singular and singular ones. */
 #define NCOV 9
@@ -84,7 +84,7 @@ START_TEST(closed1_vs_quad)
                     worst = fmax(worst, dev);
                     ck_assert_msg(dev <= QUAD_TOL, "%s order %d Q=%g b=%g: closed %.15g quad %.15g",
                                   act_name[a], o, Q, b, c, q);
-                    if (acts[a] == AEDYN_ACT_ERF) {
+                    if (acts[a] == AEDYN_NET_ACT_ERF) {
                         const double qu = aedyn__gauss1_quad(&ue, &ws, o, Q, b);
                         worst_user = fmax(worst_user, scaled_dev(qu, c));
                         ck_assert_msg(scaled_dev(qu, c) <= QUAD_TOL, "user erf order %d Q=%g b=%g: %.15g vs %.15g",
@@ -142,7 +142,7 @@ START_TEST(closed1_vs_monte_carlo)
             }
             for (int a = 0; a < NACT; a++)
                 for (int o = 0; o < 3; o++) {
-                    if (acts[a] == AEDYN_ACT_RELU && o == 2)
+                    if (acts[a] == AEDYN_NET_ACT_RELU && o == 2)
                         continue; /* a delta: no Monte Carlo */
                     char what[64];
                     snprintf(what, sizeof what, "%s order %d Q=%g b=%g", act_name[a], o, Q, b);
@@ -193,7 +193,7 @@ START_TEST(closed2_vs_quad)
                         ck_assert_msg(scaled_dev(q, c) <= QUAD_TOL,
                                       "%s (%d,%d) C=(%g,%g,%g) b=(%g,%g): closed %.15g quad %.15g",
                                       act_name[a], m, n, C[0], C[1], C[2], b[0], b[1], c, q);
-                        if (acts[a] != AEDYN_ACT_ERF)
+                        if (acts[a] != AEDYN_NET_ACT_ERF)
                             continue;
                         const double qu = aedyn__gauss2_quad(&ue, &ws, m, n, C[0], C[1], C[2], b[0], b[1]);
                         worst_user = fmax(worst_user, scaled_dev(qu, c));
@@ -216,7 +216,7 @@ START_TEST(erf_bias_builtin_vs_user_quad)
      * inner + adaptive outer, Gauss-Hermite inner) must agree. */
     aedyn__gauss_ws ws;
     ck_assert_aedyn_ok(aedyn__gauss_ws_init(&ws, AEDYN__GH_DEFAULT));
-    const aedyn__gact ue = user_erf(), ge = aedyn__gact_builtin(AEDYN_ACT_ERF);
+    const aedyn__gact ue = user_erf(), ge = aedyn__gact_builtin(AEDYN_NET_ACT_ERF);
     double worst = 0.0;
     for (int ic = 0; ic < NCOV; ic++)
         for (int ib = 1; ib < NBIAS; ib++)
@@ -266,7 +266,7 @@ START_TEST(gauss2_vs_monte_carlo)
                 const aedyn__gact ga = aedyn__gact_builtin(acts[a]);
                 for (int m = 0; m < 3; m++)
                     for (int n = 0; n < 3; n++) {
-                        if (acts[a] == AEDYN_ACT_RELU && (m == 2 || n == 2))
+                        if (acts[a] == AEDYN_NET_ACT_RELU && (m == 2 || n == 2))
                             continue; /* deltas */
                         char what[96];
                         snprintf(what, sizeof what, "%s (%d,%d) C=(%g,%g,%g) b=(%g,%g)", act_name[a], m,
@@ -284,7 +284,7 @@ START_TEST(relu_delta_products)
 {
     /* E[delta(x1+b1) relu(x2+b2)] (quadrature path: exact conditional formula)
      * against d/db1 E[H(x1+b1) relu(x2+b2)] by central differences (error ~1e-7). */
-    const aedyn__gact gr = aedyn__gact_builtin(AEDYN_ACT_RELU);
+    const aedyn__gact gr = aedyn__gact_builtin(AEDYN_NET_ACT_RELU);
     for (int ic = 0; ic < NCOV; ic++)
         for (int ib = 0; ib < NBIAS; ib++) {
             const double *C = covs[ic], *b = biases[ib], h = 1e-4;
@@ -317,11 +317,11 @@ START_TEST(I2_table_and_perfect_correlation)
     for (double Q = 0.0; Q < 5.0; Q += 0.7)
         for (double b = -1.0; b <= 1.0; b += 0.5) {
             double c;
-            ck_assert(aedyn__gauss2_closed(AEDYN_ACT_ERF, 1, 1, Q, Q, Q, b, b, &c));
+            ck_assert(aedyn__gauss2_closed(AEDYN_NET_ACT_ERF, 1, 1, Q, Q, Q, b, b, &c));
             const double exact = 2.0 / AEDYN_PI_ * exp(-b * b / (1.0 + 2.0 * Q)) / sqrt(1.0 + 2.0 * Q);
             ck_assert_double_eq_tol(c, exact, 1e-14);
             /* ReLU: E[H(x)^2] = Phi(b/sqrt Q), E[relu(x)^2] = (Q + b^2) Phi + b s phi */
-            const aedyn__gact gr = aedyn__gact_builtin(AEDYN_ACT_RELU);
+            const aedyn__gact gr = aedyn__gact_builtin(AEDYN_NET_ACT_RELU);
             const double s = sqrt(Q);
             const double P = Q > 0 ? aedyn__ncdf(b / s) : (b > 0), ph = Q > 0 ? aedyn__npdf(b / s) : 0.0;
             ck_assert_double_eq_tol(aedyn__gauss2(&gr, NULL, 1, 1, Q, Q, Q, b, b), P, 1e-12);
@@ -439,13 +439,13 @@ START_TEST(zero_variance_is_the_point_value)
                 const double c = aedyn__gauss2(&(aedyn__gact){acts[a], {0}, 0}, NULL, o, 0, 0.0, 0.0, 0.7, b, 0.4);
                 ck_assert_double_eq_tol(c, aedyn__act_eval(acts[a], o, b) * aedyn__gauss1_closed(acts[a], 0, 0.7, 0.4), 1e-12);
             }
-    ck_assert_double_eq(aedyn__gauss1_closed(AEDYN_ACT_RELU, 1, 0.0, 0.0), 0.0);
+    ck_assert_double_eq(aedyn__gauss1_closed(AEDYN_NET_ACT_RELU, 1, 0.0, 0.0), 0.0);
     for (int o = 0; o <= 3; o++)
-        ck_assert_double_eq_tol(aedyn__gauss1_closed(AEDYN_ACT_ERF, o, 1e-14, 0.3),
-                                aedyn__gauss1_closed(AEDYN_ACT_ERF, o, 0.0, 0.3), 1e-12);
+        ck_assert_double_eq_tol(aedyn__gauss1_closed(AEDYN_NET_ACT_ERF, o, 1e-14, 0.3),
+                                aedyn__gauss1_closed(AEDYN_NET_ACT_ERF, o, 0.0, 0.3), 1e-12);
     double c0, c1;
-    ck_assert(aedyn__gauss2_closed(AEDYN_ACT_ERF, 2, 0, 1e-14, 1e-8, 1.0, 0.2, 0.1, &c1));
-    ck_assert(aedyn__gauss2_closed(AEDYN_ACT_ERF, 2, 0, 0.0, 0.0, 1.0, 0.2, 0.1, &c0));
+    ck_assert(aedyn__gauss2_closed(AEDYN_NET_ACT_ERF, 2, 0, 1e-14, 1e-8, 1.0, 0.2, 0.1, &c1));
+    ck_assert(aedyn__gauss2_closed(AEDYN_NET_ACT_ERF, 2, 0, 0.0, 0.0, 1.0, 0.2, 0.1, &c0));
     ck_assert_double_eq_tol(c0, c1, 1e-7);
 }
 END_TEST

@@ -24,21 +24,21 @@ START_TEST(ode_predicts_sgd_on_fashion_mnist)
     aedyn_images *train, *test;
     ck_assert_aedyn_ok(aedyn_images_load_idx(&train, train_path, 0, 0));
     ck_assert_aedyn_ok(aedyn_images_load_idx(&test, test_path, 0, 0));
-    const size_t D = aedyn_images_dim(train);
+    const size_t D = aedyn_images_get_dim(train);
     ck_assert_uint_eq(D, 784);
-    ck_assert_uint_eq(aedyn_images_count(train), 60000);
-    ck_assert_uint_eq(aedyn_images_count(test), 10000);
+    ck_assert_uint_eq(aedyn_images_get_n_images(train), 60000);
+    ck_assert_uint_eq(aedyn_images_get_n_images(test), 10000);
     ck_assert_aedyn_ok(aedyn_images_preprocess(train, AEDYN_IMAGES_PAPER, 0.0));
     ck_assert_aedyn_ok(aedyn_images_preprocess_like(test, train));
     aedyn_data *real, *gauss;
-    ck_assert_aedyn_ok(aedyn_images_data(&real, train, AEDYN_IMAGES_SAMPLE_REAL));
-    ck_assert_aedyn_ok(aedyn_images_data(&gauss, train, AEDYN_IMAGES_SAMPLE_GAUSSIAN));
+    ck_assert_aedyn_ok(aedyn_data_create_images(&real, train, AEDYN_IMAGES_SAMPLE_REAL));
+    ck_assert_aedyn_ok(aedyn_data_create_images(&gauss, train, AEDYN_IMAGES_SAMPLE_GAUSSIAN));
     double rho0, pca0, pcaK;
-    ck_assert_aedyn_ok(aedyn_data_group(real, 0, &rho0, NULL, NULL));
+    ck_assert_aedyn_ok(aedyn_data_get_group(real, 0, &rho0, NULL, NULL));
     ck_assert_aedyn_ok(aedyn_data_pca_error(real, 0, &pca0));
     ck_assert_aedyn_ok(aedyn_data_pca_error(real, K, &pcaK));
     printf("Fashion-MNIST: D = %zu, Tr Omega/D = %.4f, rho_max/D = %.4f, eps_PCA(0) = %.4f, "
-           "eps_PCA(%zu) = %.4f\n", D, aedyn_data_trace(real) / (double)D, rho0 / (double)D, pca0,
+           "eps_PCA(%zu) = %.4f\n", D, aedyn_data_get_trace(real) / (double)D, rho0 / (double)D, pca0,
            K, pcaK);
 
     /* one initial network for the ODE and both SGD runs */
@@ -47,15 +47,15 @@ START_TEST(ode_predicts_sgd_on_fashion_mnist)
     ck_assert_aedyn_ok(aedyn_rng_create(&rng_real, 2022, 1));
     ck_assert_aedyn_ok(aedyn_rng_create(&rng_gauss, 2022, 2));
     aedyn_net *net_real, *net_gauss;
-    ck_assert_aedyn_ok(aedyn_net_create(&net_real, D, K, AEDYN_ACT_ERF, 0));
-    ck_assert_aedyn_ok(aedyn_net_create(&net_gauss, D, K, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net_real, D, K, AEDYN_NET_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net_gauss, D, K, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net_real, rng_init, sigma0));
     double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V);
     ck_assert_aedyn_ok(aedyn_net_get_weights(net_real, W, V, NULL));
     ck_assert_aedyn_ok(aedyn_net_set_weights(net_gauss, W, V, NULL));
     aedyn_ode *ode;
     ck_assert_aedyn_ok(aedyn_ode_create(&ode, net_real, real, AEDYN_SGD_VANILLA, lr));
-    ck_assert_uint_eq(aedyn_ode_modes(ode), D);
+    ck_assert_uint_eq(aedyn_ode_get_n_modes(ode), D);
     aedyn_sgd *sgd_real, *sgd_gauss;
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd_real, net_real, real, rng_real, AEDYN_SGD_VANILLA, lr));
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd_gauss, net_gauss, gauss, rng_gauss, AEDYN_SGD_VANILLA,
@@ -71,13 +71,13 @@ START_TEST(ode_predicts_sgd_on_fashion_mnist)
     printf("%6.1f %10.5f\n", 0.0, e_start);
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
         const uint64_t steps = (uint64_t)llround(times[i] * (double)D);
-        ck_assert_aedyn_ok(aedyn_sgd_step(sgd_real, steps - aedyn_sgd_steps(sgd_real)));
-        ck_assert_aedyn_ok(aedyn_sgd_step(sgd_gauss, steps - aedyn_sgd_steps(sgd_gauss)));
+        ck_assert_aedyn_ok(aedyn_sgd_step(sgd_real, steps - aedyn_sgd_get_n_steps(sgd_real)));
+        ck_assert_aedyn_ok(aedyn_sgd_step(sgd_gauss, steps - aedyn_sgd_get_n_steps(sgd_gauss)));
         ck_assert_aedyn_ok(aedyn_ode_advance(ode, times[i]));
         double e_ode, e_real, e_gauss;
         ck_assert_aedyn_ok(aedyn_ode_error(ode, &e_ode));
-        ck_assert_aedyn_ok(aedyn_images_error(net_real, test, &e_real, NULL));
-        ck_assert_aedyn_ok(aedyn_net_population_error(net_gauss, gauss, &e_gauss));
+        ck_assert_aedyn_ok(aedyn_net_error_images(net_real, test, &e_real, NULL));
+        ck_assert_aedyn_ok(aedyn_net_error(net_gauss, gauss, &e_gauss));
         const double dr = fabs(e_real - e_ode) / e_ode, dg = fabs(e_gauss - e_ode) / e_ode;
         worst_real = fmax(worst_real, dr);
         worst_gauss = fmax(worst_gauss, dg);

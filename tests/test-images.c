@@ -111,8 +111,8 @@ START_TEST(one_large_image_memory)
             _exit(4);
         aedyn_images *im = NULL;
         aedyn_status st = aedyn_images_load_idx(&im, p, 0, 0);
-        const int ok = st == AEDYN_OK && aedyn_images_count(im) == 1 &&
-                       aedyn_images_dim(im) == (size_t)2048 * 2048;
+        const int ok = st == AEDYN_OK && aedyn_images_get_n_images(im) == 1 &&
+                       aedyn_images_get_dim(im) == (size_t)2048 * 2048;
         if (!ok)
             fprintf(stderr, "load: %s: %s\n", aedyn_strerror(st), aedyn_error_message());
         aedyn_images_destroy(im);
@@ -136,24 +136,24 @@ START_TEST(idx_loader)
     for (int z = 0; z < 2; z++) {
         aedyn_images *im;
         ck_assert_aedyn_ok(aedyn_images_load_idx(&im, paths[z], 0, 0));
-        ck_assert_uint_eq(aedyn_images_count(im), 5);
-        ck_assert_uint_eq(aedyn_images_dim(im), 12);
+        ck_assert_uint_eq(aedyn_images_get_n_images(im), 5);
+        ck_assert_uint_eq(aedyn_images_get_dim(im), 12);
         size_t rows, cols;
-        ck_assert_aedyn_ok(aedyn_images_shape(im, &rows, &cols));
+        ck_assert_aedyn_ok(aedyn_images_get_shape(im, &rows, &cols));
         ck_assert(rows == 3 && cols == 4);
         double X[5 * 12];
-        ck_assert_aedyn_ok(aedyn_images_get(im, 0, 5, X));
+        ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, 5, X));
         for (size_t i = 0; i < 5; i++)
             for (size_t p = 0; p < 12; p++)
                 ck_assert_double_eq(X[i * 12 + p], (double)((7 * i + 3 * p) % 256) / 255.0);
         aedyn_images_destroy(im);
         /* a subset: images 1..3 */
         ck_assert_aedyn_ok(aedyn_images_load_idx(&im, paths[z], 1, 3));
-        ck_assert_uint_eq(aedyn_images_count(im), 3);
-        ck_assert_aedyn_ok(aedyn_images_get(im, 0, 3, X));
+        ck_assert_uint_eq(aedyn_images_get_n_images(im), 3);
+        ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, 3, X));
         ck_assert_double_eq(X[0], 7.0 / 255.0);
         ck_assert_double_eq(X[2 * 12 + 1], (double)(7 * 3 + 3) / 255.0);
-        ck_assert_aedyn_fails(aedyn_images_get(im, 2, 2, X), AEDYN_ERR_SIZE);
+        ck_assert_aedyn_fails(aedyn_images_get_images(im, 2, 2, X), AEDYN_ERR_SIZE);
         aedyn_images_destroy(im);
         im = NULL;
         ck_assert_aedyn_fails(aedyn_images_load_idx(&im, paths[z], 5, 0), AEDYN_ERR_SIZE);
@@ -175,12 +175,12 @@ START_TEST(cifar_loader)
     for (int z = 0; z < 2; z++) {
         aedyn_images *im;
         ck_assert_aedyn_ok(aedyn_images_load_cifar10(&im, paths[z], 0, 0));
-        ck_assert_uint_eq(aedyn_images_count(im), 4);
-        ck_assert_uint_eq(aedyn_images_dim(im), 1024);
+        ck_assert_uint_eq(aedyn_images_get_n_images(im), 4);
+        ck_assert_uint_eq(aedyn_images_get_dim(im), 1024);
         size_t rows, cols;
-        ck_assert_aedyn_ok(aedyn_images_shape(im, &rows, &cols));
+        ck_assert_aedyn_ok(aedyn_images_get_shape(im, &rows, &cols));
         ck_assert(rows == 32 && cols == 32);
-        ck_assert_aedyn_ok(aedyn_images_get(im, 0, 4, X));
+        ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, 4, X));
         double lo = 1, hi = 0;
         for (size_t i = 0; i < 4; i++)
             for (size_t p = 0; p < 1024; p++) {
@@ -193,7 +193,7 @@ START_TEST(cifar_loader)
         ck_assert(lo >= 0.0 && hi <= 1.0);
         aedyn_images_destroy(im);
         ck_assert_aedyn_ok(aedyn_images_load_cifar10(&im, paths[z], 3, 1));
-        ck_assert_uint_eq(aedyn_images_count(im), 1);
+        ck_assert_uint_eq(aedyn_images_get_n_images(im), 1);
         aedyn_images_destroy(im);
         im = NULL;
         ck_assert_aedyn_fails(aedyn_images_load_cifar10(&im, paths[z], 4, 0), AEDYN_ERR_SIZE);
@@ -392,7 +392,7 @@ START_TEST(preprocessing_moments)
     /* the paper's: global mean 0, global std 0.5 */
     ck_assert_aedyn_ok(aedyn_images_create(&im, n, rows, cols, X0));
     ck_assert_aedyn_ok(aedyn_images_preprocess(im, AEDYN_IMAGES_PAPER, 0.0));
-    ck_assert_aedyn_ok(aedyn_images_get(im, 0, n, X));
+    ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, n, X));
     double m = 0, v = 0;
     for (size_t i = 0; i < n * D; i++)
         m += X[i] / (double)(n * D);
@@ -406,7 +406,7 @@ START_TEST(preprocessing_moments)
     ck_assert_aedyn_ok(aedyn_images_create(&held, n, rows, cols, X0));
     ck_assert_aedyn_ok(aedyn_images_preprocess_like(held, im));
     double *Y = malloc(n * D * sizeof *Y);
-    ck_assert_aedyn_ok(aedyn_images_get(held, 0, n, Y));
+    ck_assert_aedyn_ok(aedyn_images_get_images(held, 0, n, Y));
     ck_assert_mem_eq(X, Y, n * D * sizeof *X);
     aedyn_images_destroy(held);
     aedyn_images_destroy(im);
@@ -414,7 +414,7 @@ START_TEST(preprocessing_moments)
     /* per-pixel centring + scalar: pixel means 0, mean pixel variance 1 */
     ck_assert_aedyn_ok(aedyn_images_create(&im, n, rows, cols, X0));
     ck_assert_aedyn_ok(aedyn_images_preprocess(im, AEDYN_IMAGES_CENTRED, 0.0));
-    ck_assert_aedyn_ok(aedyn_images_get(im, 0, n, X));
+    ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, n, X));
     double tv = 0;
     for (size_t i = 0; i < D; i++) {
         double mi = 0, vi = 0;
@@ -427,8 +427,8 @@ START_TEST(preprocessing_moments)
     }
     ck_assert_double_le(fabs(tv - 1.0), 1e-12);
     aedyn_data *d;
-    ck_assert_aedyn_ok(aedyn_images_data(&d, im, AEDYN_IMAGES_SAMPLE_GAUSSIAN));
-    ck_assert_double_le(fabs(aedyn_data_trace(d) / (double)D - 1.0), 1e-12);
+    ck_assert_aedyn_ok(aedyn_data_create_images(&d, im, AEDYN_IMAGES_SAMPLE_GAUSSIAN));
+    ck_assert_double_le(fabs(aedyn_data_get_trace(d) / (double)D - 1.0), 1e-12);
     aedyn_data_destroy(d);
     aedyn_images_destroy(im);
 
@@ -444,7 +444,7 @@ START_TEST(preprocessing_moments)
             const double eps = epss[e];
             ck_assert_aedyn_ok(aedyn_images_create(&im, n, rows, cols, X0));
             ck_assert_aedyn_ok(aedyn_images_preprocess(im, (aedyn_images_mode)mode, eps));
-            ck_assert_aedyn_ok(aedyn_images_get(im, 0, n, X));
+            ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, n, X));
             double *C = moment_matrix(X, n, D, false), worst = 0, worst_mean = 0;
             for (size_t i = 0; i < D; i++) {
                 double mi = 0;
@@ -480,7 +480,7 @@ START_TEST(preprocessing_moments)
             /* a held-out copy processed like it */
             ck_assert_aedyn_ok(aedyn_images_create(&held, n, rows, cols, X0));
             ck_assert_aedyn_ok(aedyn_images_preprocess_like(held, im));
-            ck_assert_aedyn_ok(aedyn_images_get(held, 0, n, Y));
+            ck_assert_aedyn_ok(aedyn_images_get_images(held, 0, n, Y));
             for (size_t i = 0; i < n * D; i++)
                 ck_assert_double_le(fabs(X[i] - Y[i]), 1e-12);
             aedyn_images_destroy(held);
@@ -502,7 +502,7 @@ START_TEST(preprocessing_moments)
     ck_assert_aedyn_ok(aedyn_images_preprocess(held, AEDYN_IMAGES_RAW, 0.0));
     ck_assert_aedyn_fails(aedyn_images_preprocess_like(im, held), AEDYN_ERR_SIZE);
     aedyn_images_destroy(held);
-    ck_assert_aedyn_ok(aedyn_images_get(im, 0, n, X));
+    ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, n, X));
     ck_assert_mem_eq(X, X0, n * D * sizeof *X);
     aedyn_images_destroy(im);
     /* constant images cannot be standardised */
@@ -519,7 +519,7 @@ START_TEST(preprocessing_moments)
     ck_assert_aedyn_fails(aedyn_images_create(&im, n, 0, cols, X0), AEDYN_ERR_SIZE);
     ck_assert_ptr_null(im);
     aedyn_images_destroy(NULL);
-    ck_assert_uint_eq(aedyn_images_count(NULL), 0);
+    ck_assert_uint_eq(aedyn_images_get_n_images(NULL), 0);
     free(C0); free(U); free(X); free(X0); free(Y);
 }
 END_TEST
@@ -532,30 +532,30 @@ START_TEST(image_data_models)
     ck_assert_aedyn_ok(aedyn_images_create(&im, n, rows, cols, X0));
     aedyn_data *real, *gauss;
     /* a borrowed set cannot be preprocessed until its model is gone */
-    ck_assert_aedyn_ok(aedyn_images_data(&real, im, AEDYN_IMAGES_SAMPLE_REAL));
+    ck_assert_aedyn_ok(aedyn_data_create_images(&real, im, AEDYN_IMAGES_SAMPLE_REAL));
     ck_assert_aedyn_fails(aedyn_images_preprocess(im, AEDYN_IMAGES_PAPER, 0.0), AEDYN_ERR_INVALID);
     aedyn_data_destroy(real);
     ck_assert_aedyn_ok(aedyn_images_preprocess(im, AEDYN_IMAGES_PAPER, 0.0));
-    ck_assert_aedyn_ok(aedyn_images_get(im, 0, n, X));
-    ck_assert_aedyn_ok(aedyn_images_data(&real, im, AEDYN_IMAGES_SAMPLE_REAL));
-    ck_assert_aedyn_ok(aedyn_images_data(&gauss, im, AEDYN_IMAGES_SAMPLE_GAUSSIAN));
-    ck_assert_uint_eq(aedyn_data_dim(real), D);
+    ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, n, X));
+    ck_assert_aedyn_ok(aedyn_data_create_images(&real, im, AEDYN_IMAGES_SAMPLE_REAL));
+    ck_assert_aedyn_ok(aedyn_data_create_images(&gauss, im, AEDYN_IMAGES_SAMPLE_GAUSSIAN));
+    ck_assert_uint_eq(aedyn_data_get_dim(real), D);
     /* both have the spectrum of Omega_hat = X^T X / n */
     double *S = moment_matrix(X, n, D, false), *C = malloc(D * D * sizeof *C);
     double rho_r[D], rho_g[D];
     for (int k = 0; k < 2; k++) {
         aedyn_data *d = k ? gauss : real;
-        ck_assert_aedyn_ok(aedyn_data_covariance(d, C));
+        ck_assert_aedyn_ok(aedyn_data_get_covariance(d, C));
         for (size_t i = 0; i < D * D; i++)
             ck_assert_double_le(fabs(C[i] - S[i]), 1e-12);
     }
-    ck_assert_aedyn_ok(aedyn_data_eigenvalues(real, rho_r));
-    ck_assert_aedyn_ok(aedyn_data_eigenvalues(gauss, rho_g));
+    ck_assert_aedyn_ok(aedyn_data_get_eigenvalues(real, rho_r));
+    ck_assert_aedyn_ok(aedyn_data_get_eigenvalues(gauss, rho_g));
     ck_assert_mem_eq(rho_r, rho_g, sizeof rho_r);
     double tr = 0, pca;
     for (size_t i = 0; i < D; i++)
         tr += S[i * D + i];
-    ck_assert_double_le(fabs(aedyn_data_trace(real) - tr), 1e-12);
+    ck_assert_double_le(fabs(aedyn_data_get_trace(real) - tr), 1e-12);
     ck_assert_aedyn_ok(aedyn_data_pca_error(real, 0, &pca));
     ck_assert_double_le(fabs(pca - tr / (2.0 * D)), 1e-13);
     /* the paper's preprocessing: Tr Omega_hat / D = 0.25 (mean 0, std 0.5) */
@@ -604,10 +604,10 @@ START_TEST(image_data_models)
 
     /* test error on the set = mean of the per-image losses */
     aedyn_net *net;
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, 2, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, 2, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, r1, 0.5));
     double mean, se, want = 0, l;
-    ck_assert_aedyn_ok(aedyn_images_error(net, im, &mean, &se));
+    ck_assert_aedyn_ok(aedyn_net_error_images(net, im, &mean, &se));
     for (size_t r = 0; r < n; r++) {
         ck_assert_aedyn_ok(aedyn_net_loss(net, X + r * D, &l));
         want += l / (double)n;
@@ -615,10 +615,10 @@ START_TEST(image_data_models)
     ck_assert_double_le(fabs(mean - want), 1e-12 * want);
     ck_assert(se > 0 && se < mean);
     aedyn_net *wrong;
-    ck_assert_aedyn_ok(aedyn_net_create(&wrong, D + 1, 2, AEDYN_ACT_ERF, 0));
-    ck_assert_aedyn_fails(aedyn_images_error(wrong, im, &mean, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_ok(aedyn_net_create(&wrong, D + 1, 2, AEDYN_NET_ACT_ERF, 0));
+    ck_assert_aedyn_fails(aedyn_net_error_images(wrong, im, &mean, NULL), AEDYN_ERR_SIZE);
     aedyn_net_destroy(wrong);
-    ck_assert_aedyn_fails(aedyn_images_data(&gauss, im, (aedyn_images_sampler)5), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_data_create_images(&gauss, im, (aedyn_images_sampler)5), AEDYN_ERR_INVALID);
 
     aedyn_net_destroy(net);
     aedyn_data_destroy(real);
@@ -648,28 +648,28 @@ START_TEST(images_with_sgd_and_ode)
     aedyn_images *train, *test;
     ck_assert_aedyn_ok(aedyn_images_load_idx(&train, path, 0, 400));
     ck_assert_aedyn_ok(aedyn_images_load_idx(&test, path, 400, 0));
-    ck_assert_uint_eq(aedyn_images_count(test), 100);
+    ck_assert_uint_eq(aedyn_images_get_n_images(test), 100);
     ck_assert_aedyn_ok(aedyn_images_preprocess(train, AEDYN_IMAGES_PAPER, 0.0));
     ck_assert_aedyn_ok(aedyn_images_preprocess_like(test, train));
     aedyn_data *data;
-    ck_assert_aedyn_ok(aedyn_images_data(&data, train, AEDYN_IMAGES_SAMPLE_REAL));
+    ck_assert_aedyn_ok(aedyn_data_create_images(&data, train, AEDYN_IMAGES_SAMPLE_REAL));
     aedyn_rng *rng;
     aedyn_net *net;
     aedyn_sgd *sgd;
     aedyn_ode *ode;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 12, 0));
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, 2, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, 2, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
     ck_assert_aedyn_ok(aedyn_ode_create(&ode, net, data, AEDYN_SGD_VANILLA, 0.5));
-    ck_assert_uint_eq(aedyn_ode_modes(ode), D);
+    ck_assert_uint_eq(aedyn_ode_get_n_modes(ode), D);
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.5));
     double e0, e1, p0, p1;
-    ck_assert_aedyn_ok(aedyn_images_error(net, test, &e0, NULL));
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &p0));
+    ck_assert_aedyn_ok(aedyn_net_error_images(net, test, &e0, NULL));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &p0));
     ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 20 * D));
     ck_assert_aedyn_ok(aedyn_ode_advance(ode, 20.0));
-    ck_assert_aedyn_ok(aedyn_images_error(net, test, &e1, NULL));
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &p1));
+    ck_assert_aedyn_ok(aedyn_net_error_images(net, test, &e1, NULL));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &p1));
     double o1;
     ck_assert_aedyn_ok(aedyn_ode_error(ode, &o1));
     printf("images + SGD: test error %.4f -> %.4f, population %.4f -> %.4f, ODE %.4f at t = 20\n",

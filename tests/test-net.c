@@ -13,7 +13,7 @@
 #include "testutil.h"
 
 #define NACT 3
-static const aedyn_activation acts[NACT] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU};
+static const aedyn_net_activation acts[NACT] = {AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU};
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -35,7 +35,7 @@ typedef struct {
 
 static snap_t snapshot(const aedyn_net *net)
 {
-    snap_t s = {aedyn_net_hidden(net) * aedyn_net_dim(net), aedyn_net_hidden(net), NULL, NULL, NULL};
+    snap_t s = {aedyn_net_get_n_hidden(net) * aedyn_net_get_dim(net), aedyn_net_get_n_hidden(net), NULL, NULL, NULL};
     s.W = malloc(s.KD * sizeof *s.W);
     s.V = malloc(s.KD * sizeof *s.V);
     s.b = malloc(s.K * sizeof *s.b);
@@ -95,41 +95,41 @@ static void direct_quad(size_t K, size_t D, const double *A, const double *O, co
 START_TEST(create_and_getters)
 {
     aedyn_net *net;
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 10, 3, AEDYN_ACT_RELU, AEDYN_NET_BIAS));
-    ck_assert_uint_eq(aedyn_net_dim(net), 10);
-    ck_assert_uint_eq(aedyn_net_hidden(net), 3);
-    ck_assert_int_eq(aedyn_net_activation(net), AEDYN_ACT_RELU);
-    ck_assert_uint_eq(aedyn_net_flags(net), AEDYN_NET_BIAS);
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 10, 3, AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS));
+    ck_assert_uint_eq(aedyn_net_get_dim(net), 10);
+    ck_assert_uint_eq(aedyn_net_get_n_hidden(net), 3);
+    ck_assert_int_eq(aedyn_net_get_activation(net), AEDYN_NET_ACT_RELU);
+    ck_assert_uint_eq(aedyn_net_get_flags(net), AEDYN_NET_BIAS);
     /* all weights start at zero */
     snap_t s = snapshot(net);
     for (size_t i = 0; i < s.KD; i++)
         ck_assert(s.W[i] == 0.0 && s.V[i] == 0.0);
     snap_free(&s);
     aedyn_net_destroy(net);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 1, 1, AEDYN_ACT_ERF, AEDYN_NET_TIED | AEDYN_NET_BIAS));
-    ck_assert_uint_eq(aedyn_net_flags(net), AEDYN_NET_TIED | AEDYN_NET_BIAS);
-    ck_assert_int_eq(aedyn_net_activation(net), AEDYN_ACT_ERF);
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 1, 1, AEDYN_NET_ACT_ERF, AEDYN_NET_TIED | AEDYN_NET_BIAS));
+    ck_assert_uint_eq(aedyn_net_get_flags(net), AEDYN_NET_TIED | AEDYN_NET_BIAS);
+    ck_assert_int_eq(aedyn_net_get_activation(net), AEDYN_NET_ACT_ERF);
     aedyn_net_destroy(net);
     aedyn_net_destroy(NULL);
-    ck_assert_uint_eq(aedyn_net_dim(NULL), 0);
-    ck_assert_uint_eq(aedyn_net_hidden(NULL), 0);
-    ck_assert_uint_eq(aedyn_net_flags(NULL), 0);
-    ck_assert_int_eq(aedyn_net_activation(NULL), AEDYN_ACT_LINEAR);
+    ck_assert_uint_eq(aedyn_net_get_dim(NULL), 0);
+    ck_assert_uint_eq(aedyn_net_get_n_hidden(NULL), 0);
+    ck_assert_uint_eq(aedyn_net_get_flags(NULL), 0);
+    ck_assert_int_eq(aedyn_net_get_activation(NULL), AEDYN_NET_ACT_LINEAR);
 }
 END_TEST
 
 START_TEST(create_invalid)
 {
     aedyn_net *sentinel = (aedyn_net *)&sentinel, *net = sentinel;
-    ck_assert_aedyn_fails(aedyn_net_create(NULL, 10, 2, AEDYN_ACT_ERF, 0), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_net_create(&net, 0, 1, AEDYN_ACT_ERF, 0), AEDYN_ERR_SIZE);
-    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 0, AEDYN_ACT_ERF, 0), AEDYN_ERR_SIZE);
-    ck_assert_aedyn_fails(aedyn_net_create(&net, 3, 5, AEDYN_ACT_ERF, 0), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_net_create(NULL, 10, 2, AEDYN_NET_ACT_ERF, 0), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_net_create(&net, 0, 1, AEDYN_NET_ACT_ERF, 0), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 0, AEDYN_NET_ACT_ERF, 0), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_net_create(&net, 3, 5, AEDYN_NET_ACT_ERF, 0), AEDYN_ERR_SIZE);
     ck_assert_str_eq(aedyn_error_message(), "aedyn_net_create: K must be <= D (got K = 5, D = 3)");
-    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, (aedyn_activation)3, 0), AEDYN_ERR_INVALID);
-    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, (aedyn_activation)-1, 0), AEDYN_ERR_INVALID);
-    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, AEDYN_ACT_ERF, 4u), AEDYN_ERR_INVALID);
-    ck_assert_aedyn_fails(aedyn_net_create(&net, SIZE_MAX / 2, SIZE_MAX / 4, AEDYN_ACT_ERF, 0),
+    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, (aedyn_net_activation)3, 0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, (aedyn_net_activation)-1, 0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, AEDYN_NET_ACT_ERF, 4u), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_net_create(&net, SIZE_MAX / 2, SIZE_MAX / 4, AEDYN_NET_ACT_ERF, 0),
                           AEDYN_ERR_SIZE);
     ck_assert_ptr_eq(net, sentinel);
 }
@@ -147,7 +147,7 @@ START_TEST(weights_round_trip)
     for (unsigned flags = 0; flags < 4; flags++) {
         const bool tied = flags & AEDYN_NET_TIED, bias = flags & AEDYN_NET_BIAS;
         aedyn_net *net;
-        ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, flags));
+        ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, flags));
         ck_assert_aedyn_ok(aedyn_net_set_weights(net, W, tied ? NULL : V, bias ? b : NULL));
         ck_assert_aedyn_ok(aedyn_net_get_weights(net, W2, V2, b2));
         ck_assert(memcmp(W, W2, sizeof W2) == 0);
@@ -176,9 +176,9 @@ START_TEST(set_weights_invalid)
     for (size_t i = 0; i < 10; i++)
         W[i] = V[i] = 0.1 * (double)i;
     aedyn_net *net, *tied, *nobias;
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, AEDYN_NET_BIAS));
-    ck_assert_aedyn_ok(aedyn_net_create(&tied, D, K, AEDYN_ACT_ERF, AEDYN_NET_TIED | AEDYN_NET_BIAS));
-    ck_assert_aedyn_ok(aedyn_net_create(&nobias, D, K, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS));
+    ck_assert_aedyn_ok(aedyn_net_create(&tied, D, K, AEDYN_NET_ACT_ERF, AEDYN_NET_TIED | AEDYN_NET_BIAS));
+    ck_assert_aedyn_ok(aedyn_net_create(&nobias, D, K, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_set_weights(net, W, V, b));
     snap_t s = snapshot(net), st = snapshot(tied), sn = snapshot(nobias);
     ck_assert_aedyn_fails(aedyn_net_set_weights(NULL, W, V, b), AEDYN_ERR_NULL);
@@ -224,7 +224,7 @@ START_TEST(init_gaussian)
         ck_assert_aedyn_ok(aedyn_rng_create(&rng, 42, 0));
         ck_assert_aedyn_ok(aedyn_rng_create(&ref, 42, 0));
         aedyn_net *net;
-        ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF,
+        ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF,
                                             AEDYN_NET_BIAS | (tied ? AEDYN_NET_TIED : 0)));
         const double b[4] = {1, 2, 3, 4};
         ck_assert_aedyn_ok(aedyn_net_set_weights(net, NULL, NULL, b));
@@ -270,22 +270,22 @@ START_TEST(init_informed)
     aedyn_rng *rng;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 5, 0));
     aedyn_data *spiked, *gauss, *other;
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&spiked, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&spiked, D, M, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
     double *O = random_spd(rng, D);
     ck_assert_aedyn_ok(aedyn_data_create_gaussian(&gauss, D, O));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&other, D + 1, M, NULL, 1.0, AEDYN_SPIKES_SINUSOIDAL, NULL, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&other, D + 1, M, NULL, 1.0, AEDYN_DATA_SPIKES_SINUSOIDAL, NULL, 0));
     double *rho = malloc(D * sizeof *rho);
     for (int tied = 0; tied <= 1; tied++)
         for (size_t K = 1; K <= 4; K++) {
             aedyn_data *data = K <= M ? spiked : gauss;
             aedyn_net *net;
-            ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF,
+            ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF,
                                                 AEDYN_NET_BIAS | (tied ? AEDYN_NET_TIED : 0)));
             ck_assert_aedyn_ok(aedyn_net_init_informed(net, data));
             /* w^k = e_k: Q = diag(rho_k)/D, and T0 = I (untied: v = sqrt(D) e_k) or I/D (tied) */
             double Q[16], T0[16];
             ck_assert_aedyn_ok(aedyn_net_order_params(net, data, Q, NULL, NULL, T0));
-            ck_assert_aedyn_ok(aedyn_data_eigenvalues(data, rho));
+            ck_assert_aedyn_ok(aedyn_data_get_eigenvalues(data, rho));
             for (size_t k = 0; k < K; k++)
                 for (size_t l = 0; l < K; l++) {
                     ck_assert_double_eq_tol(Q[k * K + l], k == l ? rho[k] / D : 0.0, 1e-10 * rho[0]);
@@ -376,7 +376,7 @@ END_TEST
 /* Q, R, T, T0 of net against explicit products with Omega (relative 1e-10 of the largest). */
 static void check_order_params(aedyn_net *net, aedyn_data *data, const double *O)
 {
-    const size_t D = aedyn_net_dim(net), K = aedyn_net_hidden(net);
+    const size_t D = aedyn_net_get_dim(net), K = aedyn_net_get_n_hidden(net);
     snap_t s = snapshot(net);
     double got[4][16], want[4][16];
     const double Dd = (double)D;
@@ -412,13 +412,13 @@ START_TEST(order_params_vs_direct)
     double *O = random_spd(rng, D);
     aedyn_data *gauss, *spiked;
     ck_assert_aedyn_ok(aedyn_data_create_gaussian(&gauss, D, O));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&spiked, 40, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&spiked, 40, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
     double *Osp = malloc(40 * 40 * sizeof *Osp);
-    ck_assert_aedyn_ok(aedyn_data_covariance(spiked, Osp));
+    ck_assert_aedyn_ok(aedyn_data_get_covariance(spiked, Osp));
     for (int tied = 0; tied <= 1; tied++) {
         aedyn_net *n1, *n2;
-        ck_assert_aedyn_ok(aedyn_net_create(&n1, D, K, AEDYN_ACT_ERF, tied ? AEDYN_NET_TIED : 0));
-        ck_assert_aedyn_ok(aedyn_net_create(&n2, 40, K, AEDYN_ACT_RELU, tied ? AEDYN_NET_TIED : 0));
+        ck_assert_aedyn_ok(aedyn_net_create(&n1, D, K, AEDYN_NET_ACT_ERF, tied ? AEDYN_NET_TIED : 0));
+        ck_assert_aedyn_ok(aedyn_net_create(&n2, 40, K, AEDYN_NET_ACT_RELU, tied ? AEDYN_NET_TIED : 0));
         ck_assert_aedyn_ok(aedyn_net_init_gaussian(n1, rng, 1.0));
         ck_assert_aedyn_ok(aedyn_net_init_gaussian(n2, rng, 1.0));
         check_order_params(n1, gauss, O);
@@ -449,8 +449,8 @@ START_TEST(population_vs_monte_carlo)
     aedyn_rng *rng;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 2024, 0));
     aedyn_data *data;
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     const double b[2] = {0.4, -0.3};
     for (int a = 0; a < NACT; a++)
         for (unsigned flags = 0; flags < 4; flags++) {
@@ -468,12 +468,12 @@ START_TEST(population_vs_monte_carlo)
             }
             ck_assert_aedyn_ok(aedyn_net_set_weights(net, s.W, tied ? NULL : s.V, bias ? b : NULL));
             double pop, mc, se;
-            ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &pop));
-            ck_assert_aedyn_ok(aedyn_net_mc_error(net, data, rng, n, &mc, &se));
+            ck_assert_aedyn_ok(aedyn_net_error(net, data, &pop));
+            ck_assert_aedyn_ok(aedyn_net_error_mc(net, data, rng, n, &mc, &se));
             ck_assert_msg(fabs(pop - mc) <= 4.0 * se, "act %d flags %u: population %.6f, MC %.6f +- %.6f",
                           (int)acts[a], flags, pop, mc, se);
             /* the check is sharp: the error is not just Tr Omega / 2D */
-            ck_assert_msg(fabs(pop - aedyn_data_trace(data) / (2.0 * D)) > 20.0 * se,
+            ck_assert_msg(fabs(pop - aedyn_data_get_trace(data) / (2.0 * D)) > 20.0 * se,
                           "act %d flags %u: network does not matter", (int)acts[a], flags);
             snap_free(&s);
             aedyn_net_destroy(net);
@@ -485,20 +485,20 @@ END_TEST
 
 START_TEST(mc_error_is_the_mean_loss)
 {
-    /* aedyn_net_mc_error equals the mean of aedyn_net_loss over the same inputs
+    /* aedyn_net_error_mc equals the mean of aedyn_net_loss over the same inputs
      * (same seed), and its standard error is the sample std / sqrt(n). */
     const size_t D = 20, K = 2, n = 5000;
     aedyn_rng *r1, *r2, *r0;
     ck_assert_aedyn_ok(aedyn_rng_create(&r0, 3, 0));
     aedyn_data *data;
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, r0, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, r0, 0));
     aedyn_net *net;
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, r0, 1.0));
     ck_assert_aedyn_ok(aedyn_rng_create(&r1, 8, 1));
     ck_assert_aedyn_ok(aedyn_rng_create(&r2, 8, 1));
     double mean, se, sum = 0.0, sum2 = 0.0, *X = malloc(n * D * sizeof *X);
-    ck_assert_aedyn_ok(aedyn_net_mc_error(net, data, r1, n, &mean, &se));
+    ck_assert_aedyn_ok(aedyn_net_error_mc(net, data, r1, n, &mean, &se));
     ck_assert_aedyn_ok(aedyn_data_sample(data, r2, n, X));
     for (size_t i = 0; i < n; i++) {
         double l;
@@ -509,21 +509,21 @@ START_TEST(mc_error_is_the_mean_loss)
     const double m = sum / n, sd = sqrt((sum2 / n - m * m) * n / (n - 1.0));
     ck_assert_double_eq_tol(mean, m, 1e-12 * m);
     ck_assert_double_eq_tol(se, sd / sqrt((double)n), 1e-9 * se);
-    ck_assert_aedyn_ok(aedyn_net_mc_error(net, data, r1, 2, &mean, NULL)); /* std_err optional */
+    ck_assert_aedyn_ok(aedyn_net_error_mc(net, data, r1, 2, &mean, NULL)); /* std_err optional */
     /* invalid input leaves the outputs alone */
     double keep = 123.0;
-    ck_assert_aedyn_fails(aedyn_net_mc_error(net, data, r1, 1, &keep, NULL), AEDYN_ERR_SIZE);
-    ck_assert_aedyn_fails(aedyn_net_mc_error(NULL, data, r1, n, &keep, NULL), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_net_mc_error(net, NULL, r1, n, &keep, NULL), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_net_mc_error(net, data, NULL, n, &keep, NULL), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_net_mc_error(net, data, r1, n, NULL, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_net_error_mc(net, data, r1, 1, &keep, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_net_error_mc(NULL, data, r1, n, &keep, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_net_error_mc(net, NULL, r1, n, &keep, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_net_error_mc(net, data, NULL, n, &keep, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_net_error_mc(net, data, r1, n, NULL, NULL), AEDYN_ERR_NULL);
     aedyn_data *other;
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&other, D + 1, 1, NULL, 1.0, AEDYN_SPIKES_SINUSOIDAL, NULL, 0));
-    ck_assert_aedyn_fails(aedyn_net_mc_error(net, other, r1, n, &keep, NULL), AEDYN_ERR_SIZE);
-    ck_assert_aedyn_fails(aedyn_net_population_error(net, other, &keep), AEDYN_ERR_SIZE);
-    ck_assert_aedyn_fails(aedyn_net_population_error(NULL, data, &keep), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_net_population_error(net, NULL, &keep), AEDYN_ERR_NULL);
-    ck_assert_aedyn_fails(aedyn_net_population_error(net, data, NULL), AEDYN_ERR_NULL);
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&other, D + 1, 1, NULL, 1.0, AEDYN_DATA_SPIKES_SINUSOIDAL, NULL, 0));
+    ck_assert_aedyn_fails(aedyn_net_error_mc(net, other, r1, n, &keep, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_net_error(net, other, &keep), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_net_error(NULL, data, &keep), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_net_error(net, NULL, &keep), AEDYN_ERR_NULL);
+    ck_assert_aedyn_fails(aedyn_net_error(net, data, NULL), AEDYN_ERR_NULL);
     ck_assert_double_eq(keep, 123.0);
     free(X);
     aedyn_data_destroy(data);
@@ -542,16 +542,16 @@ START_TEST(population_error_limits)
      * components). */
     const size_t D = 50, K = 3;
     aedyn_data *data;
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, 4, NULL, 1.0, AEDYN_SPIKES_SINUSOIDAL, NULL, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, 4, NULL, 1.0, AEDYN_DATA_SPIKES_SINUSOIDAL, NULL, 0));
     aedyn_net *net;
     double err, pca;
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_LINEAR, 0));
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &err));
-    ck_assert_double_eq_tol(err, aedyn_data_trace(data) / (2.0 * D), 1e-12 * err);
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, 0));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &err));
+    ck_assert_double_eq_tol(err, aedyn_data_get_trace(data) / (2.0 * D), 1e-12 * err);
     ck_assert_aedyn_ok(aedyn_net_init_informed(net, data));
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &err));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &err));
     ck_assert_aedyn_ok(aedyn_data_pca_error(data, K, &pca));
-    ck_assert_double_eq_tol(err, pca, 1e-10 * aedyn_data_trace(data) / D);
+    ck_assert_double_eq_tol(err, pca, 1e-10 * aedyn_data_get_trace(data) / D);
     aedyn_net_destroy(net);
     aedyn_data_destroy(data);
 }
@@ -570,10 +570,10 @@ START_TEST(golden_erf_d100)
     aedyn_data *data;
     ck_assert_aedyn_ok(aedyn_data_create_gaussian(&data, 100, O));
     aedyn_net *net;
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 100, 2, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 100, 2, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_set_weights(net, W, V, NULL));
     double err;
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &err));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &err));
     const double want = 0.499993325049;
     printf("golden erf D=100: population error %.15f, expected %.12f, relative deviation %.2g\n", err,
            want, fabs(err - want) / want);

@@ -22,22 +22,22 @@
 
 typedef struct {
     size_t K;
-    aedyn_activation act;
+    aedyn_net_activation act;
     double lr;
     aedyn_sgd_rule rule;
     unsigned flags;
 } case_t;
 
 static const case_t cases[] = {
-    {2, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_VANILLA, 0},     {2, AEDYN_ACT_ERF, 0.2, AEDYN_SGD_VANILLA, 0},
-    {2, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_VANILLA, 0},     {4, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_VANILLA, 0},
-    {4, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_VANILLA, 0},     {2, AEDYN_ACT_LINEAR, 0.1, AEDYN_SGD_VANILLA, 0},
-    {4, AEDYN_ACT_LINEAR, 0.4, AEDYN_SGD_VANILLA, 0},  {2, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_VANILLA, 0},
-    {4, AEDYN_ACT_RELU, 0.1, AEDYN_SGD_VANILLA, 0},    {2, AEDYN_ACT_ERF, 0.4, AEDYN_SGD_TRUNCATED, 0},
-    {4, AEDYN_ACT_ERF, 0.1, AEDYN_SGD_TRUNCATED, 0},   {4, AEDYN_ACT_LINEAR, 0.1, AEDYN_SGD_TRUNCATED, 0},
-    {4, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_TRUNCATED, 0},
-    {2, AEDYN_ACT_RELU, 0.4, AEDYN_SGD_VANILLA, AEDYN_NET_BIAS},
-    {2, AEDYN_ACT_ERF, 0.2, AEDYN_SGD_VANILLA, AEDYN_NET_BIAS},
+    {2, AEDYN_NET_ACT_ERF, 0.1, AEDYN_SGD_VANILLA, 0},     {2, AEDYN_NET_ACT_ERF, 0.2, AEDYN_SGD_VANILLA, 0},
+    {2, AEDYN_NET_ACT_ERF, 0.4, AEDYN_SGD_VANILLA, 0},     {4, AEDYN_NET_ACT_ERF, 0.1, AEDYN_SGD_VANILLA, 0},
+    {4, AEDYN_NET_ACT_ERF, 0.4, AEDYN_SGD_VANILLA, 0},     {2, AEDYN_NET_ACT_LINEAR, 0.1, AEDYN_SGD_VANILLA, 0},
+    {4, AEDYN_NET_ACT_LINEAR, 0.4, AEDYN_SGD_VANILLA, 0},  {2, AEDYN_NET_ACT_RELU, 0.4, AEDYN_SGD_VANILLA, 0},
+    {4, AEDYN_NET_ACT_RELU, 0.1, AEDYN_SGD_VANILLA, 0},    {2, AEDYN_NET_ACT_ERF, 0.4, AEDYN_SGD_TRUNCATED, 0},
+    {4, AEDYN_NET_ACT_ERF, 0.1, AEDYN_SGD_TRUNCATED, 0},   {4, AEDYN_NET_ACT_LINEAR, 0.1, AEDYN_SGD_TRUNCATED, 0},
+    {4, AEDYN_NET_ACT_RELU, 0.4, AEDYN_SGD_TRUNCATED, 0},
+    {2, AEDYN_NET_ACT_RELU, 0.4, AEDYN_SGD_VANILLA, AEDYN_NET_BIAS},
+    {2, AEDYN_NET_ACT_ERF, 0.2, AEDYN_SGD_VANILLA, AEDYN_NET_BIAS},
 };
 static const char *act_name[] = {"linear", "erf", "relu"};
 
@@ -55,8 +55,8 @@ START_TEST(ode_predicts_sgd)
         aedyn_sgd *sgd;
         aedyn_ode *ode;
         ck_assert_aedyn_ok(aedyn_rng_create(&rng, 100 + (uint64_t)seed, 0));
-        ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, c.K, NULL, 1.0, AEDYN_SPIKES_RANDOM,
-                                                    rng, AEDYN_SPIKED_STANDARDISE));
+        ck_assert_aedyn_ok(aedyn_data_create_spiked(&data, D, c.K, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM,
+                                                    rng, AEDYN_DATA_STANDARDISE));
         ck_assert_aedyn_ok(aedyn_net_create(&net, D, c.K, c.act, c.flags));
         ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
         ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, c.rule, c.lr));
@@ -66,9 +66,9 @@ START_TEST(ode_predicts_sgd)
         for (int i = 0; i < NT; i++) {
             const uint64_t target = (uint64_t)llround(ts[i] * (double)D);
             double e1, e2;
-            ck_assert_aedyn_ok(aedyn_sgd_step(sgd, target - aedyn_sgd_steps(sgd)));
-            ck_assert_aedyn_ok(aedyn_ode_advance(ode, aedyn_sgd_time(sgd)));
-            ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &e1));
+            ck_assert_aedyn_ok(aedyn_sgd_step(sgd, target - aedyn_sgd_get_n_steps(sgd)));
+            ck_assert_aedyn_ok(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd)));
+            ck_assert_aedyn_ok(aedyn_net_error(net, data, &e1));
             ck_assert_aedyn_ok(aedyn_ode_error(ode, &e2));
             es[i] += e1 / NSEED;
             eo[i] += e2 / NSEED;

@@ -11,7 +11,7 @@
 #include "net-private.h"
 #include "ode-private.h"
 
-static aedyn_net *make_net(size_t D, size_t K, aedyn_activation act, unsigned flags, uint64_t seed,
+static aedyn_net *make_net(size_t D, size_t K, aedyn_net_activation act, unsigned flags, uint64_t seed,
                            double sigma0)
 {
     aedyn_net *net;
@@ -37,7 +37,7 @@ START_TEST(golden_erf_d100)
     aedyn_net *net;
     aedyn_ode *o;
     ck_assert_aedyn_ok(aedyn_data_create_gaussian(&d, 100, om));
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 100, 2, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 100, 2, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_set_weights(net, w0, v0, NULL));
     const double ts[] = { 0, 1, 2, 5, 10, 20, 50 };
     const double ref[] = { 0.499993325049, 0.499622256095, 0.499140966078, 0.495434045309,
@@ -54,7 +54,7 @@ START_TEST(golden_erf_d100)
         for (int i = 0; i < 7; i++) {
             double e;
             ck_assert_aedyn_ok(aedyn_ode_advance(o, ts[i]));
-            ck_assert(aedyn_ode_time(o) == ts[i]);
+            ck_assert(aedyn_ode_get_time(o) == ts[i]);
             ck_assert_aedyn_ok(aedyn_ode_error(o, &e));
             worst = fmax(worst, fabs(e / ref[i] - 1.0));
             ck_assert_msg(fabs(e / ref[i] - 1.0) < rel[m],
@@ -76,7 +76,7 @@ START_TEST(golden_erf_d100)
     }
     /* the degenerate bulk of this Omega (a standardised spiked model) is reduced */
     ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.5));
-    ck_assert_uint_le(aedyn_ode_modes(o), 2 + 2 * 2);
+    ck_assert_uint_le(aedyn_ode_get_n_modes(o), 2 + 2 * 2);
     aedyn_ode_destroy(o);
     aedyn_net_destroy(net);
     aedyn_data_destroy(d);
@@ -100,14 +100,14 @@ START_TEST(reduction_is_exact)
     /* spiked model (implicit bulk reduced to <= 2K modes) vs the same Omega
      * with all D eigenvectors explicit and unreduced (D modes) */
     const size_t D = 300, K = 3;
-    const aedyn_activation acts[] = { AEDYN_ACT_ERF, AEDYN_ACT_RELU, AEDYN_ACT_LINEAR };
+    const aedyn_net_activation acts[] = { AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU, AEDYN_NET_ACT_LINEAR };
     aedyn_rng *rng;
     aedyn_data *spk, *full;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 3, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&spk, D, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&spk, D, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     double *om = malloc(D * D * sizeof *om);
-    ck_assert_aedyn_ok(aedyn_data_covariance(spk, om));
+    ck_assert_aedyn_ok(aedyn_data_get_covariance(spk, om));
     ck_assert_aedyn_ok(aedyn_data_create_gaussian(&full, D, om));
     free(om);
     const double ts[] = { 1, 5, 10, 20, 40 };
@@ -117,8 +117,8 @@ START_TEST(reduction_is_exact)
             aedyn_ode *o1, *o2;
             ck_assert_aedyn_ok(aedyn_ode_create(&o1, net, spk, rule, 0.5));
             ck_assert_aedyn_ok(aedyn__ode_create_ex(&o2, net, full, rule, 0.5, false));
-            ck_assert_uint_eq(aedyn_ode_modes(o1), 3 + 2 * K);
-            ck_assert_uint_eq(aedyn_ode_modes(o2), D);
+            ck_assert_uint_eq(aedyn_ode_get_n_modes(o1), 3 + 2 * K);
+            ck_assert_uint_eq(aedyn_ode_get_n_modes(o2), D);
             double e1[5], e2[5];
             for (int i = 0; i < 2; i++) {
                 aedyn_ode *o = i ? o2 : o1;
@@ -145,9 +145,9 @@ START_TEST(adaptive_matches_fine_rk4)
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 4, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
-    aedyn_net *net = make_net(D, K, AEDYN_ACT_ERF, 0, 5, 0.1);
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 4, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
+    aedyn_net *net = make_net(D, K, AEDYN_NET_ACT_ERF, 0, 5, 0.1);
     double ts[40];
     for (int i = 0; i < 40; i++)
         ts[i] = 2.5 * (i + 1);
@@ -202,8 +202,8 @@ START_TEST(bdf_matches_rkc_on_stiff_spikes)
     aedyn_data *d;
     aedyn_net *net;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 1, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 1000, 4, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 1000, 4, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 1000, 4, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 1000, 4, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
     const double ts[12] = { 1, 2, 5, 10, 20, 50, 100, 200, 300, 500, 700, 1000 };
     const aedyn_ode_method m[3] = { AEDYN_ODE_RKC, AEDYN_ODE_BDF, AEDYN_ODE_RKC };
@@ -223,7 +223,7 @@ START_TEST(bdf_matches_rkc_on_stiff_spikes)
             ck_assert_int_eq(dm, AEDYN_ODE_BDF);
             ck_assert_aedyn_ok(aedyn_ode_advance(o, 1000.0));
         }
-        ck_assert_aedyn_ok(aedyn_ode_stats(o, &nrhs[j], NULL, NULL));
+        ck_assert_aedyn_ok(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_RHS, &nrhs[j]));
         aedyn_ode_destroy(o);
     }
     double worst = 0.0;
@@ -243,19 +243,19 @@ END_TEST
 /* The models the BDF tests run: every activation, bias on and off, vanilla
  * and truncated, with and without weight decay. */
 typedef struct {
-    aedyn_activation act;
+    aedyn_net_activation act;
     unsigned flags;
     aedyn_sgd_rule rule;
     double wd;
 } ode_model;
 static const ode_model bdf_models[] = {
-    { AEDYN_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.0 },
-    { AEDYN_ACT_ERF, 0, AEDYN_SGD_TRUNCATED, 0.02 },
-    { AEDYN_ACT_LINEAR, 0, AEDYN_SGD_VANILLA, 0.01 },
-    { AEDYN_ACT_RELU, 0, AEDYN_SGD_VANILLA, 0.0 },
-    { AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0 },
-    { AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.0 },
-    { AEDYN_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.01 },
+    { AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.0 },
+    { AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_TRUNCATED, 0.02 },
+    { AEDYN_NET_ACT_LINEAR, 0, AEDYN_SGD_VANILLA, 0.01 },
+    { AEDYN_NET_ACT_RELU, 0, AEDYN_SGD_VANILLA, 0.0 },
+    { AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0 },
+    { AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.0 },
+    { AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.01 },
 };
 #define N_BDF_MODELS (sizeof bdf_models / sizeof bdf_models[0])
 
@@ -269,8 +269,8 @@ START_TEST(bdf_matches_dopri5_every_model)
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 8, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 500, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 500, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     double ts[20];
     for (int i = 0; i < 20; i++)
         ts[i] = 2.5 * (i + 1);
@@ -287,7 +287,7 @@ START_TEST(bdf_matches_dopri5_every_model)
             for (int i = 0; i < 20; i++) {
                 ck_assert_aedyn_ok(aedyn_ode_advance(o, ts[i]));
                 ck_assert_aedyn_ok(aedyn_ode_error(o, &e[j][i]));
-                ck_assert_aedyn_ok(aedyn_ode_biases(o, b[j][i]));
+                ck_assert_aedyn_ok(aedyn_ode_get_biases(o, b[j][i]));
             }
             aedyn_ode_destroy(o);
         }
@@ -321,7 +321,7 @@ START_TEST(structured_newton_matrix_matches_differences)
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 12, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 300, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 300, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
     double worst = 0.0;
     for (size_t c = 0; c < N_BDF_MODELS; c++) {
         aedyn_net *net = make_net(300, 3, cases[c].act, cases[c].flags, 40 + c, 0.5);
@@ -389,8 +389,8 @@ START_TEST(initial_state_matches_network)
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 6, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_SPIKES_SINUSOIDAL, NULL, 0));
-    const aedyn_activation acts[] = { AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU };
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_SINUSOIDAL, NULL, 0));
+    const aedyn_net_activation acts[] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU };
     for (int a = 0; a < 3; a++) {
         aedyn_net *net = make_net(D, K, acts[a], 0, 7, 0.5);
         aedyn_ode *o;
@@ -404,14 +404,14 @@ START_TEST(initial_state_matches_network)
             ck_assert_double_le(fabs(T[i] - Tn[i]), 1e-10 * (1 + fabs(Tn[i])));
             ck_assert_double_le(fabs(T0[i] - T0n[i]), 1e-10 * (1 + fabs(T0n[i])));
         }
-        ck_assert_aedyn_ok(aedyn_net_population_error(net, d, &en));
+        ck_assert_aedyn_ok(aedyn_net_error(net, d, &en));
         ck_assert_aedyn_ok(aedyn_ode_error(o, &eo));
         ck_assert_double_le(fabs(en - eo), 1e-10 * fabs(en));
         /* the modes span the weights: reconstruction is exact */
         double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V);
         double *W0 = malloc(K * D * sizeof *W), *V0 = malloc(K * D * sizeof *V);
         ck_assert_aedyn_ok(aedyn_net_get_weights(net, W0, V0, NULL));
-        ck_assert_aedyn_ok(aedyn_ode_weights(o, W, V));
+        ck_assert_aedyn_ok(aedyn_ode_get_weights(o, W, V));
         for (size_t i = 0; i < K * D; i++) {
             ck_assert_double_le(fabs(W[i] - W0[i]), 1e-12);
             ck_assert_double_le(fabs(V[i] - V0[i]), 1e-12);
@@ -431,10 +431,10 @@ START_TEST(invalid_input)
     aedyn_data *d, *d2;
     aedyn_ode *o = NULL;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 6, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 50, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d2, 40, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, 0));
-    aedyn_net *net = make_net(50, 2, AEDYN_ACT_ERF, 0, 1, 0.1);
-    aedyn_net *tied = make_net(50, 2, AEDYN_ACT_LINEAR, AEDYN_NET_TIED, 1, 0.1);
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 50, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d2, 40, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, 0));
+    aedyn_net *net = make_net(50, 2, AEDYN_NET_ACT_ERF, 0, 1, 0.1);
+    aedyn_net *tied = make_net(50, 2, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED, 1, 0.1);
     ck_assert_aedyn_fails(aedyn_ode_create(NULL, net, d, 0, 0.1), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_ode_create(&o, NULL, d, 0, 0.1), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_ode_create(&o, net, NULL, 0, 0.1), AEDYN_ERR_NULL);
@@ -459,13 +459,13 @@ START_TEST(invalid_input)
     ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 1e-6, -1.0), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_ode_set_learning_rates(o, 0.1, NAN, 0.1), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_ode_set_weight_decay(o, -1.0), AEDYN_ERR_INVALID);
-    ck_assert_aedyn_fails(aedyn_ode_mode(o, 1000, NULL, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_ode_get_mode(o, 1000, NULL, NULL), AEDYN_ERR_SIZE);
     ck_assert_aedyn_fails(aedyn_ode_overlaps(o, 1000, NULL, NULL), AEDYN_ERR_SIZE);
     ck_assert_aedyn_fails(aedyn_ode_error(o, NULL), AEDYN_ERR_NULL);
-    ck_assert(isnan(aedyn_ode_time(NULL)));
-    ck_assert_uint_eq(aedyn_ode_modes(NULL), 0);
+    ck_assert(isnan(aedyn_ode_get_time(NULL)));
+    ck_assert_uint_eq(aedyn_ode_get_n_modes(NULL), 0);
     /* after all the failed calls: unchanged and usable */
-    ck_assert(aedyn_ode_time(o) == 1.0);
+    ck_assert(aedyn_ode_get_time(o) == 1.0);
     ck_assert_aedyn_ok(aedyn_ode_error(o, &e1));
     ck_assert(e0 == e1);
     ck_assert_aedyn_ok(aedyn_ode_advance(o, 2.0));
@@ -489,7 +489,7 @@ START_TEST(invalid_input)
     ck_assert_aedyn_ok(aedyn_data_create_eigen(&dl, Dl, Dl, rho, E, 0.0));
     free(rho);
     free(E);
-    aedyn_net *nl = make_net(Dl, 1, AEDYN_ACT_ERF, 0, 2, 0.1);
+    aedyn_net *nl = make_net(Dl, 1, AEDYN_NET_ACT_ERF, 0, 2, 0.1);
     double el[2];
     for (int i = 0; i < 2; i++) {
         ck_assert_aedyn_ok(aedyn_ode_create(&o, nl, dl, 0, 0.5));
@@ -560,12 +560,12 @@ static void check_generic_vs_closed(aedyn_ode *o, const char *what, double *wors
  * relative to their scale; vanilla and truncated. */
 START_TEST(generic_matches_closed)
 {
-    const aedyn_activation acts[3] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU};
+    const aedyn_net_activation acts[3] = {AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU};
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 12, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 80, 3, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 80, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     for (int ia = 0; ia < 3; ia++)
         for (int rule = 0; rule < 2; rule++) {
             const size_t K = 3;
@@ -603,13 +603,13 @@ static double u_dlin(double x, void *u) { (void)x; return *(double *)u; }
  * bdrift). */
 START_TEST(generic_matches_closed_random_order_params)
 {
-    const aedyn_activation acts[3] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU};
+    const aedyn_net_activation acts[3] = {AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU};
     const size_t K = 3;
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 14, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 40, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 40, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     double worst = 0.0, worst_user = 0.0;
     for (int ia = 0; ia < 3; ia++)
         for (int rule = 0; rule < 2; rule++)
@@ -638,7 +638,7 @@ START_TEST(generic_matches_closed_random_order_params)
                 snprintf(what, sizeof what, "act %d rule %d rep %d", ia, rule, rep);
                 double A1[3], C1[9], G1[9];
                 check_generic_vs_closed(o, what, &worst, A1, C1, G1);
-                if (acts[ia] == AEDYN_ACT_ERF) {
+                if (acts[ia] == AEDYN_NET_ACT_ERF) {
                     double A2[3], C2[9], G2[9], b2[3], *beta = aedyn__ode_beta(o, o->y);
                     ck_assert_aedyn_ok(aedyn_ode_set_activation(o, u_erf, u_derf, u_dderf, NULL));
                     for (int wb = 0; wb < 2; wb++) {
@@ -683,7 +683,7 @@ START_TEST(generic_matches_closed_random_order_params)
                         }
                     }
                 }
-                if (acts[ia] == AEDYN_ACT_RELU && rep == 0) {
+                if (acts[ia] == AEDYN_NET_ACT_RELU && rep == 0) {
                     for (size_t l = 0; l < K; l++) /* unit 0: zero encoder row */
                         o->Q[l] = o->Q[l * K] = 0.0;
                     aedyn__ode_coefficients(o, o->y, false);
@@ -710,9 +710,9 @@ START_TEST(user_activation)
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 13, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 100, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
-    aedyn_net *net = make_net(100, 2, AEDYN_ACT_ERF, 0, 5, 0.3);
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 100, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
+    aedyn_net *net = make_net(100, 2, AEDYN_NET_ACT_ERF, 0, 5, 0.3);
     aedyn_ode *ref, *usr;
     ck_assert_aedyn_ok(aedyn_ode_create(&ref, net, d, AEDYN_SGD_VANILLA, 0.5));
     ck_assert_aedyn_ok(aedyn_ode_create(&usr, net, d, AEDYN_SGD_VANILLA, 0.5));
@@ -768,7 +768,7 @@ static double drift_check(const char *what, size_t n, size_t N, const double *rh
  * done by the trainer (aedyn_sgd_step_input) on a fresh input; a component
  * passes when |RHS - mean| <= 4.5 standard errors of the mean + 1e-12 (about
  * 100 components per case, fixed seed). */
-static void drift_case(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule)
+static void drift_case(aedyn_net_activation act, unsigned flags, aedyn_sgd_rule rule)
 {
     const size_t D = 60, K = 2, N = 100000;
     aedyn_rng *rng;
@@ -776,8 +776,8 @@ static void drift_case(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule
     aedyn_sgd *sgd;
     aedyn_ode *o;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 77, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     aedyn_net *net = make_net(D, K, act, flags, 21, 0.4);
     double *W0 = malloc(K * D * sizeof *W0), *V0 = malloc(K * D * sizeof *V0), b0[2] = {0.3, -0.4};
     double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V), b[2];
@@ -831,12 +831,12 @@ static void drift_case(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule
 
 START_TEST(drift_matches_sgd)
 {
-    static const struct { aedyn_activation act; unsigned flags; aedyn_sgd_rule rule; } c[] = {
-        {AEDYN_ACT_ERF, 0, AEDYN_SGD_VANILLA},       {AEDYN_ACT_ERF, 0, AEDYN_SGD_TRUNCATED},
-        {AEDYN_ACT_LINEAR, 0, AEDYN_SGD_VANILLA},    {AEDYN_ACT_RELU, 0, AEDYN_SGD_VANILLA},
-        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA},
-        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED},
-        {AEDYN_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA},
+    static const struct { aedyn_net_activation act; unsigned flags; aedyn_sgd_rule rule; } c[] = {
+        {AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA},       {AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_TRUNCATED},
+        {AEDYN_NET_ACT_LINEAR, 0, AEDYN_SGD_VANILLA},    {AEDYN_NET_ACT_RELU, 0, AEDYN_SGD_VANILLA},
+        {AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA},
+        {AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED},
+        {AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA},
     };
     drift_case(c[_i].act, c[_i].flags, c[_i].rule);
 }
@@ -860,7 +860,7 @@ END_TEST
  * plus Gaussian noise, so that R (hence E[g''_k nu^k] = R^kk E g'''_k and
  * the R^kk E g''_k of the bias drift) and the off-diagonal T0 are O(1), and
  * the three learning rates differ so that each one's placement is checked. */
-static void drift_case_manual(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule,
+static void drift_case_manual(aedyn_net_activation act, unsigned flags, aedyn_sgd_rule rule,
                               double kappa)
 {
     const size_t D = 200, K = 2, N = 200000;
@@ -869,8 +869,8 @@ static void drift_case_manual(aedyn_activation act, unsigned flags, aedyn_sgd_ru
     aedyn_data *d;
     aedyn_ode *o;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 91, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     aedyn_net *net;
     ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, act, flags));
     ck_assert_aedyn_ok(aedyn_net_init_informed(net, d));
@@ -977,16 +977,16 @@ static void drift_case_manual(aedyn_activation act, unsigned flags, aedyn_sgd_ru
 START_TEST(drift_matches_manual_sgd)
 {
     static const struct {
-        aedyn_activation act; unsigned flags; aedyn_sgd_rule rule; double kappa;
+        aedyn_net_activation act; unsigned flags; aedyn_sgd_rule rule; double kappa;
     } c[] = {
-        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0},
-        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.0},
-        {AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3},
-        {AEDYN_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.0},
-        {AEDYN_ACT_ERF, 0, AEDYN_SGD_TRUNCATED, 0.0},
-        {AEDYN_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0},
-        {AEDYN_ACT_RELU, 0, AEDYN_SGD_VANILLA, 0.0},
-        {AEDYN_ACT_LINEAR, 0, AEDYN_SGD_TRUNCATED, 0.0},
+        {AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.0},
+        {AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3},
+        {AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_TRUNCATED, 0.0},
+        {AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_NET_ACT_RELU, 0, AEDYN_SGD_VANILLA, 0.0},
+        {AEDYN_NET_ACT_LINEAR, 0, AEDYN_SGD_TRUNCATED, 0.0},
     };
     drift_case_manual(c[_i].act, c[_i].flags, c[_i].rule, c[_i].kappa);
 }
@@ -1005,10 +1005,10 @@ START_TEST(long_time_behaviour)
     aedyn_rng *rng;
     aedyn_data *d;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 3, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 1000, 2, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                                AEDYN_SPIKED_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 1000, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
     aedyn_net *net;
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 1000, 2, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 1000, 2, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
     double pca;
     ck_assert_aedyn_ok(aedyn_data_pca_error(d, 2, &pca));

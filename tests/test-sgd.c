@@ -11,14 +11,14 @@
 #include "testutil.h"
 
 #define NACT 3
-static const aedyn_activation acts[NACT] = {AEDYN_ACT_LINEAR, AEDYN_ACT_ERF, AEDYN_ACT_RELU};
+static const aedyn_net_activation acts[NACT] = {AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU};
 
 /* ---- an independent forward pass ------------------------------------------------ */
 
 
 typedef struct {
     size_t D, K;
-    aedyn_activation act;
+    aedyn_net_activation act;
     bool tied;
     double *W, *V, *b; /* V == W when tied */
 } model_t;
@@ -56,7 +56,7 @@ static aedyn_data *spiked(size_t D, size_t M, aedyn_rng *rng)
 {
     aedyn_data *d;
     ck_assert_aedyn_ok(
-        aedyn_data_create_spiked(&d, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng, AEDYN_SPIKED_STANDARDISE));
+        aedyn_data_create_spiked(&d, D, M, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng, AEDYN_DATA_STANDARDISE));
     return d;
 }
 
@@ -67,7 +67,7 @@ static aedyn_data *spiked(size_t D, size_t M, aedyn_rng *rng)
  * three rates differ so that a mix-up shows. Tolerance: the central
  * difference with h = 1e-5 is accurate to ~1e-9 relative (smooth loss; the
  * ReLU kink is avoided by checking |lambda| > 1e-3). */
-static void check_gradient_step(aedyn_activation act, bool bias, bool tied, aedyn_sgd_rule rule)
+static void check_gradient_step(aedyn_net_activation act, bool bias, bool tied, aedyn_sgd_rule rule)
 {
     const size_t D = 12, K = 3;
     const double ew = 0.7, ev = 0.4, eb = 0.3;
@@ -102,7 +102,7 @@ static void check_gradient_step(aedyn_activation act, bool bias, bool tied, aedy
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, rule, 1.0));
     ck_assert_aedyn_ok(aedyn_sgd_set_learning_rates(sgd, ew, ev, eb));
     ck_assert_aedyn_ok(aedyn_sgd_step_input(sgd, x));
-    ck_assert_uint_eq(aedyn_sgd_steps(sgd), 1);
+    ck_assert_uint_eq(aedyn_sgd_get_n_steps(sgd), 1);
     double *W1 = malloc(K * D * sizeof *W1), *V1 = malloc(K * D * sizeof *V1), b1[3];
     ck_assert_aedyn_ok(aedyn_net_get_weights(net, W1, V1, b1));
 
@@ -143,7 +143,7 @@ static void check_gradient_step(aedyn_activation act, bool bias, bool tied, aedy
 
 START_TEST(test_gradient_step)
 {
-    const aedyn_activation act = acts[_i % NACT];
+    const aedyn_net_activation act = acts[_i % NACT];
     const int v = _i / NACT;
     check_gradient_step(act, v & 1, (v >> 1) & 1,
                         (v >> 2) & 1 ? AEDYN_SGD_TRUNCATED : AEDYN_SGD_VANILLA);
@@ -161,7 +161,7 @@ START_TEST(test_sanger_formula)
     double W0[30], W1[30], x[10], lam[3];
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 5, 0));
     aedyn_data *data = spiked(D, 2, rng);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_LINEAR, AEDYN_NET_TIED));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED));
     ck_assert_aedyn_ok(aedyn_rng_fill_normal(rng, W0, K * D));
     ck_assert_aedyn_ok(aedyn_rng_fill_normal(rng, x, D));
     ck_assert_aedyn_ok(aedyn_net_set_weights(net, W0, NULL, NULL));
@@ -200,8 +200,8 @@ START_TEST(test_weight_decay)
     double W0[100], V0[100], W1[100], V1[100], W2[100], V2[100], x[50];
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 9, 0));
     aedyn_data *data = spiked(D, 2, rng);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0));
-    ck_assert_aedyn_ok(aedyn_net_create(&ref, D, K, AEDYN_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&ref, D, K, AEDYN_NET_ACT_ERF, 0));
     ck_assert_aedyn_ok(aedyn_rng_fill_normal(rng, W0, K * D));
     ck_assert_aedyn_ok(aedyn_rng_fill_normal(rng, V0, K * D));
     ck_assert_aedyn_ok(aedyn_rng_fill_normal(rng, x, D));
@@ -244,11 +244,11 @@ START_TEST(test_invalid_input)
     aedyn_sgd *sgd = NULL;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 1, 0));
     aedyn_data *data = spiked(20, 2, rng), *data2 = spiked(21, 2, rng);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 20, 2, AEDYN_ACT_ERF, 0));
-    ck_assert_aedyn_ok(aedyn_net_create(&net2, 20, 2, AEDYN_ACT_ERF, AEDYN_NET_TIED));
-    ck_assert_aedyn_ok(aedyn_net_create(&lin_untied, 20, 2, AEDYN_ACT_LINEAR, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 20, 2, AEDYN_NET_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net2, 20, 2, AEDYN_NET_ACT_ERF, AEDYN_NET_TIED));
+    ck_assert_aedyn_ok(aedyn_net_create(&lin_untied, 20, 2, AEDYN_NET_ACT_LINEAR, 0));
     ck_assert_aedyn_ok(
-        aedyn_net_create(&lin_tied_bias, 20, 2, AEDYN_ACT_LINEAR, AEDYN_NET_TIED | AEDYN_NET_BIAS));
+        aedyn_net_create(&lin_tied_bias, 20, 2, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED | AEDYN_NET_BIAS));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
 
     ck_assert_aedyn_fails(aedyn_sgd_create(NULL, net, data, rng, AEDYN_SGD_VANILLA, 0.1), AEDYN_ERR_NULL);
@@ -285,8 +285,8 @@ START_TEST(test_invalid_input)
     ck_assert_aedyn_fails(aedyn_sgd_step(NULL, 1), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_sgd_step_input(NULL, NULL), AEDYN_ERR_NULL);
     ck_assert_aedyn_fails(aedyn_sgd_step_input(sgd, NULL), AEDYN_ERR_NULL);
-    ck_assert_uint_eq(aedyn_sgd_steps(NULL), 0);
-    ck_assert(isnan(aedyn_sgd_time(NULL)));
+    ck_assert_uint_eq(aedyn_sgd_get_n_steps(NULL), 0);
+    ck_assert(isnan(aedyn_sgd_get_time(NULL)));
     aedyn_sgd_destroy(NULL);
 
     /* failures left the trainer as it was, and it still works */
@@ -295,10 +295,10 @@ START_TEST(test_invalid_input)
     ck_assert(ew == 0.1 && ev == 0.1 && eb == 0.1);
     ck_assert_aedyn_ok(aedyn_sgd_get_learning_rates(sgd, NULL, NULL, NULL));
     ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 0));
-    ck_assert_uint_eq(aedyn_sgd_steps(sgd), 0);
+    ck_assert_uint_eq(aedyn_sgd_get_n_steps(sgd), 0);
     ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 40));
-    ck_assert_uint_eq(aedyn_sgd_steps(sgd), 40);
-    ck_assert_double_eq(aedyn_sgd_time(sgd), 2.0);
+    ck_assert_uint_eq(aedyn_sgd_get_n_steps(sgd), 40);
+    ck_assert_double_eq(aedyn_sgd_get_time(sgd), 2.0);
     aedyn_sgd_destroy(sgd);
     aedyn_net_destroy(net);
     aedyn_net_destroy(net2);
@@ -322,14 +322,14 @@ START_TEST(test_divergence)
     double W[80], V[80], W1[80], V1[80], x[40];
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 3, 0));
     aedyn_data *data = spiked(D, 2, rng);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_LINEAR, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 1.0));
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 200.0));
     ck_assert_aedyn_ok(aedyn_rng_fill_normal(rng, x, D));
     x[7] = NAN;
     ck_assert_aedyn_ok(aedyn_net_get_weights(net, W, V, NULL));
     ck_assert_aedyn_fails(aedyn_sgd_step_input(sgd, x), AEDYN_ERR_DIVERGED);
-    ck_assert_uint_eq(aedyn_sgd_steps(sgd), 0);
+    ck_assert_uint_eq(aedyn_sgd_get_n_steps(sgd), 0);
     ck_assert_aedyn_ok(aedyn_net_get_weights(net, W1, V1, NULL));
     ck_assert(memcmp(W, W1, sizeof W) == 0 && memcmp(V, V1, sizeof V) == 0);
 
@@ -341,7 +341,7 @@ START_TEST(test_divergence)
     }
     ck_assert_msg(st == AEDYN_ERR_DIVERGED, "lr 200 did not diverge in %llu steps",
                   (unsigned long long)n);
-    ck_assert_uint_eq(aedyn_sgd_steps(sgd), n - 1);
+    ck_assert_uint_eq(aedyn_sgd_get_n_steps(sgd), n - 1);
     ck_assert_aedyn_ok(aedyn_net_get_weights(net, W1, V1, NULL));
     ck_assert(memcmp(W, W1, sizeof W) == 0 && memcmp(V, V1, sizeof V) == 0);
     for (size_t i = 0; i < K * D; i++)
@@ -362,7 +362,7 @@ static void train(uint64_t seed, double *W, double *V)
     aedyn_sgd *sgd;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, seed, 0));
     aedyn_data *data = spiked(300, 3, rng);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, 300, 3, AEDYN_ACT_ERF, AEDYN_NET_BIAS));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 300, 3, AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_TRUNCATED, 0.3));
     ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 3000));
@@ -396,7 +396,7 @@ END_TEST
  * steps on the same inputs (drawn from a copy of the generator) through
  * aedyn_sgd_step_input(), which applies every update at once. Also when the
  * run diverges in the middle of a call (lr 60 on a linear AE). */
-static void check_deferred(aedyn_activation act, unsigned flags, aedyn_sgd_rule rule, double lr,
+static void check_deferred(aedyn_net_activation act, unsigned flags, aedyn_sgd_rule rule, double lr,
                            double kappa, uint64_t n)
 {
     const size_t D = 203, K = 5; /* D and K not multiples of the vector widths */
@@ -428,7 +428,7 @@ static void check_deferred(aedyn_activation act, unsigned flags, aedyn_sgd_rule 
         st2 = aedyn_sgd_step_input(sb, x);
     }
     ck_assert_int_eq(st, st2);
-    ck_assert_uint_eq(aedyn_sgd_steps(sa), aedyn_sgd_steps(sb));
+    ck_assert_uint_eq(aedyn_sgd_get_n_steps(sa), aedyn_sgd_get_n_steps(sb));
     ck_assert_aedyn_ok(aedyn_net_get_weights(a, W, V, bias));
     ck_assert_aedyn_ok(aedyn_net_get_weights(b, W2, V2, bias2));
     ck_assert_msg(memcmp(W, W2, K * D * sizeof *W) == 0, "encoders differ (act %d rule %d)", act, rule);
@@ -453,12 +453,12 @@ static void check_deferred(aedyn_activation act, unsigned flags, aedyn_sgd_rule 
 
 START_TEST(test_deferred_updates_exact)
 {
-    check_deferred(AEDYN_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.3, 0.0, 2000);
-    check_deferred(AEDYN_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3, 1.5, 2000);
-    check_deferred(AEDYN_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.3, 0.5, 2000);
-    check_deferred(AEDYN_ACT_ERF, AEDYN_NET_TIED, AEDYN_SGD_VANILLA, 0.3, 0.5, 2000);
-    check_deferred(AEDYN_ACT_LINEAR, AEDYN_NET_TIED, AEDYN_SGD_SANGER, 0.3, 0.0, 2000);
-    check_deferred(AEDYN_ACT_LINEAR, 0, AEDYN_SGD_VANILLA, 60.0, 0.0, 100000); /* diverges */
+    check_deferred(AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.3, 0.0, 2000);
+    check_deferred(AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3, 1.5, 2000);
+    check_deferred(AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_TRUNCATED, 0.3, 0.5, 2000);
+    check_deferred(AEDYN_NET_ACT_ERF, AEDYN_NET_TIED, AEDYN_SGD_VANILLA, 0.3, 0.5, 2000);
+    check_deferred(AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED, AEDYN_SGD_SANGER, 0.3, 0.0, 2000);
+    check_deferred(AEDYN_NET_ACT_LINEAR, 0, AEDYN_SGD_VANILLA, 60.0, 0.0, 100000); /* diverges */
 }
 END_TEST
 
@@ -475,8 +475,8 @@ START_TEST(test_ode_from_sgd)
     aedyn_ode *ode = NULL;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 4, 0));
     aedyn_data *data = spiked(D, 2, rng);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0));
-    ck_assert_aedyn_ok(aedyn_net_create(&tied, D, K, AEDYN_ACT_LINEAR, AEDYN_NET_TIED));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&tied, D, K, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.3));
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.2));
     ck_assert_aedyn_ok(aedyn_sgd_create(&stied, tied, data, rng, AEDYN_SGD_SANGER, 0.2));
@@ -487,7 +487,7 @@ START_TEST(test_ode_from_sgd)
     ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 250));
     ck_assert_aedyn_ok(aedyn_sgd_set_learning_rates(sgd, 0.0, 0.0, 0.0));
     ck_assert_aedyn_ok(aedyn_ode_create_from_sgd(&ode, sgd));
-    ck_assert_double_eq(aedyn_ode_time(ode), 2.5);
+    ck_assert_double_eq(aedyn_ode_get_time(ode), 2.5);
     double Qn[4], Rn[4], Tn[4], T0n[4], Qo[4], Ro[4], To[4], T0o[4], en, eo, eo2;
     ck_assert_aedyn_ok(aedyn_net_order_params(net, data, Qn, Rn, Tn, T0n));
     ck_assert_aedyn_ok(aedyn_ode_order_params(ode, Qo, Ro, To, T0o));
@@ -497,7 +497,7 @@ START_TEST(test_ode_from_sgd)
         ck_assert_double_eq_tol(To[i], Tn[i], 1e-10 * (1 + fabs(Tn[i])));
         ck_assert_double_eq_tol(T0o[i], T0n[i], 1e-10 * (1 + fabs(T0n[i])));
     }
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &en));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &en));
     ck_assert_aedyn_ok(aedyn_ode_error(ode, &eo));
     ck_assert_double_eq_tol(eo, en, 1e-10 * en);
     ck_assert_aedyn_ok(aedyn_ode_advance(ode, 10.0));
@@ -553,7 +553,7 @@ static double alignment(unsigned flags, aedyn_sgd_rule rule, double lr, double t
     aedyn_sgd *sgd;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 2024, 0));
     aedyn_data *data = axis_data(D);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_ACT_LINEAR, flags));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, flags));
     double *W = calloc(K * D, sizeof *W), *V = calloc(K * D, sizeof *V), worst = 1.0;
     if (rotated) {
         const double a = pow((double)D, 0.25) / sqrt(2.0);
@@ -569,7 +569,7 @@ static double alignment(unsigned flags, aedyn_sgd_rule rule, double lr, double t
     ck_assert_aedyn_ok(aedyn_net_get_weights(net, W, V, NULL));
     for (size_t k = 0; k < K; k++)
         worst = fmin(worst, cosine_axis(V + k * D, D, k));
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, err));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, err));
     free(W);
     free(V);
     aedyn_sgd_destroy(sgd);
@@ -628,15 +628,15 @@ START_TEST(test_linear_reaches_pca_spiked)
     double pca2, err;
     ck_assert_aedyn_ok(aedyn_rng_create(&rng, 8, 0));
     aedyn_data *data = spiked(D, 3, rng);
-    ck_assert_aedyn_ok(aedyn_net_create(&net, D, 2, AEDYN_ACT_LINEAR, 0));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, 2, AEDYN_NET_ACT_LINEAR, 0));
     ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.2));
     ck_assert_aedyn_ok(aedyn_data_pca_error(data, 2, &pca2));
     ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 50 * D));
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &err));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &err));
     ck_assert_msg(err > 1.5 * pca2, "t = 50: already at %g (pca2 %g)", err, pca2);
     ck_assert_aedyn_ok(aedyn_sgd_step(sgd, 350 * D));
-    ck_assert_aedyn_ok(aedyn_net_population_error(net, data, &err));
+    ck_assert_aedyn_ok(aedyn_net_error(net, data, &err));
     printf("linear AE on the spiked model, t = 400: error / eps_PCA(2) = %.4f\n", err / pca2);
     ck_assert_msg(err >= pca2 * (1 - 1e-9) && err < 1.02 * pca2, "error %g vs eps_PCA(2) %g", err,
                   pca2);

@@ -20,11 +20,11 @@ double *testutil_load_npy(const char *name, size_t *rows, size_t *cols)
     return data;
 }
 
-double testutil_act_g(aedyn_activation a, double x)
+double testutil_act_g(aedyn_net_activation a, double x)
 {
     switch (a) {
-    case AEDYN_ACT_ERF: return erf(x / sqrt(2.0));
-    case AEDYN_ACT_RELU: return x > 0 ? x : 0;
+    case AEDYN_NET_ACT_ERF: return erf(x / sqrt(2.0));
+    case AEDYN_NET_ACT_RELU: return x > 0 ? x : 0;
     default: return x;
     }
 }

@@ -30,7 +30,7 @@ double *testutil_load_npy(const char *name, size_t *rows, size_t *cols);
     } while (0)
 
 /* g(x) of a built-in activation, written independently of the library. */
-double testutil_act_g(aedyn_activation a, double x);
+double testutil_act_g(aedyn_net_activation a, double x);
 
 /* A private temporary directory for files a test writes: make (under
  * $TMPDIR or /tmp, named PREFIX.XXXXXX), its path, a path inside it (8

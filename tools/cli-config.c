@@ -38,10 +38,10 @@ void cli_config_defaults(cli_config *cfg)
         .D = 0,
         .M = 2,
         .noise = 1.0,
-        .spike_vectors = AEDYN_SPIKES_RANDOM,
+        .spike_vectors = AEDYN_DATA_SPIKES_RANDOM,
         .standardise = true,
         .K = 2,
-        .activation = AEDYN_ACT_ERF,
+        .activation = AEDYN_NET_ACT_ERF,
         .rule = AEDYN_SGD_VANILLA,
         .lr = 1.0,
         .wd = 0.0,
@@ -74,7 +74,7 @@ static const cli_choice data_choices[] = {
     { "spiked", CLI_DATA_SPIKED }, { "gaussian", CLI_DATA_GAUSSIAN },
     { "cifar", CLI_DATA_CIFAR },   { "idx", CLI_DATA_IDX },      { NULL, 0 } };
 static const cli_choice act_choices[] = {
-    { "linear", AEDYN_ACT_LINEAR }, { "erf", AEDYN_ACT_ERF }, { "relu", AEDYN_ACT_RELU },
+    { "linear", AEDYN_NET_ACT_LINEAR }, { "erf", AEDYN_NET_ACT_ERF }, { "relu", AEDYN_NET_ACT_RELU },
     { NULL, 0 } };
 static const cli_choice rule_choices[] = {
     { "vanilla", AEDYN_SGD_VANILLA }, { "truncated", AEDYN_SGD_TRUNCATED },
@@ -86,7 +86,7 @@ static const cli_choice integrator_choices[] = {
 static const cli_choice mode_choices[] = {
     { "sgd", CLI_MODE_SGD }, { "ode", CLI_MODE_ODE }, { "both", CLI_MODE_BOTH }, { NULL, 0 } };
 static const cli_choice vectors_choices[] = {
-    { "random", AEDYN_SPIKES_RANDOM }, { "sinusoidal", AEDYN_SPIKES_SINUSOIDAL }, { NULL, 0 } };
+    { "random", AEDYN_DATA_SPIKES_RANDOM }, { "sinusoidal", AEDYN_DATA_SPIKES_SINUSOIDAL }, { NULL, 0 } };
 static const cli_choice preprocess_choices[] = {
     { "raw", AEDYN_IMAGES_RAW }, { "paper", AEDYN_IMAGES_PAPER }, { "centred", AEDYN_IMAGES_CENTRED },
     { "zca", AEDYN_IMAGES_ZCA }, { "pca-white", AEDYN_IMAGES_PCA_WHITE }, { NULL, 0 } };
@@ -104,11 +104,11 @@ static const char *choice_name(const cli_choice *c, int value)
 }
 
 const char *cli_data_name(cli_data_kind d) { return choice_name(data_choices, (int)d); }
-const char *cli_activation_name(aedyn_activation a) { return choice_name(act_choices, (int)a); }
+const char *cli_activation_name(aedyn_net_activation a) { return choice_name(act_choices, (int)a); }
 const char *cli_rule_name(aedyn_sgd_rule r) { return choice_name(rule_choices, (int)r); }
 const char *cli_integrator_name(int m) { return choice_name(integrator_choices, m); }
 const char *cli_mode_name(cli_mode m) { return choice_name(mode_choices, (int)m); }
-const char *cli_spike_vectors_name(aedyn_spike_vectors v) { return choice_name(vectors_choices, (int)v); }
+const char *cli_spike_vectors_name(aedyn_data_spikes v) { return choice_name(vectors_choices, (int)v); }
 const char *cli_preprocess_name(aedyn_images_mode m) { return choice_name(preprocess_choices, (int)m); }
 const char *cli_sampler_name(aedyn_images_sampler s) { return choice_name(sampler_choices, (int)s); }
 const char *cli_plot_format_name(cli_plot_format f) { return choice_name(plot_format_choices, (int)f); }
@@ -423,7 +423,7 @@ static bool apply(cli_config *cfg, const opt_spec *o, const char *v, const char 
     case OPT_SPIKE_VECTORS:
         if (!parse_choice(n, v, vectors_choices, &c))
             return false;
-        cfg->spike_vectors = (aedyn_spike_vectors)c;
+        cfg->spike_vectors = (aedyn_data_spikes)c;
         return true;
     case OPT_STANDARDISE: cfg->standardise = true; return true;
     case OPT_RAW: cfg->standardise = false; return true;
@@ -462,7 +462,7 @@ static bool apply(cli_config *cfg, const opt_spec *o, const char *v, const char 
     case OPT_ACTIVATION:
         if (!parse_choice(n, v, act_choices, &c))
             return false;
-        cfg->activation = (aedyn_activation)c;
+        cfg->activation = (aedyn_net_activation)c;
         return true;
     case OPT_BIAS: cfg->bias = true; return true;
     case OPT_TIED: cfg->tied = true; return true;
@@ -571,7 +571,7 @@ static bool check_combination(cli_config *cfg)
         cli_error("--init-informed and --init-weights exclude each other");
         return false;
     }
-    if (cfg->rule == AEDYN_SGD_SANGER && (!cfg->tied || cfg->activation != AEDYN_ACT_LINEAR)) {
+    if (cfg->rule == AEDYN_SGD_SANGER && (!cfg->tied || cfg->activation != AEDYN_NET_ACT_LINEAR)) {
         cli_error("--rule sanger needs --tied and --activation linear");
         return false;
     }

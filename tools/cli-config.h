@@ -32,7 +32,7 @@ typedef struct cli_config {
     double spikes[CLI_MAX_SPIKES];
     size_t n_spikes;      /* 0 = paper default Lambda_m = 2^m + 1 */
     double noise;
-    aedyn_spike_vectors spike_vectors;
+    aedyn_data_spikes spike_vectors;
     bool standardise;
     const char *covariance;
     /* image data (--data cifar|idx) */
@@ -46,7 +46,7 @@ typedef struct cli_config {
     const char *image_option; /* name of the first image-only option given, or NULL */
     /* network */
     size_t K;
-    aedyn_activation activation;
+    aedyn_net_activation activation;
     bool bias, tied;
     /* training */
     aedyn_sgd_rule rule;
@@ -84,13 +84,13 @@ void cli_usage_options(FILE *f);
 
 /* Names of enumerated values (for the table, the JSON and the plot). */
 const char *cli_data_name(cli_data_kind d);
-const char *cli_activation_name(aedyn_activation a);
+const char *cli_activation_name(aedyn_net_activation a);
 const char *cli_rule_name(aedyn_sgd_rule r);
 /* --integrator auto: the library's default choice for the ODE's size */
 #define CLI_INTEGRATOR_AUTO (-1)
 const char *cli_integrator_name(int m);
 const char *cli_mode_name(cli_mode m);
-const char *cli_spike_vectors_name(aedyn_spike_vectors v);
+const char *cli_spike_vectors_name(aedyn_data_spikes v);
 const char *cli_preprocess_name(aedyn_images_mode m);
 const char *cli_sampler_name(aedyn_images_sampler s);
 const char *cli_plot_format_name(cli_plot_format f);

@@ -172,13 +172,13 @@ static aedyn_status copy_images(const aedyn_images *src, size_t first, size_t n,
                                 aedyn_images **out)
 {
     size_t rows, cols;
-    aedyn_status st = aedyn_images_shape(src, &rows, &cols);
+    aedyn_status st = aedyn_images_get_shape(src, &rows, &cols);
     if (st != AEDYN_OK)
         return st;
     double *X = malloc(n * rows * cols * sizeof *X);
     if (!X)
         return AEDYN_ERR_NOMEM;
-    st = aedyn_images_get(src, first, n, X);
+    st = aedyn_images_get_images(src, first, n, X);
     if (st == AEDYN_OK)
         st = aedyn_images_create(out, n, rows, cols, X);
     free(X);
@@ -204,7 +204,7 @@ static int load_image_sets(run *r)
     aedyn_images *all = NULL;
     if ((st = load_images(r, c->images[0], 0, 0, &all)) != AEDYN_OK)
         return setup_failed(r, "--images", st);
-    size_t N = aedyn_images_count(all);
+    size_t N = aedyn_images_get_n_images(all);
     size_t n_test = c->test_size ? c->test_size : N / 6;
     if (n_test < 1 || n_test >= N) {
         cli_error("--test-size: cannot hold out %zu of the %zu images of '%s' (give a TEST file "
@@ -233,23 +233,23 @@ static int make_image_data(run *r)
     int rc = load_image_sets(r);
     if (rc != CLI_EXIT_OK)
         return rc;
-    r->D = aedyn_images_dim(r->train);
+    r->D = aedyn_images_get_dim(r->train);
     if (c->D && c->D != r->D) {
         cli_error("--D %zu disagrees with the images (D = %zu); omit --D", c->D, r->D);
         return CLI_EXIT_USAGE;
     }
-    if (aedyn_images_dim(r->test) != r->D) {
+    if (aedyn_images_get_dim(r->test) != r->D) {
         cli_error("--images: the held-out images have D = %zu, the training images D = %zu",
-                  aedyn_images_dim(r->test), r->D);
+                  aedyn_images_get_dim(r->test), r->D);
         return CLI_EXIT_USAGE;
     }
-    r->n_train = aedyn_images_count(r->train);
-    r->n_test = aedyn_images_count(r->test);
+    r->n_train = aedyn_images_get_n_images(r->train);
+    r->n_test = aedyn_images_get_n_images(r->test);
     if ((st = aedyn_images_preprocess(r->train, c->preprocess, c->whiten_eps)) != AEDYN_OK)
         return setup_failed(r, "--preprocess", st);
     if ((st = aedyn_images_preprocess_like(r->test, r->train)) != AEDYN_OK)
         return setup_failed(r, "--preprocess (held-out images)", st);
-    if ((st = aedyn_images_data(&r->data, r->train, c->sampler)) != AEDYN_OK)
+    if ((st = aedyn_data_create_images(&r->data, r->train, c->sampler)) != AEDYN_OK)
         return setup_failed(r, "image data model", st);
     return CLI_EXIT_OK;
 }
@@ -282,7 +282,7 @@ static int make_data(run *r)
     for (size_t m = 0; m < r->M; m++)
         r->lambda[m] = c->n_spikes ? c->spikes[m] : ldexp(1.0, (int)m + 1) + 1;
     st = aedyn_data_create_spiked(&r->data, r->D, r->M, r->lambda, c->noise, c->spike_vectors,
-                                  r->rng, c->standardise ? AEDYN_SPIKED_STANDARDISE : 0u);
+                                  r->rng, c->standardise ? AEDYN_DATA_STANDARDISE : 0u);
     return st == AEDYN_OK ? CLI_EXIT_OK : setup_failed(r, "spiked data model", st);
 }
 
@@ -390,12 +390,12 @@ static void measure(run *r)
         s[i] = o[i] = NAN;
     if (r->sgd_live) {
         double *err = image_data(r) ? &r->sgd_gauss_err : &r->sgd_err;
-        if (aedyn_net_population_error(r->net, r->data, err) != AEDYN_OK ||
+        if (aedyn_net_error(r->net, r->data, err) != AEDYN_OK ||
             aedyn_net_order_params(r->net, r->data, s, s + KK, s + 2 * KK, s + 3 * KK) != AEDYN_OK)
             *err = NAN;
         /* image data: the SGD error is the test error on the held-out images */
         if (image_data(r) &&
-            aedyn_images_error(r->net, r->test, &r->sgd_err, &r->sgd_err_se) != AEDYN_OK)
+            aedyn_net_error_images(r->net, r->test, &r->sgd_err, &r->sgd_err_se) != AEDYN_OK)
             r->sgd_err = r->sgd_err_se = NAN;
     }
     if (r->ode_live) {
@@ -693,7 +693,7 @@ static void write_json(run *r, double wall)
     json_kv_str(f, 2, "error_convention", "E[(1/2D)|x - xhat|^2]");
     if (image_data(r))
         json_kv_str(f, 2, "sgd_error_measured_on", "held-out images");
-    json_kv_num(f, 2, "trace_omega_over_D", aedyn_data_trace(r->data) / (double)r->D);
+    json_kv_num(f, 2, "trace_omega_over_D", aedyn_data_get_trace(r->data) / (double)r->D);
     json_key(f, 2, "pca_errors");
     fputc('[', f);
     for (size_t m = 0; m < r->K; m++) {
@@ -703,18 +703,20 @@ static void write_json(run *r, double wall)
     }
     fputc(']', f);
     json_kv_uint(f, 2, "rows", r->rows);
-    json_kv_num(f, 2, "sgd_time", r->run_sgd ? aedyn_sgd_time(r->sgd) : NAN);
-    json_kv_uint(f, 2, "sgd_steps", r->run_sgd ? aedyn_sgd_steps(r->sgd) : 0);
+    json_kv_num(f, 2, "sgd_time", r->run_sgd ? aedyn_sgd_get_time(r->sgd) : NAN);
+    json_kv_uint(f, 2, "sgd_steps", r->run_sgd ? aedyn_sgd_get_n_steps(r->sgd) : 0);
     json_kv_num(f, 2, "final_sgd_error", r->sgd_err);
-    json_kv_num(f, 2, "ode_time", r->run_ode ? aedyn_ode_time(r->ode) : NAN);
+    json_kv_num(f, 2, "ode_time", r->run_ode ? aedyn_ode_get_time(r->ode) : NAN);
     json_kv_num(f, 2, "final_ode_error", r->ode_err);
     if (r->run_ode) {
         uint64_t n_rhs = 0, n_steps = 0, n_rej = 0;
-        aedyn_ode_stats(r->ode, &n_rhs, &n_steps, &n_rej);
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_RHS, &n_rhs);
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_STEPS, &n_steps);
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_REJECTED, &n_rej);
         json_kv_uint(f, 2, "ode_rhs_evaluations", n_rhs);
         json_kv_uint(f, 2, "ode_steps", n_steps);
         json_kv_uint(f, 2, "ode_rejected_steps", n_rej);
-        json_kv_uint(f, 2, "ode_modes", aedyn_ode_modes(r->ode));
+        json_kv_uint(f, 2, "ode_modes", aedyn_ode_get_n_modes(r->ode));
     }
     json_kv_num(f, 2, "wall_time_s", wall);
     json_kv_str(f, 2, "status", r->status);
@@ -749,9 +751,9 @@ static bool write_weights(run *r)
         st = aedyn_net_get_weights(r->net, W, V, b);
     } else if (ok) {
         /* ODE only (never tied: the ODE does not support tied networks) */
-        st = aedyn_ode_weights(r->ode, W, V);
+        st = aedyn_ode_get_weights(r->ode, W, V);
         if (st == AEDYN_OK)
-            st = aedyn_ode_biases(r->ode, b);
+            st = aedyn_ode_get_biases(r->ode, b);
     }
     if (ok && st == AEDYN_OK)
         st = aedyn_npy_write(out_path(r, "_W.npy"), W, r->K, r->D);
@@ -891,18 +893,18 @@ static uint64_t *output_steps(const run *r, size_t *n)
 static void advance_sgd(run *r, uint64_t target)
 {
     uint64_t chunk = r->D * 10;
-    while (r->sgd_live && aedyn_sgd_steps(r->sgd) < target) {
-        uint64_t n = target - aedyn_sgd_steps(r->sgd);
+    while (r->sgd_live && aedyn_sgd_get_n_steps(r->sgd) < target) {
+        uint64_t n = target - aedyn_sgd_get_n_steps(r->sgd);
         aedyn_status st = aedyn_sgd_step(r->sgd, n < chunk ? n : chunk);
         if (st != AEDYN_OK) {
             r->sgd_live = false;
-            set_message(r, "SGD stopped at t = %g: %s: %s", aedyn_sgd_time(r->sgd),
+            set_message(r, "SGD stopped at t = %g: %s: %s", aedyn_sgd_get_time(r->sgd),
                         aedyn_strerror(st), aedyn_error_message());
             r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
             clear_progress(r);
             cli_error("%s", r->message);
         }
-        show_progress(r, aedyn_sgd_time(r->sgd), false);
+        show_progress(r, aedyn_sgd_get_time(r->sgd), false);
     }
 }
 
@@ -913,7 +915,7 @@ static void advance_ode(run *r, double t)
     aedyn_status st = aedyn_ode_advance(r->ode, t);
     if (st != AEDYN_OK) {
         r->ode_live = false;
-        set_message(r, "ODE stopped at t = %g: %s: %s", aedyn_ode_time(r->ode),
+        set_message(r, "ODE stopped at t = %g: %s: %s", aedyn_ode_get_time(r->ode),
                     aedyn_strerror(st), aedyn_error_message());
         r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
         clear_progress(r);

@@ -31,24 +31,24 @@
 extern "C" {
 #endif
 
-/** Opaque data model. @since 0.1 */
+/** Opaque data model. @since 0.2 */
 typedef struct aedyn_data aedyn_data;
 
-/** How the spike vectors a_m of the spiked model are chosen. @since 0.1 */
-typedef enum aedyn_spike_vectors {
+/** How the spike vectors a_m of the spiked model are chosen. @since 0.2 */
+typedef enum aedyn_data_spikes {
     /** i.i.d. N(0,1) entries, each vector rescaled to norm sqrt(D). */
-    AEDYN_SPIKES_RANDOM = 0,
+    AEDYN_DATA_SPIKES_RANDOM = 0,
     /** a_{m,i} = sin((m+1) i / 100), i = 0..D-1, m = 1..M, rescaled to norm sqrt(D). */
-    AEDYN_SPIKES_SINUSOIDAL = 1
-} aedyn_spike_vectors;
+    AEDYN_DATA_SPIKES_SINUSOIDAL = 1
+} aedyn_data_spikes;
 
 /**
  * Flag for aedyn_data_create_spiked(): divide every input by the global
  * standard deviation sqrt(Tr Omega / D), so that Tr Omega / D = 1 and every
  * rho / D <= 1 (the authors' figures). Without it the raw model is used.
- * @since 0.1
+ * @since 0.2
  */
-#define AEDYN_SPIKED_STANDARDISE 1u
+#define AEDYN_DATA_STANDARDISE 1u
 
 /**
  * Create the spiked (Wishart) model x = sum_m c_m a_m + sigma xi, with
@@ -68,15 +68,15 @@ typedef enum aedyn_spike_vectors {
  * @param sigma   noise standard deviation, finite and >= 0
  * @param vectors choice of spike vectors
  * @param rng     generator for random spike vectors (may be NULL for
- *                AEDYN_SPIKES_SINUSOIDAL)
- * @param flags   0 or AEDYN_SPIKED_STANDARDISE
+ *                AEDYN_DATA_SPIKES_SINUSOIDAL)
+ * @param flags   0 or AEDYN_DATA_STANDARDISE
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID,
  *         AEDYN_ERR_NOMEM, AEDYN_ERR_NUMERIC
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size_t M,
                                                 const double *lambda, double sigma,
-                                                aedyn_spike_vectors vectors, aedyn_rng *rng,
+                                                aedyn_data_spikes vectors, aedyn_rng *rng,
                                                 unsigned flags);
 
 /**
@@ -91,7 +91,7 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
  * @param omega D x D row-major covariance; it is copied
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID (non-finite
  *         entries), AEDYN_ERR_NOT_PSD, AEDYN_ERR_NOMEM, AEDYN_ERR_NUMERIC
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_data_create_gaussian(aedyn_data **out, size_t D, const double *omega);
 
@@ -108,7 +108,7 @@ AEDYN_API aedyn_status aedyn_data_create_gaussian(aedyn_data **out, size_t D, co
  * @param bulk    eigenvalue of the complement, finite and >= 0 (ignored if n == D)
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID,
  *         AEDYN_ERR_NOT_PSD (negative eigenvalue), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_data_create_eigen(aedyn_data **out, size_t D, size_t n,
                                                const double *rho, const double *vectors,
@@ -123,16 +123,25 @@ AEDYN_API aedyn_status aedyn_data_create_eigen(aedyn_data **out, size_t D, size_
  * @param src  model to draw from (its sampling scratch is used)
  * @param rng  generator for the N samples
  * @param N    number of samples, >= 1
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_data_create_empirical(aedyn_data **out, aedyn_data *src,
                                                    aedyn_rng *rng, size_t N);
 
-/** Destroy a data model; NULL is a no-op. @since 0.1 */
+/** Destroy a data model; NULL is a no-op. @since 0.2 */
 AEDYN_API void aedyn_data_destroy(aedyn_data *data);
 
-/** Input dimension D (0 if @p data is NULL). @since 0.1 */
-AEDYN_API size_t aedyn_data_dim(const aedyn_data *data);
+/**
+ * Kind of the model, one word: "spiked", "gaussian" (from a covariance
+ * matrix), "eigen" (from eigenpairs), "empirical", "images" (real images)
+ * or "images-gaussian" (the Gaussian-equivalent model of an image set).
+ * Never NULL ("" for NULL).
+ * @since 0.2
+ */
+AEDYN_API const char *aedyn_data_get_kind(const aedyn_data *data);
+
+/** Input dimension D (0 if @p data is NULL). @since 0.2 */
+AEDYN_API size_t aedyn_data_get_dim(const aedyn_data *data);
 
 /**
  * Draw @p n independent inputs into @p X (n x D row-major).
@@ -141,15 +150,15 @@ AEDYN_API size_t aedyn_data_dim(const aedyn_data *data);
  * variates are drawn in the same order as by n single draws, so a batch
  * equals n calls with n = 1 up to rounding.
  * @return AEDYN_OK, AEDYN_ERR_NULL
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_t n, double *X);
 
-/** Number of eigen-groups of the spectrum (0 if @p data is NULL). @since 0.1 */
-AEDYN_API size_t aedyn_data_groups(const aedyn_data *data);
+/** Number of eigen-groups of the spectrum (0 if @p data is NULL). @since 0.2 */
+AEDYN_API size_t aedyn_data_get_n_groups(const aedyn_data *data);
 
 /**
- * Describe eigen-group @p g (0 <= g < aedyn_data_groups()).
+ * Describe eigen-group @p g (0 <= g < aedyn_data_get_n_groups()).
  * @param data the data model
  * @param g group index
  * @param rho        receives the eigenvalue (may be NULL)
@@ -158,33 +167,33 @@ AEDYN_API size_t aedyn_data_groups(const aedyn_data *data);
  *                   multiplicity for explicit groups, 0 for the complement group
  *                   (may be NULL)
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (g out of range)
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_data_group(const aedyn_data *data, size_t g, double *rho,
+AEDYN_API aedyn_status aedyn_data_get_group(const aedyn_data *data, size_t g, double *rho,
                                         size_t *mult, size_t *n_explicit);
 
 /**
  * Copy the explicit eigenvectors of group @p g into @p vectors (n_explicit x D
  * row-major). For a complement group nothing is written.
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_data_group_vectors(const aedyn_data *data, size_t g, double *vectors);
+AEDYN_API aedyn_status aedyn_data_get_group_vectors(const aedyn_data *data, size_t g, double *vectors);
 
 /**
  * All D eigenvalues, with multiplicity, sorted decreasing, into @p rho.
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_data_eigenvalues(const aedyn_data *data, double *rho);
+AEDYN_API aedyn_status aedyn_data_get_eigenvalues(const aedyn_data *data, double *rho);
 
 /**
  * The population covariance Omega as a D x D row-major matrix (O(D^2) memory;
  * meant for checks and small D).
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_data_covariance(const aedyn_data *data, double *omega);
+AEDYN_API aedyn_status aedyn_data_get_covariance(const aedyn_data *data, double *omega);
 
-/** Tr Omega, every eigenvalue counted with its multiplicity (NaN if NULL). @since 0.1 */
-AEDYN_API double aedyn_data_trace(const aedyn_data *data);
+/** Tr Omega, every eigenvalue counted with its multiplicity (NaN if NULL). @since 0.2 */
+AEDYN_API double aedyn_data_get_trace(const aedyn_data *data);
 
 /**
  * PCA reconstruction error with m components, with the 1/2 of the loss:
@@ -192,7 +201,7 @@ AEDYN_API double aedyn_data_trace(const aedyn_data *data);
  * @param data the data model
  * @param m    0 <= m <= D
  * @param err  receives the error
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_data_pca_error(const aedyn_data *data, size_t m, double *err);
 

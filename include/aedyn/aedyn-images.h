@@ -10,7 +10,7 @@
  * (aedyn_images_preprocess()); a held-out set is processed with the transform
  * fitted on the training set (aedyn_images_preprocess_like()).
  *
- * From a set, aedyn_images_data() makes an ordinary aedyn_data whose spectrum
+ * From a set, aedyn_data_create_images() makes an ordinary aedyn_data whose spectrum
  * is that of the empirical second-moment matrix Omega_hat = X^T X / N
  * (computed once: BLAS-3 for X^T X, LAPACKE for the eigenpairs; D explicit
  * eigenvectors). Every aedyn_data_* function, the SGD trainer and the ODE work
@@ -36,10 +36,10 @@
 extern "C" {
 #endif
 
-/** Opaque set of images. @since 0.1 */
+/** Opaque set of images. @since 0.2 */
 typedef struct aedyn_images aedyn_images;
 
-/** Preprocessing modes of aedyn_images_preprocess(). @since 0.1 */
+/** Preprocessing modes of aedyn_images_preprocess(). @since 0.2 */
 typedef enum aedyn_images_mode {
     /** grayscale in [0, 1], unchanged */
     AEDYN_IMAGES_RAW = 0,
@@ -60,7 +60,7 @@ typedef enum aedyn_images_mode {
     AEDYN_IMAGES_PCA_WHITE = 4
 } aedyn_images_mode;
 
-/** Samplers of aedyn_images_data(). @since 0.1 */
+/** Samplers of aedyn_data_create_images(). @since 0.2 */
 typedef enum aedyn_images_sampler {
     /** real images of the set, drawn uniformly with replacement (the model
      *  borrows the set: it must outlive the model and is not copied) */
@@ -81,7 +81,7 @@ typedef enum aedyn_images_sampler {
  * @param count  number of records to keep, 0 for all from @p first on
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_IO, AEDYN_ERR_FORMAT,
  *         AEDYN_ERR_SIZE (@p first / @p count beyond the file), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_load_cifar10(aedyn_images **out, const char *path,
                                                  size_t first, size_t count);
@@ -98,7 +98,7 @@ AEDYN_API aedyn_status aedyn_images_load_cifar10(aedyn_images **out, const char 
  * @param count  number of images to keep, 0 for all from @p first on
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_IO, AEDYN_ERR_FORMAT,
  *         AEDYN_ERR_SIZE (@p first / @p count beyond the file), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_load_idx(aedyn_images **out, const char *path,
                                              size_t first, size_t count);
@@ -108,7 +108,7 @@ AEDYN_API aedyn_status aedyn_images_load_idx(aedyn_images **out, const char *pat
  * of finite values (already grayscale; no scaling is applied).
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID
  *         (non-finite values), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_create(aedyn_images **out, size_t n, size_t rows,
                                            size_t cols, const double *X);
@@ -116,15 +116,15 @@ AEDYN_API aedyn_status aedyn_images_create(aedyn_images **out, size_t n, size_t 
 /**
  * Destroy a set; NULL is a no-op. No data model created with
  * AEDYN_IMAGES_SAMPLE_REAL from it may still exist.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API void aedyn_images_destroy(aedyn_images *imgs);
 
-/** Number of images N (0 if @p imgs is NULL). @since 0.1 */
-AEDYN_API size_t aedyn_images_count(const aedyn_images *imgs);
+/** Number of images N (0 if @p imgs is NULL). @since 0.2 */
+AEDYN_API size_t aedyn_images_get_n_images(const aedyn_images *imgs);
 
-/** Image dimension D = rows * cols (0 if @p imgs is NULL). @since 0.1 */
-AEDYN_API size_t aedyn_images_dim(const aedyn_images *imgs);
+/** Image dimension D = rows * cols (0 if @p imgs is NULL). @since 0.2 */
+AEDYN_API size_t aedyn_images_get_dim(const aedyn_images *imgs);
 
 /**
  * Image shape.
@@ -132,17 +132,17 @@ AEDYN_API size_t aedyn_images_dim(const aedyn_images *imgs);
  * @param rows receives the number of rows (may be NULL)
  * @param cols receives the number of columns (may be NULL)
  * @return AEDYN_OK, AEDYN_ERR_NULL
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_images_shape(const aedyn_images *imgs, size_t *rows, size_t *cols);
+AEDYN_API aedyn_status aedyn_images_get_shape(const aedyn_images *imgs, size_t *rows, size_t *cols);
 
 /**
  * Copy images @p first .. @p first + @p n - 1 (as currently processed) into
  * @p X (n x D row-major).
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (range beyond the set)
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_images_get(const aedyn_images *imgs, size_t first, size_t n,
+AEDYN_API aedyn_status aedyn_images_get_images(const aedyn_images *imgs, size_t first, size_t n,
                                         double *X);
 
 /**
@@ -157,7 +157,7 @@ AEDYN_API aedyn_status aedyn_images_get(const aedyn_images *imgs, size_t first, 
  *         set already preprocessed or borrowed, constant images for
  *         AEDYN_IMAGES_PAPER / AEDYN_IMAGES_CENTRED), AEDYN_ERR_NOMEM,
  *         AEDYN_ERR_NUMERIC
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_mode mode,
                                                double eps);
@@ -169,7 +169,7 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (different D),
  *         AEDYN_ERR_INVALID (@p fitted not preprocessed, @p imgs already
  *         preprocessed or borrowed), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_preprocess_like(aedyn_images *imgs,
                                                     const aedyn_images *fitted);
@@ -178,7 +178,7 @@ AEDYN_API aedyn_status aedyn_images_preprocess_like(aedyn_images *imgs,
  * Draw @p n images uniformly with replacement into @p X (n x D row-major).
  * Allocates nothing.
  * @return AEDYN_OK, AEDYN_ERR_NULL
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_sample(const aedyn_images *imgs, aedyn_rng *rng, size_t n,
                                            double *X);
@@ -190,9 +190,9 @@ AEDYN_API aedyn_status aedyn_images_sample(const aedyn_images *imgs, aedyn_rng *
  * which must outlive it and cannot be preprocessed while it exists.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (unknown sampler),
  *         AEDYN_ERR_NOMEM, AEDYN_ERR_NUMERIC
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_images_data(aedyn_data **out, aedyn_images *imgs,
+AEDYN_API aedyn_status aedyn_data_create_images(aedyn_data **out, aedyn_images *imgs,
                                          aedyn_images_sampler sampler);
 
 /**
@@ -205,9 +205,9 @@ AEDYN_API aedyn_status aedyn_images_data(aedyn_data **out, aedyn_images *imgs,
  *                a single image)
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (D of net and set differ),
  *         AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_images_error(const aedyn_net *net, const aedyn_images *imgs,
+AEDYN_API aedyn_status aedyn_net_error_images(const aedyn_net *net, const aedyn_images *imgs,
                                           double *mean, double *std_err);
 
 #ifdef __cplusplus

@@ -23,19 +23,19 @@
 extern "C" {
 #endif
 
-/** Opaque network. @since 0.1 */
+/** Opaque network. @since 0.2 */
 typedef struct aedyn_net aedyn_net;
 
-/** Activation functions with closed-form Gaussian integrals. @since 0.1 */
-typedef enum aedyn_activation {
-    AEDYN_ACT_LINEAR = 0, /**< g(x) = x */
-    AEDYN_ACT_ERF = 1,    /**< g(x) = erf(x / sqrt 2) */
-    AEDYN_ACT_RELU = 2    /**< g(x) = max(0, x) */
-} aedyn_activation;
+/** Activation functions with closed-form Gaussian integrals. @since 0.2 */
+typedef enum aedyn_net_activation {
+    AEDYN_NET_ACT_LINEAR = 0, /**< g(x) = x */
+    AEDYN_NET_ACT_ERF = 1,    /**< g(x) = erf(x / sqrt 2) */
+    AEDYN_NET_ACT_RELU = 2    /**< g(x) = max(0, x) */
+} aedyn_net_activation;
 
-/** Flag: the network has a trainable bias per hidden unit. @since 0.1 */
+/** Flag: the network has a trainable bias per hidden unit. @since 0.2 */
 #define AEDYN_NET_BIAS 1u
-/** Flag: tied weights, v^k == w^k (one weight set). @since 0.1 */
+/** Flag: tied weights, v^k == w^k (one weight set). @since 0.2 */
 #define AEDYN_NET_TIED 2u
 
 /**
@@ -46,22 +46,22 @@ typedef enum aedyn_activation {
  * @param act   activation
  * @param flags any of AEDYN_NET_BIAS | AEDYN_NET_TIED
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID, AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_create(aedyn_net **out, size_t D, size_t K,
-                                        aedyn_activation act, unsigned flags);
+                                        aedyn_net_activation act, unsigned flags);
 
-/** Destroy a network; NULL is a no-op. @since 0.1 */
+/** Destroy a network; NULL is a no-op. @since 0.2 */
 AEDYN_API void aedyn_net_destroy(aedyn_net *net);
 
-/** Input dimension D (0 for NULL). @since 0.1 */
-AEDYN_API size_t aedyn_net_dim(const aedyn_net *net);
-/** Number of hidden units K (0 for NULL). @since 0.1 */
-AEDYN_API size_t aedyn_net_hidden(const aedyn_net *net);
-/** Activation of the network (AEDYN_ACT_LINEAR for NULL). @since 0.1 */
-AEDYN_API aedyn_activation aedyn_net_activation(const aedyn_net *net);
-/** Flags the network was created with (0 for NULL). @since 0.1 */
-AEDYN_API unsigned aedyn_net_flags(const aedyn_net *net);
+/** Input dimension D (0 for NULL). @since 0.2 */
+AEDYN_API size_t aedyn_net_get_dim(const aedyn_net *net);
+/** Number of hidden units K (0 for NULL). @since 0.2 */
+AEDYN_API size_t aedyn_net_get_n_hidden(const aedyn_net *net);
+/** Activation of the network (AEDYN_NET_ACT_LINEAR for NULL). @since 0.2 */
+AEDYN_API aedyn_net_activation aedyn_net_get_activation(const aedyn_net *net);
+/** Flags the network was created with (0 for NULL). @since 0.2 */
+AEDYN_API unsigned aedyn_net_get_flags(const aedyn_net *net);
 
 /**
  * Initialise all weights i.i.d. N(0, sigma0^2) (encoder first, then decoder,
@@ -69,7 +69,7 @@ AEDYN_API unsigned aedyn_net_flags(const aedyn_net *net);
  * @param net the network
  * @param rng the generator that draws the weights
  * @param sigma0 finite, >= 0
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_init_gaussian(aedyn_net *net, aedyn_rng *rng, double sigma0);
 
@@ -79,7 +79,7 @@ AEDYN_API aedyn_status aedyn_net_init_gaussian(aedyn_net *net, aedyn_rng *rng, d
  * network w^k = v^k = e_k); biases 0. Fails with AEDYN_ERR_UNSUPPORTED when
  * the K leading eigen-directions are not all explicit (e.g. K > M for the
  * spiked model).
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_init_informed(aedyn_net *net, const aedyn_data *data);
 
@@ -93,7 +93,7 @@ AEDYN_API aedyn_status aedyn_net_init_informed(aedyn_net *net, const aedyn_data 
  * @param bias K biases
  * @return AEDYN_OK, AEDYN_ERR_NULL (net), AEDYN_ERR_INVALID (non-finite value,
  *         or V/bias given where the network has none)
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_set_weights(aedyn_net *net, const double *W, const double *V,
                                              const double *bias);
@@ -102,21 +102,21 @@ AEDYN_API aedyn_status aedyn_net_set_weights(aedyn_net *net, const double *W, co
  * Copy the weights out (same layout as aedyn_net_set_weights()). Any pointer
  * may be NULL to skip it. For a tied network V receives the encoder; for a
  * network without bias, bias receives zeros.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_get_weights(const aedyn_net *net, double *W, double *V,
                                              double *bias);
 
 /**
  * Reconstruct a batch: Xhat (n x D) from X (n x D). Allocates O(K) scratch.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_reconstruct(const aedyn_net *net, size_t n, const double *X,
                                              double *Xhat);
 
 /**
  * Loss of one input, l = (1/2D) ||x - xhat||^2.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_loss(const aedyn_net *net, const double *x, double *loss);
 
@@ -129,9 +129,9 @@ AEDYN_API aedyn_status aedyn_net_loss(const aedyn_net *net, const double *x, dou
  * @param n number of test inputs, >= 1
  * @param mean    receives the sample mean of l
  * @param std_err receives the standard error of the mean (may be NULL)
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_net_mc_error(const aedyn_net *net, aedyn_data *data,
+AEDYN_API aedyn_status aedyn_net_error_mc(const aedyn_net *net, aedyn_data *data,
                                           aedyn_rng *rng, size_t n, double *mean,
                                           double *std_err);
 
@@ -141,7 +141,7 @@ AEDYN_API aedyn_status aedyn_net_mc_error(const aedyn_net *net, aedyn_data *data
  * Q[k][l] = w^k Omega w^l / D, R[k][l] = v^k Omega w^l / D^{3/2},
  * T[k][l] = v^k Omega v^l / D^2, T0[k][l] = v^k . v^l / D.
  * Computed from the spectrum in O(K^2 (n_explicit + 1) D).
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_net_order_params(const aedyn_net *net, const aedyn_data *data,
                                               double *Q, double *R, double *T, double *T0);
@@ -151,9 +151,9 @@ AEDYN_API aedyn_status aedyn_net_order_params(const aedyn_net *net, const aedyn_
  * 1/2): eps = Tr Omega/(2D) - sum_k R^kk E g'(lambda^k) + (1/2) sum_kl T0^kl
  * E[g(lambda^k) g(lambda^l)], with closed-form Gaussian integrals (and
  * quadrature for biased erf/ReLU units).
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_net_population_error(const aedyn_net *net, const aedyn_data *data,
+AEDYN_API aedyn_status aedyn_net_error(const aedyn_net *net, const aedyn_data *data,
                                                   double *err);
 
 #ifdef __cplusplus

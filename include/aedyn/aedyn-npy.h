@@ -48,7 +48,7 @@ extern "C" {
  *         AEDYN_ERR_FORMAT (not a .npy file, unsupported dtype, Fortran order,
  *         more than 2 dimensions, truncated or oversized data),
  *         AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_npy_read(const char *path, double **data, size_t *rows,
                                       size_t *cols);
@@ -63,7 +63,7 @@ AEDYN_API aedyn_status aedyn_npy_read(const char *path, double **data, size_t *r
  * @param data  rows x cols values (may be NULL only if rows * cols == 0)
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (rows * cols overflows),
  *         AEDYN_ERR_IO (cannot create or write the file)
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_npy_write(const char *path, const double *data, size_t rows,
                                        size_t cols);
@@ -71,7 +71,7 @@ AEDYN_API aedyn_status aedyn_npy_write(const char *path, const double *data, siz
 /**
  * Free an array returned by aedyn_npy_read() (the library's allocator, which
  * need not be the caller's). NULL is a no-op.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API void aedyn_npy_free(double *data);
 

@@ -28,10 +28,10 @@
 extern "C" {
 #endif
 
-/** Opaque ODE integrator. @since 0.1 */
+/** Opaque ODE integrator. @since 0.2 */
 typedef struct aedyn_ode aedyn_ode;
 
-/** Integration methods. @since 0.1 */
+/** Integration methods. @since 0.2 */
 typedef enum aedyn_ode_method {
     /** explicit Euler with a fixed step (dt = 1/D reproduces the authors' scheme) */
     AEDYN_ODE_EULER = 0,
@@ -46,16 +46,19 @@ typedef enum aedyn_ode_method {
     AEDYN_ODE_RKC = 3,
     /** adaptive implicit BDF of orders 1 to 5 with a Newton corrector: steps
      *  set by accuracy however stiff the dynamics (the default for states of
-     *  at most 160 numbers, e.g. spiked models with K <= 4) @since 0.1 */
+     *  at most 160 numbers, e.g. spiked models with K <= 4) @since 0.2 */
     AEDYN_ODE_BDF = 4
 } aedyn_ode_method;
 
-/**
- * User-supplied activation for the generic (quadrature) path: g, g', g''.
- * Each function maps x to a value; @p user is passed through.
- * @since 0.1
- */
-typedef double (*aedyn_act_fn)(double x, void *user);
+/** Integration statistics of aedyn_ode_get_stat(). @since 0.2 */
+typedef enum aedyn_ode_stat {
+    AEDYN_ODE_STAT_RHS = 0,       /**< right-hand-side evaluations (a structured
+                                       Jacobian counts as the evaluations it costs) */
+    AEDYN_ODE_STAT_STEPS = 1,     /**< accepted steps */
+    AEDYN_ODE_STAT_REJECTED = 2,  /**< rejected steps (error test or Newton failure) */
+    AEDYN_ODE_STAT_JACOBIANS = 3, /**< Jacobian evaluations (BDF) */
+    AEDYN_ODE_STAT_FACTORISATIONS = 4 /**< factorisations of Newton matrices (BDF) */
+} aedyn_ode_stat;
 
 /**
  * Create the ODE for @p net trained on @p data with the given rule and
@@ -67,7 +70,7 @@ typedef double (*aedyn_act_fn)(double x, void *user);
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (D of net and data differ),
  *         AEDYN_ERR_INVALID (lr), AEDYN_ERR_UNSUPPORTED (tied network, Sanger's
  *         rule), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
                                         const aedyn_data *data, aedyn_sgd_rule rule, double lr);
@@ -75,22 +78,44 @@ AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
 /**
  * Create the ODE that predicts the trainer @p sgd from now on: same network
  * weights, data spectrum, rule, learning rates and weight decay; the ODE time
- * starts at aedyn_sgd_time(sgd).
+ * starts at aedyn_sgd_get_time(sgd).
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_UNSUPPORTED (tied network,
  *         Sanger's rule), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_create_from_sgd(aedyn_ode **out, const aedyn_sgd *sgd);
 
-/** Destroy an ODE; NULL is a no-op. @since 0.1 */
+/** Destroy an ODE; NULL is a no-op. @since 0.2 */
 AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode);
 
-/** Set encoder, decoder and bias learning rates (finite, >= 0). @since 0.1 */
+/** Set encoder, decoder and bias learning rates (finite, >= 0). @since 0.2 */
 AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w, double eta_v,
                                                     double eta_b);
 
-/** Set the weight decay kappa (finite, >= 0): dw/dt and dv/dt get -kappa w, -kappa v. @since 0.1 */
+/** Set the weight decay kappa (finite, >= 0): dw/dt and dv/dt get -kappa w, -kappa v. @since 0.2 */
 AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa);
+
+/**
+ * The encoder, decoder and bias learning rates (any pointer may be NULL).
+ * @return AEDYN_OK, AEDYN_ERR_NULL (ode)
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_learning_rates(const aedyn_ode *ode, double *eta_w,
+                                                    double *eta_v, double *eta_b);
+
+/**
+ * The weight decay kappa.
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_weight_decay(const aedyn_ode *ode, double *kappa);
+
+/**
+ * The update rule whose averaged dynamics the ODE integrates.
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_rule(const aedyn_ode *ode, aedyn_sgd_rule *rule);
 
 /**
  * Choose the integrator. @p step is the fixed step of Euler and RK4 (finite,
@@ -98,7 +123,7 @@ AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa);
  * AEDYN_ODE_BDF allocates its Newton matrices here (about 3 n K^2 numbers
  * for a state of n).
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID, AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method method, double step);
 
@@ -106,22 +131,43 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
  * The integrator in use (the default one until aedyn_ode_set_method() is
  * called) and its step setting; either output pointer may be NULL.
  * @return AEDYN_OK, AEDYN_ERR_NULL (ode)
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_method *method,
                                             double *step);
 
-/** Tolerances of the adaptive methods (rtol > 0, atol >= 0, finite). @since 0.1 */
+/** Tolerances of the adaptive methods (rtol > 0, atol >= 0, finite). @since 0.2 */
 AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol);
+
+/**
+ * The tolerances of the adaptive methods (either pointer may be NULL).
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_tolerances(const aedyn_ode *ode, double *rtol, double *atol);
+
+#if defined(AEDYN_EXPERIMENTAL) || defined(AEDYN_DOXYGEN)
+/**
+ * User-supplied activation for the generic (quadrature) path: g, g', g''.
+ * Each function maps x to a value; @p user is passed through.
+ * @experimental
+ * @since 0.2
+ */
+typedef double (*aedyn_ode_act_fn)(double x, void *user);
 
 /**
  * Use a user activation through Gaussian quadrature instead of the network's
  * closed forms (the network's activation is then ignored). @p ddg may be NULL
  * only if g is linear. Call before integrating.
- * @since 0.1
+ * @return AEDYN_OK, AEDYN_ERR_NULL (ode, g or dg), AEDYN_ERR_INVALID (ddg NULL
+ *         for a non-linear g), AEDYN_ERR_NOMEM
+ * @experimental
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_act_fn g, aedyn_act_fn dg,
-                                                aedyn_act_fn ddg, void *user);
+AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn g,
+                                                aedyn_ode_act_fn dg, aedyn_ode_act_fn ddg,
+                                                void *user);
+#endif
 
 /**
  * Integrate to time @p t_end (>= the current time), landing exactly on it.
@@ -129,44 +175,44 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_act_fn g, 
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (t_end in the past or not
  *         finite), AEDYN_ERR_DIVERGED (state or step size broke down; the state
  *         and time are those of the last finite accepted step)
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end);
 
-/** Current ODE time (NaN for NULL). @since 0.1 */
-AEDYN_API double aedyn_ode_time(const aedyn_ode *ode);
+/** Current ODE time (NaN for NULL). @since 0.2 */
+AEDYN_API double aedyn_ode_get_time(const aedyn_ode *ode);
 
-/** Number of modes of the state (0 for NULL). @since 0.1 */
-AEDYN_API size_t aedyn_ode_modes(const aedyn_ode *ode);
+/** Number of modes of the state (0 for NULL). @since 0.2 */
+AEDYN_API size_t aedyn_ode_get_n_modes(const aedyn_ode *ode);
 
 /**
  * Describe mode @p i: its eigenvalue, and whether it is an eigenvector of the
  * data model (true) or a reduced direction inside a degenerate group (false).
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_ode_mode(const aedyn_ode *ode, size_t i, double *rho,
+AEDYN_API aedyn_status aedyn_ode_get_mode(const aedyn_ode *ode, size_t i, double *rho,
                                       bool *is_eigenvector);
 
 /**
  * Order parameters at the current time (each K x K row-major, NULL to skip),
  * with the definitions of aedyn_net_order_params().
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, double *R,
                                               double *T, double *T0);
 
-/** Biases at the current time (K values; zeros without trained bias). @since 0.1 */
-AEDYN_API aedyn_status aedyn_ode_biases(const aedyn_ode *ode, double *bias);
+/** Biases at the current time (K values; zeros without trained bias). @since 0.2 */
+AEDYN_API aedyn_status aedyn_ode_get_biases(const aedyn_ode *ode, double *bias);
 
-/** Population test error at the current time (with the 1/2 of the loss). @since 0.1 */
+/** Population test error at the current time (with the 1/2 of the loss). @since 0.2 */
 AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err);
 
 /**
  * Cosines of each encoder and decoder with the modes: enc[k * n + i] =
  * w^k . u_i / ||w^k||, dec likewise for v^k, for the first @p n modes
- * (n <= aedyn_ode_modes(); modes come in order of decreasing eigenvalue, so
+ * (n <= aedyn_ode_get_n_modes(); modes come in order of decreasing eigenvalue, so
  * for the spiked model the first M are the spikes). Any output may be NULL.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double *enc,
                                           double *dec);
@@ -175,17 +221,20 @@ AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double
  * Full weight vectors at the current time, reconstructed from the modes
  * (W, V: K x D row-major, either may be NULL). Exact: the modes span the
  * weights at all times.
- * @since 0.1
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_ode_weights(const aedyn_ode *ode, double *W, double *V);
+AEDYN_API aedyn_status aedyn_ode_get_weights(const aedyn_ode *ode, double *W, double *V);
 
 /**
- * Integration statistics: right-hand-side evaluations, accepted steps and
- * rejected steps so far (any pointer may be NULL).
- * @since 0.1
+ * One integration statistic, counted since the ODE was created.
+ * @param ode   the ODE
+ * @param which the statistic
+ * @param value receives its value
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (unknown @p which)
+ * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_ode_stats(const aedyn_ode *ode, uint64_t *n_rhs, uint64_t *n_steps,
-                                       uint64_t *n_rejected);
+AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat which,
+                                          uint64_t *value);
 
 #ifdef __cplusplus
 }

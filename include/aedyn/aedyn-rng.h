@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-/** Opaque random number generator. @since 0.1 */
+/** Opaque random number generator. @since 0.2 */
 typedef struct aedyn_rng aedyn_rng;
 
 /**
@@ -26,41 +26,41 @@ typedef struct aedyn_rng aedyn_rng;
  * @param seed   any 64-bit seed
  * @param stream stream id; (seed, s1) and (seed, s2) are independent for s1 != s2
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_rng_create(aedyn_rng **out, uint64_t seed, uint64_t stream);
 
-/** Destroy a generator; NULL is a no-op. @since 0.1 */
+/** Destroy a generator; NULL is a no-op. @since 0.2 */
 AEDYN_API void aedyn_rng_destroy(aedyn_rng *rng);
 
 /**
  * Copy the complete state of @p src into @p dst (both created), so that both
  * produce the same sequence from here on.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_rng_copy(aedyn_rng *dst, const aedyn_rng *src);
 
-/** Next raw 64-bit output. @p rng must not be NULL. @since 0.1 */
+/** Next raw 64-bit output. @p rng must not be NULL. @since 0.2 */
 AEDYN_API uint64_t aedyn_rng_u64(aedyn_rng *rng);
 
-/** Uniform double in [0, 1) with 53 random bits. @p rng must not be NULL. @since 0.1 */
+/** Uniform double in [0, 1) with 53 random bits. @p rng must not be NULL. @since 0.2 */
 AEDYN_API double aedyn_rng_uniform(aedyn_rng *rng);
 
-/** One standard normal variate N(0, 1). @p rng must not be NULL. @since 0.1 */
+/** One standard normal variate N(0, 1). @p rng must not be NULL. @since 0.2 */
 AEDYN_API double aedyn_rng_normal(aedyn_rng *rng);
 
 /**
  * Fill @p x[0..n) with independent N(0, 1) variates (the same values n calls
  * of aedyn_rng_normal() would give).
  * @return AEDYN_OK, or AEDYN_ERR_NULL if rng is NULL or x is NULL with n > 0
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_rng_fill_normal(aedyn_rng *rng, double *x, size_t n);
 
 /**
  * Fill @p x[0..n) with independent uniform variates in [0, 1).
  * @return AEDYN_OK, or AEDYN_ERR_NULL
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_rng_fill_uniform(aedyn_rng *rng, double *x, size_t n);
 

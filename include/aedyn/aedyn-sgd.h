@@ -34,10 +34,10 @@
 extern "C" {
 #endif
 
-/** Opaque SGD trainer. @since 0.1 */
+/** Opaque SGD trainer. @since 0.2 */
 typedef struct aedyn_sgd aedyn_sgd;
 
-/** Update rule of a trainer. @since 0.1 */
+/** Update rule of a trainer. @since 0.2 */
 typedef enum aedyn_sgd_rule {
     AEDYN_SGD_VANILLA = 0,   /**< plain online SGD on l */
     AEDYN_SGD_TRUNCATED = 1, /**< unit k sees the residual of units a <= k */
@@ -55,49 +55,69 @@ typedef enum aedyn_sgd_rule {
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (D of net and data differ),
  *         AEDYN_ERR_INVALID (lr), AEDYN_ERR_UNSUPPORTED (Sanger on a non-linear
  *         or untied network), AEDYN_ERR_NOMEM
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_data *data,
                                         aedyn_rng *rng, aedyn_sgd_rule rule, double lr);
 
-/** Destroy a trainer (not what it borrows); NULL is a no-op. @since 0.1 */
+/** Destroy a trainer (not what it borrows); NULL is a no-op. @since 0.2 */
 AEDYN_API void aedyn_sgd_destroy(aedyn_sgd *sgd);
 
 /**
  * Set separate learning rates for encoder, decoder and bias (each finite and
  * >= 0; the scalings of the file comment are applied on top).
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_sgd_set_learning_rates(aedyn_sgd *sgd, double eta_w, double eta_v,
                                                     double eta_b);
 
-/** Get the three learning rates (any pointer may be NULL). @since 0.1 */
+/** Get the three learning rates (any pointer may be NULL). @since 0.2 */
 AEDYN_API aedyn_status aedyn_sgd_get_learning_rates(const aedyn_sgd *sgd, double *eta_w,
                                                     double *eta_v, double *eta_b);
 
-/** Set the weight decay kappa (finite, >= 0, kappa < D). @since 0.1 */
+/** Set the weight decay kappa (finite, >= 0, kappa < D). @since 0.2 */
 AEDYN_API aedyn_status aedyn_sgd_set_weight_decay(aedyn_sgd *sgd, double kappa);
+
+/**
+ * The weight decay kappa.
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_sgd_get_weight_decay(const aedyn_sgd *sgd, double *kappa);
+
+/**
+ * The update rule the trainer was created with.
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_sgd_get_rule(const aedyn_sgd *sgd, aedyn_sgd_rule *rule);
+
+/** The network the trainer borrows (NULL for NULL). @since 0.2 */
+AEDYN_API const aedyn_net *aedyn_sgd_get_net(const aedyn_sgd *sgd);
+
+/** The data model the trainer borrows (NULL for NULL). @since 0.2 */
+AEDYN_API const aedyn_data *aedyn_sgd_get_data(const aedyn_sgd *sgd);
 
 /**
  * Perform @p n online steps, each on a fresh input drawn from the data model.
  * Allocates nothing.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_DIVERGED (weights of the last
- *         good step kept; aedyn_sgd_steps() counts the good steps)
- * @since 0.1
+ *         good step kept; aedyn_sgd_get_n_steps() counts the good steps)
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n);
 
 /**
  * Perform one step on the given input @p x (length D) instead of a drawn one.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_sgd_step_input(aedyn_sgd *sgd, const double *x);
 
-/** Number of steps taken so far (0 for NULL). @since 0.1 */
-AEDYN_API uint64_t aedyn_sgd_steps(const aedyn_sgd *sgd);
+/** Number of steps taken so far (0 for NULL). @since 0.2 */
+AEDYN_API uint64_t aedyn_sgd_get_n_steps(const aedyn_sgd *sgd);
 
-/** Training time t = steps / D (NaN for NULL). @since 0.1 */
-AEDYN_API double aedyn_sgd_time(const aedyn_sgd *sgd);
+/** Training time t = steps / D (NaN for NULL). @since 0.2 */
+AEDYN_API double aedyn_sgd_get_time(const aedyn_sgd *sgd);
 
 #ifdef __cplusplus
 }

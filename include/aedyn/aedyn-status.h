@@ -15,7 +15,7 @@
 #include <stdbool.h>
 
 /** @def AEDYN_API
- * Marks a declaration as part of the public, exported ABI. @since 0.1 */
+ * Marks a declaration as part of the public, exported ABI. @since 0.2 */
 #if defined(_WIN32) && defined(AEDYN_BUILDING)
 #define AEDYN_API __declspec(dllexport)
 #elif defined(__GNUC__) || defined(__clang__)
@@ -31,7 +31,7 @@ extern "C" {
 /**
  * The one list of status codes: X(name, value, description).
  * Values are part of the ABI and never change or get reused.
- * @since 0.1
+ * @since 0.2
  */
 #define AEDYN_STATUS_LIST(X)                                                   \
     X(OK, 0, "success")                                                        \
@@ -48,7 +48,7 @@ extern "C" {
 
 /**
  * Status returned by every fallible libaedyn call (AEDYN_OK == 0).
- * @since 0.1
+ * @since 0.2
  */
 typedef enum aedyn_status {
 /** @cond INTERNAL */
@@ -62,7 +62,7 @@ typedef enum aedyn_status {
 /**
  * Static description of a status code. Never returns NULL: unknown codes give
  * "unknown status".
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API const char *aedyn_strerror(aedyn_status status);
 
@@ -71,7 +71,7 @@ AEDYN_API const char *aedyn_strerror(aedyn_status status);
  * <= D (got K = 5, D = 3)"). Never NULL; an empty string when no call has
  * failed on this thread. Only meaningful right after a call returned a
  * non-OK status; successful calls do not clear it.
- * @since 0.1
+ * @since 0.2
  */
 AEDYN_API const char *aedyn_error_message(void);
 

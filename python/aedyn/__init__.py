@@ -25,7 +25,7 @@ from ._core import (ACTIVATIONS, METHODS, PREPROCESS, RULES, SAMPLERS, SPIKE_VEC
                     SGD, Data, Group, Images, Net, Rng, npy_read, npy_write)
 from ._run import output_steps, run
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 spiked = Data.spiked
 gaussian = Data.gaussian

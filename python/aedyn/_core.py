@@ -10,14 +10,17 @@ import numpy as np
 
 from ._errors import AedynError, ERR_INVALID, ERR_NULL, ERR_SIZE
 from ._handle import (Handle, as_enum, as_f64, as_float, as_size, as_u64, out_ptr, ptr)
-from ._lib import ACT_FN, C, check
+from ._lib import (ACT_FN, C, ENUM_ACTIVATION, ENUM_IMAGES_MODE, ENUM_IMAGES_SAMPLER,
+                   ENUM_METHOD, ENUM_ODE_STAT, ENUM_RULE, ENUM_SPIKES, EnumTable, check)
 
-ACTIVATIONS = {"linear": 0, "erf": 1, "relu": 2}
-RULES = {"vanilla": 0, "truncated": 1, "sanger": 2}
-METHODS = {"euler": 0, "rk4": 1, "dopri5": 2, "rkc": 3, "bdf": 4}
-SPIKE_VECTORS = {"random": 0, "sinusoidal": 1}
-PREPROCESS = {"raw": 0, "paper": 1, "centred": 2, "centered": 2, "zca": 3, "pca_white": 4}
-SAMPLERS = {"real": 0, "gaussian": 1}
+# name -> value of the C enumerations, with the library's own spellings
+ACTIVATIONS = EnumTable(ENUM_ACTIVATION, "activation")
+RULES = EnumTable(ENUM_RULE, "rule")
+METHODS = EnumTable(ENUM_METHOD, "method")
+SPIKE_VECTORS = EnumTable(ENUM_SPIKES, "spike vectors")
+PREPROCESS = EnumTable(ENUM_IMAGES_MODE, "preprocessing mode")
+SAMPLERS = EnumTable(ENUM_IMAGES_SAMPLER, "sampler")
+ODE_STATS = EnumTable(ENUM_ODE_STAT, "ODE statistic")
 
 NET_BIAS = 1
 NET_TIED = 2
@@ -147,7 +150,7 @@ class Data(Handle):
         lambdas: M spike strengths, or None for the paper's 3, 5, 9, 17, ...
         vectors: "random" (needs rng) or "sinusoidal".
         standardise: divide inputs by sqrt(Tr Omega / D) (the paper's figures;
-        AEDYN_SPIKED_STANDARDISE). Note the default True here, as the CLI.
+        AEDYN_DATA_STANDARDISE). Note the default True here, as the CLI.
         """
         call = "aedyn_data_create_spiked"
         D = as_size(D, "D", call)
@@ -212,11 +215,11 @@ class Data(Handle):
 
     @property
     def dim(self):
-        return int(C.data_dim(self._h))
+        return int(C.data_get_dim(self._h))
 
     @property
     def trace(self):
-        return float(C.data_trace(self._h))
+        return float(C.data_get_trace(self._h))
 
     def groups(self):
         """The eigen-groups, largest eigenvalue first, as Group(rho,
@@ -224,35 +227,35 @@ class Data(Handle):
         h = self._h
         out = []
         rho, mult, nexp = c_double(), c_size_t(), c_size_t()
-        for g in range(int(C.data_groups(h))):
-            check(C.data_group(h, g, byref(rho), byref(mult), byref(nexp)), "aedyn_data_group")
+        for g in range(int(C.data_get_n_groups(h))):
+            check(C.data_get_group(h, g, byref(rho), byref(mult), byref(nexp)), "aedyn_data_get_group")
             out.append(Group(rho.value, mult.value, nexp.value))
         return out
 
     def group_vectors(self, g):
         """Explicit eigenvectors of group g (n_explicit x D; 0 x D for the
         complement group)."""
-        call = "aedyn_data_group_vectors"
+        call = "aedyn_data_get_group_vectors"
         g = as_size(g, "g", call)
         groups = self.groups()
         if g >= len(groups):
             raise AedynError(ERR_SIZE, f"group {g} out of range (the model has "
                              f"{len(groups)})", call=call)
         v = np.empty((groups[g].n_explicit, self.dim))
-        check(C.data_group_vectors(self._h, g, ptr(v)), call)
+        check(C.data_get_group_vectors(self._h, g, ptr(v)), call)
         return v
 
     def eigenvalues(self):
         """All D eigenvalues with multiplicity, decreasing."""
         rho = np.empty(self.dim)
-        check(C.data_eigenvalues(self._h, ptr(rho)), "aedyn_data_eigenvalues")
+        check(C.data_get_eigenvalues(self._h, ptr(rho)), "aedyn_data_get_eigenvalues")
         return rho
 
     def covariance(self):
         """Omega as a D x D array (O(D^2) memory)."""
         D = self.dim
         om = np.empty((D, D))
-        check(C.data_covariance(self._h, ptr(om)), "aedyn_data_covariance")
+        check(C.data_get_covariance(self._h, ptr(om)), "aedyn_data_get_covariance")
         return om
 
     def pca_error(self, m):
@@ -273,7 +276,7 @@ class Data(Handle):
     def __repr__(self):
         if self.closed:
             return "<aedyn.Data closed>"
-        return f"<aedyn.Data {self.kind} D={self.dim} groups={int(C.data_groups(self._h))}>"
+        return f"<aedyn.Data {self.kind} D={self.dim} groups={int(C.data_get_n_groups(self._h))}>"
 
 
 def _data_arg(data, call):
@@ -351,25 +354,25 @@ class Images(Handle):
 
     @property
     def count(self):
-        return int(C.images_count(self._h))
+        return int(C.images_get_n_images(self._h))
 
     def __len__(self):
         return self.count
 
     @property
     def dim(self):
-        return int(C.images_dim(self._h))
+        return int(C.images_get_dim(self._h))
 
     @property
     def shape(self):
         """(rows, cols) of one image."""
         r, c = c_size_t(), c_size_t()
-        check(C.images_shape(self._h, byref(r), byref(c)), "aedyn_images_shape")
+        check(C.images_get_shape(self._h, byref(r), byref(c)), "aedyn_images_get_shape")
         return (r.value, c.value)
 
     def get(self, first=0, n=None):
         """Images first .. first+n-1 (as currently processed), n x D."""
-        call = "aedyn_images_get"
+        call = "aedyn_images_get_images"
         first = as_size(first, "first", call)
         total = self.count
         n = total - first if n is None else as_size(n, "n", call)
@@ -377,7 +380,7 @@ class Images(Handle):
             raise AedynError(ERR_SIZE, f"images {first}..{first + n - 1} are beyond the set "
                              f"of {total}", call=call)
         X = np.empty((n, self.dim))
-        check(C.images_get(self._h, first, n, ptr(X)), call)
+        check(C.images_get_images(self._h, first, n, ptr(X)), call)
         return X
 
     def preprocess(self, mode="paper", eps=None):
@@ -410,19 +413,19 @@ class Images(Handle):
         """A data model with the spectrum of X^T X / N. With sampler "real"
         the model borrows this set (kept alive by the model; the set cannot be
         preprocessed while the model exists)."""
-        call = "aedyn_images_data"
+        call = "aedyn_data_create_images"
         s = as_enum(sampler, SAMPLERS, "sampler", call)
         out = out_ptr()
-        check(C.images_data(byref(out), self._h, s), call)
+        check(C.data_create_images(byref(out), self._h, s), call)
         return Data._wrap(out.value, borrowed=(self,) if s == 0 else (),
                           kind="images-" + str(_name_of(SAMPLERS, s)))
 
     def error(self, net):
         """(mean, standard error) of the loss of `net` over the set."""
-        call = "aedyn_images_error"
+        call = "aedyn_net_error_images"
         n = _net_arg(net, call)
         mean, se = c_double(), c_double()
-        check(C.images_error(n, self._h, byref(mean), byref(se)), call)
+        check(C.net_error_images(n, self._h, byref(mean), byref(se)), call)
         return mean.value, se.value
 
     def __repr__(self):
@@ -456,19 +459,19 @@ class Net(Handle):
 
     @property
     def dim(self):
-        return int(C.net_dim(self._h))
+        return int(C.net_get_dim(self._h))
 
     @property
     def hidden(self):
-        return int(C.net_hidden(self._h))
+        return int(C.net_get_n_hidden(self._h))
 
     @property
     def activation(self):
-        return _name_of(ACTIVATIONS, int(C.net_activation(self._h)))
+        return _name_of(ACTIVATIONS, int(C.net_get_activation(self._h)))
 
     @property
     def flags(self):
-        return int(C.net_flags(self._h))
+        return int(C.net_get_flags(self._h))
 
     @property
     def tied(self):
@@ -567,10 +570,10 @@ class Net(Handle):
 
     def mc_error(self, data, rng, n):
         """(mean, standard error) of the loss over n fresh inputs of data."""
-        call = "aedyn_net_mc_error"
+        call = "aedyn_net_error_mc"
         h, d, r = self._h, _data_arg(data, call), _rng_arg(rng, call)
         mean, se = c_double(), c_double()
-        check(C.net_mc_error(h, d, r, as_size(n, "n", call), byref(mean), byref(se)), call)
+        check(C.net_error_mc(h, d, r, as_size(n, "n", call), byref(mean), byref(se)), call)
         return mean.value, se.value
 
     def order_params(self, data):
@@ -585,10 +588,10 @@ class Net(Handle):
 
     def population_error(self, data):
         """Exact E l over x ~ N(0, Omega) of data (with the 1/2)."""
-        call = "aedyn_net_population_error"
+        call = "aedyn_net_error"
         h, d = self._h, _data_arg(data, call)
         err = c_double()
-        check(C.net_population_error(h, d, byref(err)), call)
+        check(C.net_error(h, d, byref(err)), call)
         return err.value
 
     def __repr__(self):
@@ -659,11 +662,11 @@ class SGD(Handle):
 
     @property
     def steps(self):
-        return int(C.sgd_steps(self._h))
+        return int(C.sgd_get_n_steps(self._h))
 
     @property
     def time(self):
-        return float(C.sgd_time(self._h))
+        return float(C.sgd_get_time(self._h))
 
     def __repr__(self):
         if self.closed:
@@ -789,17 +792,17 @@ class ODE(Handle):
 
     @property
     def time(self):
-        return float(C.ode_time(self._h))
+        return float(C.ode_get_time(self._h))
 
     @property
     def modes(self):
-        return int(C.ode_modes(self._h))
+        return int(C.ode_get_n_modes(self._h))
 
     def mode(self, i):
         """(rho, is_eigenvector) of mode i."""
-        call = "aedyn_ode_mode"
+        call = "aedyn_ode_get_mode"
         rho, ev = c_double(), c_bool()
-        check(C.ode_mode(self._h, as_size(i, "i", call), byref(rho), byref(ev)), call)
+        check(C.ode_get_mode(self._h, as_size(i, "i", call), byref(rho), byref(ev)), call)
         return rho.value, bool(ev.value)
 
     def order_params(self):
@@ -812,7 +815,7 @@ class ODE(Handle):
 
     def biases(self):
         b = np.empty(self._K)
-        check(C.ode_biases(self._h, ptr(b)), "aedyn_ode_biases")
+        check(C.ode_get_biases(self._h, ptr(b)), "aedyn_ode_get_biases")
         return b
 
     def error(self):
@@ -836,14 +839,18 @@ class ODE(Handle):
         """(W, V), each K x D, reconstructed from the modes."""
         W = np.empty((self._K, self._D))
         V = np.empty((self._K, self._D))
-        check(C.ode_weights(self._h, ptr(W), ptr(V)), "aedyn_ode_weights")
+        check(C.ode_get_weights(self._h, ptr(W), ptr(V)), "aedyn_ode_get_weights")
         return W, V
 
     def stats(self):
-        """dict: right-hand-side evaluations, accepted and rejected steps."""
-        a, b, c = c_uint64(), c_uint64(), c_uint64()
-        check(C.ode_stats(self._h, byref(a), byref(b), byref(c)), "aedyn_ode_stats")
-        return {"rhs": a.value, "steps": b.value, "rejected": c.value}
+        """dict: integration statistics by name (aedyn_ode_get_stat): rhs, steps,
+        rejected, jacobians, factorisations."""
+        out = {}
+        for which, name in enumerate(ODE_STATS):
+            v = c_uint64()
+            check(C.ode_get_stat(self._h, which, byref(v)), "aedyn_ode_get_stat")
+            out[name] = v.value
+        return out
 
     def __repr__(self):
         if self.closed:

@@ -171,11 +171,11 @@ def as_float(v, what, call):
 def as_enum(v, table, what, call):
     """An enum value from its name (case-insensitive) or its integer."""
     if isinstance(v, str):
-        key = v.lower().replace("-", "_")
-        if key not in table:
+        value = table.parse(v)
+        if value is None:
             raise AedynError(ERR_INVALID, f"unknown {what} {v!r} (one of: {', '.join(table)})",
                              call=call)
-        return table[key]
+        return value
     try:
         n = operator.index(v)
     except TypeError:

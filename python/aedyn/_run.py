@@ -73,7 +73,7 @@ def run(data, net, rng, *, lr, rule="vanilla", times=None, t_max=100.0, points=2
       pca[m-1] = eps_PCA(m), and sgd_Q, sgd_R, sgd_T, sgd_T0, ode_Q, ...,
       ode_T0 (n, K, K); plus sgd_status, ode_status (str) and ode_stats.
     The SGD error is the exact population error of the SGD network
-    (aedyn_net_population_error), the ODE error aedyn_ode_error.
+    (aedyn_net_error), the ODE error aedyn_ode_error.
     """
     call = "aedyn.run"
     if on_diverge not in ("raise", "nan"):

@@ -70,16 +70,16 @@ static void scenario_spiked(void)
     double err;
 
     check(aedyn_rng_create(&rng, 1, 0), "rng");
-    check(aedyn_data_create_spiked(&data, D, M, NULL, 1.0, AEDYN_SPIKES_RANDOM, rng,
-                                   AEDYN_SPIKED_STANDARDISE), "spiked");
-    check(aedyn_data_eigenvalues(data, eig), "eigenvalues");
+    check(aedyn_data_create_spiked(&data, D, M, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                   AEDYN_DATA_STANDARDISE), "spiked");
+    check(aedyn_data_get_eigenvalues(data, eig), "eigenvalues");
     emit("sp_eig", eig, D);
-    emit1("sp_trace", aedyn_data_trace(data));
+    emit1("sp_trace", aedyn_data_get_trace(data));
     for (size_t m = 1; m <= K; m++) {
         check(aedyn_data_pca_error(data, m, &err), "pca");
         emit1(m == 1 ? "sp_pca1" : "sp_pca2", err);
     }
-    check(aedyn_net_create(&net, D, K, AEDYN_ACT_ERF, 0), "net");
+    check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, 0), "net");
     check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
     check(aedyn_net_get_weights(net, W, V, NULL), "weights");
     emit("sp_W0", W, K * D);
@@ -91,9 +91,9 @@ static void scenario_spiked(void)
     check(aedyn_ode_create_from_sgd(&ode, sgd), "ode");
     for (int i = 0; i < NT; i++) {
         uint64_t target = (uint64_t)(times[i] * D + 0.5);
-        if (target > aedyn_sgd_steps(sgd))
-            check(aedyn_sgd_step(sgd, target - aedyn_sgd_steps(sgd)), "step");
-        check(aedyn_net_population_error(net, data, &err), "poperr");
+        if (target > aedyn_sgd_get_n_steps(sgd))
+            check(aedyn_sgd_step(sgd, target - aedyn_sgd_get_n_steps(sgd)), "step");
+        check(aedyn_net_error(net, data, &err), "poperr");
         emit1("sp_sgd_error", err);
         check(aedyn_net_order_params(net, data, Q, R, T, T0), "op");
         emit("sp_sgd_Q", Q, K * K); emit("sp_sgd_R", R, K * K);
@@ -108,7 +108,7 @@ static void scenario_spiked(void)
     check(aedyn_net_get_weights(net, W, V, NULL), "weights");
     emit("sp_W_end", W, K * D);
     emit("sp_V_end", V, K * D);
-    check(aedyn_ode_weights(ode, W, V), "ode weights");
+    check(aedyn_ode_get_weights(ode, W, V), "ode weights");
     emit("sp_ode_W_end", W, K * D);
     emit("sp_ode_V_end", V, K * D);
     aedyn_ode_destroy(ode); aedyn_sgd_destroy(sgd); aedyn_net_destroy(net);
@@ -134,9 +134,9 @@ static void scenario_gaussian(void)
         }
     emit("ga_omega", omega, D * D);
     check(aedyn_data_create_gaussian(&data, D, omega), "gaussian");
-    check(aedyn_data_eigenvalues(data, eig), "eigenvalues");
+    check(aedyn_data_get_eigenvalues(data, eig), "eigenvalues");
     emit("ga_eig", eig, D);
-    check(aedyn_net_create(&net, D, K, AEDYN_ACT_RELU, AEDYN_NET_BIAS), "net");
+    check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS), "net");
     check(aedyn_net_init_gaussian(net, rng, 0.2), "init");
     check(aedyn_ode_create(&ode, net, data, AEDYN_SGD_TRUNCATED, 0.3), "ode");
     check(aedyn_ode_set_method(ode, AEDYN_ODE_DOPRI5, 0), "method");
@@ -145,12 +145,12 @@ static void scenario_gaussian(void)
     emit1("ga_ode_error", err);
     check(aedyn_ode_order_params(ode, Q, NULL, NULL, NULL), "ode op");
     emit("ga_ode_Q", Q, K * K);
-    check(aedyn_ode_biases(ode, b), "ode bias");
+    check(aedyn_ode_get_biases(ode, b), "ode bias");
     emit("ga_ode_bias", b, K);
     check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_TRUNCATED, 0.3), "sgd");
     check(aedyn_sgd_set_weight_decay(sgd, 0.01), "wd");
     check(aedyn_sgd_step(sgd, 300), "step");
-    check(aedyn_net_population_error(net, data, &err), "poperr");
+    check(aedyn_net_error(net, data, &err), "poperr");
     emit1("ga_sgd_error", err);
     check(aedyn_net_get_weights(net, W, V, b), "weights");
     emit("ga_W", W, K * D);
@@ -171,16 +171,16 @@ static void scenario_images(void)
     check(aedyn_rng_fill_uniform(rng, X, N * D), "X");
     check(aedyn_images_create(&imgs, N, ROWS, COLS, X), "images");
     check(aedyn_images_preprocess(imgs, AEDYN_IMAGES_PAPER, 0), "preprocess");
-    check(aedyn_images_get(imgs, 0, N, X), "get");
+    check(aedyn_images_get_images(imgs, 0, N, X), "get");
     emit("im_X", X, N * D);
-    check(aedyn_images_data(&data, imgs, AEDYN_IMAGES_SAMPLE_REAL), "data");
-    check(aedyn_data_eigenvalues(data, eig), "eigenvalues");
+    check(aedyn_data_create_images(&data, imgs, AEDYN_IMAGES_SAMPLE_REAL), "data");
+    check(aedyn_data_get_eigenvalues(data, eig), "eigenvalues");
     emit("im_eig", eig, D);
-    check(aedyn_net_create(&net, D, K, AEDYN_ACT_LINEAR, 0), "net");
+    check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, 0), "net");
     check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
     check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.2), "sgd");
     check(aedyn_sgd_step(sgd, 500), "step");
-    check(aedyn_images_error(net, imgs, &mean, &se), "error");
+    check(aedyn_net_error_images(net, imgs, &mean, &se), "error");
     emit1("im_err_mean", mean);
     emit1("im_err_se", se);
     check(aedyn_net_get_weights(net, W, V, NULL), "weights");

@@ -24,7 +24,7 @@ def run_python(code, **env):
 
 
 def test_missing_library_is_an_import_error():
-    p = run_python("import aedyn", AEDYN_LIBRARY="/nonexistent/libaedyn.so.0")
+    p = run_python("import aedyn", AEDYN_LIBRARY="/nonexistent/libaedyn.so.1")
     assert p.returncode != 0
     assert "AedynLoadError" in p.stderr and "AEDYN_LIBRARY" in p.stderr
 
@@ -138,7 +138,7 @@ def test_ode_queries():
         W, V = o.weights()
         assert np.allclose(W, net.W, atol=1e-13) and np.allclose(V, net.V, atol=1e-13)
         st = o.stats()
-        assert set(st) == {"rhs", "steps", "rejected"}
+        assert set(st) == {"rhs", "steps", "rejected", "jacobians", "factorisations"}
         # default integrator: BDF for this small state (6 modes x 2 x 2 + 2)
         assert o.method == ("bdf", 0.0)
         o.set_method("rkc", 0.25)

@@ -3,14 +3,17 @@
 # stored baseline tests/abi/libaedyn.abi using abidiff from abigail-tools.
 # Any difference fails, additions included: when the ABI legitimately grows,
 # regenerate the baseline with tests/abi/update-baseline.sh and commit it.
+# The experimental tier (the symbols of the AEDYN_EXPERIMENTAL_* node of the
+# version script) carries no promise: its changes are suppressed.
 # Skipped (exit 77) when abidw/abidiff are not installed.
-# Usage: check-abidiff.sh ABIDW ABIDIFF BASELINE.abi LIBAEDYN.SO HEADERS_DIR...
+# Usage: check-abidiff.sh ABIDW ABIDIFF BASELINE.abi LIBAEDYN.MAP LIBAEDYN.SO HEADERS_DIR...
 set -eu
-abidw=${1:?usage: check-abidiff.sh ABIDW ABIDIFF BASELINE LIB HEADERS_DIR...}
+abidw=${1:?usage: check-abidiff.sh ABIDW ABIDIFF BASELINE MAP LIB HEADERS_DIR...}
 abidiff=${2:?}
 baseline=${3:?}
-lib=${4:?}
-shift 4
+map=${4:?}
+lib=${5:?}
+shift 5
 here=$(dirname "$0")
 if ! command -v "$abidw" >/dev/null 2>&1 || ! command -v "$abidiff" >/dev/null 2>&1; then
     echo "SKIP: abidw/abidiff not found (apt-get install abigail-tools)"
@@ -24,8 +27,13 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/aedyn-abidiff.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 sh "$here/abidw.sh" "$abidw" "$lib" "$tmp/current.abi" "$@"
+: > "$tmp/experimental.supp"
+sh "$here/map-symbols.sh" "$map" | sed -n 's/@@AEDYN_EXPERIMENTAL_.*$//p' | while read -r f; do
+    printf '[suppress_function]\n  symbol_name = %s\n\n' "$f" >> "$tmp/experimental.supp"
+done
 set +e
-"$abidiff" --no-default-suppression "$baseline" "$tmp/current.abi" > "$tmp/report" 2>&1
+"$abidiff" --no-default-suppression --suppressions "$tmp/experimental.supp" \
+    "$baseline" "$tmp/current.abi" > "$tmp/report" 2>&1
 rc=$?
 set -e
 cat "$tmp/report"

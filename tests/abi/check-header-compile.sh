@@ -49,11 +49,30 @@ int aedyn_header_check(void) { return 0; }
 EOT
     # shellcheck disable=SC2086 # $flags is a list of options
     run "$@" $flags -I"$tmp/inc" -c "$tmp/tu$n.$ext" -o "$tmp/tu$n.o"
+    # shellcheck disable=SC2086
+    run "$@" $flags -DAEDYN_EXPERIMENTAL -I"$tmp/inc" -c "$tmp/tu$n.$ext" -o "$tmp/tu$n.o"
 done
+
+# 1b. The experimental tier is hidden unless AEDYN_EXPERIMENTAL is defined.
+sh "$here/header-functions.sh" --tier "$srcinc/aedyn" | awk '$2 == "experimental" { print $1 }' \
+    > "$tmp/experimental"
+while read -r f; do
+    printf '#include <aedyn.h>\ntypedef void (*aedyn_probe_fn)(void);\naedyn_probe_fn aedyn_probe(void);\naedyn_probe_fn aedyn_probe(void) { return (aedyn_probe_fn)&%s; }\n' \
+        "$f" > "$tmp/hidden.$ext"
+    # the probe compiles with the tier visible (so its failure below means hidden)
+    # shellcheck disable=SC2086
+    run "$@" $flags -DAEDYN_EXPERIMENTAL -I"$tmp/inc" -c "$tmp/hidden.$ext" -o "$tmp/hidden.o"
+    # shellcheck disable=SC2086
+    if "$@" $flags -I"$tmp/inc" -c "$tmp/hidden.$ext" -o "$tmp/hidden.o" 2>/dev/null; then
+        echo "FAIL: the experimental $f is declared without AEDYN_EXPERIMENTAL"
+        exit 1
+    fi
+done < "$tmp/experimental"
 
 # 2. Every declared function through the umbrella header, linked and run.
 sh "$here/header-functions.sh" "$srcinc/aedyn" > "$tmp/functions"
 {
+    echo '#define AEDYN_EXPERIMENTAL 1'
     echo '#include <stdio.h>'
     echo '#include <string.h>'
     echo '#include <aedyn.h>'

@@ -2,9 +2,14 @@
 # Print the names of the functions declared with AEDYN_API in the public
 # headers INCLUDE_AEDYN_DIR/*.h (and *.h.in templates), one per line, in header
 # order (duplicates kept). Fails on a declaration it cannot parse.
-# Usage: header-functions.sh INCLUDE_AEDYN_DIR
+# With --tier, each line is "name stable" or "name experimental": a
+# declaration inside a "#if defined(AEDYN_EXPERIMENTAL) ..." block (closed by
+# its "#endif") belongs to the experimental tier (docs/abi.md).
+# Usage: header-functions.sh [--tier] INCLUDE_AEDYN_DIR
 set -eu
-incdir=${1:?usage: header-functions.sh INCLUDE_AEDYN_DIR}
+tier=0
+if [ "${1:-}" = "--tier" ]; then tier=1; shift; fi
+incdir=${1:?usage: header-functions.sh [--tier] INCLUDE_AEDYN_DIR}
 set -- "$incdir"/*.h "$incdir"/*.h.in
 headers=
 for h in "$@"; do [ -f "$h" ] && headers="$headers $h"; done
@@ -14,8 +19,8 @@ for h in "$@"; do [ -f "$h" ] && headers="$headers $h"; done
 # ';' (or '{'); its name is the identifier right before the first '('.
 # Comments and preprocessor lines are skipped.
 # shellcheck disable=SC2086
-awk '
-  FNR == 1 { incomment = 0; decl = "" }
+awk -v tier="$tier" '
+  FNR == 1 { incomment = 0; decl = ""; inexp = 0; depth = 0 }
   {
     line = $0
     # strip comments, including multi-line ones
@@ -32,6 +37,16 @@ awk '
       }
     }
     line = out
+    if (decl == "" && line ~ /^[ \t]*#[ \t]*if/) {
+      depth++
+      if (line ~ /AEDYN_EXPERIMENTAL/) { inexp = 1; expdepth = depth }
+      next
+    }
+    if (decl == "" && line ~ /^[ \t]*#[ \t]*endif/) {
+      if (inexp && depth == expdepth) inexp = 0
+      depth--
+      next
+    }
     if (decl == "" && line ~ /^[ \t]*#/) next
     if (decl == "" && line ~ /^[ \t]*AEDYN_API[ \t]/) decl = line
     else if (decl != "") decl = decl " " line
@@ -43,6 +58,7 @@ awk '
         head = substr(decl, 1, p - 1); sub(/[ \t]+$/, "", head)
         n = split(head, w, /[ \t*]+/); name = w[n]
         if (name !~ /^aedyn_[a-z0-9_]+$/) { print FILENAME ": not an aedyn_ function: " decl > "/dev/stderr"; bad = 1 }
+        else if (tier) print name " " (inexp ? "experimental" : "stable")
         else print name
       }
       decl = ""
