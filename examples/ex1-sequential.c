@@ -1,4 +1,4 @@
-/* Example 1 (paper section 3, THEORY.md section 5.1-5.2): sequential learning
+/* Example 1 (paper section 3, docs/theory.md section 8): sequential learning
  * of principal components.
  *
  * An erf autoencoder with K hidden units is trained by online SGD on the

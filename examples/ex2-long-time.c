@@ -1,4 +1,4 @@
-/* Example 2 (paper section 4, THEORY.md section 5.3): long-time dynamics of
+/* Example 2 (paper section 4, docs/theory.md section 8): long-time dynamics of
  * sigmoidal autoencoders.
  *
  * An untied erf AE and a tied erf AE (v^k = w^k) start from the same encoder

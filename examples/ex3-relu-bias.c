@@ -1,4 +1,4 @@
-/* Example 3 (THEORY.md section 5.4): ReLU autoencoders with and without a
+/* Example 3 (docs/theory.md section 8): ReLU autoencoders with and without a
  * trained bias.
  *
  * Two ReLU AEs with the same initial weights (biases start at 0) are trained

@@ -1,4 +1,4 @@
-/* Example 4 (THEORY.md section 5.5): vanilla vs truncated SGD, with Sanger's
+/* Example 4 (docs/theory.md section 8): vanilla vs truncated SGD, with Sanger's
  * rule as the classical baseline.
  *
  * Three networks start from the same encoder on the standardised spiked model

@@ -1,4 +1,4 @@
-/* Example 5 (THEORY.md sections 4b and 5.6): real images and Gaussian
+/* Example 5 (docs/theory.md sections 7 and 8): real images and Gaussian
  * universality.
  *
  * An erf AE (K = 4) is trained by online SGD on real images drawn with

@@ -1,5 +1,5 @@
 /* Data models: spiked Wishart model and Gaussians N(0, Omega), their samplers
- * and their spectra as eigen-groups (THEORY.md section 2). */
+ * and their spectra as eigen-groups (docs/theory.md section 2). */
 #include <stdlib.h>
 #include <string.h>
 #include "data-private.h"
@@ -100,7 +100,7 @@ static void fill_spike_vectors(double *A, size_t M, size_t D, aedyn_data_spikes 
     for (size_t m = 0; m < M; m++) {
         double *a = A + m * D, nrm = 0.0;
         for (size_t i = 0; i < D; i++) {
-            /* spikes are numbered m = 1..M in THEORY.md */
+            /* spikes are numbered m = 1..M in docs/theory.md */
             a[i] = kind == AEDYN_DATA_SPIKES_RANDOM ? aedyn__rng_normal(rng)
                                                : sin((double)(m + 2) * (double)i / 100.0);
             nrm += a[i] * a[i];

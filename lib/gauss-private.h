@@ -1,4 +1,4 @@
-/* Gaussian expectations of activations (THEORY.md sections 3 and 4): closed
+/* Gaussian expectations of activations (docs/theory.md section 4): closed
  * forms for the built-in activations and a generic quadrature path for any
  * activation, shared by the network (population error) and the ODE.
  *
@@ -143,7 +143,7 @@ double aedyn__gauss2_quad(const aedyn__gact *a, const aedyn__gauss_ws *ws, int m
 double aedyn__gauss2(const aedyn__gact *a, const aedyn__gauss_ws *ws, int m, int n, double c11,
                      double c12, double c22, double b1, double b2);
 
-/* ---- closed forms of the THEORY.md table (no bias) ------------------------ */
+/* ---- closed forms of the docs/theory.md table (no bias) ------------------------ */
 
 /** I2 = E[g(x1) g(x2)] for y ~ N(0, C) without bias. */
 double aedyn__gauss_I2(aedyn_net_activation act, double c11, double c12, double c22);

@@ -1,7 +1,7 @@
-/* Gaussian expectations of activations (THEORY.md sections 3 and 4).
+/* Gaussian expectations of activations (docs/theory.md section 4).
  *
  * Closed forms: 1-D moments E g^(n)(b + sqrt(Q) z) of every built-in
- * activation with bias; 2-D products E[g^(m)(x1) g^(n)(x2)] of the THEORY.md
+ * activation with bias; 2-D products E[g^(m)(x1) g^(n)(x2)] of the docs/theory.md
  * table (no bias), the erf products that involve a g' or g'' with bias (the
  * Gaussian g' of erf tilts the measure into another Gaussian), and I3.
  *

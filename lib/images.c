@@ -1,5 +1,5 @@
 /* Real images: CIFAR-10 and IDX loaders (plain or gzip), preprocessing, and
- * data models on the empirical covariance of an image set (THEORY.md
+ * data models on the empirical covariance of an image set (docs/theory.md
  * section 2, "Image data"). */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

@@ -2,7 +2,7 @@
  * initialisation, forward pass and loss, order parameters through the data
  * model's spectrum, and the population / Monte-Carlo test errors.
  *
- * Scalings (THEORY.md sections 1 and 3), defined here once for the network:
+ * Scalings (docs/theory.md sections 1 and 3), defined here once for the network:
  * lambda^k = w^k . x / sqrt(D) + beta_k, xhat = sum_k v^k g(lambda^k),
  * l = |x - xhat|^2 / (2D); Q = W Omega W^T / D, R = V Omega W^T / D^{3/2},
  * T = V Omega V^T / D^2, T0 = V V^T / D. */

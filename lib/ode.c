@@ -1,5 +1,5 @@
 /* The ODE module: component form of the asymptotically exact learning
- * dynamics over modes (THEORY.md section 4), observables, and integration
+ * dynamics over modes (docs/theory.md sections 5 and 6), observables, and integration
  * through the private stepper. */
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +153,7 @@ void aedyn__ode_moments(aedyn_ode *o, const double *y)
 }
 
 /* Closed forms (no bias): A_k = E g'(lambda^k), G = E[g g], and the
- * coefficients of phi^k = A_k s^k + sum_a C_ka wt^a (THEORY.md section 4). */
+ * coefficients of phi^k = A_k s^k + sum_a C_ka wt^a (docs/theory.md section 5). */
 static void coefficients_closed(aedyn_ode *o)
 {
     const size_t K = o->K;
@@ -224,7 +224,7 @@ static double zero_fn(double x, void *user)
     return 0.0;
 }
 
-/* The general Stein form (THEORY.md section 4), for any activation and
+/* The general Stein form (docs/theory.md section 5), for any activation and
  * biases, from one- and two-dimensional Gaussian expectations of the fields
  * lambda^k + beta_k (covariance Q):
  *   A_k      = E g'_k

@@ -1,4 +1,4 @@
-/* Gaussian universality on Fashion-MNIST (THEORY.md sections 4b and 5.6): the
+/* Gaussian universality on Fashion-MNIST (docs/theory.md sections 7 and 8): the
  * ODE integrated on the empirical spectrum of the training images predicts
  * online SGD on the real images (test error on the held-out images) and on
  * the Gaussian-equivalent samples (population error), erf, K = 4, within 10 %

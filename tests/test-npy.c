@@ -72,7 +72,7 @@ END_TEST
 
 START_TEST(numpy_file)
 {
-    /* written by numpy.save in the project's theory notes */
+    /* written by numpy.save */
     size_t r, c;
     double *W = NULL;
     ck_assert_aedyn_ok(aedyn_npy_read(testutil_data_path("golden-erf-d100/w0.npy"), &W, &r, &c));

@@ -3,7 +3,7 @@
  * initial weights, predicts that run's test error (issue 3).
  *
  * Setting: standardised spiked model (Tr Omega / D = 1, rho/D <= 1, inside the
- * regime eta rho_max/D <~ 4 where THEORY.md section 4b says the D = infinity
+ * regime eta rho_max/D <~ 4 where docs/theory.md section 7 says the D = infinity
  * ODE holds at D = 1000), D = 1000, M = K, sigma0 = 0.1, K = 2 and 4, linear,
  * erf and ReLU (also with trained biases), vanilla and truncated SGD,
  * eta = 0.1 ... 0.4. For each case

@@ -843,7 +843,7 @@ START_TEST(drift_matches_sgd)
 END_TEST
 
 /* Drift test independent of the trainer (lib/sgd.c): the one-step SGD update
- * is written here from the rule documented in aedyn-sgd.h / THEORY.md
+ * is written here from the rule documented in aedyn-sgd.h / docs/theory.md
  * section 1, with the library's g, g' (net-private.h, g'(0) = 0 for ReLU):
  *   delta_k = x - sum_{a in S_k} v^a g(lambda^a)   (S_k: all a, or a <= k)
  *   w^k += (eta_w/D) g'_k (v^k.delta_k/D) x/sqrt D,  v^k += (eta_v/D) g_k delta_k,
@@ -992,7 +992,7 @@ START_TEST(drift_matches_manual_sgd)
 }
 END_TEST
 
-/* Long-time behaviour (THEORY.md section 5, claims 3 and 5), on the ODE for
+/* Long-time behaviour (docs/theory.md section 8), on the ODE for
  * the standardised spiked model (D = 1000, K = M = 2, erf, eta = 0.5, RKC):
  * from t = 100 to t = 31623 the untied AE's error approaches eps_PCA(2)
  * monotonically (measured: 0.4 % above it at t = 31623; bound 2 %)

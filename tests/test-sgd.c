@@ -1,7 +1,7 @@
 /* The SGD trainer (lib/sgd.c): one step against finite-difference gradients of
  * the loss (every activation, bias on/off, tied/untied, vanilla/truncated),
  * Sanger's rule against its formula, weight decay, divergence handling,
- * invalid input, bit reproducibility, and the learning outcomes of THEORY.md
+ * invalid input, bit reproducibility, and the learning outcomes of docs/theory.md
  * section 5: a linear AE reaches eps_PCA(K); truncated SGD and Sanger's rule
  * align unit k with eigenvector k while vanilla SGD learns a rotated subspace. */
 #include <math.h>

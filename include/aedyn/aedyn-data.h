@@ -52,7 +52,7 @@ typedef enum aedyn_data_spikes {
 
 /**
  * Create the spiked (Wishart) model x = sum_m c_m a_m + sigma xi, with
- * c_m ~ N(0, Lambda_m^2), xi ~ N(0, I_D) (THEORY.md section 2).
+ * c_m ~ N(0, Lambda_m^2), xi ~ N(0, I_D) (docs/theory.md section 2).
  *
  * The spectrum is exact: the non-zero eigenvalues of sum_m Lambda_m^2 a_m a_m^T
  * come from the M x M matrix diag(Lambda) G diag(Lambda), G the Gram matrix of

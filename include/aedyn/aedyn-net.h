@@ -136,7 +136,7 @@ AEDYN_API aedyn_status aedyn_net_error_mc(const aedyn_net *net, aedyn_data *data
                                           double *std_err);
 
 /**
- * Order parameters of the network for the covariance of @p data (THEORY.md
+ * Order parameters of the network for the covariance of @p data (docs/theory.md
  * section 3), each K x K row-major, any pointer may be NULL:
  * Q[k][l] = w^k Omega w^l / D, R[k][l] = v^k Omega w^l / D^{3/2},
  * T[k][l] = v^k Omega v^l / D^2, T0[k][l] = v^k . v^l / D.

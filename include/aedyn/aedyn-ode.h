@@ -1,6 +1,6 @@
 /**
  * @file aedyn-ode.h
- * @brief The asymptotically exact ODEs of online SGD (THEORY.md section 4).
+ * @brief The asymptotically exact ODEs of online SGD (docs/theory.md sections 5 and 6).
  *
  * An ODE is created from a network (its current weights are the initial
  * condition) and a data model (its spectrum), so that an SGD run and its ODE
