@@ -50,4 +50,9 @@ bool aedyn__mul_size(size_t n, size_t m, size_t *out);
 /* True when every x[i] is finite. */
 bool aedyn__all_finite(const double *x, size_t n);
 
+/* AEDYN_OK when every x[i] is finite, else AEDYN_ERR_DIVERGED with a message
+ * "fn: what is not finite ...": a NaN or infinity in a number the library
+ * reports is divergence, never a result (x may be NULL: nothing to check). */
+aedyn_status aedyn__check_finite(const char *fn, const char *what, const double *x, size_t n);
+
 #endif

@@ -1,58 +1,94 @@
-/* Private layout of a data model and the spectral helpers other modules use. */
+/* The data module's own layout: a data model is a spectrum (eigen-groups)
+ * plus a sampler behind a table of operations. Included only by the files of
+ * the data module: lib/data.c (the handle, the spectrum and its queries) and
+ * one file per model (lib/data-spiked.c, lib/data-gaussian.c,
+ * lib/data-images.c).
+ *
+ * Adding a model: write lib/data-<name>.c with an aedyn__data_ops table and a
+ * constructor that fills an aedyn__spectrum and its own sampler state and
+ * calls aedyn__data_new(); add the file to lib_sources in meson.build (and
+ * declare the public constructor in a header). Nothing else in the library
+ * reads a model's fields. */
 #ifndef AEDYN_DATA_PRIVATE_H
 #define AEDYN_DATA_PRIVATE_H
 
 #include "common-private.h"
+#include "data-internal.h"
 
-typedef struct aedyn_group_ {
-    double rho;   /* eigenvalue */
-    size_t mult;  /* multiplicity */
-    size_t first; /* index of its first explicit eigenvector, or SIZE_MAX for the complement */
-} aedyn_group_;
+/* Inputs per block of the batch sampler (aedyn_data_sample). */
+#define AEDYN__DATA_BLOCK 64
 
-typedef enum {
-    AEDYN_KIND_SPIKED_,  /* x = sum_m z_m B_m + s_noise xi, B arbitrary (M x D) */
-    AEDYN_KIND_EIGEN_,   /* x = sum_j z_j sqrt(rho_j) e_j + sqrt(rho_c) P_perp xi */
-    AEDYN_KIND_IMAGES_   /* x = a row of img drawn uniformly with replacement; the
-                            spectrum is the empirical one (lib/images.c) */
-} aedyn_data_kind_;
+/* One eigen-group: an eigenvalue, its multiplicity, and its first explicit
+ * eigenvector, or SIZE_MAX for the complement group. */
+typedef struct aedyn__group {
+    double rho;
+    size_t mult;
+    size_t first;
+} aedyn__group;
 
-struct aedyn_data {
+/* Spectrum of the covariance: n_exp explicit eigenpairs sorted by decreasing
+ * eigenvalue, and the eigenvalue rho_c of the orthogonal complement of their
+ * span (multiplicity D - n_exp). */
+typedef struct aedyn__spectrum {
     size_t D;
-    aedyn_data_kind_ kind;
-    const char *kind_name; /* aedyn_data_get_kind() */
-    /* spectrum */
-    size_t n_exp;       /* explicit eigenpairs (sorted by decreasing rho) */
+    size_t n_exp;
     double *rho_exp;    /* n_exp */
     double *vec_exp;    /* n_exp x D, orthonormal rows */
-    double rho_c;       /* eigenvalue of the complement (multiplicity D - n_exp) */
+    double rho_c;
     size_t n_groups;
-    aedyn_group_ *groups;
-    double trace;
-    /* sampler */
-    size_t M;           /* spiked: number of spikes; eigen: n_exp */
-    double *B;          /* spiked: M x D scaled spike vectors (Lambda_m a_m / s) */
-    double *coef;       /* eigen: sqrt(rho_j), n_exp */
-    double s_noise;     /* spiked: sigma / s; eigen: sqrt(rho_c) (0 when n_exp == D) */
-    double *scratch;    /* sampling scratch: M + 1 doubles at least */
-    double *block;      /* block sampling scratch: 2 x 64 x M doubles */
-    /* images kind: borrowed rows (img_n x D) and the borrow count of their set */
-    const double *img;
-    size_t img_n;
-    unsigned *img_borrow; /* decremented when the model is destroyed */
+    aedyn__group *groups;
+    double trace;       /* Tr Omega, every eigenvalue with its multiplicity */
+} aedyn__spectrum;
+
+/* The sampler of a model; self is its own state (owned by the handle). */
+typedef struct aedyn__data_ops {
+    const char *kind; /* aedyn_data_get_kind() */
+    /* Draw one input into x (length D). Allocates nothing. */
+    aedyn_status (*sample1)(void *self, aedyn_rng *rng, double *x);
+    /* Draw n <= AEDYN__DATA_BLOCK inputs into X (n x D) with the random
+     * variates in the order of n calls of sample1 (so that a batch equals n
+     * single draws up to rounding). NULL: n calls of sample1. */
+    aedyn_status (*sample_block)(void *self, aedyn_rng *rng, size_t n, double *X);
+    void (*destroy)(void *self);
+} aedyn__data_ops;
+
+struct aedyn_data {
+    aedyn__spectrum spec;
+    const aedyn__data_ops *ops;
+    void *self;
+    const char *kind; /* ops->kind unless the constructor names a variant */
 };
 
-/* out (na x nb) = A Omega B^T for A (na x D) and B (nb x D), exactly through
- * the spectrum: sum_j (rho_j - rho_c) (A e_j)(B e_j)^T + rho_c A B^T.
- * Allocates O((na + nb) n_exp) scratch. */
-aedyn_status aedyn__data_quad_form(const aedyn_data *d, size_t na, const double *A, size_t nb,
-                                   const double *B, double *out);
+/* A new model from its spectrum (moved into the handle: its arrays keep their
+ * addresses, so the sampler state may point into them) and its sampler.
+ * Takes spec and self in every case: frees both on failure. The spectrum
+ * must have been finished by aedyn__spectrum_finish(). */
+aedyn_status aedyn__data_new(aedyn_data **out, aedyn__spectrum *spec,
+                             const aedyn__data_ops *ops, void *self, const char *fn);
 
-/* A new eigen-kind model diagonalising the symmetric D x D matrix Om, which it
- * takes over (freed on failure too). fn names the caller in messages. */
-aedyn_status aedyn__data_from_covariance(aedyn_data **out, size_t D, double *Om, const char *fn);
+/* Check D for a model of dimension D (1 <= D <= INT_MAX, and a D x D matrix
+ * of doubles is addressable). */
+aedyn_status aedyn__data_check_dim(const char *fn, size_t D);
 
-/* Draw one input into x (length D) with no allocation. */
-void aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x);
+/* Build the groups and the trace of a spectrum whose D, n_exp, rho_exp,
+ * vec_exp and rho_c are set; refuses a spectrum with a non-finite or
+ * negative eigenvalue or a trace that is not finite and > 0 (a zero
+ * covariance: every error would be 0). */
+aedyn_status aedyn__spectrum_finish(aedyn__spectrum *s, const char *fn);
+
+/* Diagonalise the symmetric D x D matrix Om (taken: freed in every case)
+ * into a finished spectrum of D explicit eigenpairs; refuses a matrix that is
+ * not positive semi-definite (smallest eigenvalue below -1e-10 times the
+ * largest); eigenvalues within that tolerance below 0 are set to 0. */
+aedyn_status aedyn__spectrum_from_covariance(aedyn__spectrum *s, size_t D, double *Om,
+                                             const char *fn);
+
+void aedyn__spectrum_free(aedyn__spectrum *s);
+
+/* The Gaussian sampler N(0, Omega) of a finished spectrum (lib/data-gaussian.c),
+ * for models whose spectrum comes from elsewhere (the Gaussian-equivalent
+ * model of an image set). Takes spec. */
+aedyn_status aedyn__data_new_gaussian(aedyn_data **out, aedyn__spectrum *spec, const char *kind,
+                                      const char *fn);
 
 #endif

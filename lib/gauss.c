@@ -8,10 +8,10 @@
  * Generic path: x2 is conditioned on x1; the inner conditional expectation is
  * a 1-D closed form (built-in activations) or a Gauss-Hermite sum (user
  * functions), the outer integral is adaptive Gauss-Kronrod split at the kinks.
- * Every conventions note is in gauss-private.h. No allocation, no globals. */
+ * Every conventions note is in gauss-internal.h. No allocation, no globals. */
 #include <float.h>
-#include "gauss-private.h"
-#include "net-private.h"
+#include "gauss-internal.h"
+#include "act-internal.h"
 
 #define TWO_OVER_PI_ 0.63661977236758134308
 #define INV_SQRT_2PI_ 0.39894228040143267794
@@ -134,7 +134,7 @@ aedyn_status aedyn__gauss_ws_init(aedyn__gauss_ws *ws, size_t n)
     /* roots x[0] > x[1] > ... >= 0; map to the N(0, 1) weight, increasing */
     ws->n = n;
     for (size_t i = 0; i < half; i++) {
-        const double zn = AEDYN_SQRT2_ * x[i], wn = w[i] / 1.7724538509055160273;
+        const double zn = AEDYN__SQRT2 * x[i], wn = w[i] / 1.7724538509055160273;
         ws->z[i] = -zn;
         ws->w[i] = wn;
         ws->z[n - 1 - i] = zn;
@@ -281,7 +281,7 @@ static double erf_moment(int order, double Q, double b)
     const double v = 1.0 + Q;
     if (order == 0)
         return erf(b / sqrt(2.0 * v));
-    const double m1 = AEDYN_SQRT_2_OVER_PI_ * exp(-0.5 * b * b / v) / sqrt(v);
+    const double m1 = AEDYN__SQRT_2_OVER_PI * exp(-0.5 * b * b / v) / sqrt(v);
     if (order == 1)
         return m1;
     if (order == 2)
@@ -405,7 +405,7 @@ static double erf_tilt(double c11, double c12, double c22, double b1, double b2,
     const double v1 = 1.0 + c11;
     *mt = b2 - b1 * c12 / v1;
     *vt = pos(c22 - c12 * c12 / v1);
-    return AEDYN_SQRT_2_OVER_PI_ * exp(-0.5 * b1 * b1 / v1) / sqrt(v1);
+    return AEDYN__SQRT_2_OVER_PI * exp(-0.5 * b1 * b1 / v1) / sqrt(v1);
 }
 
 /* erf: E[g^(m)(x1) g^(n)(x2)] for m >= n, m >= 1 (false for (1,2), (2,1), (2,2)). */

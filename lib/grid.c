@@ -9,8 +9,9 @@ AEDYN_API aedyn_status aedyn_grid_log(double t_min, double t_max, size_t n, size
 {
     static const char *fn = "aedyn_grid_log";
     AEDYN_REQUIRE_NONNULL(count);
-    if (n == 0 || n == SIZE_MAX)
-        return aedyn__fail(AEDYN_ERR_SIZE, "%s: n must be in 1..SIZE_MAX-1, got %zu", fn, n);
+    if (n == 0 || n > AEDYN_GRID_MAX_POINTS)
+        return aedyn__fail(AEDYN_ERR_SIZE, "%s: n must be in 1..%u, got %zu", fn,
+                           AEDYN_GRID_MAX_POINTS, n);
     if (D == 0)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: D must be >= 1, got 0", fn);
     if (flags & ~AEDYN_GRID_ZERO)

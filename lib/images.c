@@ -1,6 +1,6 @@
 /* Real images: CIFAR-10 and IDX loaders (plain or gzip), preprocessing, and
- * data models on the empirical covariance of an image set (docs/theory.md
- * section 2, "Image data"). */
+ * the test error of a network on a set (docs/theory.md section 2, "Image
+ * sets"). The data models of a set are in lib/data-images.c. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <fcntl.h>
@@ -10,10 +10,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <stdatomic.h>
 #include <zlib.h>
-#include "data-private.h"
-#include "linalg-private.h"
-#include "rng-private.h"
+#include "images-internal.h"
+#include "linalg-internal.h"
+#include "rng-internal.h"
 
 /* Rows per chunk of the BLAS-3 passes over a set. */
 #define CHUNK_ 256
@@ -25,23 +26,80 @@
 #define CIFAR_RECORD_ (1 + 3 * CIFAR_PIXELS_)
 #define IDX_HEADER_ 16
 
-struct aedyn_images {
-    size_t n, D, rows, cols;
+/* The pixel rows, shared with the data models that sample real images
+ * (images-internal.h): written only while the set holds the one reference. */
+struct aedyn__rows {
+    atomic_size_t refs;
+    size_t n, D;
     double *X;              /* n x D, row-major */
+};
+
+struct aedyn_images {
+    size_t n, D, rows, cols; /* D = rows * cols <= INT_MAX */
+    aedyn__rows *px;
     bool processed;         /* preprocess() or preprocess_like() was applied */
     aedyn_images_mode mode; /* the fitted mode (valid when processed) */
     double eps;             /* whitening regulariser of the fitted mode */
     double *mean;           /* D values subtracted before scaling (NULL for raw) */
     double scale;           /* multiplies after centring (1 for whitening) */
     double *W;              /* D x D whitening matrix applied after centring, or NULL */
-    unsigned borrowers;     /* data models borrowing X */
 };
+
+aedyn__rows *aedyn__images_rows(const aedyn_images *imgs)
+{
+    atomic_fetch_add(&imgs->px->refs, 1);
+    return imgs->px;
+}
+
+void aedyn__rows_release(aedyn__rows *rows)
+{
+    if (rows && atomic_fetch_sub(&rows->refs, 1) == 1) {
+        free(rows->X);
+        free(rows);
+    }
+}
+
+const double *aedyn__rows_data(const aedyn__rows *rows) { return rows->X; }
+size_t aedyn__rows_count(const aedyn__rows *rows) { return rows->n; }
+
+/* Rows of one reference taking X (n x D); NULL when out of memory (X freed). */
+static aedyn__rows *rows_new(double *X, size_t n, size_t D)
+{
+    aedyn__rows *r = malloc(sizeof *r);
+    if (!r) {
+        free(X);
+        return NULL;
+    }
+    atomic_init(&r->refs, 1);
+    r->n = n;
+    r->D = D;
+    r->X = X;
+    return r;
+}
+
+/* The pixels of the set, writable: when a data model shares them, the set
+ * moves to a copy first (the model keeps the old rows). */
+static aedyn_status writable_pixels(aedyn_images *s, const char *fn, double **X)
+{
+    if (atomic_load(&s->px->refs) > 1) {
+        double *copy = aedyn__calloc(s->n * s->D, sizeof *copy);
+        aedyn__rows *r = copy ? rows_new(copy, s->n, s->D) : NULL;
+        if (!r)
+            return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory for a copy of the images "
+                               "(a data model shares them)", fn);
+        memcpy(copy, s->px->X, s->n * s->D * sizeof *copy);
+        aedyn__rows_release(s->px);
+        s->px = r;
+    }
+    *X = s->px->X;
+    return AEDYN_OK;
+}
 
 static void images_free(aedyn_images *s)
 {
     if (!s)
         return;
-    free(s->X);
+    aedyn__rows_release(s->px);
     free(s->mean);
     free(s->W);
     free(s);
@@ -225,8 +283,12 @@ static aedyn_status images_from_rows(aedyn_images **out, rows_ *b, size_t rows, 
     if (!s)
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     double *X = realloc(b->X, b->n * b->D * sizeof(double)); /* shrink to fit */
-    s->X = X ? X : b->X;
+    s->px = rows_new(X ? X : b->X, b->n, b->D);
     b->X = NULL;
+    if (!s->px) {
+        free(s);
+        return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+    }
     s->n = b->n;
     s->D = b->D;
     s->rows = rows;
@@ -479,7 +541,7 @@ AEDYN_API aedyn_status aedyn_images_get_images(const aedyn_images *imgs, size_t 
     if (n == 0)
         return AEDYN_OK;
     AEDYN_REQUIRE_NONNULL(X);
-    memcpy(X, imgs->X + first * imgs->D, n * imgs->D * sizeof *X);
+    memcpy(X, imgs->px->X + first * imgs->D, n * imgs->D * sizeof *X);
     return AEDYN_OK;
 }
 
@@ -493,14 +555,15 @@ AEDYN_API aedyn_status aedyn_images_sample(const aedyn_images *imgs, aedyn_rng *
     AEDYN_REQUIRE_NONNULL(X);
     const size_t D = imgs->D;
     for (size_t r = 0; r < n; r++)
-        memcpy(X + r * D, imgs->X + aedyn__rng_index(rng, imgs->n) * D, D * sizeof *X);
+        memcpy(X + r * D, imgs->px->X + aedyn__rng_index(rng, imgs->n) * D, D * sizeof *X);
     return AEDYN_OK;
 }
 
 /* ---- preprocessing ------------------------------------------------------------ */
 
 /* X <- W ((X - mean) * scale) row by row (W may be NULL, mean may be NULL).
- * T: CHUNK_ x D scratch (needed only with W). Cannot fail. */
+ * T: CHUNK_ x D scratch (needed only with W). Cannot fail: the product's
+ * sizes (CHUNK_, D <= INT_MAX) were checked when the set was made. */
 static void apply_transform(double *X, size_t n, size_t D, const double *mean, double scale,
                             const double *W, double *T)
 {
@@ -511,8 +574,7 @@ static void apply_transform(double *X, size_t n, size_t D, const double *mean, d
             for (size_t i = 0; i < D; i++)
                 dst[r * D + i] = ((mean ? Xc[r * D + i] - mean[i] : Xc[r * D + i])) * scale;
         if (W) /* Xc = T W^T */
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)D, (int)D, 1.0, T,
-                        (int)D, W, (int)D, 0.0, Xc, (int)D);
+            (void)aedyn__gemm(false, true, nr, D, D, 1.0, T, D, W, D, 0.0, Xc, D);
     }
 }
 
@@ -520,9 +582,6 @@ static aedyn_status check_modifiable(const aedyn_images *s, const char *fn)
 {
     if (s->processed)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: the set is already preprocessed", fn);
-    if (s->borrowers)
-        return aedyn__fail(AEDYN_ERR_INVALID, "%s: %u data model(s) still borrow the set", fn,
-                           s->borrowers);
     return AEDYN_OK;
 }
 
@@ -541,7 +600,7 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
     if (whiten && (!isfinite(eps) || eps <= 0.0))
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: eps must be finite and > 0, got %g", fn, eps);
     const size_t n = imgs->n, D = imgs->D;
-    const double *X = imgs->X;
+    const double *X = imgs->px->X;
     if (mode == AEDYN_IMAGES_RAW) {
         imgs->processed = true;
         imgs->mode = mode;
@@ -603,8 +662,10 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
             for (size_t r = 0; r < nr; r++)
                 for (size_t i = 0; i < D; i++)
                     T[r * D + i] = X[(r0 + r) * D + i] - mean[i];
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)D, (int)nr, 1.0 / (double)n,
-                        T, (int)D, 1.0, E, (int)D);
+            if ((st = aedyn__syrk_upper(true, D, nr, 1.0 / (double)n, T, D, 1.0, E, D))) {
+                free(E);
+                goto fail;
+            }
         }
         aedyn__symmetrise_upper(D, E);
         if ((st = aedyn__eigh_desc(D, E, rho))) { /* rows of E: eigenvectors */
@@ -624,8 +685,11 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
                 st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
                 goto fail;
             }
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)D, (int)D, (int)D, 1.0, E,
-                        (int)D, W, (int)D, 0.0, Z, (int)D);
+            if ((st = aedyn__gemm(true, false, D, D, D, 1.0, E, D, W, D, 0.0, Z, D))) {
+                free(E);
+                free(Z);
+                goto fail;
+            }
             /* symmetrise exactly */
             for (size_t i = 0; i < D; i++)
                 for (size_t j = 0; j < i; j++)
@@ -635,8 +699,11 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
         }
         free(E);
     }
+    double *Xw;
+    if ((st = writable_pixels(imgs, fn, &Xw)))
+        goto fail;
     /* nothing can fail from here on */
-    apply_transform(imgs->X, n, D, mean, scale, W, T);
+    apply_transform(Xw, n, D, mean, scale, W, T);
     free(T);
     free(rho);
     imgs->processed = true;
@@ -683,7 +750,14 @@ AEDYN_API aedyn_status aedyn_images_preprocess_like(aedyn_images *imgs, const ae
         memcpy(mean, fitted->mean, D * sizeof *mean);
     if (W)
         memcpy(W, fitted->W, D * D * sizeof *W);
-    apply_transform(imgs->X, imgs->n, D, mean, fitted->scale, W, T);
+    double *Xw;
+    if ((st = writable_pixels(imgs, fn, &Xw))) {
+        free(mean);
+        free(W);
+        free(T);
+        return st;
+    }
+    apply_transform(Xw, imgs->n, D, mean, fitted->scale, W, T);
     free(T);
     imgs->processed = true;
     imgs->mode = fitted->mode;
@@ -694,43 +768,7 @@ AEDYN_API aedyn_status aedyn_images_preprocess_like(aedyn_images *imgs, const ae
     return AEDYN_OK;
 }
 
-/* ---- data models and errors ------------------------------------------------------ */
-
-AEDYN_API aedyn_status aedyn_data_create_images(aedyn_data **out, aedyn_images *imgs,
-                                         aedyn_images_sampler sampler)
-{
-    static const char *fn = "aedyn_data_create_images";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(imgs);
-    if (sampler != AEDYN_IMAGES_SAMPLE_REAL && sampler != AEDYN_IMAGES_SAMPLE_GAUSSIAN)
-        return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown sampler %d", fn, (int)sampler);
-    if (sampler == AEDYN_IMAGES_SAMPLE_REAL && imgs->borrowers == UINT_MAX)
-        return aedyn__fail(AEDYN_ERR_INVALID, "%s: too many models borrow the set", fn);
-    const size_t n = imgs->n, D = imgs->D;
-    double *Om = aedyn__calloc(D * D, sizeof *Om);
-    if (!Om)
-        return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory for the %zu x %zu covariance", fn,
-                           D, D);
-    /* Omega_hat = X^T X / n (BLAS-3) */
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)D, (int)n, 1.0 / (double)n, imgs->X,
-                (int)D, 0.0, Om, (int)D);
-    aedyn__symmetrise_upper(D, Om);
-    aedyn_data *d = NULL;
-    aedyn_status st = aedyn__data_from_covariance(&d, D, Om, fn); /* takes Om */
-    if (st)
-        return st;
-    d->kind_name = "images-gaussian";
-    if (sampler == AEDYN_IMAGES_SAMPLE_REAL) {
-        d->kind = AEDYN_KIND_IMAGES_;
-        d->kind_name = "images";
-        d->img = imgs->X;
-        d->img_n = n;
-        d->img_borrow = &imgs->borrowers;
-        imgs->borrowers++;
-    }
-    *out = d;
-    return AEDYN_OK;
-}
+/* ---- test error (the data models of a set are in lib/data-images.c) --------------- */
 
 AEDYN_API aedyn_status aedyn_net_error_images(const aedyn_net *net, const aedyn_images *imgs,
                                           double *mean, double *std_err)
@@ -749,7 +787,7 @@ AEDYN_API aedyn_status aedyn_net_error_images(const aedyn_net *net, const aedyn_
     double s = 0.0, s2 = 0.0;
     for (size_t r0 = 0; r0 < n; r0 += CHUNK_) {
         const size_t nr = n - r0 < CHUNK_ ? n - r0 : CHUNK_;
-        const double *X = imgs->X + r0 * D;
+        const double *X = imgs->px->X + r0 * D;
         aedyn_status st = aedyn_net_reconstruct(net, nr, X, Xh);
         if (st) {
             free(Xh);
@@ -768,6 +806,9 @@ AEDYN_API aedyn_status aedyn_net_error_images(const aedyn_net *net, const aedyn_
     }
     free(Xh);
     const double m = s / (double)n;
+    aedyn_status st = aedyn__check_finite(fn, "the mean loss", &m, 1);
+    if (st)
+        return st;
     *mean = m;
     if (std_err) {
         const double var = n > 1 ? fmax(s2 / (double)n - m * m, 0.0) * (double)n / (double)(n - 1)

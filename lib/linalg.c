@@ -1,14 +1,124 @@
-/* Dense linear algebra helpers over LAPACKE. */
+/* The linear-algebra layer (linalg-internal.h): size-checked wrappers of the
+ * CBLAS and LAPACKE calls of the whole library, and a small dense LU. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include "linalg-private.h"
+#include <cblas.h>
+#include <lapacke.h>
+#include "linalg-internal.h"
+
+/* Largest length of one BLAS vector call. */
+#define PIECE_ ((size_t)INT_MAX)
+
+/* Every size fits the int of BLAS and LAPACK. */
+static aedyn_status fits(const char *what, size_t a, size_t b, size_t c, size_t d, size_t e,
+                         size_t f)
+{
+    const size_t v[6] = { a, b, c, d, e, f };
+    for (int i = 0; i < 6; i++)
+        if (v[i] > (size_t)INT_MAX)
+            return aedyn__fail(AEDYN_ERR_SIZE, "%s: dimension %zu exceeds the BLAS/LAPACK "
+                               "index range (%d)", what, v[i], INT_MAX);
+    return AEDYN_OK;
+}
+
+static enum CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
+
+aedyn_status aedyn__gemm(bool ta, bool tb, size_t m, size_t n, size_t k, double alpha,
+                         const double *A, size_t lda, const double *B, size_t ldb, double beta,
+                         double *C, size_t ldc)
+{
+    aedyn_status st = fits("matrix product", m, n, k, lda, ldb, ldc);
+    if (st)
+        return st;
+    if (m == 0 || n == 0)
+        return AEDYN_OK;
+    cblas_dgemm(CblasRowMajor, tr(ta), tr(tb), (int)m, (int)n, (int)k, alpha, A, (int)lda, B,
+                (int)ldb, beta, C, (int)ldc);
+    return AEDYN_OK;
+}
+
+aedyn_status aedyn__gemv(bool ta, size_t m, size_t n, double alpha, const double *A, size_t lda,
+                         const double *x, double beta, double *y)
+{
+    aedyn_status st = fits("matrix-vector product", m, n, lda, 0, 0, 0);
+    if (st)
+        return st;
+    if ((ta ? n : m) == 0)
+        return AEDYN_OK;
+    cblas_dgemv(CblasRowMajor, tr(ta), (int)m, (int)n, alpha, A, (int)lda, x, 1, beta, y, 1);
+    return AEDYN_OK;
+}
+
+aedyn_status aedyn__syrk_upper(bool ta, size_t n, size_t k, double alpha, const double *A,
+                               size_t lda, double beta, double *C, size_t ldc)
+{
+    aedyn_status st = fits("symmetric rank-k update", n, k, lda, ldc, 0, 0);
+    if (st)
+        return st;
+    if (n == 0)
+        return AEDYN_OK;
+    cblas_dsyrk(CblasRowMajor, CblasUpper, tr(ta), (int)n, (int)k, alpha, A, (int)lda, beta, C,
+                (int)ldc);
+    return AEDYN_OK;
+}
+
+aedyn_status aedyn__syr_upper(size_t n, double alpha, const double *x, double *A, size_t lda)
+{
+    aedyn_status st = fits("symmetric rank-1 update", n, lda, 0, 0, 0, 0);
+    if (st)
+        return st;
+    if (n == 0)
+        return AEDYN_OK;
+    cblas_dsyr(CblasRowMajor, CblasUpper, (int)n, alpha, x, 1, A, (int)lda);
+    return AEDYN_OK;
+}
+
+double aedyn__dot(size_t n, const double *x, const double *y)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i += PIECE_) {
+        const size_t m = n - i < PIECE_ ? n - i : PIECE_;
+        s += cblas_ddot((int)m, x + i, 1, y + i, 1);
+    }
+    return s;
+}
+
+double aedyn__nrm2(size_t n, const double *x)
+{
+    if (n <= PIECE_)
+        return n ? cblas_dnrm2((int)n, x, 1) : 0.0;
+    double r = 0.0;
+    for (size_t i = 0; i < n; i += PIECE_) {
+        const size_t m = n - i < PIECE_ ? n - i : PIECE_;
+        r = hypot(r, cblas_dnrm2((int)m, x + i, 1));
+    }
+    return r;
+}
+
+void aedyn__axpy(size_t n, double alpha, const double *x, double *y)
+{
+    for (size_t i = 0; i < n; i += PIECE_) {
+        const size_t m = n - i < PIECE_ ? n - i : PIECE_;
+        cblas_daxpy((int)m, alpha, x + i, 1, y + i, 1);
+    }
+}
+
+void aedyn__scal(size_t n, double alpha, double *x)
+{
+    for (size_t i = 0; i < n; i += PIECE_) {
+        const size_t m = n - i < PIECE_ ? n - i : PIECE_;
+        cblas_dscal((int)m, alpha, x + i, 1);
+    }
+}
 
 aedyn_status aedyn__eigh_desc(size_t n, double *A, double *w)
 {
     if (n == 0)
         return AEDYN_OK;
-    if (n > (size_t)INT32_MAX)
-        return aedyn__fail(AEDYN_ERR_SIZE, "matrix of order %zu is too large for LAPACK", n);
+    aedyn_status st = fits("eigendecomposition", n, 0, 0, 0, 0, 0);
+    if (st)
+        return st;
     double *tmp = aedyn__calloc(n * n, sizeof *tmp);
     double *wa = aedyn__calloc(n, sizeof *wa);
     if (!tmp || !wa) {

@@ -8,9 +8,12 @@
  * T = V Omega V^T / D^2, T0 = V V^T / D. */
 #include <stdlib.h>
 #include <string.h>
-#include "data-private.h"
-#include "gauss-private.h"
-#include "linalg-private.h"
+#include <limits.h>
+#include "act-internal.h"
+#include "data-internal.h"
+#include "gauss-internal.h"
+#include "linalg-internal.h"
+#include "net-internal.h"
 #include "net-private.h"
 
 #define ALL_FLAGS_ (AEDYN_NET_BIAS | AEDYN_NET_TIED)
@@ -28,6 +31,9 @@ static aedyn_status check_create_args(aedyn_net **out, size_t D, size_t K, aedyn
     if (K > D)
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_create: K must be <= D (got K = %zu, D = %zu)",
                            K, D);
+    if (D > (size_t)INT_MAX)
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_create: D = %zu is too large (at most %d)",
+                           D, INT_MAX);
     if (!aedyn__mul_size(K, D, KD) || *KD > SIZE_MAX / (2 * sizeof(double)))
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_create: K x D = %zu x %zu is too large", K, D);
     if ((unsigned)act > (unsigned)AEDYN_NET_ACT_RELU)
@@ -90,11 +96,11 @@ AEDYN_API aedyn_status aedyn_net_init_gaussian(aedyn_net *net, aedyn_rng *rng, d
                            "aedyn_net_init_gaussian: sigma0 must be finite and >= 0 (got %g)", sigma0);
     const size_t KD = net->K * net->D;
     aedyn_rng_fill_normal(rng, net->W, KD);
-    if (!aedyn__net_tied(net))
+    if (!(net->flags & AEDYN_NET_TIED))
         aedyn_rng_fill_normal(rng, net->V, KD);
     for (size_t i = 0; i < KD; i++)
         net->W[i] *= sigma0;
-    if (!aedyn__net_tied(net))
+    if (!(net->flags & AEDYN_NET_TIED))
         for (size_t i = 0; i < KD; i++)
             net->V[i] *= sigma0;
     memset(net->bias, 0, net->K * sizeof *net->bias);
@@ -150,7 +156,7 @@ AEDYN_API aedyn_status aedyn_net_init_informed(aedyn_net *net, const aedyn_data 
     st = leading_eigenvectors(data, K, D, E);
     if (st == AEDYN_OK) {
         memcpy(net->W, E, K * D * sizeof *E);
-        if (!aedyn__net_tied(net)) {
+        if (!(net->flags & AEDYN_NET_TIED)) {
             const double sD = sqrt((double)D);
             for (size_t i = 0; i < K * D; i++)
                 net->V[i] = sD * E[i];
@@ -166,10 +172,10 @@ AEDYN_API aedyn_status aedyn_net_set_weights(aedyn_net *net, const double *W, co
 {
     AEDYN_REQUIRE_NONNULL(net);
     const size_t KD = net->K * net->D;
-    if (V && aedyn__net_tied(net))
+    if (V && (net->flags & AEDYN_NET_TIED))
         return aedyn__fail(AEDYN_ERR_INVALID,
                            "aedyn_net_set_weights: V must be NULL for a tied network");
-    if (bias && !aedyn__net_has_bias(net))
+    if (bias && !(net->flags & AEDYN_NET_BIAS))
         return aedyn__fail(AEDYN_ERR_INVALID,
                            "aedyn_net_set_weights: bias must be NULL for a network without bias");
     if (W && !aedyn__all_finite(W, KD))
@@ -203,14 +209,22 @@ AEDYN_API aedyn_status aedyn_net_get_weights(const aedyn_net *net, double *W, do
 
 /* ---- forward pass and loss ----------------------------------------------------- */
 
-/* g[k] = g(w^k . x / sqrt(D) + beta_k). */
-static void activations(const aedyn_net *net, const double *x, double *g)
+aedyn__net_view aedyn__net_get_view(aedyn_net *net)
 {
-    const int K = (int)net->K, D = (int)net->D;
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, K, D, 1.0 / sqrt((double)net->D), net->W, D, x, 1,
-                0.0, g, 1);
-    for (int k = 0; k < K; k++)
+    return (aedyn__net_view){ .D = net->D, .K = net->K, .act = net->act,
+                              .tied = (net->flags & AEDYN_NET_TIED) != 0,
+                              .has_bias = (net->flags & AEDYN_NET_BIAS) != 0,
+                              .W = net->W, .V = net->V, .bias = net->bias };
+}
+
+/* g[k] = g(w^k . x / sqrt(D) + beta_k). */
+static aedyn_status activations(const aedyn_net *net, const double *x, double *g)
+{
+    const size_t K = net->K, D = net->D;
+    aedyn_status st = aedyn__gemv(false, K, D, 1.0 / sqrt((double)D), net->W, D, x, 0.0, g);
+    for (size_t k = 0; k < K && !st; k++)
         g[k] = aedyn__act_g(net->act, g[k] + net->bias[k]);
+    return st;
 }
 
 /* l = |x - sum_k v^k g_k|^2 / (2D), given the activations g. */
@@ -239,13 +253,15 @@ AEDYN_API aedyn_status aedyn_net_reconstruct(const aedyn_net *net, size_t n, con
     if (!g)
         return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_reconstruct: out of memory");
     const size_t D = net->D;
-    for (size_t i = 0; i < n; i++) {
-        activations(net, X + i * D, g); /* X is read before Xhat is written: in place is fine */
-        cblas_dgemv(CblasRowMajor, CblasTrans, (int)net->K, (int)D, 1.0, net->V, (int)D, g, 1, 0.0,
-                    Xhat + i * D, 1);
+    aedyn_status st = AEDYN_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        /* X is read before Xhat is written: in place is fine */
+        st = activations(net, X + i * D, g);
+        if (!st)
+            st = aedyn__gemv(true, net->K, D, 1.0, net->V, D, g, 0.0, Xhat + i * D);
     }
     free(g);
-    return AEDYN_OK;
+    return st;
 }
 
 AEDYN_API aedyn_status aedyn_net_loss(const aedyn_net *net, const double *x, double *loss)
@@ -256,10 +272,11 @@ AEDYN_API aedyn_status aedyn_net_loss(const aedyn_net *net, const double *x, dou
     double *g = aedyn__calloc(net->K, sizeof *g);
     if (!g)
         return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_loss: out of memory");
-    activations(net, x, g);
-    *loss = loss_from_activations(net, x, g);
+    aedyn_status st = activations(net, x, g);
+    if (!st)
+        *loss = loss_from_activations(net, x, g);
     free(g);
-    return AEDYN_OK;
+    return st;
 }
 
 /* Samples per chunk of the Monte-Carlo error: about 2^16 doubles. */
@@ -297,7 +314,8 @@ AEDYN_API aedyn_status aedyn_net_error_mc(const aedyn_net *net, aedyn_data *data
         const size_t c = n - done < chunk ? n - done : chunk;
         st = aedyn_data_sample(data, rng, c, X);
         for (size_t i = 0; i < c && st == AEDYN_OK; i++) {
-            activations(net, X + i * D, g);
+            if ((st = activations(net, X + i * D, g)))
+                break;
             const double l = loss_from_activations(net, X + i * D, g), d = l - avg;
             done++;
             avg += d / (double)done;
@@ -307,6 +325,8 @@ AEDYN_API aedyn_status aedyn_net_error_mc(const aedyn_net *net, aedyn_data *data
     free(X);
     free(g);
     if (st != AEDYN_OK)
+        return st;
+    if ((st = aedyn__check_finite("aedyn_net_error_mc", "the mean loss", &avg, 1)))
         return st;
     *mean = avg;
     if (std_err)
@@ -341,9 +361,8 @@ static aedyn_status order_params(const aedyn_net *net, const aedyn_data *data, d
     if (T && st == AEDYN_OK)
         st = scaled_quad_form(net, data, net->V, net->V, D * D, T);
     if (T0 && st == AEDYN_OK)
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)net->K, (int)net->K,
-                    (int)net->D, 1.0 / D, net->V, (int)net->D, net->V, (int)net->D, 0.0, T0,
-                    (int)net->K);
+        st = aedyn__gemm(false, true, net->K, net->K, net->D, 1.0 / D, net->V, net->D, net->V,
+                         net->D, 0.0, T0, net->K);
     return st;
 }
 
@@ -352,10 +371,16 @@ AEDYN_API aedyn_status aedyn_net_order_params(const aedyn_net *net, const aedyn_
 {
     AEDYN_REQUIRE_NONNULL(net);
     AEDYN_REQUIRE_NONNULL(data);
-    const aedyn_status st = check_data_dim(net, data, "aedyn_net_order_params");
+    static const char *fn = "aedyn_net_order_params";
+    aedyn_status st = check_data_dim(net, data, fn);
     if (st != AEDYN_OK)
         return st;
-    return order_params(net, data, Q, R, T, T0);
+    const size_t KK = net->K * net->K;
+    if ((st = order_params(net, data, Q, R, T, T0)) ||
+        (st = aedyn__check_finite(fn, "Q", Q, KK)) || (st = aedyn__check_finite(fn, "R", R, KK)) ||
+        (st = aedyn__check_finite(fn, "T", T, KK)) || (st = aedyn__check_finite(fn, "T0", T0, KK)))
+        return st;
+    return AEDYN_OK;
 }
 
 /* eps = Tr Omega/(2D) - sum_k R^kk E g'_k + 1/2 sum_kl T0^kl E[g_k g_l]. */
@@ -392,8 +417,11 @@ AEDYN_API aedyn_status aedyn_net_error(const aedyn_net *net, const aedyn_data *d
         return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_error: out of memory");
     double *Q = buf, *R = buf + K * K, *T0 = buf + 2 * K * K;
     st = order_params(net, data, Q, R, NULL, T0);
-    if (st == AEDYN_OK)
-        *err = population_error(net, aedyn_data_get_trace(data), Q, R, T0);
+    if (st == AEDYN_OK) {
+        const double e = population_error(net, aedyn_data_get_trace(data), Q, R, T0);
+        if ((st = aedyn__check_finite("aedyn_net_error", "the population error", &e, 1)) == 0)
+            *err = e;
+    }
     free(buf);
     return st;
 }

@@ -22,7 +22,7 @@
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
-#include "linalg-private.h"
+#include "linalg-internal.h"
 #include "ode-private.h"
 
 enum { PAR_Q, PAR_R, PAR_T0, PAR_BETA };
@@ -36,8 +36,9 @@ struct aedyn__ode_jac {
     size_t n, p;
     ode_par *par;
     double *f0, *f1, *ytmp;  /* n each */
-    double *Um, *Vm, *Wm;    /* n x p, column g at + g n */
-    double *S;               /* p x p column-major */
+    double *Um, *Vm, *Wm;    /* n x p column-major (column g at + g n), i.e. p x n
+                                row-major: row g is parameter g's column */
+    double *S;               /* p x p column-major (p x p row-major of S^T) */
     size_t *spiv;
     double *z;               /* p */
     double *A0, *C0, *G0;    /* coefficients at the Jacobian's state (K, K^2, K^2) */
@@ -265,9 +266,10 @@ bool aedyn__ode_jac_factor(void *ctx, double c)
     memcpy(j->Wm, j->Um, n * p * sizeof *j->Wm);
     for (size_t g = 0; g < p; g++)
         block_solve(o, j, j->Wm + g * n);
-    /* S = I - c V^T W */
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, (int)p, (int)p, (int)n, -c, j->Vm,
-                (int)n, j->Wm, (int)n, 0.0, j->S, (int)p);
+    /* S = I - c V^T W, column-major: row-major S^T = -c Wr Vr^T for the p x n
+     * row-major views Wr, Vr of the column-major W, V (the same BLAS call) */
+    if (aedyn__gemm(false, true, p, p, n, -c, j->Wm, n, j->Vm, n, 0.0, j->S, p))
+        return false;
     for (size_t g = 0; g < p; g++)
         j->S[g * p + g] += 1.0;
     j->c = c;
@@ -280,7 +282,9 @@ void aedyn__ode_jac_solve(void *ctx, double *x)
     aedyn__ode_jac *j = o->jac;
     const size_t n = j->n, p = j->p;
     block_solve(o, j, x);
-    cblas_dgemv(CblasColMajor, CblasTrans, (int)n, (int)p, 1.0, j->Vm, (int)n, x, 1, 0.0, j->z, 1);
+    /* z = V^T x, x += c W z, with the p x n row-major views of V and W; sizes
+     * were checked by the factorisation */
+    (void)aedyn__gemv(false, p, n, 1.0, j->Vm, n, x, 0.0, j->z);
     aedyn__lu_solve(p, j->S, j->spiv, j->z);
-    cblas_dgemv(CblasColMajor, CblasNoTrans, (int)n, (int)p, j->c, j->Wm, (int)n, j->z, 1, 1.0, x, 1);
+    (void)aedyn__gemv(true, p, n, j->c, j->Wm, n, j->z, 1.0, x);
 }

@@ -3,12 +3,10 @@
  * through the private stepper. */
 #include <stdlib.h>
 #include <string.h>
-#include "data-private.h"
-#include "gauss-private.h"
-#include "linalg-private.h"
-#include "net-private.h"
+#include "act-internal.h"
+#include "gauss-internal.h"
+#include "linalg-internal.h"
 #include "ode-private.h"
-#include "sgd-private.h"
 
 #define TWO_OVER_PI 0.63661977236758134308
 /* Largest state for which aedyn_ode_create picks BDF (see docs/ode.md). */
@@ -26,10 +24,10 @@ static size_t append_span(double *U, size_t *P, double *X, size_t n, size_t D, d
         double *x = X + i * D;
         for (int pass = 0; pass < 2; pass++)
             for (size_t j = *P - added; j < *P; j++) {
-                const double c = cblas_ddot((int)D, U + j * D, 1, x, 1);
-                cblas_daxpy((int)D, -c, U + j * D, 1, x, 1);
+                const double c = aedyn__dot(D, U + j * D, x);
+                aedyn__axpy(D, -c, U + j * D, x);
             }
-        const double nrm = cblas_dnrm2((int)D, x, 1);
+        const double nrm = aedyn__nrm2(D, x);
         if (nrm > tol) {
             double *u = U + (*P) * D;
             for (size_t k = 0; k < D; k++)
@@ -41,84 +39,143 @@ static size_t append_span(double *U, size_t *P, double *X, size_t n, size_t D, d
     return added;
 }
 
-static aedyn_status build_modes(aedyn_ode *o, const aedyn_net *net, const aedyn_data *d,
-                               bool reduce)
+/* The spectrum of a data model as the ODE needs it, read through the public
+ * API: every eigenvalue (with multiplicity, in group order), the explicit
+ * eigenvectors of every group, and where each group starts in both. */
+typedef struct {
+    size_t D, G, n_exp;
+    double *rho;    /* D eigenvalues, sorted decreasing (group by group) */
+    double *E;      /* n_exp x D explicit eigenvectors, group by group */
+    double *grho;   /* G: eigenvalue of group g */
+    size_t *mult;   /* G */
+    size_t *first;  /* G: first explicit eigenvector of group g, SIZE_MAX for the complement */
+    size_t *off;    /* G: index of group g's first eigenvalue in rho */
+} spectrum_view;
+
+static void spectrum_view_free(spectrum_view *v)
 {
-    const size_t D = d->D, K = net->K, n2 = 2 * K;
+    free(v->rho);
+    free(v->E);
+    free(v->grho);
+    free(v->mult);
+    free(v->first);
+    free(v->off);
+}
+
+static aedyn_status spectrum_view_load(spectrum_view *v, const aedyn_data *d, const char *fn)
+{
+    memset(v, 0, sizeof *v);
+    v->D = aedyn_data_get_dim(d);
+    v->G = aedyn_data_get_n_groups(d);
+    aedyn_status st = AEDYN_OK;
+    v->grho = aedyn__calloc(v->G, sizeof *v->grho);
+    v->mult = aedyn__calloc(v->G, sizeof *v->mult);
+    v->first = aedyn__calloc(v->G, sizeof *v->first);
+    v->off = aedyn__calloc(v->G, sizeof *v->off);
+    v->rho = aedyn__calloc(v->D, sizeof *v->rho);
+    if (!v->grho || !v->mult || !v->first || !v->off || !v->rho)
+        return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory for the spectrum", fn);
+    size_t off = 0;
+    for (size_t g = 0; g < v->G && !st; g++) {
+        size_t nexp = 0;
+        st = aedyn_data_get_group(d, g, &v->grho[g], &v->mult[g], &nexp);
+        v->first[g] = nexp ? v->n_exp : SIZE_MAX;
+        v->off[g] = off;
+        off += v->mult[g];
+        v->n_exp += nexp;
+    }
+    if (st || (st = aedyn_data_get_eigenvalues(d, v->rho)))
+        return st;
+    if (!(v->E = aedyn__calloc(v->n_exp * v->D + 1, sizeof *v->E)))
+        return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory for the eigenvectors", fn);
+    for (size_t g = 0; g < v->G && !st; g++)
+        if (v->first[g] != SIZE_MAX)
+            st = aedyn_data_get_group_vectors(d, g, v->E + v->first[g] * v->D);
+    return st;
+}
+
+/* The modes of the state (docs/theory.md section 6): each explicit eigenvector
+ * of a group of multiplicity <= 2K (of every explicit group when !reduce),
+ * and for every other group the <= 2K orthonormal directions spanning the
+ * group-projected weights W (K x D) and V (K x D). */
+static aedyn_status build_modes(aedyn_ode *o, const double *W, const double *V,
+                                const spectrum_view *sv, bool reduce)
+{
+    const size_t D = sv->D, K = o->K, n2 = 2 * K, n_exp = sv->n_exp;
     size_t pmax = 0;
-    for (size_t g = 0; g < d->n_groups; g++)
-        pmax += (d->groups[g].mult < n2 || (!reduce && d->groups[g].first != SIZE_MAX))
-                    ? d->groups[g].mult : n2;
+    for (size_t g = 0; g < sv->G; g++)
+        pmax += (sv->mult[g] < n2 || (!reduce && sv->first[g] != SIZE_MAX)) ? sv->mult[g] : n2;
     o->U = aedyn__calloc(pmax * D + 1, sizeof *o->U);
     o->rho = aedyn__calloc(pmax + 1, sizeof *o->rho);
     o->is_eig = aedyn__calloc(pmax + 1, sizeof *o->is_eig);
     double *X = aedyn__calloc(n2 * D, sizeof *X);
-    double *Cg = aedyn__calloc(n2 * (d->n_exp + 1), sizeof *Cg);
+    double *Cg = aedyn__calloc(n2 * (n_exp + 1), sizeof *Cg);
+    aedyn_status st = AEDYN_OK;
     if (!o->U || !o->rho || !o->is_eig || !X || !Cg) {
-        free(X);
-        free(Cg);
-        return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_ode_create: out of memory for %zu modes", pmax);
+        st = aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_ode_create: out of memory for %zu modes", pmax);
+        goto done;
     }
     /* weights and their scale: directions below 1e-13 of it are dropped */
     double wmax = 0.0;
     for (size_t k = 0; k < K; k++) {
-        wmax = fmax(wmax, cblas_dnrm2((int)D, net->W + k * D, 1));
-        wmax = fmax(wmax, cblas_dnrm2((int)D, net->V + k * D, 1));
+        wmax = fmax(wmax, aedyn__nrm2(D, W + k * D));
+        wmax = fmax(wmax, aedyn__nrm2(D, V + k * D));
     }
     const double tol = 1e-13 * wmax;
     size_t P = 0;
-    for (size_t g = 0; g < d->n_groups; g++) {
-        const aedyn_group_ *gr = &d->groups[g];
-        if (gr->first != SIZE_MAX && (gr->mult <= n2 || !reduce)) {
-            for (size_t j = 0; j < gr->mult; j++, P++) {
-                memcpy(o->U + P * D, d->vec_exp + (gr->first + j) * D, D * sizeof(double));
-                o->rho[P] = d->rho_exp[gr->first + j];
+    for (size_t g = 0; g < sv->G; g++) {
+        const size_t mult = sv->mult[g], first = sv->first[g];
+        if (first != SIZE_MAX && (mult <= n2 || !reduce)) {
+            for (size_t j = 0; j < mult; j++, P++) {
+                memcpy(o->U + P * D, sv->E + (first + j) * D, D * sizeof(double));
+                o->rho[P] = sv->rho[sv->off[g] + j];
                 o->is_eig[P] = true;
             }
             continue;
         }
         /* project the 2K weight vectors on the group, then reduce */
-        memcpy(X, net->W, K * D * sizeof *X);
-        memcpy(X + K * D, net->V, K * D * sizeof *X);
-        if (gr->first != SIZE_MAX) {
-            const double *E = d->vec_exp + gr->first * D;
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n2, (int)gr->mult, (int)D,
-                        1.0, X, (int)D, E, (int)D, 0.0, Cg, (int)gr->mult);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n2, (int)D, (int)gr->mult,
-                        1.0, Cg, (int)gr->mult, E, (int)D, 0.0, X, (int)D);
-        } else if (d->n_exp > 0) {
+        memcpy(X, W, K * D * sizeof *X);
+        memcpy(X + K * D, V, K * D * sizeof *X);
+        if (first != SIZE_MAX) {
+            const double *E = sv->E + first * D;
+            if ((st = aedyn__gemm(false, true, n2, mult, D, 1.0, X, D, E, D, 0.0, Cg, mult)) ||
+                (st = aedyn__gemm(false, false, n2, D, mult, 1.0, Cg, mult, E, D, 0.0, X, D)))
+                goto done;
+        } else if (n_exp > 0) {
             /* complement: X - (X E^T) E over all explicit eigenvectors */
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n2, (int)d->n_exp, (int)D,
-                        1.0, X, (int)D, d->vec_exp, (int)D, 0.0, Cg, (int)d->n_exp);
-            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n2, (int)D, (int)d->n_exp,
-                        -1.0, Cg, (int)d->n_exp, d->vec_exp, (int)D, 1.0, X, (int)D);
+            if ((st = aedyn__gemm(false, true, n2, n_exp, D, 1.0, X, D, sv->E, D, 0.0, Cg,
+                                  n_exp)) ||
+                (st = aedyn__gemm(false, false, n2, D, n_exp, -1.0, Cg, n_exp, sv->E, D, 1.0, X,
+                                  D)))
+                goto done;
         }
         const size_t added = append_span(o->U, &P, X, n2, D, tol);
         for (size_t j = P - added; j < P; j++) {
-            o->rho[j] = gr->rho;
-            o->is_eig[j] = gr->mult == 1;
+            o->rho[j] = sv->grho[g];
+            o->is_eig[j] = mult == 1;
         }
     }
+    o->P = P;
+done:
     free(X);
     free(Cg);
-    o->P = P;
-    return AEDYN_OK;
+    return st;
 }
 
-/* Project the network's weights on the modes into the state vector. */
-static void project_weights(aedyn_ode *o, const aedyn_net *net)
+/* Project the weights W, V (K x D) and biases on the modes into the state. */
+static aedyn_status project_weights(aedyn_ode *o, const double *W, const double *V,
+                                    const double *bias)
 {
     const size_t D = o->D, K = o->K, P = o->P;
     double *wt = aedyn__ode_wt(o, o->y), *s = aedyn__ode_s(o, o->y), *b = aedyn__ode_beta(o, o->y);
-    if (P > 0) {
-        /* wt (P x K) = U W^T, s = U V^T / sqrt(D) */
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)P, (int)K, (int)D, 1.0, o->U,
-                    (int)D, net->W, (int)D, 0.0, wt, (int)K);
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)P, (int)K, (int)D,
-                    1.0 / sqrt((double)D), o->U, (int)D, net->V, (int)D, 0.0, s, (int)K);
-    }
+    aedyn_status st;
+    /* wt (P x K) = U W^T, s = U V^T / sqrt(D) */
+    if ((st = aedyn__gemm(false, true, P, K, D, 1.0, o->U, D, W, D, 0.0, wt, K)) ||
+        (st = aedyn__gemm(false, true, P, K, D, 1.0 / sqrt((double)D), o->U, D, V, D, 0.0, s, K)))
+        return st;
     for (size_t k = 0; k < K; k++)
-        b[k] = o->has_bias ? net->bias[k] : 0.0;
+        b[k] = o->has_bias ? bias[k] : 0.0;
+    return AEDYN_OK;
 }
 
 /* ---- right-hand side ------------------------------------------------------- */
@@ -176,8 +233,8 @@ static void coefficients_closed(aedyn_ode *o)
     case AEDYN_NET_ACT_ERF:
         for (size_t k = 0; k < K; k++) {
             const double qk = 1.0 + Q[k * K + k];
-            A[k] = AEDYN_SQRT_2_OVER_PI_ / sqrt(qk);
-            C[k * K + k] = -AEDYN_SQRT_2_OVER_PI_ * R[k * K + k] / (qk * sqrt(qk));
+            A[k] = AEDYN__SQRT_2_OVER_PI / sqrt(qk);
+            C[k * K + k] = -AEDYN__SQRT_2_OVER_PI * R[k * K + k] / (qk * sqrt(qk));
             for (size_t a = 0; a < K; a++) {
                 const double qa = 1.0 + Q[a * K + a], qka = Q[k * K + a];
                 const double den2 = qk * qa - qka * qka;
@@ -364,16 +421,23 @@ AEDYN_API aedyn_status aedyn_ode_create_from_sgd(aedyn_ode **out, const aedyn_sg
 {
     AEDYN_REQUIRE_NONNULL(out);
     AEDYN_REQUIRE_NONNULL(sgd);
+    aedyn_sgd_rule rule;
+    double eta[3], kappa;
+    aedyn_status st;
+    if ((st = aedyn_sgd_get_rule(sgd, &rule)) ||
+        (st = aedyn_sgd_get_learning_rates(sgd, &eta[0], &eta[1], &eta[2])) ||
+        (st = aedyn_sgd_get_weight_decay(sgd, &kappa)))
+        return st;
     aedyn_ode *o;
     /* the trainer's rates may be 0; create with 1 and copy them after */
-    aedyn_status st = aedyn__ode_create_ex(&o, sgd->net, sgd->data, sgd->rule, 1.0, true);
-    if (st != AEDYN_OK)
+    if ((st = aedyn__ode_create_ex(&o, aedyn_sgd_get_net(sgd), aedyn_sgd_get_data(sgd), rule, 1.0,
+                                   true)))
         return st;
-    o->eta_w = sgd->eta_w;
-    o->eta_v = sgd->eta_v;
-    o->eta_b = sgd->eta_b;
-    o->kappa = sgd->kappa;
-    o->t = (double)sgd->steps / (double)sgd->net->D;
+    o->eta_w = eta[0];
+    o->eta_v = eta[1];
+    o->eta_b = eta[2];
+    o->kappa = kappa;
+    o->t = aedyn_sgd_get_time(sgd);
     *out = o;
     return AEDYN_OK;
 }
@@ -385,9 +449,11 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     AEDYN_REQUIRE_NONNULL(out);
     AEDYN_REQUIRE_NONNULL(net);
     AEDYN_REQUIRE_NONNULL(data);
-    if (net->D != data->D)
-        return aedyn__fail(AEDYN_ERR_SIZE, "%s: network has D = %zu but data has D = %zu", fn,
-                           net->D, data->D);
+    const size_t D = aedyn_net_get_dim(net), K = aedyn_net_get_n_hidden(net);
+    const unsigned flags = aedyn_net_get_flags(net);
+    if (D != aedyn_data_get_dim(data))
+        return aedyn__fail(AEDYN_ERR_SIZE, "%s: network has D = %zu but data has D = %zu", fn, D,
+                           aedyn_data_get_dim(data));
     if (!isfinite(lr) || lr <= 0.0)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: learning rate must be finite and > 0, got %g",
                            fn, lr);
@@ -395,24 +461,29 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
         return aedyn__fail(rule == AEDYN_SGD_SANGER ? AEDYN_ERR_UNSUPPORTED : AEDYN_ERR_INVALID,
                            "%s: the ODE supports the vanilla and truncated rules (got %d)", fn,
                            (int)rule);
-    if (aedyn__net_tied(net))
+    if (flags & AEDYN_NET_TIED)
         return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: tied networks have no ODE here", fn);
     aedyn_ode *o = calloc(1, sizeof *o);
-    if (!o)
+    double *W = aedyn__calloc(2 * K * D + K, sizeof *W), *V = W + K * D, *bias = V + K * D;
+    spectrum_view sv = { 0 };
+    if (!o || !W) {
+        free(o);
+        free(W);
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
-    o->D = net->D;
-    o->K = net->K;
-    o->act = net->act;
-    o->has_bias = aedyn__net_has_bias(net);
+    }
+    o->D = D;
+    o->K = K;
+    o->act = aedyn_net_get_activation(net);
+    o->has_bias = (flags & AEDYN_NET_BIAS) != 0;
     o->rule = rule;
     o->eta_w = o->eta_v = o->eta_b = lr;
-    o->trace = data->trace;
+    o->trace = aedyn_data_get_trace(data);
     o->rtol = 1e-6;
     o->atol = 1e-9;
-    aedyn_status st = build_modes(o, net, data, reduce);
-    if (st)
+    aedyn_status st;
+    if ((st = aedyn_net_get_weights(net, W, V, bias)) ||
+        (st = spectrum_view_load(&sv, data, fn)) || (st = build_modes(o, W, V, &sv, reduce)))
         goto fail;
-    const size_t K = o->K;
     o->n_state = 2 * o->P * K + K;
     o->y = aedyn__calloc(o->n_state, sizeof *o->y);
     o->Q = aedyn__calloc(6 * K * K + 2 * K, sizeof *o->Q);
@@ -427,7 +498,11 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->G = o->C + K * K;
     o->A = o->G + K * K;
     o->bdrift = o->A + K;
-    project_weights(o, net);
+    if ((st = project_weights(o, W, V, bias)))
+        goto fail;
+    free(W);
+    W = NULL;
+    spectrum_view_free(&sv);
     if ((st = aedyn__stepper_init(&o->st, o->n_state, AEDYN_METHOD_RKC_)))
         goto fail;
     o->stepper_ready = true;
@@ -441,6 +516,8 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     *out = o;
     return AEDYN_OK;
 fail:
+    free(W);
+    spectrum_view_free(&sv);
     aedyn_ode_destroy(o);
     return st;
 }
@@ -688,19 +765,19 @@ AEDYN_API aedyn_status aedyn_ode_get_weights(const aedyn_ode *ode, double *W, do
 {
     AEDYN_REQUIRE_NONNULL(ode);
     const size_t K = ode->K, P = ode->P, D = ode->D;
+    aedyn_status st = AEDYN_OK;
     if (W) {
         memset(W, 0, K * D * sizeof *W);
         if (P > 0) /* W (K x D) = wt^T U */
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)D, (int)P, 1.0,
-                        ode->y, (int)K, ode->U, (int)D, 0.0, W, (int)D);
+            st = aedyn__gemm(true, false, K, D, P, 1.0, ode->y, K, ode->U, D, 0.0, W, D);
     }
-    if (V) {
+    if (V && !st) {
         memset(V, 0, K * D * sizeof *V);
         if (P > 0)
-            cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)D, (int)P,
-                        sqrt((double)D), ode->y + P * K, (int)K, ode->U, (int)D, 0.0, V, (int)D);
+            st = aedyn__gemm(true, false, K, D, P, sqrt((double)D), ode->y + P * K, K, ode->U, D,
+                             0.0, V, D);
     }
-    return AEDYN_OK;
+    return st;
 }
 
 AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat which,

@@ -3,7 +3,7 @@
  * Doornik's symmetric variant). Tables live in the handle: no global state. */
 #include <stdlib.h>
 #include <string.h>
-#include "rng-private.h"
+#include "rng-internal.h"
 
 /* Right edge of the base layer for 256 layers. */
 static const double zig_r = 3.6541528853610088;

@@ -1,13 +1,15 @@
-/* Private layout of the SGD trainer (the ODE reads it to start from the
- * trainer's state). Never installed. */
+/* The trainer's own layout; included only by lib/sgd.c (the ODE starts
+ * from a trainer through its public getters). */
 #ifndef AEDYN_SGD_PRIVATE_H
 #define AEDYN_SGD_PRIVATE_H
 
 #include <stdint.h>
 #include "common-private.h"
+#include "net-internal.h"
 
 struct aedyn_sgd {
     aedyn_net *net;     /* borrowed */
+    aedyn__net_view nv; /* its sizes and weight arrays (they never move) */
     aedyn_data *data;   /* borrowed */
     aedyn_rng *rng;     /* borrowed */
     aedyn_sgd_rule rule;

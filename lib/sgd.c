@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "data-private.h"
-#include "net-private.h"
+#include "act-internal.h"
+#include "data-internal.h"
+#include "net-internal.h"
 #include "sgd-private.h"
 
 #define AEDYN_SGD_LIMIT_ 1e150
@@ -52,22 +53,23 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     AEDYN_REQUIRE_NONNULL(net);
     AEDYN_REQUIRE_NONNULL(data);
     AEDYN_REQUIRE_NONNULL(rng);
-    if (net->D != data->D)
+    const aedyn__net_view nv = aedyn__net_get_view(net);
+    if (nv.D != aedyn_data_get_dim(data))
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: network has D = %zu but data has D = %zu", fn,
-                           net->D, data->D);
+                           nv.D, aedyn_data_get_dim(data));
     if ((unsigned)rule > (unsigned)AEDYN_SGD_SANGER)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown rule %d", fn, (int)rule);
     aedyn_status st = check_rate(fn, "learning rate", lr, true);
     if (st != AEDYN_OK)
         return st;
     if (rule == AEDYN_SGD_SANGER &&
-        (net->act != AEDYN_NET_ACT_LINEAR || !aedyn__net_tied(net) || aedyn__net_has_bias(net)))
+        (nv.act != AEDYN_NET_ACT_LINEAR || !nv.tied || nv.has_bias))
         return aedyn__fail(AEDYN_ERR_UNSUPPORTED,
                            "%s: Sanger's rule needs a linear, tied network without bias", fn);
     aedyn_sgd *s = calloc(1, sizeof *s);
     if (!s)
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
-    const size_t D = net->D, K = net->K;
+    const size_t D = nv.D, K = nv.K;
     s->buf = aedyn__calloc(4 * D, sizeof *s->buf);
     s->lam = aedyn__calloc(7 * K, sizeof *s->lam);
     if (!s->buf || !s->lam) {
@@ -82,6 +84,7 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     s->cw = s->lam + 5 * K;
     s->cv = s->lam + 6 * K;
     s->net = net;
+    s->nv = nv;
     s->data = data;
     s->rng = rng;
     s->rule = rule;
@@ -133,10 +136,10 @@ AEDYN_API aedyn_status aedyn_sgd_get_learning_rates(const aedyn_sgd *sgd, double
 AEDYN_API aedyn_status aedyn_sgd_set_weight_decay(aedyn_sgd *sgd, double kappa)
 {
     AEDYN_REQUIRE_NONNULL(sgd);
-    if (!isfinite(kappa) || kappa < 0.0 || kappa >= (double)sgd->net->D)
+    if (!isfinite(kappa) || kappa < 0.0 || kappa >= (double)sgd->nv.D)
         return aedyn__fail(AEDYN_ERR_INVALID,
                            "aedyn_sgd_set_weight_decay: kappa must be finite, >= 0 and < D = %zu, "
-                           "got %g", sgd->net->D, kappa);
+                           "got %g", sgd->nv.D, kappa);
     sgd->kappa = kappa;
     return AEDYN_OK;
 }
@@ -167,7 +170,7 @@ AEDYN_API uint64_t aedyn_sgd_get_n_steps(const aedyn_sgd *sgd) { return sgd ? sg
 
 AEDYN_API double aedyn_sgd_get_time(const aedyn_sgd *sgd)
 {
-    return sgd ? (double)sgd->steps / (double)sgd->net->D : NAN;
+    return sgd ? (double)sgd->steps / (double)sgd->nv.D : NAN;
 }
 
 /* ---- one step ------------------------------------------------------------------ */
@@ -343,7 +346,7 @@ AEDYN_HOT_INLINE_ double error_full(aedyn_sgd *s, const double *restrict x)
      * then the chunk's share of v^k . delta while those rows are still there.
      * Chunk boundaries depend only on D, so the summation order is fixed. */
     enum { CHUNK = 256 };
-    const aedyn_net *net = s->net;
+    const aedyn__net_view *net = &s->nv;
     const size_t D = net->D, K = net->K;
     const size_t D2 = 2 * D;
     /* the error buffer the pending update (if any) does not use */
@@ -403,7 +406,7 @@ AEDYN_HOT_INLINE_ double error_full(aedyn_sgd *s, const double *restrict x)
  * largest |delta_k|^2. */
 AEDYN_HOT_INLINE_ double error_truncated(const aedyn_sgd *s, const double *restrict x, const double *c)
 {
-    const aedyn_net *net = s->net;
+    const aedyn__net_view *net = &s->nv;
     const size_t D = net->D, K = net->K;
     double *restrict r = s->delta, worst = 0.0;
     memcpy(r, x, D * sizeof *r);
@@ -436,7 +439,7 @@ static aedyn_status diverged(const aedyn_sgd *s, const char *what)
  * exactly as the fused passes that otherwise apply them. */
 AEDYN_CLONES_ static void flush(aedyn_sgd *s)
 {
-    aedyn_net *net = s->net;
+    const aedyn__net_view *net = &s->nv;
     const size_t D = net->D, K = net->K;
     const double dec = s->decp;
     for (size_t k = 0; k < K && s->pend_w; k++) {
@@ -460,10 +463,10 @@ AEDYN_CLONES_ static void flush(aedyn_sgd *s)
  * the last good step. */
 AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
 {
-    aedyn_net *net = s->net;
+    const aedyn__net_view *net = &s->nv;
     const size_t D = net->D, K = net->K;
     const double Dd = (double)D, isD = 1.0 / sqrt(Dd);
-    const bool tied = aedyn__net_tied(net), bias = aedyn__net_has_bias(net);
+    const bool tied = net->tied, bias = net->has_bias;
     const bool sanger = s->rule == AEDYN_SGD_SANGER, trunc = s->rule != AEDYN_SGD_VANILLA;
     const aedyn_net_activation act = net->act;
 
@@ -553,13 +556,14 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
 AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
 {
     AEDYN_REQUIRE_NONNULL(sgd);
-    const size_t D = sgd->net->D;
+    const size_t D = sgd->nv.D;
     aedyn_status st = AEDYN_OK;
     for (uint64_t i = 0; i < n && st == AEDYN_OK; i++) {
         /* the input buffer the pending update does not use */
         double *x = sgd->pend_w && sgd->xp == sgd->buf ? sgd->buf + D : sgd->buf;
-        aedyn__data_sample1(sgd->data, sgd->rng, x);
-        st = step_on(sgd, x);
+        st = aedyn__data_sample1(sgd->data, sgd->rng, x);
+        if (st == AEDYN_OK)
+            st = step_on(sgd, x);
     }
     flush(sgd);
     return st;

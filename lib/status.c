@@ -48,6 +48,15 @@ void *aedyn__calloc(size_t n, size_t size)
     return calloc(n, size);
 }
 
+aedyn_status aedyn__check_finite(const char *fn, const char *what, const double *x, size_t n)
+{
+    for (size_t i = 0; x && i < n; i++)
+        if (!isfinite(x[i]))
+            return aedyn__fail(AEDYN_ERR_DIVERGED, "%s: %s is not finite (entry %zu is %g): the "
+                               "weights are too large", fn, what, i, x[i]);
+    return AEDYN_OK;
+}
+
 bool aedyn__all_finite(const double *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -32,7 +32,7 @@
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
-#include "linalg-private.h"
+#include "linalg-internal.h"
 #include "stepper-private.h"
 
 #define BDF_MAX_ORDER 5

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <lapacke.h>
 #include "testutil.h"
-#include "data-private.h"
+#include "data-internal.h"
 
 /* Eigenvalues (descending) of a symmetric D x D matrix, computed here with LAPACKE. */
 static double *eig_desc(size_t D, const double *A, double *vecs_rows)
@@ -371,6 +371,46 @@ START_TEST(invalid_input)
 }
 END_TEST
 
+/* Values whose model would be degenerate (a zero covariance, or variances
+ * whose squares overflow) are refused with a message naming them, instead of
+ * an all-zero model whose every error is 0 (0.1 accepted them). */
+START_TEST(degenerate_models_refused)
+{
+    aedyn_rng *rng;
+    aedyn_data *d = NULL;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 1, 0));
+    const double huge2[2] = { 1e308, 1e308 }, huge1[1] = { 1e200 }, tiny[1] = { 1e-170 };
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, 1e300, 0, rng, 0),
+                          AEDYN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "sigma"));
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, NULL, 1e300, 0, rng,
+                                                   AEDYN_DATA_STANDARDISE), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 2, huge2, 1, 0, rng, 0),
+                          AEDYN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "lambda[0]"));
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 1, huge1, 1, 0, rng,
+                                                   AEDYN_DATA_STANDARDISE), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 1, tiny, 0, 0, rng, 0),
+                          AEDYN_ERR_INVALID); /* Lambda^2 underflows to 0 */
+    ck_assert_aedyn_fails(aedyn_data_create_spiked(&d, 10, 0, NULL, 0, 0, rng, 0),
+                          AEDYN_ERR_INVALID);
+    const double zero4[4] = { 0 }, e2[4] = { 1, 0, 0, 1 }, rho0[2] = { 0, 0 };
+    ck_assert_aedyn_fails(aedyn_data_create_gaussian(&d, 2, zero4), AEDYN_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "trace"));
+    ck_assert_aedyn_fails(aedyn_data_create_eigen(&d, 2, 2, rho0, e2, 0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_data_create_eigen(&d, 3, 0, NULL, NULL, 0), AEDYN_ERR_INVALID);
+    const double big[4] = { 1e308, 0, 0, 1e308 }, bigrho[2] = { 1e308, 1e308 };
+    ck_assert_aedyn_fails(aedyn_data_create_gaussian(&d, 2, big), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_data_create_eigen(&d, 2, 2, bigrho, e2, 0), AEDYN_ERR_INVALID);
+    ck_assert_ptr_null(d);
+    /* the edge that is fine: sigma = 0 with spikes, a covariance with zero eigenvalues */
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 10, 1, NULL, 0, 0, rng, 0));
+    ck_assert_double_eq_tol(aedyn_data_get_trace(d), 9.0 * 10.0, 1e-9);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("data");
@@ -382,6 +422,7 @@ int main(void)
     tcase_add_test(tc, empirical_model);
     tcase_add_test(tc, quad_form_matches_matrix);
     tcase_add_test(tc, invalid_input);
+    tcase_add_test(tc, degenerate_models_refused);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "testutil.h"
-#include "gauss-private.h"
+#include "gauss-internal.h"
 
 #define NACT 3
 static const aedyn_net_activation acts[NACT] = {AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF, AEDYN_NET_ACT_RELU};

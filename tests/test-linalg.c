@@ -1,11 +1,13 @@
 /* Private dense linear algebra: the LU solver of the implicit ODE stepper
  * (against known solutions and LAPACK's dgesv) and the symmetric
  * eigendecomposition's ordering. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
-#include "linalg-private.h"
+#include <lapacke.h>
+#include "linalg-internal.h"
 
 /* Column-major random n x n matrix with entries N(0,1) (+ shift on the diagonal). */
 static double *random_matrix(size_t n, double shift, uint64_t seed)
@@ -95,6 +97,95 @@ START_TEST(lu_reports_singular_and_nonfinite)
 }
 END_TEST
 
+/* The BLAS wrappers against plain loops, on row-major matrices with leading
+ * dimensions larger than the rows. */
+START_TEST(blas_wrappers_match_loops)
+{
+    const size_t m = 7, n = 5, k = 6, ld = 9;
+    double A[7 * 9], B[6 * 9], C[7 * 9], C0[7 * 9], x[9], y[9], y0[9];
+    uint64_t seed = 11;
+    aedyn_rng *r;
+    ck_assert_aedyn_ok(aedyn_rng_create(&r, seed, 0));
+    aedyn_rng_fill_normal(r, A, sizeof A / sizeof *A);
+    aedyn_rng_fill_normal(r, B, sizeof B / sizeof *B);
+    aedyn_rng_fill_normal(r, C0, sizeof C0 / sizeof *C0);
+    aedyn_rng_fill_normal(r, x, 9);
+    aedyn_rng_fill_normal(r, y0, 9);
+    for (int ta = 0; ta < 2; ta++)
+        for (int tb = 0; tb < 2; tb++) {
+            /* op(A) m x k, op(B) k x n */
+            memcpy(C, C0, sizeof C);
+            ck_assert_aedyn_ok(aedyn__gemm(ta, tb, m, n, k, 0.5, A, ld, B, ld, -2.0, C, ld));
+            for (size_t i = 0; i < m; i++)
+                for (size_t j = 0; j < n; j++) {
+                    double want = -2.0 * C0[i * ld + j];
+                    for (size_t l = 0; l < k; l++)
+                        want += 0.5 * (ta ? A[l * ld + i] : A[i * ld + l]) *
+                                (tb ? B[j * ld + l] : B[l * ld + j]);
+                    ck_assert_double_eq_tol(C[i * ld + j], want, 1e-13);
+                }
+        }
+    for (int ta = 0; ta < 2; ta++) {
+        memcpy(y, y0, sizeof y);
+        ck_assert_aedyn_ok(aedyn__gemv(ta, m, n, 1.5, A, ld, x, 0.25, y));
+        for (size_t i = 0; i < (ta ? n : m); i++) {
+            double want = 0.25 * y0[i];
+            for (size_t l = 0; l < (ta ? m : n); l++)
+                want += 1.5 * (ta ? A[l * ld + i] : A[i * ld + l]) * x[l];
+            ck_assert_double_eq_tol(y[i], want, 1e-13);
+        }
+    }
+    /* syrk (upper + mirror) and syr */
+    double S[6 * 6] = { 0 };
+    ck_assert_aedyn_ok(aedyn__syrk_upper(true, 6, 7, 2.0, A, ld, 0.0, S, 6));
+    aedyn__symmetrise_upper(6, S);
+    ck_assert_aedyn_ok(aedyn__syr_upper(6, 3.0, x, S, 6));
+    aedyn__symmetrise_upper(6, S);
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < 6; j++) {
+            double want = 3.0 * x[i] * x[j];
+            for (size_t l = 0; l < 7; l++)
+                want += 2.0 * A[l * ld + i] * A[l * ld + j];
+            ck_assert_double_eq_tol(S[i * 6 + j], want, 1e-12);
+        }
+    /* vector operations */
+    double dot = 0, nrm = 0;
+    for (size_t i = 0; i < 9; i++) {
+        dot += x[i] * y0[i];
+        nrm += x[i] * x[i];
+    }
+    ck_assert_double_eq_tol(aedyn__dot(9, x, y0), dot, 1e-14);
+    ck_assert_double_eq_tol(aedyn__nrm2(9, x), sqrt(nrm), 1e-14);
+    memcpy(y, y0, sizeof y);
+    aedyn__axpy(9, -0.5, x, y);
+    aedyn__scal(9, 4.0, y);
+    for (size_t i = 0; i < 9; i++)
+        ck_assert_double_eq_tol(y[i], 4.0 * (y0[i] - 0.5 * x[i]), 1e-14);
+    ck_assert(aedyn__dot(0, NULL, NULL) == 0.0 && aedyn__nrm2(0, NULL) == 0.0);
+    aedyn_rng_destroy(r);
+}
+END_TEST
+
+/* Sizes beyond the int of BLAS and LAPACK are refused before any call (the
+ * matrices are never touched: NULL would crash a real call). */
+START_TEST(blas_sizes_beyond_int_are_refused)
+{
+    const size_t big = (size_t)INT_MAX + 1;
+    ck_assert_aedyn_fails(aedyn__gemm(false, false, big, 1, 1, 1, NULL, 1, NULL, 1, 0, NULL, 1),
+                          AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__gemm(false, false, 1, 1, big, 1, NULL, big, NULL, 1, 0, NULL, 1),
+                          AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__gemm(true, true, 1, 1, 1, 1, NULL, 1, NULL, 1, 0, NULL, big),
+                          AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__gemv(false, 1, big, 1, NULL, big, NULL, 0, NULL),
+                          AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__syrk_upper(false, big, 1, 1, NULL, 1, 0, NULL, big),
+                          AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__syr_upper(big, 1, NULL, NULL, big), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__eigh_desc(big, NULL, NULL), AEDYN_ERR_SIZE);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("linalg");
@@ -102,6 +193,8 @@ int main(void)
     tcase_add_test(tc, lu_solves_random_systems);
     tcase_add_test(tc, lu_pivots_on_zero_diagonal);
     tcase_add_test(tc, lu_reports_singular_and_nonfinite);
+    tcase_add_test(tc, blas_wrappers_match_loops);
+    tcase_add_test(tc, blas_sizes_beyond_int_are_refused);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }

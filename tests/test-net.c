@@ -584,6 +584,33 @@ START_TEST(golden_erf_d100)
 }
 END_TEST
 
+/* A number the library reports is never NaN or infinite with AEDYN_OK: weights
+ * whose order parameters overflow give AEDYN_ERR_DIVERGED (0.1 returned
+ * AEDYN_OK with a NaN error). */
+START_TEST(overflowing_weights_are_divergence)
+{
+    const size_t D = 20, K = 2;
+    aedyn_rng *rng;
+    aedyn_data *d;
+    aedyn_net *net;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 4, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 2, NULL, 1, 0, rng, AEDYN_DATA_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, 0));
+    double W[2 * 20], Q[4], err = 42.0, se;
+    for (size_t i = 0; i < K * D; i++)
+        W[i] = 1e160; /* finite, but W W^T overflows */
+    ck_assert_aedyn_ok(aedyn_net_set_weights(net, W, W, NULL));
+    ck_assert_aedyn_fails(aedyn_net_error(net, d, &err), AEDYN_ERR_DIVERGED);
+    ck_assert(err == 42.0);
+    ck_assert_aedyn_fails(aedyn_net_order_params(net, d, Q, NULL, NULL, NULL), AEDYN_ERR_DIVERGED);
+    ck_assert_aedyn_fails(aedyn_net_error_mc(net, d, rng, 4, &err, &se), AEDYN_ERR_DIVERGED);
+    ck_assert(err == 42.0);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
     Suite *s = suite_create("net");
@@ -601,6 +628,7 @@ static Suite *net_suite(void)
     tcase_add_test(tc, mc_error_is_the_mean_loss);
     tcase_add_test(tc, population_error_limits);
     tcase_add_test(tc, golden_erf_d100);
+    tcase_add_test(tc, overflowing_weights_are_divergence);
     suite_add_tcase(s, tc);
     return s;
 }

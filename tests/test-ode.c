@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
-#include "data-private.h"
-#include "net-private.h"
+#include "data-internal.h"
+#include "act-internal.h"
 #include "ode-private.h"
 
 static aedyn_net *make_net(size_t D, size_t K, aedyn_net_activation act, unsigned flags, uint64_t seed,
@@ -844,7 +844,7 @@ END_TEST
 
 /* Drift test independent of the trainer (lib/sgd.c): the one-step SGD update
  * is written here from the rule documented in aedyn-sgd.h / docs/theory.md
- * section 1, with the library's g, g' (net-private.h, g'(0) = 0 for ReLU):
+ * section 1, with the library's g, g' (act-internal.h, g'(0) = 0 for ReLU):
  *   delta_k = x - sum_{a in S_k} v^a g(lambda^a)   (S_k: all a, or a <= k)
  *   w^k += (eta_w/D) g'_k (v^k.delta_k/D) x/sqrt D,  v^k += (eta_v/D) g_k delta_k,
  *   beta_k += (eta_b/D) g'_k (v^k.delta_k)/D,  then w, v *= (1 - kappa/D).

@@ -20,6 +20,9 @@ extern "C" {
 /** Flag of aedyn_grid_log(): put t = 0 (step 0) first. @since 0.2 */
 #define AEDYN_GRID_ZERO 1u
 
+/** Largest number of log-spaced times aedyn_grid_log() accepts. @since 0.2 */
+#define AEDYN_GRID_MAX_POINTS 10000000u
+
 /**
  * Log-spaced output times on whole steps: the @p n times
  * t_i = t_min (t_max / t_min)^(i / (n - 1)), i = 0..n-1 (t_{n-1} = t_max
@@ -31,15 +34,15 @@ extern "C" {
  *
  * @param t_min  first time, finite and > 0
  * @param t_max  last time, finite and >= t_min
- * @param n      number of log-spaced times, >= 1
+ * @param n      number of log-spaced times, 1 <= n <= #AEDYN_GRID_MAX_POINTS
  * @param D      input dimension (steps per unit of time), >= 1
  * @param flags  0 or #AEDYN_GRID_ZERO
  * @param steps  receives the step counts (room for n, or n + 1 with
  *               #AEDYN_GRID_ZERO, values); may be NULL
  * @param t      receives the times steps / D (same room); may be NULL
  * @param count  receives the number of grid points written (<= the room)
- * @return AEDYN_OK, AEDYN_ERR_NULL (count), AEDYN_ERR_SIZE (n or D is 0, or
- *         n + 1 overflows), AEDYN_ERR_INVALID (t_min, t_max or flags out of
+ * @return AEDYN_OK, AEDYN_ERR_NULL (count), AEDYN_ERR_SIZE (n or D is 0, n
+ *         above #AEDYN_GRID_MAX_POINTS), AEDYN_ERR_INVALID (t_min, t_max or flags out of
  *         range; t_max D > 2^53)
  * @since 0.2
  */

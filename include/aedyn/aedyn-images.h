@@ -63,7 +63,8 @@ typedef enum aedyn_images_mode {
 /** Samplers of aedyn_data_create_images(). @since 0.2 */
 typedef enum aedyn_images_sampler {
     /** real images of the set, drawn uniformly with replacement (the model
-     *  borrows the set: it must outlive the model and is not copied) */
+     *  shares the set's pixels: it stays valid, sampling the images as they
+     *  were, after the set is destroyed or preprocessed) */
     AEDYN_IMAGES_SAMPLE_REAL = 0,
     /** Gaussian inputs N(0, Omega_hat) (the Gaussian-equivalent model; it
      *  does not refer to the set after creation) */
@@ -114,8 +115,8 @@ AEDYN_API aedyn_status aedyn_images_create(aedyn_images **out, size_t n, size_t 
                                            size_t cols, const double *X);
 
 /**
- * Destroy a set; NULL is a no-op. No data model created with
- * AEDYN_IMAGES_SAMPLE_REAL from it may still exist.
+ * Destroy a set; NULL is a no-op. Data models made from it stay valid (they
+ * keep the pixels they sample).
  * @since 0.2
  */
 AEDYN_API void aedyn_images_destroy(aedyn_images *imgs);
@@ -147,14 +148,15 @@ AEDYN_API aedyn_status aedyn_images_get_images(const aedyn_images *imgs, size_t 
 
 /**
  * Fit preprocessing @p mode on the set and apply it, in place. A set is
- * preprocessed at most once (AEDYN_IMAGES_RAW counts); it cannot be
- * preprocessed while a data model borrows it.
+ * preprocessed at most once (AEDYN_IMAGES_RAW counts). Data models made from
+ * the set before keep sampling its images as they were: when one shares the
+ * pixels, the set moves to a processed copy (N x D more memory meanwhile).
  * @param imgs the image set, modified in place
  * @param mode the preprocessing (see aedyn_images_mode)
  * @param eps  whitening regulariser, finite and > 0 (ZCA and PCA whitening
  *             only; ignored otherwise)
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (unknown mode, bad eps,
- *         set already preprocessed or borrowed, constant images for
+ *         set already preprocessed, constant images for
  *         AEDYN_IMAGES_PAPER / AEDYN_IMAGES_CENTRED), AEDYN_ERR_NOMEM,
  *         AEDYN_ERR_NUMERIC
  * @since 0.2
@@ -168,7 +170,7 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
  * training set.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (different D),
  *         AEDYN_ERR_INVALID (@p fitted not preprocessed, @p imgs already
- *         preprocessed or borrowed), AEDYN_ERR_NOMEM
+ *         preprocessed), AEDYN_ERR_NOMEM
  * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_preprocess_like(aedyn_images *imgs,
@@ -186,8 +188,9 @@ AEDYN_API aedyn_status aedyn_images_sample(const aedyn_images *imgs, aedyn_rng *
 /**
  * Create a data model with the spectrum of Omega_hat = X^T X / N of the
  * (processed) set and the chosen sampler. Costs O(N D^2 + D^3) time and
- * O(D^2) memory. With AEDYN_IMAGES_SAMPLE_REAL the model borrows @p imgs,
- * which must outlive it and cannot be preprocessed while it exists.
+ * O(D^2) memory. With AEDYN_IMAGES_SAMPLE_REAL the model shares the set's
+ * pixels (reference counted, safely from several threads): it does not copy
+ * them and does not depend on the set's lifetime.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (unknown sampler),
  *         AEDYN_ERR_NOMEM, AEDYN_ERR_NUMERIC
  * @since 0.2

@@ -16,8 +16,8 @@
  *
  * Nothing here allocates or touches global state; every function is
  * reentrant. Never installed. */
-#ifndef AEDYN_GAUSS_PRIVATE_H
-#define AEDYN_GAUSS_PRIVATE_H
+#ifndef AEDYN_GAUSS_INTERNAL_H
+#define AEDYN_GAUSS_INTERNAL_H
 
 #include "common-private.h"
 

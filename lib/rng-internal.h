@@ -1,7 +1,7 @@
-/* Private layout of the generator and inline draws for the hot paths of
- * other modules (data sampling). */
-#ifndef AEDYN_RNG_PRIVATE_H
-#define AEDYN_RNG_PRIVATE_H
+/* The random generator's interface to the other modules: its layout and inline
+ * draws, so that the samplers' hot loops inline them (lib/rng.c is the rest). */
+#ifndef AEDYN_RNG_INTERNAL_H
+#define AEDYN_RNG_INTERNAL_H
 
 #include "common-private.h"
 
