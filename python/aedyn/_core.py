@@ -136,10 +136,10 @@ class Data(Handle):
                         ".eigen(), .empirical() or aedyn.Images.data()")
 
     @classmethod
-    def _wrap(cls, ptr_value, borrowed=(), kind="data"):
+    def _wrap(cls, ptr_value, borrowed=()):
         self = object.__new__(cls)
         self._adopt(ptr_value, borrowed)
-        self.kind = kind
+        self.kind = C.data_get_kind(ptr_value).decode("ascii")
         return self
 
     @classmethod
@@ -162,7 +162,7 @@ class Data(Handle):
         out = out_ptr()
         check(C.data_create_spiked(byref(out), D, M, ptr(lam), sigma, vec,
                                    _rng_arg(rng, call, required=False), flags), call)
-        return cls._wrap(out.value, kind="spiked")
+        return cls._wrap(out.value)
 
     @classmethod
     def gaussian(cls, omega):
@@ -174,7 +174,7 @@ class Data(Handle):
                              f"{om.shape}", call=call)
         out = out_ptr()
         check(C.data_create_gaussian(byref(out), om.shape[0], ptr(om)), call)
-        return cls._wrap(out.value, kind="gaussian")
+        return cls._wrap(out.value)
 
     @classmethod
     def eigen(cls, rho, vectors, bulk=0.0, D=None):
@@ -201,7 +201,7 @@ class Data(Handle):
         out = out_ptr()
         check(C.data_create_eigen(byref(out), dim, n, ptr(r), ptr(v),
                                   as_float(bulk, "bulk", call)), call)
-        return cls._wrap(out.value, kind="eigen")
+        return cls._wrap(out.value)
 
     @classmethod
     def empirical(cls, src, rng, N):
@@ -211,7 +211,7 @@ class Data(Handle):
         r = _rng_arg(rng, call)
         out = out_ptr()
         check(C.data_create_empirical(byref(out), s, r, as_size(N, "N", call)), call)
-        return cls._wrap(out.value, kind="empirical")
+        return cls._wrap(out.value)
 
     @property
     def dim(self):
@@ -410,15 +410,14 @@ class Images(Handle):
         return X
 
     def data(self, sampler="real"):
-        """A data model with the spectrum of X^T X / N. With sampler "real"
-        the model borrows this set (kept alive by the model; the set cannot be
-        preprocessed while the model exists)."""
+        """A data model with the spectrum of X^T X / N, sampling real images
+        ("real": it shares the set's pixels and samples them as they are now,
+        whatever happens to the set later) or N(0, X^T X / N) ("gaussian")."""
         call = "aedyn_data_create_images"
         s = as_enum(sampler, SAMPLERS, "sampler", call)
         out = out_ptr()
         check(C.data_create_images(byref(out), self._h, s), call)
-        return Data._wrap(out.value, borrowed=(self,) if s == 0 else (),
-                          kind="images-" + str(_name_of(SAMPLERS, s)))
+        return Data._wrap(out.value)
 
     def error(self, net):
         """(mean, standard error) of the loss of `net` over the set."""

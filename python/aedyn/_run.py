@@ -1,12 +1,19 @@
 """aedyn.run(): one SGD run and its ODE prediction from one initial state."""
 
 import math
+from ctypes import POINTER, byref, c_size_t, c_uint64
 
 import numpy as np
 
 from ._errors import AedynError, ERR_DIVERGED, ERR_INVALID, ERR_SIZE
 from ._handle import as_f64, as_float, as_size
 from ._core import ODE, SGD, Data, Net, Rng
+from ._lib import C, check
+
+#: aedyn_grid_log: flag AEDYN_GRID_ZERO and the limit AEDYN_GRID_MAX_POINTS
+GRID_ZERO = 1
+GRID_MAX_POINTS = 10000000
+_MAX_STEPS = 2.0 ** 53
 
 _OPS = ("Q", "R", "T", "T0")
 
@@ -17,9 +24,11 @@ def output_steps(D, times=None, t_max=100.0, points=20, t_min=None):
     With `times`: each t rounded to the nearest whole step (non-decreasing,
     >= 0). Otherwise 0, then `points` log-spaced times from t_min (default
     t_max / 100) to t_max, rounded to whole steps (at least 1), duplicates
-    dropped -- the same grid as the command-line program.
+    dropped: the library's grid (aedyn_grid_log), the same as the
+    command-line program's and the examples'.
     """
     call = "aedyn.run"
+    D = as_size(D, "D", call, minimum=1)
     if times is not None:
         t = as_f64(times, None, "times", call)
         if t.ndim != 1 or t.size == 0:
@@ -28,24 +37,22 @@ def output_steps(D, times=None, t_max=100.0, points=20, t_min=None):
         if not np.all(np.isfinite(t)) or np.any(t < 0) or np.any(np.diff(t) < 0):
             raise AedynError(ERR_INVALID, "times must be finite, >= 0 and non-decreasing",
                              call=call)
+        if t[-1] * D > _MAX_STEPS:
+            raise AedynError(ERR_INVALID, f"times: t = {t[-1]} is {t[-1] * D:g} steps at "
+                             f"D = {D}, beyond 2^53", call=call)
         return [int(round(x * D)) for x in t]
     t_max = as_float(t_max, "t_max", call)
     points = as_size(points, "points", call, minimum=1)
+    if points > GRID_MAX_POINTS:
+        raise AedynError(ERR_SIZE, f"points must be <= {GRID_MAX_POINTS} (got {points})",
+                         call=call)
     t_min = t_max / 100.0 if t_min is None else as_float(t_min, "t_min", call)
-    if not (math.isfinite(t_max) and t_max > 0 and math.isfinite(t_min) and
-            0 < t_min <= t_max):
-        raise AedynError(ERR_INVALID, f"need 0 < t_min <= t_max, finite (got t_min = {t_min}, "
-                         f"t_max = {t_max})", call=call)
-    steps = [0]
-    for i in range(points):
-        if points == 1 or i + 1 == points:
-            t = t_max
-        else:
-            t = t_min * (t_max / t_min) ** (i / (points - 1))
-        s = max(1, int(round(t * D)))
-        if s > steps[-1]:
-            steps.append(s)
-    return steps
+    steps = np.empty(points + 1, dtype=np.uint64)
+    count = c_size_t()
+    check(C.grid_log(t_min, t_max, points, D, GRID_ZERO,
+                     steps.ctypes.data_as(POINTER(c_uint64)), None, byref(count)),
+          "aedyn_grid_log")
+    return [int(s) for s in steps[:count.value]]
 
 
 def run(data, net, rng, *, lr, rule="vanilla", times=None, t_max=100.0, points=20,

@@ -211,7 +211,8 @@ def test_images(tmp_path, rng):
     im2 = aedyn.Images(np.random.default_rng(0).random((10, 6)), 2, 3)
     raises(aedyn.ERR_INVALID, im2.preprocess, "zca")      # needs eps > 0
     d = im2.data("real")
-    raises(aedyn.ERR_INVALID, im2.preprocess, "paper")    # borrowed by d
+    im2.preprocess("paper")   # d keeps sampling the raw images (they are shared)
+    raises(aedyn.ERR_INVALID, im2.preprocess, "paper")    # already preprocessed
     raises(aedyn.ERR_INVALID, aedyn.Images, np.full((3, 4), np.nan))
     raises(aedyn.ERR_SIZE, aedyn.Images, np.zeros((3, 4)), 3, 3)
     raises(aedyn.ERR_SIZE, im.error, aedyn.Net(5, 1))
