@@ -13,27 +13,27 @@
 #include "aedyn.h"
 
 #if defined(__GNUC__)
-#define AEDYN_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define AEDYN__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
-#define AEDYN_PRINTF(a, b)
+#define AEDYN__PRINTF(a, b)
 #endif
 
-#define AEDYN_PI_ 3.14159265358979323846
+#define AEDYN__PI 3.14159265358979323846
 
 /* Hot kernels are compiled twice, for x86-64-v3 (AVX2 + FMA) and the
  * baseline, and the loader picks the clone the CPU runs (GNU ifunc). The
  * library is built without FMA contraction, so both clones round alike. */
 #if defined(AEDYN_HAVE_TARGET_CLONES)
-#define AEDYN_CLONES_ __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define AEDYN__CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
-#define AEDYN_CLONES_
+#define AEDYN__CLONES
 #endif
 
 /* Record a detail message for this thread and return the status. */
-aedyn_status aedyn__fail(aedyn_status status, const char *fmt, ...) AEDYN_PRINTF(2, 3);
+aedyn_status aedyn__fail(aedyn_status status, const char *fmt, ...) AEDYN__PRINTF(2, 3);
 
 /* Return AEDYN_ERR_NULL with a message naming the argument when p is NULL. */
-#define AEDYN_REQUIRE_NONNULL(p)                                                \
+#define AEDYN__REQUIRE_NONNULL(p)                                                \
     do {                                                                        \
         if ((p) == NULL)                                                        \
             return aedyn__fail(AEDYN_ERR_NULL, "%s: argument '%s' is NULL",    \

@@ -121,8 +121,8 @@ aedyn_status aedyn__data_new_gaussian(aedyn_data **out, aedyn__spectrum *spec, c
 AEDYN_API aedyn_status aedyn_data_create_gaussian(aedyn_data **out, size_t D, const double *omega)
 {
     static const char *fn = "aedyn_data_create_gaussian";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(omega);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(omega);
     aedyn_status st = aedyn__data_check_dim(fn, D);
     if (st)
         return st;
@@ -157,15 +157,15 @@ AEDYN_API aedyn_status aedyn_data_create_eigen(aedyn_data **out, size_t D, size_
                                                double bulk)
 {
     static const char *fn = "aedyn_data_create_eigen";
-    AEDYN_REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(out);
     aedyn_status st = aedyn__data_check_dim(fn, D);
     if (st)
         return st;
     if (n > D)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: n must be <= D (got n = %zu, D = %zu)", fn, n, D);
     if (n > 0) {
-        AEDYN_REQUIRE_NONNULL(rho);
-        AEDYN_REQUIRE_NONNULL(vectors);
+        AEDYN__REQUIRE_NONNULL(rho);
+        AEDYN__REQUIRE_NONNULL(vectors);
     }
     if (n < D && (!isfinite(bulk) || bulk < 0.0))
         return aedyn__fail(isfinite(bulk) ? AEDYN_ERR_NOT_PSD : AEDYN_ERR_INVALID,
@@ -228,9 +228,9 @@ AEDYN_API aedyn_status aedyn_data_create_empirical(aedyn_data **out, aedyn_data 
                                                    aedyn_rng *rng, size_t N)
 {
     static const char *fn = "aedyn_data_create_empirical";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(src);
-    AEDYN_REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(src);
+    AEDYN__REQUIRE_NONNULL(rng);
     if (N == 0)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: N must be >= 1, got 0", fn);
     const size_t D = src->spec.D, chunk = 256;

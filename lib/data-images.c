@@ -45,8 +45,8 @@ AEDYN_API aedyn_status aedyn_data_create_images(aedyn_data **out, aedyn_images *
                                                 aedyn_images_sampler sampler)
 {
     static const char *fn = "aedyn_data_create_images";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(imgs);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(imgs);
     if (sampler != AEDYN_IMAGES_SAMPLE_REAL && sampler != AEDYN_IMAGES_SAMPLE_GAUSSIAN)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown sampler %d", fn, (int)sampler);
     const size_t D = aedyn_images_get_dim(imgs);

@@ -142,7 +142,7 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
                                                 unsigned flags)
 {
     static const char *fn = "aedyn_data_create_spiked";
-    AEDYN_REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(out);
     aedyn_status st = check_spiked(fn, D, M, lambda, sigma, vectors, rng, flags);
     if (st)
         return st;

@@ -160,11 +160,11 @@ aedyn_status aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x)
 
 AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_t n, double *X)
 {
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(rng);
     if (n == 0)
         return AEDYN_OK;
-    AEDYN_REQUIRE_NONNULL(X);
+    AEDYN__REQUIRE_NONNULL(X);
     const size_t D = data->spec.D;
     size_t nD;
     if (!aedyn__mul_size(n, D, &nD))
@@ -202,7 +202,7 @@ AEDYN_API double aedyn_data_get_trace(const aedyn_data *data)
 
 static aedyn_status check_group(const aedyn_data *data, size_t g, const char *fn)
 {
-    AEDYN_REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(data);
     if (g >= data->spec.n_groups)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: group %zu out of range (%zu groups)", fn, g,
                            data->spec.n_groups);
@@ -234,7 +234,7 @@ AEDYN_API aedyn_status aedyn_data_get_group_vectors(const aedyn_data *data, size
     const aedyn__group *gr = &data->spec.groups[g];
     if (gr->first == SIZE_MAX)
         return AEDYN_OK;
-    AEDYN_REQUIRE_NONNULL(vectors);
+    AEDYN__REQUIRE_NONNULL(vectors);
     memcpy(vectors, data->spec.vec_exp + gr->first * data->spec.D,
            gr->mult * data->spec.D * sizeof(double));
     return AEDYN_OK;
@@ -242,8 +242,8 @@ AEDYN_API aedyn_status aedyn_data_get_group_vectors(const aedyn_data *data, size
 
 AEDYN_API aedyn_status aedyn_data_get_eigenvalues(const aedyn_data *data, double *rho)
 {
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(rho);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(rho);
     const aedyn__spectrum *s = &data->spec;
     size_t k = 0;
     for (size_t g = 0; g < s->n_groups; g++) {
@@ -256,8 +256,8 @@ AEDYN_API aedyn_status aedyn_data_get_eigenvalues(const aedyn_data *data, double
 
 AEDYN_API aedyn_status aedyn_data_get_covariance(const aedyn_data *data, double *omega)
 {
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(omega);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(omega);
     const aedyn__spectrum *s = &data->spec;
     const size_t D = s->D, n = s->n_exp;
     const double rc = n < D ? s->rho_c : 0.0;
@@ -275,8 +275,8 @@ AEDYN_API aedyn_status aedyn_data_get_covariance(const aedyn_data *data, double 
 
 AEDYN_API aedyn_status aedyn_data_pca_error(const aedyn_data *data, size_t m, double *err)
 {
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(err);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(err);
     const aedyn__spectrum *s = &data->spec;
     if (m > s->D)
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_data_pca_error: m must be <= D (got m = %zu, "

@@ -59,8 +59,8 @@ static bool same_name(const char *name, const char *canonical)
 
 AEDYN_API aedyn_status aedyn_enum_value(aedyn_enum e, const char *name, int *value)
 {
-    AEDYN_REQUIRE_NONNULL(name);
-    AEDYN_REQUIRE_NONNULL(value);
+    AEDYN__REQUIRE_NONNULL(name);
+    AEDYN__REQUIRE_NONNULL(value);
     const enum_table *t = table(e);
     if (!t)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_enum_value: unknown enumeration %d", (int)e);

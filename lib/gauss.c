@@ -107,7 +107,7 @@ static double hermite_guess(size_t n, size_t i, const double *x)
 
 aedyn_status aedyn__gauss_ws_init(aedyn__gauss_ws *ws, size_t n)
 {
-    AEDYN_REQUIRE_NONNULL(ws);
+    AEDYN__REQUIRE_NONNULL(ws);
     if (n < 1 || n > AEDYN__GH_MAX)
         return aedyn__fail(AEDYN_ERR_SIZE, "Gauss-Hermite order must be in 1..%d (got %zu)",
                            AEDYN__GH_MAX, n);
@@ -390,7 +390,7 @@ double aedyn__gauss_I2(aedyn_net_activation act, double c11, double c12, double 
             return 0.0;
         /* pi - acos(rho) = pi/2 + asin(rho) */
         const double det = pos(c11 * c22 - c12 * c12);
-        return (sqrt(det) + c12 * (0.5 * AEDYN_PI_ + asin_corr(c11, c12, c22))) / (2.0 * AEDYN_PI_);
+        return (sqrt(det) + c12 * (0.5 * AEDYN__PI + asin_corr(c11, c12, c22))) / (2.0 * AEDYN__PI);
     }
     default:
         return c12;
@@ -433,9 +433,9 @@ static bool relu_closed(int m, int n, double c11, double c12, double c22, double
     else if (m == 1 && n == 0) /* E[H(x1) relu(x2)] */
         *out = c11 > 0.0 ? sqrt(c22) * INV_SQRT_2PI_ * 0.5 * (1.0 + rho) : 0.0;
     else if (m == 1 && n == 1) /* P(x1 > 0, x2 > 0) */
-        *out = c11 * c22 > 0.0 ? 0.25 + asin_corr(c11, c12, c22) / (2.0 * AEDYN_PI_) : 0.0;
+        *out = c11 * c22 > 0.0 ? 0.25 + asin_corr(c11, c12, c22) / (2.0 * AEDYN__PI) : 0.0;
     else if (m == 2 && n == 0) /* E[delta(x1) relu(x2)] */
-        *out = c11 > 0.0 ? sqrt(pos(c11 * c22 - c12 * c12)) / (2.0 * AEDYN_PI_ * c11) : 0.0;
+        *out = c11 > 0.0 ? sqrt(pos(c11 * c22 - c12 * c12)) / (2.0 * AEDYN__PI * c11) : 0.0;
     else
         return false;
     return true;
@@ -494,8 +494,8 @@ double aedyn__gauss_I3(aedyn_net_activation act, const double C[9])
     case AEDYN_NET_ACT_RELU: {
         if (c11 * c33 <= 0.0)
             return 0.0;
-        return c12 * sqrt(pos(c11 * c33 - c13 * c13)) / (2.0 * AEDYN_PI_ * c11) +
-               c23 * (0.25 + asin_corr(c11, c13, c33) / (2.0 * AEDYN_PI_));
+        return c12 * sqrt(pos(c11 * c33 - c13 * c13)) / (2.0 * AEDYN__PI * c11) +
+               c23 * (0.25 + asin_corr(c11, c13, c33) / (2.0 * AEDYN__PI));
     }
     default:
         return c23;

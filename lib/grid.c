@@ -8,7 +8,7 @@ AEDYN_API aedyn_status aedyn_grid_log(double t_min, double t_max, size_t n, size
                                       unsigned flags, uint64_t *steps, double *t, size_t *count)
 {
     static const char *fn = "aedyn_grid_log";
-    AEDYN_REQUIRE_NONNULL(count);
+    AEDYN__REQUIRE_NONNULL(count);
     if (n == 0 || n > AEDYN_GRID_MAX_POINTS)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: n must be in 1..%u, got %zu", fn,
                            AEDYN_GRID_MAX_POINTS, n);

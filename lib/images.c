@@ -219,6 +219,10 @@ static aedyn_status reader_read(reader_ *r, unsigned char *buf, size_t n, size_t
     }
     r->pos += done;
     *got = done;
+    if (r->size_known && r->pos > r->bound) /* deflate cannot expand beyond this */
+        return aedyn__fail(AEDYN_ERR_FORMAT, "%s: '%s' decompresses to more than %llu bytes, "
+                           "%u times its size: not a valid gzip file", r->fn, r->path,
+                           (unsigned long long)r->bound, GZ_MAX_RATIO_);
     if (done < n) { /* a gzip stream cut short is reported as truncated content */
         int errnum = 0;
         const char *msg = gzerror(r->gz, &errnum);
@@ -321,8 +325,8 @@ AEDYN_API aedyn_status aedyn_images_load_idx(aedyn_images **out, const char *pat
                                              size_t count)
 {
     static const char *fn = "aedyn_images_load_idx";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(path);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(path);
     reader_ r;
     aedyn_status st = reader_open(&r, path, fn);
     if (st)
@@ -399,7 +403,9 @@ AEDYN_API aedyn_status aedyn_images_load_idx(aedyn_images **out, const char *pat
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto done;
     }
-    for (size_t i = 0; i < n; i++) {
+    /* a stream that is not a regular file is read up to the last image wanted */
+    const size_t stop = r.size_known ? n : last;
+    for (size_t i = 0; i < stop; i++) {
         if ((st = reader_read(&r, rec, D, &got)))
             goto done;
         if (got < D) {
@@ -415,7 +421,7 @@ AEDYN_API aedyn_status aedyn_images_load_idx(aedyn_images **out, const char *pat
         for (size_t p = 0; p < D; p++)
             x[p] = (double)rec[p] / 255.0;
     }
-    if ((st = reader_expect_end(&r, "the last image")))
+    if (r.size_known && (st = reader_expect_end(&r, "the last image")))
         goto done;
     st = images_from_rows(out, &b, rows32, cols32, fn);
 done:
@@ -429,8 +435,8 @@ AEDYN_API aedyn_status aedyn_images_load_cifar10(aedyn_images **out, const char 
                                                  size_t first, size_t count)
 {
     static const char *fn = "aedyn_images_load_cifar10";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(path);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(path);
     reader_ r;
     aedyn_status st = reader_open(&r, path, fn);
     if (st)
@@ -444,11 +450,21 @@ AEDYN_API aedyn_status aedyn_images_load_cifar10(aedyn_images **out, const char 
         reader_close(&r);
         return st;
     }
+    /* A stream that is not a regular file (a pipe, a device) has no size to
+     * bound the read: it needs a count, and is read up to the last record
+     * wanted (nothing after it is checked). */
+    if (!r.size_known && count == 0) {
+        reader_close(&r);
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: '%s' is not a regular file: give the number "
+                           "of records to read from it (count > 0)", fn, path);
+    }
     rows_ b = { .D = CIFAR_PIXELS_, .hint = count };
     unsigned char rec[CIFAR_RECORD_];
     size_t n = 0, got;
     const size_t last = count ? (first > SIZE_MAX - count ? SIZE_MAX : first + count) : SIZE_MAX;
     for (;; n++) {
+        if (!r.size_known && n == last)
+            break;
         if ((st = reader_read(&r, rec, CIFAR_RECORD_, &got)))
             goto done;
         if (got == 0)
@@ -494,8 +510,8 @@ AEDYN_API aedyn_status aedyn_images_create(aedyn_images **out, size_t n, size_t 
                                            const double *X)
 {
     static const char *fn = "aedyn_images_create";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(X);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(X);
     size_t D, nD;
     if (n == 0 || rows == 0 || cols == 0)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: n, rows and cols must be >= 1 (got %zu, %zu, %zu)",
@@ -523,7 +539,7 @@ AEDYN_API size_t aedyn_images_get_dim(const aedyn_images *imgs) { return imgs ? 
 
 AEDYN_API aedyn_status aedyn_images_get_shape(const aedyn_images *imgs, size_t *rows, size_t *cols)
 {
-    AEDYN_REQUIRE_NONNULL(imgs);
+    AEDYN__REQUIRE_NONNULL(imgs);
     if (rows)
         *rows = imgs->rows;
     if (cols)
@@ -534,13 +550,13 @@ AEDYN_API aedyn_status aedyn_images_get_shape(const aedyn_images *imgs, size_t *
 AEDYN_API aedyn_status aedyn_images_get_images(const aedyn_images *imgs, size_t first, size_t n,
                                         double *X)
 {
-    AEDYN_REQUIRE_NONNULL(imgs);
+    AEDYN__REQUIRE_NONNULL(imgs);
     if (first > imgs->n || n > imgs->n - first)
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_images_get_images: images %zu..%zu requested, the set "
                            "has %zu", first, first + n, imgs->n);
     if (n == 0)
         return AEDYN_OK;
-    AEDYN_REQUIRE_NONNULL(X);
+    AEDYN__REQUIRE_NONNULL(X);
     memcpy(X, imgs->px->X + first * imgs->D, n * imgs->D * sizeof *X);
     return AEDYN_OK;
 }
@@ -548,11 +564,11 @@ AEDYN_API aedyn_status aedyn_images_get_images(const aedyn_images *imgs, size_t 
 AEDYN_API aedyn_status aedyn_images_sample(const aedyn_images *imgs, aedyn_rng *rng, size_t n,
                                            double *X)
 {
-    AEDYN_REQUIRE_NONNULL(imgs);
-    AEDYN_REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(imgs);
+    AEDYN__REQUIRE_NONNULL(rng);
     if (n == 0)
         return AEDYN_OK;
-    AEDYN_REQUIRE_NONNULL(X);
+    AEDYN__REQUIRE_NONNULL(X);
     const size_t D = imgs->D;
     for (size_t r = 0; r < n; r++)
         memcpy(X + r * D, imgs->px->X + aedyn__rng_index(rng, imgs->n) * D, D * sizeof *X);
@@ -589,7 +605,7 @@ AEDYN_API aedyn_status aedyn_images_preprocess(aedyn_images *imgs, aedyn_images_
                                                double eps)
 {
     static const char *fn = "aedyn_images_preprocess";
-    AEDYN_REQUIRE_NONNULL(imgs);
+    AEDYN__REQUIRE_NONNULL(imgs);
     aedyn_status st = check_modifiable(imgs, fn);
     if (st)
         return st;
@@ -724,8 +740,8 @@ fail:
 AEDYN_API aedyn_status aedyn_images_preprocess_like(aedyn_images *imgs, const aedyn_images *fitted)
 {
     static const char *fn = "aedyn_images_preprocess_like";
-    AEDYN_REQUIRE_NONNULL(imgs);
-    AEDYN_REQUIRE_NONNULL(fitted);
+    AEDYN__REQUIRE_NONNULL(imgs);
+    AEDYN__REQUIRE_NONNULL(fitted);
     if (imgs == fitted)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: a set cannot be processed like itself", fn);
     if (!fitted->processed)
@@ -774,9 +790,9 @@ AEDYN_API aedyn_status aedyn_net_error_images(const aedyn_net *net, const aedyn_
                                           double *mean, double *std_err)
 {
     static const char *fn = "aedyn_net_error_images";
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(imgs);
-    AEDYN_REQUIRE_NONNULL(mean);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(imgs);
+    AEDYN__REQUIRE_NONNULL(mean);
     const size_t n = imgs->n, D = imgs->D;
     if (aedyn_net_get_dim(net) != D)
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: the network has D = %zu, the images D = %zu", fn,

@@ -155,11 +155,11 @@ void aedyn__symmetrise_upper(size_t n, double *A)
 }
 
 /* Right-looking elimination by columns: every inner loop runs down one
- * contiguous column, which the compiler vectorises (AEDYN_CLONES_). A NaN or
+ * contiguous column, which the compiler vectorises (AEDYN__CLONES). A NaN or
  * infinity anywhere reaches a pivot, so it is reported. For the
  * orders the ODE stepper uses (n <= a few hundred) this is faster than a
  * blocked, possibly threaded LAPACK call and never touches BLAS threading. */
-AEDYN_CLONES_ bool aedyn__lu_factor(size_t n, double *A, size_t *piv)
+AEDYN__CLONES bool aedyn__lu_factor(size_t n, double *A, size_t *piv)
 {
     for (size_t k = 0; k < n; k++) {
         double *ck = A + k * n;
@@ -195,7 +195,7 @@ AEDYN_CLONES_ bool aedyn__lu_factor(size_t n, double *A, size_t *piv)
     return true;
 }
 
-AEDYN_CLONES_ void aedyn__lu_solve(size_t n, const double *LU, const size_t *piv, double *b)
+AEDYN__CLONES void aedyn__lu_solve(size_t n, const double *LU, const size_t *piv, double *b)
 {
     for (size_t k = 0; k < n; k++)
         if (piv[k] != k) {

@@ -23,7 +23,7 @@
 static aedyn_status check_create_args(aedyn_net **out, size_t D, size_t K, aedyn_net_activation act,
                                       unsigned flags, size_t *KD)
 {
-    AEDYN_REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(out);
     if (D < 1)
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_create: D must be >= 1 (got 0)");
     if (K < 1)
@@ -89,8 +89,8 @@ AEDYN_API unsigned aedyn_net_get_flags(const aedyn_net *net) { return net ? net-
 
 AEDYN_API aedyn_status aedyn_net_init_gaussian(aedyn_net *net, aedyn_rng *rng, double sigma0)
 {
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(rng);
     if (!isfinite(sigma0) || sigma0 < 0.0)
         return aedyn__fail(AEDYN_ERR_INVALID,
                            "aedyn_net_init_gaussian: sigma0 must be finite and >= 0 (got %g)", sigma0);
@@ -144,8 +144,8 @@ static aedyn_status leading_eigenvectors(const aedyn_data *data, size_t K, size_
 
 AEDYN_API aedyn_status aedyn_net_init_informed(aedyn_net *net, const aedyn_data *data)
 {
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(data);
     aedyn_status st = check_data_dim(net, data, "aedyn_net_init_informed");
     if (st != AEDYN_OK)
         return st;
@@ -170,7 +170,7 @@ AEDYN_API aedyn_status aedyn_net_init_informed(aedyn_net *net, const aedyn_data 
 AEDYN_API aedyn_status aedyn_net_set_weights(aedyn_net *net, const double *W, const double *V,
                                              const double *bias)
 {
-    AEDYN_REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(net);
     const size_t KD = net->K * net->D;
     if (V && (net->flags & AEDYN_NET_TIED))
         return aedyn__fail(AEDYN_ERR_INVALID,
@@ -196,7 +196,7 @@ AEDYN_API aedyn_status aedyn_net_set_weights(aedyn_net *net, const double *W, co
 AEDYN_API aedyn_status aedyn_net_get_weights(const aedyn_net *net, double *W, double *V,
                                              double *bias)
 {
-    AEDYN_REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(net);
     const size_t KD = net->K * net->D;
     if (W)
         memmove(W, net->W, KD * sizeof *W);
@@ -244,11 +244,11 @@ static double loss_from_activations(const aedyn_net *net, const double *x, const
 AEDYN_API aedyn_status aedyn_net_reconstruct(const aedyn_net *net, size_t n, const double *X,
                                              double *Xhat)
 {
-    AEDYN_REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(net);
     if (n == 0)
         return AEDYN_OK;
-    AEDYN_REQUIRE_NONNULL(X);
-    AEDYN_REQUIRE_NONNULL(Xhat);
+    AEDYN__REQUIRE_NONNULL(X);
+    AEDYN__REQUIRE_NONNULL(Xhat);
     double *g = aedyn__calloc(net->K, sizeof *g);
     if (!g)
         return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_reconstruct: out of memory");
@@ -266,9 +266,9 @@ AEDYN_API aedyn_status aedyn_net_reconstruct(const aedyn_net *net, size_t n, con
 
 AEDYN_API aedyn_status aedyn_net_loss(const aedyn_net *net, const double *x, double *loss)
 {
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(x);
-    AEDYN_REQUIRE_NONNULL(loss);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(x);
+    AEDYN__REQUIRE_NONNULL(loss);
     double *g = aedyn__calloc(net->K, sizeof *g);
     if (!g)
         return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_loss: out of memory");
@@ -292,10 +292,10 @@ AEDYN_API aedyn_status aedyn_net_error_mc(const aedyn_net *net, aedyn_data *data
                                           aedyn_rng *rng, size_t n, double *mean,
                                           double *std_err)
 {
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(rng);
-    AEDYN_REQUIRE_NONNULL(mean);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(mean);
     aedyn_status st = check_data_dim(net, data, "aedyn_net_error_mc");
     if (st != AEDYN_OK)
         return st;
@@ -369,8 +369,8 @@ static aedyn_status order_params(const aedyn_net *net, const aedyn_data *data, d
 AEDYN_API aedyn_status aedyn_net_order_params(const aedyn_net *net, const aedyn_data *data,
                                               double *Q, double *R, double *T, double *T0)
 {
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(data);
     static const char *fn = "aedyn_net_order_params";
     aedyn_status st = check_data_dim(net, data, fn);
     if (st != AEDYN_OK)
@@ -405,9 +405,9 @@ static double population_error(const aedyn_net *net, double trace, const double 
 AEDYN_API aedyn_status aedyn_net_error(const aedyn_net *net, const aedyn_data *data,
                                                   double *err)
 {
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(err);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(err);
     aedyn_status st = check_data_dim(net, data, "aedyn_net_error");
     if (st != AEDYN_OK)
         return st;

@@ -188,10 +188,10 @@ static long remaining_bytes(FILE *f)
 
 aedyn_status aedyn_npy_read(const char *path, double **data, size_t *rows, size_t *cols)
 {
-    AEDYN_REQUIRE_NONNULL(path);
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(rows);
-    AEDYN_REQUIRE_NONNULL(cols);
+    AEDYN__REQUIRE_NONNULL(path);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(rows);
+    AEDYN__REQUIRE_NONNULL(cols);
     FILE *f = fopen(path, "rb");
     if (!f)
         return aedyn__fail(AEDYN_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
@@ -307,13 +307,13 @@ void aedyn_npy_free(double *data)
 
 aedyn_status aedyn_npy_write(const char *path, const double *data, size_t rows, size_t cols)
 {
-    AEDYN_REQUIRE_NONNULL(path);
+    AEDYN__REQUIRE_NONNULL(path);
     size_t n;
     if (!aedyn__mul_size(rows, cols, &n) || n > SIZE_MAX / sizeof(double))
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_npy_write: shape (%zu, %zu) is too large",
                            rows, cols);
     if (n > 0)
-        AEDYN_REQUIRE_NONNULL(data);
+        AEDYN__REQUIRE_NONNULL(data);
     char dict[128];
     int len = snprintf(dict, sizeof dict,
                        "{'descr': '<f8', 'fortran_order': False, 'shape': (%zu, %zu), }", rows,

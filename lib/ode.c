@@ -260,13 +260,13 @@ static void coefficients_closed(aedyn_ode *o)
                 const double qa = Q[a * K + a], qka = Q[k * K + a];
                 const double det = fmax(qk * qa - qka * qka, 0.0), nn = sqrt(qk * qa);
                 const double cosang = nn > 0.0 ? fmax(-1.0, fmin(1.0, qka / nn)) : 0.0;
-                G[k * K + a] = (sqrt(det) + qka * (AEDYN_PI_ - acos(cosang))) / (2.0 * AEDYN_PI_);
+                G[k * K + a] = (sqrt(det) + qka * (AEDYN__PI - acos(cosang))) / (2.0 * AEDYN__PI);
                 if (a == k || (trunc && a > k))
                     continue;
                 const double t0 = T0[k * K + a];
                 if (qk > 0.0)
-                    C[k * K + k] -= t0 * sqrt(det) / (2.0 * AEDYN_PI_ * qk);
-                C[k * K + a] -= t0 * (0.25 + asin(cosang) / (2.0 * AEDYN_PI_));
+                    C[k * K + k] -= t0 * sqrt(det) / (2.0 * AEDYN__PI * qk);
+                C[k * K + a] -= t0 * (0.25 + asin(cosang) / (2.0 * AEDYN__PI));
             }
         }
         break;
@@ -419,8 +419,8 @@ AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
 
 AEDYN_API aedyn_status aedyn_ode_create_from_sgd(aedyn_ode **out, const aedyn_sgd *sgd)
 {
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(sgd);
     aedyn_sgd_rule rule;
     double eta[3], kappa;
     aedyn_status st;
@@ -446,9 +446,9 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
                                   aedyn_sgd_rule rule, double lr, bool reduce)
 {
     static const char *fn = "aedyn_ode_create";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(data);
     const size_t D = aedyn_net_get_dim(net), K = aedyn_net_get_n_hidden(net);
     const unsigned flags = aedyn_net_get_flags(net);
     if (D != aedyn_data_get_dim(data))
@@ -525,7 +525,7 @@ fail:
 AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w, double eta_v,
                                                     double eta_b)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     const double e[3] = { eta_w, eta_v, eta_b };
     for (int i = 0; i < 3; i++)
         if (!isfinite(e[i]) || e[i] < 0.0)
@@ -541,7 +541,7 @@ AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w
 AEDYN_API aedyn_status aedyn_ode_get_learning_rates(const aedyn_ode *ode, double *eta_w,
                                                     double *eta_v, double *eta_b)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (eta_w)
         *eta_w = ode->eta_w;
     if (eta_v)
@@ -553,23 +553,23 @@ AEDYN_API aedyn_status aedyn_ode_get_learning_rates(const aedyn_ode *ode, double
 
 AEDYN_API aedyn_status aedyn_ode_get_weight_decay(const aedyn_ode *ode, double *kappa)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
-    AEDYN_REQUIRE_NONNULL(kappa);
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(kappa);
     *kappa = ode->kappa;
     return AEDYN_OK;
 }
 
 AEDYN_API aedyn_status aedyn_ode_get_rule(const aedyn_ode *ode, aedyn_sgd_rule *rule)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
-    AEDYN_REQUIRE_NONNULL(rule);
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(rule);
     *rule = ode->rule;
     return AEDYN_OK;
 }
 
 AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (!isfinite(kappa) || kappa < 0.0)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_weight_decay: kappa must be finite "
                            "and >= 0, got %g", kappa);
@@ -581,7 +581,7 @@ AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa)
 AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method method, double step)
 {
     static const char *fn = "aedyn_ode_set_method";
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (method < AEDYN_ODE_EULER || method > AEDYN_ODE_BDF)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown method %d", fn, (int)method);
     const bool fixed = method == AEDYN_ODE_EULER || method == AEDYN_ODE_RK4;
@@ -601,7 +601,7 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
 AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_method *method,
                                             double *step)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (method)
         *method = ode->method;
     if (step)
@@ -611,7 +611,7 @@ AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_meth
 
 AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (!isfinite(rtol) || rtol <= 0.0 || !isfinite(atol) || atol < 0.0)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_tolerances: need rtol > 0 and "
                            "atol >= 0, finite (got %g, %g)", rtol, atol);
@@ -622,7 +622,7 @@ AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, dou
 
 AEDYN_API aedyn_status aedyn_ode_get_tolerances(const aedyn_ode *ode, double *rtol, double *atol)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (rtol)
         *rtol = ode->rtol;
     if (atol)
@@ -634,9 +634,9 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn
                                                 aedyn_ode_act_fn ddg, void *user)
 {
     static const char *fn = "aedyn_ode_set_activation";
-    AEDYN_REQUIRE_NONNULL(ode);
-    AEDYN_REQUIRE_NONNULL(g);
-    AEDYN_REQUIRE_NONNULL(dg);
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(g);
+    AEDYN__REQUIRE_NONNULL(dg);
     if (!ddg) { /* allowed for a linear g only: g' must be constant */
         const double x[4] = {-2.0, -0.5, 0.7, 3.0}, d0 = dg(0.0, user);
         for (int i = 0; i < 4; i++) {
@@ -668,7 +668,7 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn
 
 AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (!isfinite(t_end) || t_end < ode->t)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_advance: t_end = %g must be finite and "
                            ">= the current time %g", t_end, ode->t);
@@ -683,7 +683,7 @@ AEDYN_API size_t aedyn_ode_get_n_modes(const aedyn_ode *ode) { return ode ? ode-
 AEDYN_API aedyn_status aedyn_ode_get_mode(const aedyn_ode *ode, size_t i, double *rho,
                                       bool *is_eigenvector)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (i >= ode->P)
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_ode_get_mode: mode %zu out of range (%zu modes)", i,
                            ode->P);
@@ -697,7 +697,7 @@ AEDYN_API aedyn_status aedyn_ode_get_mode(const aedyn_ode *ode, size_t i, double
 AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, double *R,
                                               double *T, double *T0)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
     aedyn__ode_moments(o, o->y);
     const size_t kk = o->K * o->K * sizeof(double);
@@ -710,16 +710,16 @@ AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, d
 
 AEDYN_API aedyn_status aedyn_ode_get_biases(const aedyn_ode *ode, double *bias)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
-    AEDYN_REQUIRE_NONNULL(bias);
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(bias);
     memcpy(bias, aedyn__ode_beta(ode, ode->y), ode->K * sizeof *bias);
     return AEDYN_OK;
 }
 
 AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
-    AEDYN_REQUIRE_NONNULL(err);
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(err);
     aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
     const size_t K = o->K;
     aedyn__ode_moments(o, o->y);
@@ -737,7 +737,7 @@ AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
 AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double *enc,
                                           double *dec)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     if (n > ode->P)
         return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_ode_overlaps: n = %zu exceeds the %zu modes", n,
                            ode->P);
@@ -763,7 +763,7 @@ AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double
 
 AEDYN_API aedyn_status aedyn_ode_get_weights(const aedyn_ode *ode, double *W, double *V)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(ode);
     const size_t K = ode->K, P = ode->P, D = ode->D;
     aedyn_status st = AEDYN_OK;
     if (W) {
@@ -783,8 +783,8 @@ AEDYN_API aedyn_status aedyn_ode_get_weights(const aedyn_ode *ode, double *W, do
 AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat which,
                                           uint64_t *value)
 {
-    AEDYN_REQUIRE_NONNULL(ode);
-    AEDYN_REQUIRE_NONNULL(value);
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(value);
     switch (which) {
     case AEDYN_ODE_STAT_RHS: *value = ode->st.nfev; return AEDYN_OK;
     case AEDYN_ODE_STAT_STEPS: *value = ode->st.nsteps; return AEDYN_OK;

@@ -5,12 +5,12 @@
 
 #include "common-private.h"
 
-#define AEDYN_ZIG_LAYERS_ 256
+#define AEDYN__ZIG_LAYERS 256
 
 struct aedyn_rng {
     uint64_t s[4];                      /* xoshiro256++ state */
-    double zx[AEDYN_ZIG_LAYERS_ + 1];   /* ziggurat layer edges, decreasing, zx[256] = 0 */
-    double zf[AEDYN_ZIG_LAYERS_ + 1];   /* exp(-zx^2/2) */
+    double zx[AEDYN__ZIG_LAYERS + 1];   /* ziggurat layer edges, decreasing, zx[256] = 0 */
+    double zf[AEDYN__ZIG_LAYERS + 1];   /* exp(-zx^2/2) */
 };
 
 static inline uint64_t aedyn__rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -20,15 +20,15 @@ static void zig_tables(aedyn_rng *r)
 {
     const double f_r = exp(-0.5 * zig_r * zig_r);
     /* area of each layer: base rectangle plus the tail beyond r */
-    const double v = zig_r * f_r + sqrt(AEDYN_PI_ / 2.0) * erfc(zig_r / sqrt(2.0));
+    const double v = zig_r * f_r + sqrt(AEDYN__PI / 2.0) * erfc(zig_r / sqrt(2.0));
     r->zx[0] = v / f_r;
     r->zx[1] = zig_r;
-    for (int i = 1; i < AEDYN_ZIG_LAYERS_ - 1; i++) {
+    for (int i = 1; i < AEDYN__ZIG_LAYERS - 1; i++) {
         double arg = v / r->zx[i] + exp(-0.5 * r->zx[i] * r->zx[i]);
         r->zx[i + 1] = arg < 1.0 ? sqrt(-2.0 * log(arg)) : 0.0;
     }
-    r->zx[AEDYN_ZIG_LAYERS_] = 0.0;
-    for (int i = 0; i <= AEDYN_ZIG_LAYERS_; i++)
+    r->zx[AEDYN__ZIG_LAYERS] = 0.0;
+    for (int i = 0; i <= AEDYN__ZIG_LAYERS; i++)
         r->zf[i] = exp(-0.5 * r->zx[i] * r->zx[i]);
 }
 
@@ -57,7 +57,7 @@ double aedyn__rng_normal_slow(aedyn_rng *r, uint64_t bits)
 
 AEDYN_API aedyn_status aedyn_rng_create(aedyn_rng **out, uint64_t seed, uint64_t stream)
 {
-    AEDYN_REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(out);
     aedyn_rng *r = malloc(sizeof *r);
     if (!r)
         return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_rng_create: out of memory");
@@ -82,8 +82,8 @@ AEDYN_API void aedyn_rng_destroy(aedyn_rng *rng)
 
 AEDYN_API aedyn_status aedyn_rng_copy(aedyn_rng *dst, const aedyn_rng *src)
 {
-    AEDYN_REQUIRE_NONNULL(dst);
-    AEDYN_REQUIRE_NONNULL(src);
+    AEDYN__REQUIRE_NONNULL(dst);
+    AEDYN__REQUIRE_NONNULL(src);
     if (dst != src)
         memcpy(dst, src, sizeof *dst);
     return AEDYN_OK;
@@ -106,10 +106,10 @@ AEDYN_API double aedyn_rng_normal(aedyn_rng *rng)
 
 AEDYN_API aedyn_status aedyn_rng_fill_normal(aedyn_rng *rng, double *x, size_t n)
 {
-    AEDYN_REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(rng);
     if (n == 0)
         return AEDYN_OK;
-    AEDYN_REQUIRE_NONNULL(x);
+    AEDYN__REQUIRE_NONNULL(x);
     for (size_t i = 0; i < n; i++)
         x[i] = aedyn__rng_normal(rng);
     return AEDYN_OK;
@@ -117,10 +117,10 @@ AEDYN_API aedyn_status aedyn_rng_fill_normal(aedyn_rng *rng, double *x, size_t n
 
 AEDYN_API aedyn_status aedyn_rng_fill_uniform(aedyn_rng *rng, double *x, size_t n)
 {
-    AEDYN_REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(rng);
     if (n == 0)
         return AEDYN_OK;
-    AEDYN_REQUIRE_NONNULL(x);
+    AEDYN__REQUIRE_NONNULL(x);
     for (size_t i = 0; i < n; i++)
         x[i] = aedyn__rng_uniform(rng);
     return AEDYN_OK;

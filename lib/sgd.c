@@ -20,7 +20,7 @@
 
 #define AEDYN_SGD_LIMIT_ 1e150
 
-/* The step is compiled twice (AEDYN_CLONES_, common-private.h). */
+/* The step is compiled twice (AEDYN__CLONES, common-private.h). */
 /* Helpers of the step are inlined into each clone. */
 #if defined(__GNUC__)
 #define AEDYN_HOT_INLINE_ static inline __attribute__((always_inline))
@@ -49,10 +49,10 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
                                         aedyn_rng *rng, aedyn_sgd_rule rule, double lr)
 {
     static const char *fn = "aedyn_sgd_create";
-    AEDYN_REQUIRE_NONNULL(out);
-    AEDYN_REQUIRE_NONNULL(net);
-    AEDYN_REQUIRE_NONNULL(data);
-    AEDYN_REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(data);
+    AEDYN__REQUIRE_NONNULL(rng);
     const aedyn__net_view nv = aedyn__net_get_view(net);
     if (nv.D != aedyn_data_get_dim(data))
         return aedyn__fail(AEDYN_ERR_SIZE, "%s: network has D = %zu but data has D = %zu", fn,
@@ -106,7 +106,7 @@ AEDYN_API aedyn_status aedyn_sgd_set_learning_rates(aedyn_sgd *sgd, double eta_w
                                                     double eta_b)
 {
     static const char *fn = "aedyn_sgd_set_learning_rates";
-    AEDYN_REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(sgd);
     aedyn_status st = check_rate(fn, "eta_w", eta_w, false);
     if (st == AEDYN_OK)
         st = check_rate(fn, "eta_v", eta_v, false);
@@ -123,7 +123,7 @@ AEDYN_API aedyn_status aedyn_sgd_set_learning_rates(aedyn_sgd *sgd, double eta_w
 AEDYN_API aedyn_status aedyn_sgd_get_learning_rates(const aedyn_sgd *sgd, double *eta_w,
                                                     double *eta_v, double *eta_b)
 {
-    AEDYN_REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(sgd);
     if (eta_w)
         *eta_w = sgd->eta_w;
     if (eta_v)
@@ -135,7 +135,7 @@ AEDYN_API aedyn_status aedyn_sgd_get_learning_rates(const aedyn_sgd *sgd, double
 
 AEDYN_API aedyn_status aedyn_sgd_set_weight_decay(aedyn_sgd *sgd, double kappa)
 {
-    AEDYN_REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(sgd);
     if (!isfinite(kappa) || kappa < 0.0 || kappa >= (double)sgd->nv.D)
         return aedyn__fail(AEDYN_ERR_INVALID,
                            "aedyn_sgd_set_weight_decay: kappa must be finite, >= 0 and < D = %zu, "
@@ -146,16 +146,16 @@ AEDYN_API aedyn_status aedyn_sgd_set_weight_decay(aedyn_sgd *sgd, double kappa)
 
 AEDYN_API aedyn_status aedyn_sgd_get_weight_decay(const aedyn_sgd *sgd, double *kappa)
 {
-    AEDYN_REQUIRE_NONNULL(sgd);
-    AEDYN_REQUIRE_NONNULL(kappa);
+    AEDYN__REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(kappa);
     *kappa = sgd->kappa;
     return AEDYN_OK;
 }
 
 AEDYN_API aedyn_status aedyn_sgd_get_rule(const aedyn_sgd *sgd, aedyn_sgd_rule *rule)
 {
-    AEDYN_REQUIRE_NONNULL(sgd);
-    AEDYN_REQUIRE_NONNULL(rule);
+    AEDYN__REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(rule);
     *rule = sgd->rule;
     return AEDYN_OK;
 }
@@ -437,7 +437,7 @@ static aedyn_status diverged(const aedyn_sgd *s, const char *what)
 
 /* Apply the deferred rank-one updates, if any (see sgd-private.h), rounding
  * exactly as the fused passes that otherwise apply them. */
-AEDYN_CLONES_ static void flush(aedyn_sgd *s)
+AEDYN__CLONES static void flush(aedyn_sgd *s)
 {
     const aedyn__net_view *net = &s->nv;
     const size_t D = net->D, K = net->K;
@@ -461,7 +461,7 @@ AEDYN_CLONES_ static void flush(aedyn_sgd *s)
  * flush() (it may be the pending update's input). Leaves the untied rank-one
  * updates pending; on failure nothing is pending and the network is that of
  * the last good step. */
-AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
+AEDYN__CLONES static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
 {
     const aedyn__net_view *net = &s->nv;
     const size_t D = net->D, K = net->K;
@@ -555,7 +555,7 @@ AEDYN_CLONES_ static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
 
 AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
 {
-    AEDYN_REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(sgd);
     const size_t D = sgd->nv.D;
     aedyn_status st = AEDYN_OK;
     for (uint64_t i = 0; i < n && st == AEDYN_OK; i++) {
@@ -571,8 +571,8 @@ AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
 
 AEDYN_API aedyn_status aedyn_sgd_step_input(aedyn_sgd *sgd, const double *x)
 {
-    AEDYN_REQUIRE_NONNULL(sgd);
-    AEDYN_REQUIRE_NONNULL(x);
+    AEDYN__REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(x);
     aedyn_status st = step_on(sgd, x);
     flush(sgd);
     return st;

@@ -22,8 +22,8 @@ static double scaled_dev(double a, double b) { return fabs(a - b) / fmax(1.0, fa
 
 /* erf(x/sqrt2) and its derivatives as user functions (the generic path). */
 static double u_g(double x, void *u) { (void)u; return erf(x / sqrt(2.0)); }
-static double u_dg(double x, void *u) { (void)u; return sqrt(2.0 / AEDYN_PI_) * exp(-0.5 * x * x); }
-static double u_ddg(double x, void *u) { (void)u; return -x * sqrt(2.0 / AEDYN_PI_) * exp(-0.5 * x * x); }
+static double u_dg(double x, void *u) { (void)u; return sqrt(2.0 / AEDYN__PI) * exp(-0.5 * x * x); }
+static double u_ddg(double x, void *u) { (void)u; return -x * sqrt(2.0 / AEDYN__PI) * exp(-0.5 * x * x); }
 static aedyn__gact user_erf(void) { return (aedyn__gact){AEDYN_NET_ACT_LINEAR, {u_g, u_dg, u_ddg}, NULL}; }
 
 /* Covariances (c11, c12, c22), including near-singular and singular ones. */
@@ -318,7 +318,7 @@ START_TEST(I2_table_and_perfect_correlation)
         for (double b = -1.0; b <= 1.0; b += 0.5) {
             double c;
             ck_assert(aedyn__gauss2_closed(AEDYN_NET_ACT_ERF, 1, 1, Q, Q, Q, b, b, &c));
-            const double exact = 2.0 / AEDYN_PI_ * exp(-b * b / (1.0 + 2.0 * Q)) / sqrt(1.0 + 2.0 * Q);
+            const double exact = 2.0 / AEDYN__PI * exp(-b * b / (1.0 + 2.0 * Q)) / sqrt(1.0 + 2.0 * Q);
             ck_assert_double_eq_tol(c, exact, 1e-14);
             /* ReLU: E[H(x)^2] = Phi(b/sqrt Q), E[relu(x)^2] = (Q + b^2) Phi + b s phi */
             const aedyn__gact gr = aedyn__gact_builtin(AEDYN_NET_ACT_RELU);

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <lapacke.h>
 #include <zlib.h>
@@ -526,6 +528,58 @@ START_TEST(preprocessing_moments)
 }
 END_TEST
 
+/* Streams that are not regular files are bounded by a count: 0.1 never
+ * returned from aedyn_images_load_cifar10 on /dev/zero with a count (it read
+ * the endless stream to validate its end). */
+START_TEST(streams_are_bounded_by_a_count)
+{
+    aedyn_images *im = NULL;
+    ck_assert_aedyn_ok(aedyn_images_load_cifar10(&im, "/dev/zero", 2, 3));
+    ck_assert_uint_eq(aedyn_images_get_n_images(im), 3);
+    double x[1024];
+    ck_assert_aedyn_ok(aedyn_images_get_images(im, 2, 1, x));
+    for (size_t i = 0; i < 1024; i++)
+        ck_assert(x[i] == 0.0);
+    aedyn_images_destroy(im);
+    im = NULL;
+    ck_assert_aedyn_fails(aedyn_images_load_cifar10(&im, "/dev/zero", 0, 0), AEDYN_ERR_INVALID);
+    ck_assert_ptr_null(im);
+    /* an IDX stream: its header is its count (here a bad magic, at once) */
+    ck_assert_aedyn_fails(aedyn_images_load_idx(&im, "/dev/zero", 0, 0), AEDYN_ERR_FORMAT);
+    ck_assert_ptr_null(im);
+    /* an endless IDX stream: read up to the last image wanted */
+    testutil_tmpdir_make("aedyn-fifo");
+    const char *fifo = testutil_tmp_path("images.fifo");
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        unsigned char h[16 + 2 * 6];
+        put_be32(h, 0x00000803u);
+        put_be32(h + 4, 5); /* claims 5 images of 2 x 3, sends 2 */
+        put_be32(h + 8, 2);
+        put_be32(h + 12, 3);
+        for (int i = 0; i < 12; i++)
+            h[16 + i] = (unsigned char)(10 * i);
+        FILE *f = fopen(fifo, "wb");
+        if (!f || fwrite(h, 1, sizeof h, f) != sizeof h)
+            _exit(1);
+        static const unsigned char zeros[4096];
+        for (;;) /* then an endless stream: the reader must stop on its own */
+            if (fwrite(zeros, 1, sizeof zeros, f) != sizeof zeros)
+                _exit(0); /* the reader closed the pipe */
+    }
+    ck_assert_aedyn_ok(aedyn_images_load_idx(&im, fifo, 1, 1));
+    ck_assert_uint_eq(aedyn_images_get_n_images(im), 1);
+    ck_assert_aedyn_ok(aedyn_images_get_images(im, 0, 1, x));
+    ck_assert_double_eq_tol(x[0], 60.0 / 255.0, 1e-15);
+    aedyn_images_destroy(im);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    testutil_tmpdir_remove();
+}
+END_TEST
+
 START_TEST(image_data_models)
 {
     const size_t n = 300, rows = 4, cols = 5, D = rows * cols;
@@ -772,6 +826,7 @@ int main(void)
     tcase_add_test(tc, cifar_loader);
     tcase_add_test(tc, malformed_files);
     tcase_add_test(tc, preprocessing_moments);
+    tcase_add_test(tc, streams_are_bounded_by_a_count);
     tcase_add_test(tc, image_data_models);
     tcase_add_test(tc, image_models_released_from_two_threads);
     tcase_add_test(tc, images_with_sgd_and_ode);

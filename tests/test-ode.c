@@ -25,8 +25,8 @@ static aedyn_net *make_net(size_t D, size_t K, aedyn_net_activation act, unsigne
 
 START_TEST(golden_erf_d100)
 {
-    /* ../shared/testdata/golden-erf-d100: erf, vanilla, eta 0.5, D 100, K 2,
-     * reference from an independent all-modes RK4 integration (1e-9 accurate) */
+    /* tests/data/golden-erf-d100: erf, vanilla, eta 0.5, D 100, K 2, reference
+     * from an independent all-modes RK4 integration (1e-9 accurate) */
     size_t r, c;
     double *om = testutil_load_npy("golden-erf-d100/omega.npy", &r, &c);
     ck_assert(r == 100 && c == 100);

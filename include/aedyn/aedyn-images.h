@@ -22,7 +22,12 @@
  * wrong magic number, inconsistent sizes or header counts that overflow are
  * rejected with AEDYN_ERR_FORMAT (AEDYN_ERR_IO when the file cannot be
  * opened or read) and a message saying what was wrong. Files may be
- * gzip-compressed (detected by the gzip magic bytes).
+ * gzip-compressed (detected by the gzip magic bytes). What a loader reads is
+ * bounded: a regular file by its size (a gzip file by 1040 times its size,
+ * deflate's largest expansion); a stream that is not a regular file (a pipe,
+ * a device) by the count of images to read, up to the last of which it is
+ * read (nothing after it is checked). The IDX header gives that count; a
+ * CIFAR-10 stream needs @p count > 0.
  */
 #ifndef AEDYN_IMAGES_H
 #define AEDYN_IMAGES_H
@@ -81,7 +86,9 @@ typedef enum aedyn_images_sampler {
  * @param first  index of the first record to keep
  * @param count  number of records to keep, 0 for all from @p first on
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_IO, AEDYN_ERR_FORMAT,
- *         AEDYN_ERR_SIZE (@p first / @p count beyond the file), AEDYN_ERR_NOMEM
+ *         AEDYN_ERR_SIZE (@p first / @p count beyond the file),
+ *         AEDYN_ERR_INVALID (count 0 for a file that is not a regular file),
+ *         AEDYN_ERR_NOMEM
  * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_images_load_cifar10(aedyn_images **out, const char *path,
