@@ -757,12 +757,21 @@ class ODE(Handle):
         reports divergence) and is re-raised by advance()."""
         call = "aedyn_ode_set_activation"
         h = self._h
-        for f, name in ((g, "g"), (dg, "dg")):
-            if f is None:
+        for f, name in ((g, "g"), (dg, "dg"), (ddg, "ddg")):
+            if f is None and name != "ddg":
                 raise AedynError(ERR_NULL, f"{name} is required (got None)", call=call)
+            if f is not None and not callable(f):
+                raise TypeError(f"{call}: {name} must be callable (float -> float), got "
+                                f"{type(f).__name__}")
         fns = [self._wrap_callback(f) if f is not None else None for f in (g, dg, ddg)]
         cptrs = [ctypes.cast(f, ctypes.c_void_p) if f is not None else None for f in fns]
-        check(C.ode_set_activation(h, cptrs[0], cptrs[1], cptrs[2], None), call)
+        st = C.ode_set_activation(h, cptrs[0], cptrs[1], cptrs[2], None)
+        # the library may call the functions here (to check g' when ddg is
+        # None): an exception they raised belongs to this call, not to a later one
+        exc, self._cb_holder[0] = self._cb_holder[0], None
+        if exc is not None and st != 0:
+            raise exc
+        check(st, call)
         self._callbacks = fns   # kept alive as long as the ODE may call them
 
     def _wrap_callback(self, f):

@@ -166,6 +166,9 @@ def as_float(v, what, call):
     except (TypeError, ValueError):
         raise AedynError(ERR_INVALID, f"{what} must be a real number (got {v!r})",
                          call=call) from None
+    except OverflowError:  # an int beyond the range of a double
+        raise AedynError(ERR_INVALID, f"{what} is out of the range of a double (got {v!r})",
+                         call=call) from None
 
 
 def as_enum(v, table, what, call):

@@ -1,4 +1,5 @@
 """Every error path raises aedyn.AedynError with the right status."""
+import math
 import os
 
 import numpy as np
@@ -177,6 +178,25 @@ def test_callback_exception_propagates(rng):
         o.advance(0.5)
 
 
+def test_failed_set_activation_leaves_no_stale_exception(rng):
+    # 0.1: after a failed set_activation(3, 4) the next valid call raised the
+    # callback's stale TypeError although it worked
+    d = aedyn.Data.spiked(12, 2, rng=rng)
+    net = aedyn.Net(12, 2, "erf").init_gaussian(rng, 0.1)
+    o = aedyn.ODE(net, d, lr=0.5)
+    with pytest.raises(TypeError, match="g must be callable"):
+        o.set_activation(3, 4)
+    with pytest.raises(TypeError, match="ddg must be callable"):
+        o.set_activation(abs, abs, "x")
+
+    def raising_dg(x):
+        raise ValueError("dg broke")
+    with pytest.raises(ValueError, match="dg broke"):
+        o.set_activation(math.sin, raising_dg)   # the library probes g' without ddg
+    o.advance(0.5)                               # no stale exception: closed forms still in use
+    assert o.time == 0.5
+
+
 def test_closed_handles_raise_null(rng):
     net = aedyn.Net(5, 1)
     net.close()
@@ -238,3 +258,23 @@ def test_run_arguments(rng):
     raises(aedyn.ERR_INVALID, aedyn.run, d, net, rng, lr=0)
     raises(aedyn.ERR_UNSUPPORTED, aedyn.run, d, aedyn.Net(12, 2, tied=True), rng, lr=0.5)
     raises(aedyn.ERR_INVALID, aedyn.run, d, None, rng, lr=0.5)
+
+
+def test_out_of_range_numbers_name_the_parameter(rng):
+    # 0.1: run(points=2**63) hung and run(t_max=1e300) raised a raw OverflowError
+    d = aedyn.Data.spiked(20, 2, rng=rng)
+    net = aedyn.Net(20, 2, "erf").init_gaussian(rng, 0.1)
+    cases = [
+        (lambda: aedyn.run(d, net, rng, lr=0.5, points=2**63), aedyn.ERR_SIZE, "points"),
+        (lambda: aedyn.run(d, net, rng, lr=0.5, t_max=1e300), aedyn.ERR_INVALID, "t_max"),
+        (lambda: aedyn.run(d, net, rng, lr=10**400), aedyn.ERR_INVALID, "lr"),
+        (lambda: aedyn.run(d, net, rng, lr=0.5, times=[1e300]), aedyn.ERR_INVALID, "times"),
+        (lambda: aedyn.Rng(-1), aedyn.ERR_INVALID, "seed"),
+        (lambda: aedyn.Rng(2**64), aedyn.ERR_INVALID, "seed"),
+        (lambda: aedyn.Net(2**64, 1), aedyn.ERR_SIZE, "D"),
+        (lambda: aedyn.Data.spiked(20, 2, sigma=1e300, rng=rng), aedyn.ERR_INVALID, "sigma"),
+        (lambda: aedyn.Data.spiked(20, 2, sigma=10**400, rng=rng), aedyn.ERR_INVALID, "sigma"),
+    ]
+    for fn, status, name in cases:
+        e = raises(status, fn)
+        assert name in str(e), (name, str(e))
