@@ -249,6 +249,10 @@ AEDYN_API aedyn_status aedyn_net_reconstruct(const aedyn_net *net, size_t n, con
         return AEDYN_OK;
     AEDYN__REQUIRE_NONNULL(X);
     AEDYN__REQUIRE_NONNULL(Xhat);
+    size_t nD;
+    if (!aedyn__mul_size(n, net->D, &nD))
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_net_reconstruct: %zu inputs of dimension %zu "
+                           "overflow the address space", n, net->D);
     double *g = aedyn__calloc(net->K, sizeof *g);
     if (!g)
         return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_reconstruct: out of memory");

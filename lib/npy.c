@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "common-private.h"
 
 /* numpy itself refuses headers longer than 10000 bytes by default; allow more
@@ -345,7 +346,16 @@ aedyn_status aedyn_npy_write(const char *path, const double *data, size_t rows, 
             ok = fwrite(&x, sizeof x, 1, f) == 1;
         }
     }
-    if (fclose(f) != 0 || !ok)
-        return aedyn__fail(AEDYN_ERR_IO, "error writing '%s'", path);
+    if (fclose(f) != 0)
+        ok = false;
+    if (!ok) {
+        const int e = errno;
+        struct stat sb;
+        /* no truncated array left behind where a reader would take it */
+        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+            remove(path);
+        return aedyn__fail(AEDYN_ERR_IO, "error writing '%s': %s", path,
+                           e ? strerror(e) : "short write");
+    }
     return AEDYN_OK;
 }

@@ -89,18 +89,33 @@ AEDYN_API aedyn_status aedyn_rng_copy(aedyn_rng *dst, const aedyn_rng *src)
     return AEDYN_OK;
 }
 
+/* The single draws return a value, not a status: a NULL generator gives a
+ * value that cannot be mistaken for a draw where one exists (NaN), and 0 for
+ * the integer draw, with the detail message set. */
 AEDYN_API uint64_t aedyn_rng_u64(aedyn_rng *rng)
 {
+    if (!rng) {
+        aedyn__fail(AEDYN_ERR_NULL, "aedyn_rng_u64: argument 'rng' is NULL");
+        return 0;
+    }
     return aedyn__rng_u64(rng);
 }
 
 AEDYN_API double aedyn_rng_uniform(aedyn_rng *rng)
 {
+    if (!rng) {
+        aedyn__fail(AEDYN_ERR_NULL, "aedyn_rng_uniform: argument 'rng' is NULL");
+        return NAN;
+    }
     return aedyn__rng_uniform(rng);
 }
 
 AEDYN_API double aedyn_rng_normal(aedyn_rng *rng)
 {
+    if (!rng) {
+        aedyn__fail(AEDYN_ERR_NULL, "aedyn_rng_normal: argument 'rng' is NULL");
+        return NAN;
+    }
     return aedyn__rng_normal(rng);
 }
 

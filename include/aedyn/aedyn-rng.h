@@ -40,13 +40,13 @@ AEDYN_API void aedyn_rng_destroy(aedyn_rng *rng);
  */
 AEDYN_API aedyn_status aedyn_rng_copy(aedyn_rng *dst, const aedyn_rng *src);
 
-/** Next raw 64-bit output. @p rng must not be NULL. @since 0.2 */
+/** Next raw 64-bit output (0 for a NULL @p rng, with the detail message set). @since 0.2 */
 AEDYN_API uint64_t aedyn_rng_u64(aedyn_rng *rng);
 
-/** Uniform double in [0, 1) with 53 random bits. @p rng must not be NULL. @since 0.2 */
+/** Uniform double in [0, 1) with 53 random bits (NaN for a NULL @p rng). @since 0.2 */
 AEDYN_API double aedyn_rng_uniform(aedyn_rng *rng);
 
-/** One standard normal variate N(0, 1). @p rng must not be NULL. @since 0.2 */
+/** One standard normal variate N(0, 1) (NaN for a NULL @p rng). @since 0.2 */
 AEDYN_API double aedyn_rng_normal(aedyn_rng *rng);
 
 /**

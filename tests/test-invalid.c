@@ -1,0 +1,429 @@
+/* The invalid-input suite of the C API: one table of cases, each a call of a
+ * public entry point with hostile input, the status it must return and a
+ * fragment of the detail message it must leave. For every case the test also
+ * checks that the handles it was given are unchanged and still usable
+ * (a failed call leaves the handle as it was), and, against the exported
+ * symbol list, that every public function has at least one case.
+ *
+ * Classes (the hostile-input issue): null pointers; sizes and counts
+ * (overflow-checked, explicit bounds); values (finite, in range, derived
+ * quantities finite and positive); integrator progress; NaN in a reported
+ * number is divergence; writes checked; loaders bounded. Functions that
+ * return a value rather than a status are checked for their documented
+ * neutral value on NULL. Run under ASan/UBSan by tools/run-tests. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+
+enum { D_ = 20, K_ = 2, NI_ = 10 };
+
+typedef struct {
+    aedyn_rng *rng;
+    aedyn_data *data;
+    aedyn_net *net, *tied;
+    aedyn_sgd *sgd;
+    aedyn_ode *ode;
+    aedyn_images *im;
+    double x[D_], W[K_ * D_], V[K_ * D_], b[K_], batch[4 * D_];
+    double out[D_ * D_];
+    double *p;
+    size_t sz[4];
+    uint64_t u64;
+    int iv;
+    const char *dir;
+} fixture;
+
+static void fixture_make(fixture *f)
+{
+    memset(f, 0, sizeof *f);
+    ck_assert_aedyn_ok(aedyn_rng_create(&f->rng, 5, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&f->data, D_, 2, NULL, 1.0,
+                                                AEDYN_DATA_SPIKES_RANDOM, f->rng,
+                                                AEDYN_DATA_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_net_create(&f->net, D_, K_, AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS));
+    ck_assert_aedyn_ok(aedyn_net_create(&f->tied, D_, K_, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(f->net, f->rng, 0.3));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&f->sgd, f->net, f->data, f->rng, AEDYN_SGD_VANILLA, 0.5));
+    ck_assert_aedyn_ok(aedyn_sgd_step(f->sgd, 40));
+    ck_assert_aedyn_ok(aedyn_ode_create_from_sgd(&f->ode, f->sgd));
+    ck_assert_aedyn_ok(aedyn_ode_advance(f->ode, 3.0));
+    double img[NI_ * 6];
+    for (size_t i = 0; i < NI_ * 6; i++)
+        img[i] = (double)((i * 7919) % 13) / 13.0;
+    ck_assert_aedyn_ok(aedyn_images_create(&f->im, NI_, 2, 3, img));
+    for (size_t i = 0; i < D_; i++)
+        f->x[i] = 0.1 * (double)i;
+    f->dir = testutil_tmpdir();
+}
+
+static void fixture_free(fixture *f)
+{
+    aedyn_ode_destroy(f->ode);
+    aedyn_sgd_destroy(f->sgd);
+    aedyn_net_destroy(f->net);
+    aedyn_net_destroy(f->tied);
+    aedyn_data_destroy(f->data);
+    aedyn_images_destroy(f->im);
+    aedyn_rng_destroy(f->rng);
+}
+
+/* What must not change when a call fails. */
+typedef struct {
+    double W[K_ * D_], V[K_ * D_], b[K_], oW[K_ * D_], oV[K_ * D_];
+    double t_ode, trace, rtol, atol, eta[3], kappa;
+    uint64_t steps, u;
+    aedyn_ode_method method;
+    size_t n_images;
+} snapshot;
+
+static void snap(fixture *f, snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    ck_assert_aedyn_ok(aedyn_net_get_weights(f->net, s->W, s->V, s->b));
+    ck_assert_aedyn_ok(aedyn_ode_get_weights(f->ode, s->oW, s->oV));
+    s->t_ode = aedyn_ode_get_time(f->ode);
+    s->trace = aedyn_data_get_trace(f->data);
+    ck_assert_aedyn_ok(aedyn_ode_get_tolerances(f->ode, &s->rtol, &s->atol));
+    ck_assert_aedyn_ok(aedyn_ode_get_learning_rates(f->ode, &s->eta[0], &s->eta[1], &s->eta[2]));
+    ck_assert_aedyn_ok(aedyn_ode_get_weight_decay(f->ode, &s->kappa));
+    ck_assert_aedyn_ok(aedyn_ode_get_method(f->ode, &s->method, NULL));
+    s->steps = aedyn_sgd_get_n_steps(f->sgd);
+    s->n_images = aedyn_images_get_n_images(f->im);
+    aedyn_rng *copy;
+    ck_assert_aedyn_ok(aedyn_rng_create(&copy, 0, 0));
+    ck_assert_aedyn_ok(aedyn_rng_copy(copy, f->rng));
+    s->u = aedyn_rng_u64(copy);
+    aedyn_rng_destroy(copy);
+}
+
+/* A status encoding a value check, for the functions without a status. */
+#define IS(cond) ((cond) ? AEDYN_OK : AEDYN_ERR_INVALID)
+
+static const double nan_ = NAN, inf_ = INFINITY;
+
+/* X(name, entry point, expected status, message fragment, call) */
+#define CASES(X)                                                                                   \
+    /* status and version */                                                                       \
+    X(strerror_unknown, "aedyn_strerror", AEDYN_OK, "",                                            \
+      IS(strcmp(aedyn_strerror((aedyn_status)-9999), "unknown status") == 0))                      \
+    X(error_message, "aedyn_error_message", AEDYN_OK, "", IS(aedyn_error_message() != NULL))       \
+    X(version, "aedyn_version", AEDYN_OK, "", IS(aedyn_version() == AEDYN_VERSION_NUMBER))         \
+    X(version_string, "aedyn_version_string", AEDYN_OK, "",                                        \
+      IS(strcmp(aedyn_version_string(), AEDYN_VERSION_STRING) == 0))                               \
+    /* rng */                                                                                      \
+    X(rng_create_null, "aedyn_rng_create", AEDYN_ERR_NULL, "out", aedyn_rng_create(NULL, 1, 2))    \
+    X(rng_destroy_null, "aedyn_rng_destroy", AEDYN_OK, "", (aedyn_rng_destroy(NULL), AEDYN_OK))    \
+    X(rng_copy_null, "aedyn_rng_copy", AEDYN_ERR_NULL, "src", aedyn_rng_copy(f->rng, NULL))        \
+    X(rng_u64_null, "aedyn_rng_u64", AEDYN_OK, "", IS(aedyn_rng_u64(NULL) == 0))                   \
+    X(rng_uniform_null, "aedyn_rng_uniform", AEDYN_OK, "", IS(isnan(aedyn_rng_uniform(NULL))))     \
+    X(rng_normal_null, "aedyn_rng_normal", AEDYN_OK, "", IS(isnan(aedyn_rng_normal(NULL))))        \
+    X(rng_fill_normal_null, "aedyn_rng_fill_normal", AEDYN_ERR_NULL, "x",                          \
+      aedyn_rng_fill_normal(f->rng, NULL, 3))                                                      \
+    X(rng_fill_uniform_null, "aedyn_rng_fill_uniform", AEDYN_ERR_NULL, "rng",                      \
+      aedyn_rng_fill_uniform(NULL, f->x, 3))                                                       \
+    /* data */                                                                                     \
+    X(spiked_d0, "aedyn_data_create_spiked", AEDYN_ERR_SIZE, "D must be",                          \
+      aedyn_data_create_spiked(&f->data, 0, 0, NULL, 1, 0, f->rng, 0))                             \
+    X(spiked_d_huge, "aedyn_data_create_spiked", AEDYN_ERR_SIZE, "too large",                      \
+      aedyn_data_create_spiked(&f->data, SIZE_MAX / 2, 1, NULL, 1, 0, f->rng, 0))                  \
+    X(spiked_sigma_overflow, "aedyn_data_create_spiked", AEDYN_ERR_INVALID, "sigma",               \
+      aedyn_data_create_spiked(&f->data, D_, 2, NULL, 1e300, 0, f->rng, 0))                        \
+    X(spiked_sigma_nan, "aedyn_data_create_spiked", AEDYN_ERR_INVALID, "sigma",                    \
+      aedyn_data_create_spiked(&f->data, D_, 2, NULL, nan_, 0, f->rng, 0))                         \
+    X(spiked_lambda_overflow, "aedyn_data_create_spiked", AEDYN_ERR_INVALID, "lambda[1]",          \
+      aedyn_data_create_spiked(&f->data, D_, 2, (const double[]){ 3, 1e308 }, 1, 0, f->rng, 0))    \
+    X(spiked_zero, "aedyn_data_create_spiked", AEDYN_ERR_INVALID, "zero covariance",               \
+      aedyn_data_create_spiked(&f->data, D_, 0, NULL, 0, 0, f->rng, 0))                            \
+    X(gaussian_null, "aedyn_data_create_gaussian", AEDYN_ERR_NULL, "omega",                        \
+      aedyn_data_create_gaussian(&f->data, 2, NULL))                                               \
+    X(gaussian_inf, "aedyn_data_create_gaussian", AEDYN_ERR_INVALID, "not finite",                 \
+      aedyn_data_create_gaussian(&f->data, 1, &inf_))                                              \
+    X(gaussian_zero, "aedyn_data_create_gaussian", AEDYN_ERR_INVALID, "trace",                     \
+      aedyn_data_create_gaussian(&f->data, 2, (const double[]){ 0, 0, 0, 0 }))                     \
+    X(eigen_n_gt_d, "aedyn_data_create_eigen", AEDYN_ERR_SIZE, "n must be",                        \
+      aedyn_data_create_eigen(&f->data, 1, 2, f->x, f->x, 0))                                      \
+    X(eigen_bulk_nan, "aedyn_data_create_eigen", AEDYN_ERR_INVALID, "bulk",                        \
+      aedyn_data_create_eigen(&f->data, 3, 0, NULL, NULL, nan_))                                   \
+    X(empirical_n0, "aedyn_data_create_empirical", AEDYN_ERR_SIZE, "N must be",                    \
+      aedyn_data_create_empirical(&f->data, f->data, f->rng, 0))                                   \
+    X(empirical_null, "aedyn_data_create_empirical", AEDYN_ERR_NULL, "rng",                        \
+      aedyn_data_create_empirical(&f->data, f->data, NULL, 5))                                     \
+    X(data_destroy_null, "aedyn_data_destroy", AEDYN_OK, "", (aedyn_data_destroy(NULL), AEDYN_OK)) \
+    X(data_dim_null, "aedyn_data_get_dim", AEDYN_OK, "", IS(aedyn_data_get_dim(NULL) == 0))        \
+    X(data_kind_null, "aedyn_data_get_kind", AEDYN_OK, "",                                         \
+      IS(strcmp(aedyn_data_get_kind(NULL), "") == 0))                                              \
+    X(data_groups_null, "aedyn_data_get_n_groups", AEDYN_OK, "",                                   \
+      IS(aedyn_data_get_n_groups(NULL) == 0))                                                      \
+    X(data_trace_null, "aedyn_data_get_trace", AEDYN_OK, "", IS(isnan(aedyn_data_get_trace(NULL)))) \
+    X(data_sample_overflow, "aedyn_data_sample", AEDYN_ERR_SIZE, "overflow",                       \
+      aedyn_data_sample(f->data, f->rng, SIZE_MAX / 4, f->batch))                                  \
+    X(data_sample_null, "aedyn_data_sample", AEDYN_ERR_NULL, "X",                                  \
+      aedyn_data_sample(f->data, f->rng, 2, NULL))                                                 \
+    X(data_group_range, "aedyn_data_get_group", AEDYN_ERR_SIZE, "out of range",                    \
+      aedyn_data_get_group(f->data, 99, NULL, NULL, NULL))                                         \
+    X(data_group_vectors_range, "aedyn_data_get_group_vectors", AEDYN_ERR_SIZE, "out of range",    \
+      aedyn_data_get_group_vectors(f->data, SIZE_MAX, f->out))                                     \
+    X(data_eigenvalues_null, "aedyn_data_get_eigenvalues", AEDYN_ERR_NULL, "rho",                  \
+      aedyn_data_get_eigenvalues(f->data, NULL))                                                   \
+    X(data_covariance_null, "aedyn_data_get_covariance", AEDYN_ERR_NULL, "data",                   \
+      aedyn_data_get_covariance(NULL, f->out))                                                     \
+    X(data_pca_range, "aedyn_data_pca_error", AEDYN_ERR_SIZE, "m must be",                         \
+      aedyn_data_pca_error(f->data, D_ + 1, f->x))                                                 \
+    /* net */                                                                                      \
+    X(net_k_gt_d, "aedyn_net_create", AEDYN_ERR_SIZE, "K must be",                                 \
+      aedyn_net_create(&f->net, 2, 3, AEDYN_NET_ACT_ERF, 0))                                       \
+    X(net_kd_overflow, "aedyn_net_create", AEDYN_ERR_SIZE, "too large",                            \
+      aedyn_net_create(&f->net, SIZE_MAX / 2, SIZE_MAX / 4, AEDYN_NET_ACT_ERF, 0))                 \
+    X(net_act, "aedyn_net_create", AEDYN_ERR_INVALID, "activation",                                \
+      aedyn_net_create(&f->net, D_, K_, (aedyn_net_activation)7, 0))                               \
+    X(net_flags, "aedyn_net_create", AEDYN_ERR_INVALID, "flags",                                   \
+      aedyn_net_create(&f->net, D_, K_, AEDYN_NET_ACT_ERF, 64u))                                   \
+    X(net_destroy_null, "aedyn_net_destroy", AEDYN_OK, "", (aedyn_net_destroy(NULL), AEDYN_OK))    \
+    X(net_dim_null, "aedyn_net_get_dim", AEDYN_OK, "", IS(aedyn_net_get_dim(NULL) == 0))           \
+    X(net_hidden_null, "aedyn_net_get_n_hidden", AEDYN_OK, "", IS(aedyn_net_get_n_hidden(NULL) == 0)) \
+    X(net_act_null, "aedyn_net_get_activation", AEDYN_OK, "",                                      \
+      IS(aedyn_net_get_activation(NULL) == AEDYN_NET_ACT_LINEAR))                                  \
+    X(net_flags_null, "aedyn_net_get_flags", AEDYN_OK, "", IS(aedyn_net_get_flags(NULL) == 0))     \
+    X(net_init_sigma, "aedyn_net_init_gaussian", AEDYN_ERR_INVALID, "sigma0",                      \
+      aedyn_net_init_gaussian(f->net, f->rng, inf_))                                               \
+    X(net_informed_null, "aedyn_net_init_informed", AEDYN_ERR_NULL, "data",                        \
+      aedyn_net_init_informed(f->net, NULL))                                                       \
+    X(net_set_nan, "aedyn_net_set_weights", AEDYN_ERR_INVALID, "non-finite",                       \
+      (f->W[3] = nan_, aedyn_net_set_weights(f->net, f->W, NULL, NULL)))                           \
+    X(net_set_tied_v, "aedyn_net_set_weights", AEDYN_ERR_INVALID, "tied",                          \
+      aedyn_net_set_weights(f->tied, NULL, f->V, NULL))                                            \
+    X(net_get_null, "aedyn_net_get_weights", AEDYN_ERR_NULL, "net",                                \
+      aedyn_net_get_weights(NULL, f->W, NULL, NULL))                                               \
+    X(net_reconstruct_overflow, "aedyn_net_reconstruct", AEDYN_ERR_SIZE, "overflow",               \
+      aedyn_net_reconstruct(f->net, SIZE_MAX / 4, f->batch, f->batch))                             \
+    X(net_loss_null, "aedyn_net_loss", AEDYN_ERR_NULL, "loss", aedyn_net_loss(f->net, f->x, NULL)) \
+    X(net_mc_n, "aedyn_net_error_mc", AEDYN_ERR_SIZE, "n must be",                                 \
+      aedyn_net_error_mc(f->net, f->data, f->rng, 1, f->x, NULL))                                  \
+    X(net_order_null, "aedyn_net_order_params", AEDYN_ERR_NULL, "data",                            \
+      aedyn_net_order_params(f->net, NULL, f->out, NULL, NULL, NULL))                              \
+    X(net_error_null, "aedyn_net_error", AEDYN_ERR_NULL, "err", aedyn_net_error(f->net, f->data, NULL)) \
+    X(net_error_images_dim, "aedyn_net_error_images", AEDYN_ERR_SIZE, "D =",                       \
+      aedyn_net_error_images(f->net, f->im, f->x, NULL))                                           \
+    /* sgd */                                                                                      \
+    X(sgd_lr, "aedyn_sgd_create", AEDYN_ERR_INVALID, "learning rate",                              \
+      aedyn_sgd_create(&f->sgd, f->net, f->data, f->rng, AEDYN_SGD_VANILLA, nan_))                 \
+    X(sgd_rule, "aedyn_sgd_create", AEDYN_ERR_INVALID, "rule",                                     \
+      aedyn_sgd_create(&f->sgd, f->net, f->data, f->rng, (aedyn_sgd_rule)9, 0.1))                  \
+    X(sgd_sanger, "aedyn_sgd_create", AEDYN_ERR_UNSUPPORTED, "Sanger",                             \
+      aedyn_sgd_create(&f->sgd, f->net, f->data, f->rng, AEDYN_SGD_SANGER, 0.1))                   \
+    X(sgd_destroy_null, "aedyn_sgd_destroy", AEDYN_OK, "", (aedyn_sgd_destroy(NULL), AEDYN_OK))    \
+    X(sgd_rates, "aedyn_sgd_set_learning_rates", AEDYN_ERR_INVALID, "eta_v",                       \
+      aedyn_sgd_set_learning_rates(f->sgd, 1, -1, 1))                                              \
+    X(sgd_get_rates_null, "aedyn_sgd_get_learning_rates", AEDYN_ERR_NULL, "sgd",                   \
+      aedyn_sgd_get_learning_rates(NULL, NULL, NULL, NULL))                                        \
+    X(sgd_wd, "aedyn_sgd_set_weight_decay", AEDYN_ERR_INVALID, "kappa",                            \
+      aedyn_sgd_set_weight_decay(f->sgd, (double)D_))                                              \
+    X(sgd_get_wd_null, "aedyn_sgd_get_weight_decay", AEDYN_ERR_NULL, "kappa",                      \
+      aedyn_sgd_get_weight_decay(f->sgd, NULL))                                                    \
+    X(sgd_get_rule_null, "aedyn_sgd_get_rule", AEDYN_ERR_NULL, "rule",                             \
+      aedyn_sgd_get_rule(f->sgd, NULL))                                                            \
+    X(sgd_get_net_null, "aedyn_sgd_get_net", AEDYN_OK, "", IS(aedyn_sgd_get_net(NULL) == NULL))    \
+    X(sgd_get_data_null, "aedyn_sgd_get_data", AEDYN_OK, "", IS(aedyn_sgd_get_data(NULL) == NULL)) \
+    X(sgd_step_null, "aedyn_sgd_step", AEDYN_ERR_NULL, "sgd", aedyn_sgd_step(NULL, 1))             \
+    X(sgd_step_input_nan, "aedyn_sgd_step_input", AEDYN_ERR_DIVERGED, "diverged",                  \
+      (f->x[0] = nan_, aedyn_sgd_step_input(f->sgd, f->x)))                                        \
+    X(sgd_steps_null, "aedyn_sgd_get_n_steps", AEDYN_OK, "", IS(aedyn_sgd_get_n_steps(NULL) == 0)) \
+    X(sgd_time_null, "aedyn_sgd_get_time", AEDYN_OK, "", IS(isnan(aedyn_sgd_get_time(NULL))))      \
+    /* ode */                                                                                      \
+    X(ode_tied, "aedyn_ode_create", AEDYN_ERR_UNSUPPORTED, "tied",                                 \
+      aedyn_ode_create(&f->ode, f->tied, f->data, AEDYN_SGD_VANILLA, 0.1))                         \
+    X(ode_lr, "aedyn_ode_create", AEDYN_ERR_INVALID, "learning rate",                              \
+      aedyn_ode_create(&f->ode, f->net, f->data, AEDYN_SGD_VANILLA, inf_))                         \
+    X(ode_from_null, "aedyn_ode_create_from_sgd", AEDYN_ERR_NULL, "sgd",                           \
+      aedyn_ode_create_from_sgd(&f->ode, NULL))                                                    \
+    X(ode_destroy_null, "aedyn_ode_destroy", AEDYN_OK, "", (aedyn_ode_destroy(NULL), AEDYN_OK))    \
+    X(ode_rates, "aedyn_ode_set_learning_rates", AEDYN_ERR_INVALID, "rates",                       \
+      aedyn_ode_set_learning_rates(f->ode, nan_, 1, 1))                                            \
+    X(ode_get_rates_null, "aedyn_ode_get_learning_rates", AEDYN_ERR_NULL, "ode",                   \
+      aedyn_ode_get_learning_rates(NULL, NULL, NULL, NULL))                                        \
+    X(ode_wd, "aedyn_ode_set_weight_decay", AEDYN_ERR_INVALID, "kappa",                            \
+      aedyn_ode_set_weight_decay(f->ode, -1))                                                      \
+    X(ode_get_wd_null, "aedyn_ode_get_weight_decay", AEDYN_ERR_NULL, "kappa",                      \
+      aedyn_ode_get_weight_decay(f->ode, NULL))                                                    \
+    X(ode_get_rule_null, "aedyn_ode_get_rule", AEDYN_ERR_NULL, "ode", aedyn_ode_get_rule(NULL, NULL)) \
+    X(ode_method, "aedyn_ode_set_method", AEDYN_ERR_INVALID, "unknown method",                     \
+      aedyn_ode_set_method(f->ode, (aedyn_ode_method)42, 0))                                       \
+    X(ode_method_step, "aedyn_ode_set_method", AEDYN_ERR_INVALID, "step",                          \
+      aedyn_ode_set_method(f->ode, AEDYN_ODE_RK4, 0))                                              \
+    X(ode_get_method_null, "aedyn_ode_get_method", AEDYN_ERR_NULL, "ode",                          \
+      aedyn_ode_get_method(NULL, NULL, NULL))                                                      \
+    X(ode_tol, "aedyn_ode_set_tolerances", AEDYN_ERR_INVALID, "rtol",                              \
+      aedyn_ode_set_tolerances(f->ode, 0, 1e-9))                                                   \
+    X(ode_get_tol_null, "aedyn_ode_get_tolerances", AEDYN_ERR_NULL, "ode",                         \
+      aedyn_ode_get_tolerances(NULL, NULL, NULL))                                                  \
+    X(ode_activation_null, "aedyn_ode_set_activation", AEDYN_ERR_NULL, "g",                        \
+      aedyn_ode_set_activation(f->ode, NULL, NULL, NULL, NULL))                                    \
+    X(ode_advance_past, "aedyn_ode_advance", AEDYN_ERR_INVALID, "t_end",                           \
+      aedyn_ode_advance(f->ode, 1.0))                                                              \
+    X(ode_advance_nan, "aedyn_ode_advance", AEDYN_ERR_INVALID, "t_end",                            \
+      aedyn_ode_advance(f->ode, nan_))                                                             \
+    X(ode_time_null, "aedyn_ode_get_time", AEDYN_OK, "", IS(isnan(aedyn_ode_get_time(NULL))))      \
+    X(ode_modes_null, "aedyn_ode_get_n_modes", AEDYN_OK, "", IS(aedyn_ode_get_n_modes(NULL) == 0)) \
+    X(ode_mode_range, "aedyn_ode_get_mode", AEDYN_ERR_SIZE, "out of range",                        \
+      aedyn_ode_get_mode(f->ode, 1000, NULL, NULL))                                                \
+    X(ode_order_null, "aedyn_ode_order_params", AEDYN_ERR_NULL, "ode",                             \
+      aedyn_ode_order_params(NULL, f->out, NULL, NULL, NULL))                                      \
+    X(ode_biases_null, "aedyn_ode_get_biases", AEDYN_ERR_NULL, "bias",                             \
+      aedyn_ode_get_biases(f->ode, NULL))                                                          \
+    X(ode_error_null, "aedyn_ode_error", AEDYN_ERR_NULL, "err", aedyn_ode_error(f->ode, NULL))     \
+    X(ode_overlaps_range, "aedyn_ode_overlaps", AEDYN_ERR_SIZE, "exceeds",                         \
+      aedyn_ode_overlaps(f->ode, 1000, f->out, NULL))                                              \
+    X(ode_weights_null, "aedyn_ode_get_weights", AEDYN_ERR_NULL, "ode",                            \
+      aedyn_ode_get_weights(NULL, f->W, f->V))                                                     \
+    X(ode_stat_unknown, "aedyn_ode_get_stat", AEDYN_ERR_INVALID, "statistic",                      \
+      aedyn_ode_get_stat(f->ode, (aedyn_ode_stat)77, &f->u64))                                     \
+    /* images */                                                                                   \
+    X(idx_missing, "aedyn_images_load_idx", AEDYN_ERR_IO, "cannot open",                           \
+      aedyn_images_load_idx(&f->im, testutil_tmp_path("missing.idx"), 0, 0))                       \
+    X(idx_directory, "aedyn_images_load_idx", AEDYN_ERR_IO, "directory",                           \
+      aedyn_images_load_idx(&f->im, f->dir, 0, 0))                                                 \
+    X(cifar_stream_uncounted, "aedyn_images_load_cifar10", AEDYN_ERR_INVALID, "regular file",      \
+      aedyn_images_load_cifar10(&f->im, "/dev/zero", 0, 0))                                        \
+    X(images_create_overflow, "aedyn_images_create", AEDYN_ERR_SIZE, "too many",                   \
+      aedyn_images_create(&f->im, SIZE_MAX / 2, 1 << 20, 1 << 20, f->batch))                       \
+    X(images_create_nan, "aedyn_images_create", AEDYN_ERR_INVALID, "non-finite",                   \
+      aedyn_images_create(&f->im, 1, 1, 1, &nan_))                                                 \
+    X(images_destroy_null, "aedyn_images_destroy", AEDYN_OK, "", (aedyn_images_destroy(NULL), AEDYN_OK)) \
+    X(images_n_null, "aedyn_images_get_n_images", AEDYN_OK, "",                                    \
+      IS(aedyn_images_get_n_images(NULL) == 0))                                                    \
+    X(images_dim_null, "aedyn_images_get_dim", AEDYN_OK, "", IS(aedyn_images_get_dim(NULL) == 0))  \
+    X(images_shape_null, "aedyn_images_get_shape", AEDYN_ERR_NULL, "imgs",                         \
+      aedyn_images_get_shape(NULL, f->sz, f->sz + 1))                                              \
+    X(images_get_range, "aedyn_images_get_images", AEDYN_ERR_SIZE, "requested",                    \
+      aedyn_images_get_images(f->im, SIZE_MAX, 2, f->batch))                                       \
+    X(images_preprocess_eps, "aedyn_images_preprocess", AEDYN_ERR_INVALID, "eps",                  \
+      aedyn_images_preprocess(f->im, AEDYN_IMAGES_ZCA, -1))                                        \
+    X(images_preprocess_like_self, "aedyn_images_preprocess_like", AEDYN_ERR_INVALID, "itself",    \
+      aedyn_images_preprocess_like(f->im, f->im))                                                  \
+    X(images_sample_null, "aedyn_images_sample", AEDYN_ERR_NULL, "rng",                            \
+      aedyn_images_sample(f->im, NULL, 1, f->batch))                                               \
+    X(images_data_sampler, "aedyn_data_create_images", AEDYN_ERR_INVALID, "sampler",               \
+      aedyn_data_create_images(&f->data, f->im, (aedyn_images_sampler)3))                          \
+    /* npy */                                                                                      \
+    X(npy_read_missing, "aedyn_npy_read", AEDYN_ERR_IO, "missing.npy",                             \
+      aedyn_npy_read(testutil_tmp_path("missing.npy"), &f->p, f->sz, f->sz + 1))                   \
+    X(npy_write_full, "aedyn_npy_write", AEDYN_ERR_IO, "/dev/full",                                \
+      aedyn_npy_write("/dev/full", f->x, 1, D_))                                                   \
+    X(npy_write_overflow, "aedyn_npy_write", AEDYN_ERR_SIZE, "too large",                          \
+      aedyn_npy_write(testutil_tmp_path("big.npy"), f->x, SIZE_MAX, 3))                            \
+    X(npy_free_null, "aedyn_npy_free", AEDYN_OK, "", (aedyn_npy_free(NULL), AEDYN_OK))             \
+    /* enum and grid */                                                                            \
+    X(enum_name_unknown, "aedyn_enum_name", AEDYN_OK, "",                                          \
+      IS(aedyn_enum_name(AEDYN_ENUM_RULE, 3) == NULL))                                             \
+    X(enum_value_unknown, "aedyn_enum_value", AEDYN_ERR_INVALID, "vanilla|truncated|sanger",       \
+      aedyn_enum_value(AEDYN_ENUM_RULE, "adam", &f->iv))                                           \
+    X(grid_points, "aedyn_grid_log", AEDYN_ERR_SIZE, "n must be",                                  \
+      aedyn_grid_log(1, 10, SIZE_MAX, 1000, 0, NULL, NULL, f->sz))                                 \
+    X(grid_horizon, "aedyn_grid_log", AEDYN_ERR_INVALID, "2^53",                                   \
+      aedyn_grid_log(1, 1e300, 3, 1000, 0, NULL, NULL, f->sz))
+
+#define DEFINE_CASE(name, entry, expect, fragment, call)                                           \
+    static aedyn_status case_##name(fixture *f)                                                    \
+    {                                                                                              \
+        (void)f;                                                                                   \
+        return (call);                                                                             \
+    }
+CASES(DEFINE_CASE)
+
+typedef struct {
+    const char *name, *entry;
+    aedyn_status expect;
+    const char *fragment;
+    aedyn_status (*run)(fixture *f);
+} case_row;
+
+#define ROW(name, entry, expect, fragment, call) { #name, entry, expect, fragment, case_##name },
+static const case_row cases[] = { CASES(ROW) };
+#define N_CASES (sizeof cases / sizeof cases[0])
+
+START_TEST(every_case)
+{
+    const case_row *c = &cases[_i];
+    testutil_tmpdir_make("aedyn-invalid");
+    fixture f;
+    fixture_make(&f);
+    aedyn_rng *r0 = f.rng;
+    aedyn_data *d0 = f.data;
+    aedyn_net *n0 = f.net;
+    aedyn_sgd *s0 = f.sgd;
+    aedyn_ode *o0 = f.ode;
+    aedyn_images *i0 = f.im;
+    snapshot before, after;
+    snap(&f, &before);
+    memcpy(f.W, before.W, sizeof f.W);
+    /* a message left by the fixture must not pass for the case's */
+    aedyn_enum_value(AEDYN_ENUM_SPIKES, "x", &f.iv);
+    aedyn_status st = c->run(&f);
+    ck_assert_msg(st == c->expect, "%s (%s): status %d (%s), expected %d (%s); message: %s",
+                  c->name, c->entry, (int)st, aedyn_strerror(st), (int)c->expect,
+                  aedyn_strerror(c->expect), aedyn_error_message());
+    if (c->expect != AEDYN_OK)
+        ck_assert_msg(strstr(aedyn_error_message(), c->fragment) != NULL,
+                      "%s (%s): message '%s' lacks '%s'", c->name, c->entry,
+                      aedyn_error_message(), c->fragment);
+    /* outputs untouched on failure, handles unchanged and usable */
+    ck_assert_ptr_eq(f.rng, r0);
+    ck_assert_ptr_eq(f.data, d0);
+    ck_assert_ptr_eq(f.net, n0);
+    ck_assert_ptr_eq(f.sgd, s0);
+    ck_assert_ptr_eq(f.ode, o0);
+    ck_assert_ptr_eq(f.im, i0);
+    snap(&f, &after);
+    ck_assert_msg(memcmp(&before, &after, sizeof before) == 0, "%s: a handle changed", c->name);
+    ck_assert_aedyn_ok(aedyn_sgd_step(f.sgd, 5));
+    ck_assert_aedyn_ok(aedyn_ode_advance(f.ode, 4.0));
+    double e;
+    ck_assert_aedyn_ok(aedyn_ode_error(f.ode, &e));
+    ck_assert(isfinite(e));
+    fixture_free(&f);
+    testutil_tmpdir_remove();
+}
+END_TEST
+
+/* Every exported function has at least one case. */
+START_TEST(every_entry_point_has_a_case)
+{
+    const char *path = testutil_data_path("../abi/symbols.txt");
+    FILE *fp = fopen(path, "r");
+    ck_assert_msg(fp != NULL, "cannot open %s", path);
+    char line[256];
+    size_t n = 0, missing = 0;
+    while (fgets(line, sizeof line, fp)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        line[strcspn(line, "@\n")] = '\0';
+        n++;
+        bool found = false;
+        for (size_t i = 0; i < N_CASES && !found; i++)
+            found = strcmp(cases[i].entry, line) == 0;
+        if (!found) {
+            fprintf(stderr, "no invalid-input case for %s\n", line);
+            missing++;
+        }
+    }
+    fclose(fp);
+    ck_assert_uint_gt(n, 90);
+    ck_assert_msg(missing == 0, "%zu public functions without a case", missing);
+    /* and every case names a public function */
+    for (size_t i = 0; i < N_CASES; i++)
+        ck_assert_msg(strncmp(cases[i].entry, "aedyn_", 6) == 0, "%s", cases[i].name);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("invalid");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, every_case, 0, (int)N_CASES);
+    tcase_add_test(tc, every_entry_point_has_a_case);
+    suite_add_tcase(s, tc);
+    return testutil_run(s);
+}
