@@ -335,7 +335,7 @@ static aedyn_status use_method(aedyn_ode *o, aedyn_ode_method m)
         if (st)
             return st;
     }
-    return aedyn__stepper_set_method(&o->st, (aedyn_method_)m);
+    return aedyn__stepper_set_method(o->st, m);
 }
 
 AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
@@ -343,8 +343,7 @@ AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
     if (!ode)
         return;
     aedyn__ode_jac_destroy(ode->jac);
-    if (ode->stepper_ready)
-        aedyn__stepper_free(&ode->st);
+    aedyn__stepper_destroy(ode->st);
     free(ode->rho);
     free(ode->is_eig);
     free(ode->U);
@@ -407,8 +406,6 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->rule = rule;
     o->eta_w = o->eta_v = o->eta_b = lr;
     o->trace = data->trace;
-    o->rtol = 1e-6;
-    o->atol = 1e-9;
     aedyn_status st = build_modes(o, net, data, reduce);
     if (st)
         goto fail;
@@ -428,16 +425,14 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->A = o->G + K * K;
     o->bdrift = o->A + K;
     project_weights(o, net);
-    if ((st = aedyn__stepper_init(&o->st, o->n_state, AEDYN_METHOD_RKC_)))
+    const aedyn__linsys ls = { o, aedyn__ode_jac_eval, aedyn__ode_jac_factor,
+                               aedyn__ode_jac_solve };
+    if ((st = aedyn__stepper_create(&o->st, o->n_state, AEDYN_ODE_RKC, &ls)))
         goto fail;
-    o->stepper_ready = true;
-    o->st.ls = (aedyn_linsys_){ o, aedyn__ode_jac_eval, aedyn__ode_jac_factor, aedyn__ode_jac_solve };
     /* default: BDF for small states, RKC beyond (docs/ode.md) */
-    o->method = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF : AEDYN_ODE_RKC;
-    if ((st = use_method(o, o->method)))
+    if ((st = use_method(o, o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF
+                                                                    : AEDYN_ODE_RKC)))
         goto fail;
-    o->st.rtol = o->rtol;
-    o->st.atol = o->atol;
     *out = o;
     return AEDYN_OK;
 fail:
@@ -457,7 +452,7 @@ AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w
     ode->eta_w = eta_w;
     ode->eta_v = eta_v;
     ode->eta_b = eta_b;
-    aedyn__stepper_reset(&ode->st);
+    aedyn__stepper_reset(ode->st);
     return AEDYN_OK;
 }
 
@@ -497,7 +492,7 @@ AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_weight_decay: kappa must be finite "
                            "and >= 0, got %g", kappa);
     ode->kappa = kappa;
-    aedyn__stepper_reset(&ode->st);
+    aedyn__stepper_reset(ode->st);
     return AEDYN_OK;
 }
 
@@ -511,13 +506,12 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
     if (!isfinite(step) || step < 0.0 || (fixed && step == 0.0))
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: step must be finite and %s, got %g", fn,
                            fixed ? "> 0 for a fixed-step method" : ">= 0", step);
-    const aedyn_status st = use_method(ode, method);
+    aedyn_status st = use_method(ode, method);
     if (st)
         return st;
-    ode->method = method;
+    if ((st = aedyn__stepper_set_step(ode->st, step))) /* checked above: cannot fail */
+        return st;
     ode->step = step;
-    ode->st.h = step;
-    ode->st.rho_est = 0.0; /* use_method reset the stepper */
     return AEDYN_OK;
 }
 
@@ -526,7 +520,7 @@ AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_meth
 {
     AEDYN_REQUIRE_NONNULL(ode);
     if (method)
-        *method = ode->method;
+        *method = aedyn__stepper_get_method(ode->st);
     if (step)
         *step = ode->step;
     return AEDYN_OK;
@@ -538,18 +532,13 @@ AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, dou
     if (!isfinite(rtol) || rtol <= 0.0 || !isfinite(atol) || atol < 0.0)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_tolerances: need rtol > 0 and "
                            "atol >= 0, finite (got %g, %g)", rtol, atol);
-    ode->rtol = ode->st.rtol = rtol;
-    ode->atol = ode->st.atol = atol;
-    return AEDYN_OK;
+    return aedyn__stepper_set_tolerances(ode->st, rtol, atol);
 }
 
 AEDYN_API aedyn_status aedyn_ode_get_tolerances(const aedyn_ode *ode, double *rtol, double *atol)
 {
     AEDYN_REQUIRE_NONNULL(ode);
-    if (rtol)
-        *rtol = ode->rtol;
-    if (atol)
-        *atol = ode->atol;
+    aedyn__stepper_get_tolerances(ode->st, rtol, atol);
     return AEDYN_OK;
 }
 
@@ -585,7 +574,7 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn
     ode->udg = dg;
     ode->uddg = ddg;
     ode->user = user;
-    aedyn__stepper_reset(&ode->st);
+    aedyn__stepper_reset(ode->st);
     return AEDYN_OK;
 }
 
@@ -595,7 +584,7 @@ AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end)
     if (!isfinite(t_end) || t_end < ode->t)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_advance: t_end = %g must be finite and "
                            ">= the current time %g", t_end, ode->t);
-    return aedyn__stepper_advance(&ode->st, aedyn__ode_rhs, ode, &ode->t, ode->y, t_end);
+    return aedyn__stepper_advance(ode->st, aedyn__ode_rhs, ode, &ode->t, ode->y, t_end);
 }
 
 /* ---- observables ---------------------------------------------------------------- */
@@ -708,12 +697,13 @@ AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat w
 {
     AEDYN_REQUIRE_NONNULL(ode);
     AEDYN_REQUIRE_NONNULL(value);
+    const aedyn__stepper_stats s = aedyn__stepper_get_stats(ode->st);
     switch (which) {
-    case AEDYN_ODE_STAT_RHS: *value = ode->st.nfev; return AEDYN_OK;
-    case AEDYN_ODE_STAT_STEPS: *value = ode->st.nsteps; return AEDYN_OK;
-    case AEDYN_ODE_STAT_REJECTED: *value = ode->st.nreject; return AEDYN_OK;
-    case AEDYN_ODE_STAT_JACOBIANS: *value = ode->st.njac; return AEDYN_OK;
-    case AEDYN_ODE_STAT_FACTORISATIONS: *value = ode->st.nlu; return AEDYN_OK;
+    case AEDYN_ODE_STAT_RHS: *value = s.nfev; return AEDYN_OK;
+    case AEDYN_ODE_STAT_STEPS: *value = s.nsteps; return AEDYN_OK;
+    case AEDYN_ODE_STAT_REJECTED: *value = s.nreject; return AEDYN_OK;
+    case AEDYN_ODE_STAT_JACOBIANS: *value = s.njac; return AEDYN_OK;
+    case AEDYN_ODE_STAT_FACTORISATIONS: *value = s.nlu; return AEDYN_OK;
     }
     return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_get_stat: unknown statistic %d", (int)which);
 }

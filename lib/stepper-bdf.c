@@ -18,7 +18,7 @@
  *
  * The corrector is solved by a simplified Newton iteration with the matrix
  * I - c J. J and the solves come from the dynamics when it supplies them
- * (aedyn_linsys_; the ODE's structured Jacobian, ode-jac.c), otherwise J is
+ * (aedyn__linsys; the ODE's structured Jacobian, ode-jac.c), otherwise J is
  * a dense forward-difference Jacobian (n evaluations of f) factored by LU.
  * J is kept across steps and recomputed only when the iteration fails
  * to converge; the LU factors are kept while c changes by less than 30 %,
@@ -47,9 +47,9 @@ static const double bdf_gamma[BDF_MAX_ORDER + 1] = {
     0.0, 1.0, 1.5, 11.0 / 6.0, 25.0 / 12.0, 137.0 / 60.0
 };
 
-static double *diff(const aedyn_stepper_ *s, int j) { return s->bdf_d + (size_t)j * s->n; }
+static double *diff(const aedyn__stepper *s, int j) { return s->bdf_d + (size_t)j * s->n; }
 
-aedyn_status aedyn__bdf_alloc(aedyn_stepper_ *s)
+aedyn_status aedyn__bdf_alloc(aedyn__stepper *s)
 {
     const size_t n = s->n ? s->n : 1;
     const bool dense = !s->ls.jacobian;
@@ -80,7 +80,7 @@ aedyn_status aedyn__bdf_alloc(aedyn_stepper_ *s)
     return AEDYN_OK;
 }
 
-void aedyn__bdf_free(aedyn_stepper_ *s)
+void aedyn__bdf_free(aedyn__stepper *s)
 {
     free(s->bdf_d);
     free(s->bdf_w);
@@ -93,15 +93,15 @@ void aedyn__bdf_free(aedyn_stepper_ *s)
 
 /* Jacobian at the last accepted state D[0]: the structured one of the
  * dynamics, or by forward differences. */
-static void jacobian(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
+static void jacobian(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx)
 {
     const size_t n = s->n;
-    s->njac++;
+    s->stats.njac++;
     s->jac_current = true;
     s->lu_valid = false;
     if (s->ls.jacobian) {
         const int used = s->ls.jacobian(s->ls.ctx, diff(s, 0));
-        s->nfev += used > 0 ? (uint64_t)used : 0;
+        s->stats.nfev += used > 0 ? (uint64_t)used : 0;
         s->jac_ok = used >= 0;
         return;
     }
@@ -124,10 +124,10 @@ static void jacobian(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
 }
 
 /* LU factors of I - c J; false when singular or not finite. */
-static bool factor(aedyn_stepper_ *s, double c)
+static bool factor(aedyn__stepper *s, double c)
 {
     const size_t n = s->n;
-    s->nlu++;
+    s->stats.nlu++;
     s->bdf_c_lu = c;
     if (s->ls.factor) {
         s->lu_valid = s->jac_ok && s->ls.factor(s->ls.ctx, c);
@@ -146,7 +146,7 @@ static bool factor(aedyn_stepper_ *s, double c)
 
 /* Rescale D[0..k] from step h to step r h (Shampine & Reichelt's R(r) U):
  * with R_ij(r) = prod_{l=1..i} (l - 1 - r j) / l, the new D_j = sum_i (R(r) R(1))_ij D_i. */
-static void rescale(aedyn_stepper_ *s, int k, double r)
+static void rescale(aedyn__stepper *s, int k, double r)
 {
     double R[BDF_MAX_ORDER + 1][BDF_MAX_ORDER + 1], U[BDF_MAX_ORDER + 1][BDF_MAX_ORDER + 1];
     for (int j = 0; j <= k; j++) {
@@ -179,7 +179,7 @@ static void rescale(aedyn_stepper_ *s, int k, double r)
 /* Simplified Newton iteration for the correction d (k[2]) from the predictor
  * ytmp with psi (k[1]) and weights k[5]; the iterate is left in ynew.
  * Returns the number of iterations, or 0 when it did not converge. */
-static int newton(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double c)
+static int newton(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double c)
 {
     const size_t n = s->n;
     const double *yp = s->ytmp, *psi = s->k[1], *sc = s->k[5];
@@ -220,7 +220,7 @@ static int newton(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double c)
 }
 
 /* Start (or restart) at order 1 from (t, y). */
-static aedyn_status start(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double t,
+static aedyn_status start(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                           const double *y)
 {
     const size_t n = s->n;
@@ -248,7 +248,7 @@ static aedyn_status start(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double 
 }
 
 /* New order and step after k + 1 steps of one size (err: this step's estimate). */
-static void select_order_and_step(aedyn_stepper_ *s, double err, double safety)
+static void select_order_and_step(aedyn__stepper *s, double err, double safety)
 {
     const int k = s->bdf_order;
     const double *y = diff(s, 0);
@@ -280,7 +280,7 @@ static void select_order_and_step(aedyn_stepper_ *s, double err, double safety)
 }
 
 /* One accepted step, or AEDYN_ERR_DIVERGED when the step size underflows. */
-static aedyn_status step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
+static aedyn_status step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx)
 {
     const size_t n = s->n;
     for (;;) {
@@ -313,7 +313,7 @@ static aedyn_status step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
                 jacobian(s, f, ctx);
                 continue;
             }
-            s->nreject++;
+            s->stats.nreject++;
             rescale(s, k, 0.5);
             continue;
         }
@@ -321,7 +321,7 @@ static aedyn_status step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
         const double err = aedyn__stepper_err_norm(s, d, diff(s, 0), ynew) / (k + 1);
         const double safety = 0.9 * (2.0 * BDF_NEWTON_MAX + 1.0) / (2.0 * BDF_NEWTON_MAX + iters);
         if (!(err <= 1.0)) {
-            s->nreject++;
+            s->stats.nreject++;
             rescale(s, k, fmax(BDF_SHRINK_MIN, safety * pow(err, -1.0 / (k + 1))));
             continue;
         }
@@ -338,7 +338,8 @@ static aedyn_status step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
                 dj[i] += dj1[i];
         }
         s->bdf_t += h;
-        s->nsteps++;
+        s->stats.nsteps++;
+        s->h_last = h;
         s->jac_current = false;
         if (++s->bdf_nequal >= k + 1)
             select_order_and_step(s, err, safety);
@@ -346,7 +347,7 @@ static aedyn_status step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
     }
 }
 
-aedyn_status aedyn__bdf_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double *t,
+aedyn_status aedyn__bdf_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
                                 double *y, double t_end)
 {
     const size_t n = s->n;

@@ -16,32 +16,42 @@
 #define RKC_EPS (2.0 / 13.0)
 #define RKC_MAX_STAGES 400
 
-aedyn_status aedyn__stepper_init(aedyn_stepper_ *s, size_t n, aedyn_method_ method)
+aedyn_status aedyn__stepper_create(aedyn__stepper **out, size_t n, aedyn_ode_method method,
+                                   const aedyn__linsys *ls)
 {
-    memset(s, 0, sizeof *s);
+    aedyn__stepper *s = calloc(1, sizeof *s);
+    if (!s)
+        return aedyn__fail(AEDYN_ERR_NOMEM, "ODE stepper: out of memory (n = %zu)", n);
     s->n = n;
     s->rtol = 1e-6;
     s->atol = 1e-9;
     s->h_min = 1e-12;
     s->rkc_stages_max = RKC_MAX_STAGES;
-    s->method = AEDYN_METHOD_RKC_;
+    s->method = AEDYN_ODE_RKC;
+    if (ls)
+        s->ls = *ls;
     double **bufs[] = { &s->k[0], &s->k[1], &s->k[2], &s->k[3], &s->k[4], &s->k[5], &s->k[6],
                         &s->ytmp, &s->ynew, &s->yerr, &s->v, &s->dense[0], &s->dense[1],
                         &s->dense[2], &s->dense[3], &s->dense[4] };
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (!(*bufs[i] = aedyn__calloc(n ? n : 1, sizeof(double)))) {
-            aedyn__stepper_free(s);
+            aedyn__stepper_destroy(s);
             return aedyn__fail(AEDYN_ERR_NOMEM, "ODE stepper: out of memory (n = %zu)", n);
         }
     const aedyn_status st = aedyn__stepper_set_method(s, method);
-    if (st)
-        aedyn__stepper_free(s);
-    return st;
+    if (st) {
+        aedyn__stepper_destroy(s);
+        return st;
+    }
+    *out = s;
+    return AEDYN_OK;
 }
 
-aedyn_status aedyn__stepper_set_method(aedyn_stepper_ *s, aedyn_method_ method)
+aedyn_status aedyn__stepper_set_method(aedyn__stepper *s, aedyn_ode_method method)
 {
-    if (method == AEDYN_METHOD_BDF_ && !s->jac) {
+    if (method < AEDYN_ODE_EULER || method > AEDYN_ODE_BDF)
+        return aedyn__fail(AEDYN_ERR_INVALID, "ODE stepper: unknown method %d", (int)method);
+    if (method == AEDYN_ODE_BDF && !s->jac) {
         const aedyn_status st = aedyn__bdf_alloc(s);
         if (st)
             return st;
@@ -51,8 +61,44 @@ aedyn_status aedyn__stepper_set_method(aedyn_stepper_ *s, aedyn_method_ method)
     return AEDYN_OK;
 }
 
-void aedyn__stepper_free(aedyn_stepper_ *s)
+aedyn_ode_method aedyn__stepper_get_method(const aedyn__stepper *s) { return s->method; }
+
+aedyn_status aedyn__stepper_set_step(aedyn__stepper *s, double h)
 {
+    if (!isfinite(h) || h < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "ODE stepper: step must be finite and >= 0, got %g",
+                           h);
+    s->h = h;
+    s->rho_est = 0.0;
+    return AEDYN_OK;
+}
+
+aedyn_status aedyn__stepper_set_tolerances(aedyn__stepper *s, double rtol, double atol)
+{
+    if (!isfinite(rtol) || rtol <= 0.0 || !isfinite(atol) || atol < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "ODE stepper: need rtol > 0 and atol >= 0, finite "
+                           "(got %g, %g)", rtol, atol);
+    s->rtol = rtol;
+    s->atol = atol;
+    return AEDYN_OK;
+}
+
+void aedyn__stepper_get_tolerances(const aedyn__stepper *s, double *rtol, double *atol)
+{
+    if (rtol)
+        *rtol = s->rtol;
+    if (atol)
+        *atol = s->atol;
+}
+
+aedyn__stepper_stats aedyn__stepper_get_stats(const aedyn__stepper *s) { return s->stats; }
+
+double aedyn__stepper_get_last_step(const aedyn__stepper *s) { return s->h_last; }
+
+void aedyn__stepper_destroy(aedyn__stepper *s)
+{
+    if (!s)
+        return;
     for (int i = 0; i < 7; i++)
         free(s->k[i]);
     for (int i = 0; i < 5; i++)
@@ -62,16 +108,16 @@ void aedyn__stepper_free(aedyn_stepper_ *s)
     free(s->yerr);
     free(s->v);
     aedyn__bdf_free(s);
-    memset(s, 0, sizeof *s);
+    free(s);
 }
 
-void aedyn__stepper_reset(aedyn_stepper_ *s)
+void aedyn__stepper_reset(aedyn__stepper *s)
 {
     s->fsal_valid = false;
 }
 
 /* Weighted RMS norm of e with weights atol + rtol max(|y0|, |y1|). */
-double aedyn__stepper_err_norm(const aedyn_stepper_ *s, const double *e, const double *y0,
+double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const double *y0,
                                const double *y1)
 {
     double sum = 0.0;
@@ -87,7 +133,7 @@ double aedyn__stepper_err_norm(const aedyn_stepper_ *s, const double *e, const d
 
 /* ---- fixed-step methods ------------------------------------------------- */
 
-static void euler_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const double *y, double h)
+static void euler_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, const double *y, double h)
 {
     const size_t n = s->n;
     eval(s, f, ctx, y, s->k[0]);
@@ -95,7 +141,7 @@ static void euler_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const doub
         s->ynew[i] = y[i] + h * s->k[0][i];
 }
 
-static void rk4_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const double *y, double h)
+static void rk4_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, const double *y, double h)
 {
     const size_t n = s->n;
     double **k = s->k, *yt = s->ytmp;
@@ -131,7 +177,7 @@ static const double
     d6 = -1453857185.0 / 822651844.0, d7 = 69997945.0 / 29380423.0;
 
 /* One trial step from y (k[0] = f(y) valid): ynew, yerr, k[6] = f(ynew). */
-static void dopri_trial(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const double *y, double h)
+static void dopri_trial(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, const double *y, double h)
 {
     const size_t n = s->n;
     double **k = s->k, *yt = s->ytmp;
@@ -160,7 +206,7 @@ static void dopri_trial(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const dou
                           e6 * k[5][i] + e7 * k[6][i]);
 }
 
-static void dopri_store_dense(aedyn_stepper_ *s, const double *y, double t0, double h)
+static void dopri_store_dense(aedyn__stepper *s, const double *y, double t0, double h)
 {
     double **k = s->k, **r = s->dense;
     for (size_t i = 0; i < s->n; i++) {
@@ -176,9 +222,9 @@ static void dopri_store_dense(aedyn_stepper_ *s, const double *y, double t0, dou
     s->dense_h = h;
 }
 
-aedyn_status aedyn__stepper_dense(const aedyn_stepper_ *s, double t, double *y)
+aedyn_status aedyn__stepper_dense(const aedyn__stepper *s, double t, double *y)
 {
-    if (s->method != AEDYN_METHOD_DOPRI5_ || s->dense_h <= 0.0)
+    if (s->method != AEDYN_ODE_DOPRI5 || s->dense_h <= 0.0)
         return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "dense output needs a DOPRI5 step first");
     const double th = (t - s->dense_t0) / s->dense_h, th1 = 1.0 - th;
     if (th < -1e-12 || th > 1.0 + 1e-12)
@@ -190,7 +236,7 @@ aedyn_status aedyn__stepper_dense(const aedyn_stepper_ *s, double t, double *y)
     return AEDYN_OK;
 }
 
-double aedyn__stepper_initial_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx,
+double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
                                    const double *y, double span, int p)
 {
     const size_t n = s->n;
@@ -223,7 +269,7 @@ double aedyn__stepper_initial_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx
 
 /* Spectral radius of the Jacobian at y by a nonlinear power method
  * (k[0] = f(y) valid); the last eigenvector guess is kept in s->v. */
-static double rkc_spectral_radius(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, const double *y)
+static double rkc_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, const double *y)
 {
     const size_t n = s->n;
     double *v = s->v, *z = s->ytmp, *fz = s->k[1];
@@ -278,7 +324,7 @@ static double rkc_spectral_radius(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx,
 }
 
 /* One RKC step of size h with s stages from y (k[0] = f(y)): ynew. */
-static void rkc_trial(aedyn_stepper_ *st, aedyn_rhs_fn_ f, void *ctx, const double *y, double h,
+static void rkc_trial(aedyn__stepper *st, aedyn__rhs_fn f, void *ctx, const double *y, double h,
                       int s)
 {
     const size_t n = st->n;
@@ -334,16 +380,16 @@ static bool finite_vec(const double *y, size_t n)
     return aedyn__all_finite(y, n);
 }
 
-aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double *t,
+aedyn_status aedyn__stepper_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
                                     double *y, double t_end)
 {
     const size_t n = s->n;
     if (!(t_end >= *t))
         return aedyn__fail(AEDYN_ERR_INVALID, "cannot integrate backwards (t = %g, t_end = %g)",
                            *t, t_end);
-    if (s->method == AEDYN_METHOD_BDF_)
+    if (s->method == AEDYN_ODE_BDF)
         return aedyn__bdf_advance(s, f, ctx, t, y, t_end);
-    const bool adaptive = s->method == AEDYN_METHOD_DOPRI5_ || s->method == AEDYN_METHOD_RKC_;
+    const bool adaptive = s->method == AEDYN_ODE_DOPRI5 || s->method == AEDYN_ODE_RKC;
     if (!adaptive && !(s->h > 0.0 && isfinite(s->h)))
         return aedyn__fail(AEDYN_ERR_INVALID, "fixed step must be finite and > 0, got %g", s->h);
     int since_rho = 1000;
@@ -356,7 +402,7 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
             const double nst = ceil(span / s->h * (1.0 - 1e-12));
             for (double k = 1.0; k <= nst; k += 1.0) {
                 const double t1 = k == nst ? t_end : t0 + k * s->h, h = t1 - *t;
-                if (s->method == AEDYN_METHOD_EULER_)
+                if (s->method == AEDYN_ODE_EULER)
                     euler_step(s, f, ctx, y, h);
                 else
                     rk4_step(s, f, ctx, y, h);
@@ -365,7 +411,8 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
                                        *t, h);
                 memcpy(y, s->ynew, n * sizeof *y);
                 *t = t1;
-                s->nsteps++;
+                s->stats.nsteps++;
+                s->h_last = h;
             }
             *t = t_end;
             continue;
@@ -377,7 +424,7 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
             s->fsal_valid = true;
         }
         if (s->h <= 0.0)
-            s->h = aedyn__stepper_initial_step(s, f, ctx, y, span, s->method == AEDYN_METHOD_DOPRI5_ ? 5 : 2);
+            s->h = aedyn__stepper_initial_step(s, f, ctx, y, span, s->method == AEDYN_ODE_DOPRI5 ? 5 : 2);
         double h = s->h;
         bool clipped = false;
         if (h >= span * (1.0 - 1e-12)) {
@@ -385,7 +432,7 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
             clipped = true;
         }
         int stages = 0;
-        if (s->method == AEDYN_METHOD_RKC_) {
+        if (s->method == AEDYN_ODE_RKC) {
             if (since_rho >= 25) {
                 s->rho_est = rkc_spectral_radius(s, f, ctx, y);
                 since_rho = 0;
@@ -407,21 +454,22 @@ aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ct
         }
         double err = aedyn__stepper_err_norm(s, s->yerr, y, s->ynew);
         const bool ok = finite_vec(s->ynew, n) && finite_vec(s->k[6], n) && isfinite(err);
-        const int order = s->method == AEDYN_METHOD_RKC_ ? 2 : 4;
+        const int order = s->method == AEDYN_ODE_RKC ? 2 : 4;
         if (ok && err <= 1.0) {
-            if (s->method == AEDYN_METHOD_DOPRI5_)
+            if (s->method == AEDYN_ODE_DOPRI5)
                 dopri_store_dense(s, y, *t, h);
             memcpy(y, s->ynew, n * sizeof *y);
             memcpy(s->k[0], s->k[6], n * sizeof *y); /* FSAL */
             *t = clipped ? t_end : *t + h;
-            s->nsteps++;
+            s->stats.nsteps++;
+            s->h_last = h;
             since_rho++;
             const double fac = err > 0.0 ? 0.9 * pow(err, -1.0 / (order + 1)) : 5.0;
             const double hn = h * fmin(5.0, fmax(0.2, fac));
             /* a clipped step must not shrink the step the controller wants */
             s->h = clipped ? fmax(hn, s->h) : hn;
         } else {
-            s->nreject++;
+            s->stats.nreject++;
             const double fac = ok ? fmax(0.1, 0.9 * pow(err, -1.0 / (order + 1))) : 0.25;
             s->h = h * fmin(fac, 0.9);
             if (!ok)

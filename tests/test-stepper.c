@@ -16,24 +16,24 @@ static void test_rhs(void *ctx, const double *y, double *d)
     d[3] = -stiff * (y[3] - y[0]);
 }
 
-static double run_fixed(aedyn_method_ m, double h, double T)
+static double run_fixed(aedyn_ode_method m, double h, double T)
 {
-    aedyn_stepper_ s;
-    ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, m));
-    s.h = h;
+    aedyn__stepper *s;
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, m, NULL));
+    ck_assert_aedyn_ok(aedyn__stepper_set_step(s, h));
     double y[4] = { 1.0, 1.0, 0.0, 1.0 }, t = 0.0, stiff = 1.0;
-    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, T));
+    ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, T));
     ck_assert(t == T);
-    aedyn__stepper_free(&s);
+    aedyn__stepper_destroy(s);
     return fmax(fabs(y[0] - exp(-T)), hypot(y[1] - cos(T), y[2] + sin(T)));
 }
 
 START_TEST(fixed_step_orders)
 {
     /* halving the step divides the error by 2^p (within 15%) */
-    const double e1 = run_fixed(AEDYN_METHOD_EULER_, 1e-2, 1.0), e2 = run_fixed(AEDYN_METHOD_EULER_, 5e-3, 1.0);
+    const double e1 = run_fixed(AEDYN_ODE_EULER, 1e-2, 1.0), e2 = run_fixed(AEDYN_ODE_EULER, 5e-3, 1.0);
     ck_assert_double_le(fabs(e1 / e2 - 2.0), 0.3);
-    const double r1 = run_fixed(AEDYN_METHOD_RK4_, 0.1, 1.0), r2 = run_fixed(AEDYN_METHOD_RK4_, 0.05, 1.0);
+    const double r1 = run_fixed(AEDYN_ODE_RK4, 0.1, 1.0), r2 = run_fixed(AEDYN_ODE_RK4, 0.05, 1.0);
     ck_assert_double_le(fabs(r1 / r2 - 16.0), 2.4);
     ck_assert_double_le(r2, 1e-6);
 }
@@ -42,66 +42,67 @@ END_TEST
 START_TEST(lands_on_output_times)
 {
     for (int m = 0; m < 5; m++) {
-        aedyn_stepper_ s;
-        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, (aedyn_method_)m));
-        s.h = m < 2 ? 0.0123 : 0.0;
+        aedyn__stepper *s;
+        ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, (aedyn_ode_method)m, NULL));
+        ck_assert_aedyn_ok(aedyn__stepper_set_step(s, m < 2 ? 0.0123 : 0.0));
         double y[4] = { 1, 1, 0, 1 }, t = 0.0, stiff = 10.0;
         /* the first interval is far below any sensible step (and the floor h_min) */
         const double times[] = { 1e-20, 1e-3, 0.1, 1.0 / 3.0, 0.7, 2.0 };
         for (int i = 0; i < 6; i++) {
-            ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, times[i]));
+            ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, times[i]));
             ck_assert(t == times[i]);
         }
         /* advancing to the current time is a no-op */
-        const uint64_t nf = s.nfev;
-        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 2.0));
-        ck_assert_uint_eq(s.nfev, nf);
-        ck_assert_int_eq(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 1.0), AEDYN_ERR_INVALID);
+        const uint64_t nf = aedyn__stepper_get_stats(s).nfev;
+        ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 2.0));
+        ck_assert_uint_eq(aedyn__stepper_get_stats(s).nfev, nf);
+        ck_assert_int_eq(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 1.0), AEDYN_ERR_INVALID);
         ck_assert_double_le(fabs(y[0] - exp(-2.0)), m == 0 ? 2e-2 : 1e-5);
-        aedyn__stepper_free(&s);
+        aedyn__stepper_destroy(s);
     }
 }
 END_TEST
 
 START_TEST(adaptive_accuracy_and_dense_output)
 {
-    aedyn_stepper_ s;
-    ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_DOPRI5_));
-    s.rtol = 1e-10;
-    s.atol = 1e-13;
+    aedyn__stepper *s;
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, AEDYN_ODE_DOPRI5, NULL));
+    ck_assert_aedyn_ok(aedyn__stepper_set_tolerances(s, 1e-10, 1e-13));
     double y[4] = { 1, 1, 0, 1 }, t = 0.0, stiff = 10.0;
-    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 3.0));
+    ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 3.0));
     ck_assert_double_le(fabs(y[0] - exp(-3.0)), 1e-9);
     ck_assert_double_le(hypot(y[1] - cos(3.0), y[2] + sin(3.0)), 1e-9);
-    /* dense output inside the last step: 4th order, well within 1e-7 here */
+    /* dense output inside the last step (which ended at t = 3): 4th order,
+     * well within 1e-7 here */
     double yd[4];
-    const double tm = s.dense_t0 + 0.37 * s.dense_h;
-    ck_assert_aedyn_ok(aedyn__stepper_dense(&s, tm, yd));
+    const double h = aedyn__stepper_get_last_step(s), tm = 3.0 - 0.63 * h;
+    ck_assert(h > 0.0);
+    ck_assert_aedyn_ok(aedyn__stepper_dense(s, tm, yd));
     ck_assert_double_le(fabs(yd[0] - exp(-tm)), 1e-9);
     ck_assert_double_le(hypot(yd[1] - cos(tm), yd[2] + sin(tm)), 1e-9);
-    ck_assert_int_eq(aedyn__stepper_dense(&s, 10.0, yd), AEDYN_ERR_INVALID);
-    aedyn__stepper_free(&s);
+    ck_assert_int_eq(aedyn__stepper_dense(s, 10.0, yd), AEDYN_ERR_INVALID);
+    aedyn__stepper_destroy(s);
 }
 END_TEST
 
 /* The test problem with the given stiffness from y = (1, 1, 0, 1) to t = 10
  * (atol = 1e-3 rtol); y gets the result, counts the evaluations, steps,
  * Jacobians and LU factorisations. */
-static void run_stiff(aedyn_method_ m, double stiff, double rtol, double *y, uint64_t counts[4])
+static void run_stiff(aedyn_ode_method m, double stiff, double rtol, double *y, uint64_t counts[4])
 {
-    aedyn_stepper_ s;
-    ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, m));
-    s.rtol = rtol;
-    s.atol = 1e-3 * rtol;
+    aedyn__stepper *s;
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, m, NULL));
+    ck_assert_aedyn_ok(aedyn__stepper_set_tolerances(s, rtol, 1e-3 * rtol));
     const double y0[4] = { 1, 1, 0, 1 };
     double t = 0.0;
     memcpy(y, y0, sizeof y0);
-    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 10.0));
-    counts[0] = s.nfev;
-    counts[1] = s.nsteps;
-    counts[2] = s.njac;
-    counts[3] = s.nlu;
-    aedyn__stepper_free(&s);
+    ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 10.0));
+    const aedyn__stepper_stats st = aedyn__stepper_get_stats(s);
+    counts[0] = st.nfev;
+    counts[1] = st.nsteps;
+    counts[2] = st.njac;
+    counts[3] = st.nlu;
+    aedyn__stepper_destroy(s);
 }
 
 START_TEST(rkc_handles_stiffness)
@@ -111,9 +112,9 @@ START_TEST(rkc_handles_stiffness)
     uint64_t nd[4], nr[4];
     double y[4];
     /* slow components within 1e-4 (RKC's error estimate is a 2nd-order one) */
-    run_stiff(AEDYN_METHOD_DOPRI5_, stiff, 1e-6, y, nd);
+    run_stiff(AEDYN_ODE_DOPRI5, stiff, 1e-6, y, nd);
     ck_assert_double_le(fmax(fabs(y[0] - e0), fabs(y[3] - e0 * stiff / (stiff - 1.0))), 1e-4);
-    run_stiff(AEDYN_METHOD_RKC_, stiff, 1e-6, y, nr);
+    run_stiff(AEDYN_ODE_RKC, stiff, 1e-6, y, nr);
     ck_assert_double_le(fmax(fabs(y[0] - e0), fabs(y[3] - e0 * stiff / (stiff - 1.0))), 1e-4);
     ck_assert_msg(nr[0] * 3 < nd[0], "RKC used %lu evaluations, DOPRI5 %lu",
                   (unsigned long)nr[0], (unsigned long)nd[0]);
@@ -127,8 +128,8 @@ START_TEST(bdf_handles_stiffness)
     const double stiff = 1e6, e0 = exp(-10.0);
     uint64_t nr[4], nb[4];
     double y[4];
-    run_stiff(AEDYN_METHOD_RKC_, stiff, 1e-8, y, nr);
-    run_stiff(AEDYN_METHOD_BDF_, stiff, 1e-8, y, nb);
+    run_stiff(AEDYN_ODE_RKC, stiff, 1e-8, y, nr);
+    run_stiff(AEDYN_ODE_BDF, stiff, 1e-8, y, nb);
     /* BDF's global error over the 10 time units (1.6 periods of the
      * oscillator) measured 5e-7 relative, i.e. ~50 rtol */
     ck_assert_double_le(fabs(y[0] - e0), 2e-6 * e0);
@@ -149,17 +150,16 @@ START_TEST(bdf_accuracy_follows_tolerance)
     double stiff = 10.0, prev = INFINITY;
     const double rtols[] = { 1e-4, 1e-6, 1e-8, 1e-10 };
     for (int i = 0; i < 4; i++) {
-        aedyn_stepper_ s;
-        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_BDF_));
-        s.rtol = rtols[i];
-        s.atol = rtols[i] * 1e-3;
+        aedyn__stepper *s;
+        ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, AEDYN_ODE_BDF, NULL));
+        ck_assert_aedyn_ok(aedyn__stepper_set_tolerances(s, rtols[i], rtols[i] * 1e-3));
         double y[4] = { 1, 1, 0, 1 }, t = 0.0;
-        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 5.0));
+        ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 5.0));
         const double e = fmax(fabs(y[0] - exp(-5.0)), hypot(y[1] - cos(5.0), y[2] + sin(5.0)));
         ck_assert_msg(e < 200.0 * rtols[i] && e < prev, "rtol %g: error %g (previous %g)",
                       rtols[i], e, prev);
         prev = e;
-        aedyn__stepper_free(&s);
+        aedyn__stepper_destroy(s);
     }
 }
 END_TEST
@@ -171,20 +171,20 @@ START_TEST(bdf_output_times_leave_trajectory_unchanged)
     double stiff = 100.0, yf[2][4];
     uint64_t nf[2];
     for (int pass = 0; pass < 2; pass++) {
-        aedyn_stepper_ s;
-        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_BDF_));
+        aedyn__stepper *s;
+        ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, AEDYN_ODE_BDF, NULL));
         double y[4] = { 1, 1, 0, 1 }, t = 0.0;
         if (pass)
             for (int i = 1; i < 50; i++) {
                 const double ti = 0.06 * i;
-                ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, ti));
+                ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, ti));
                 ck_assert(t == ti);
                 ck_assert_double_le(fabs(y[0] - exp(-ti)), 1e-5);
             }
-        ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 3.0));
+        ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 3.0));
         memcpy(yf[pass], y, sizeof y);
-        nf[pass] = s.nfev;
-        aedyn__stepper_free(&s);
+        nf[pass] = aedyn__stepper_get_stats(s).nfev;
+        aedyn__stepper_destroy(s);
     }
     ck_assert_uint_eq(nf[0], nf[1]);
     ck_assert(memcmp(yf[0], yf[1], sizeof yf[0]) == 0);
@@ -194,31 +194,31 @@ END_TEST
 START_TEST(bdf_restarts_after_reset)
 {
     /* a state changed from outside (then reset) is integrated from itself */
-    aedyn_stepper_ s;
-    ck_assert_aedyn_ok(aedyn__stepper_init(&s, 4, AEDYN_METHOD_BDF_));
+    aedyn__stepper *s;
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, AEDYN_ODE_BDF, NULL));
     double y[4] = { 1, 1, 0, 1 }, t = 0.0, stiff = 10.0;
-    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 1.0));
+    ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 1.0));
     y[0] = 2.0; /* y0 = 2 exp(-(t - 1)) from here */
-    aedyn__stepper_reset(&s);
-    ck_assert_aedyn_ok(aedyn__stepper_advance(&s, test_rhs, &stiff, &t, y, 2.0));
+    aedyn__stepper_reset(s);
+    ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, 2.0));
     ck_assert_double_le(fabs(y[0] - 2.0 * exp(-1.0)), 1e-5);
     ck_assert_double_le(hypot(y[1] - cos(2.0), y[2] + sin(2.0)), 1e-5);
-    aedyn__stepper_free(&s);
+    aedyn__stepper_destroy(s);
 }
 END_TEST
 
 START_TEST(bdf_refuses_large_states)
 {
     /* two dense n x n matrices: refused above the limit, method unchanged */
-    aedyn_stepper_ s;
-    ck_assert_aedyn_ok(aedyn__stepper_init(&s, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_METHOD_RKC_));
-    ck_assert_aedyn_fails(aedyn__stepper_set_method(&s, AEDYN_METHOD_BDF_), AEDYN_ERR_UNSUPPORTED);
-    ck_assert_int_eq(s.method, AEDYN_METHOD_RKC_);
-    ck_assert_ptr_null(s.jac);
-    aedyn__stepper_free(&s);
-    aedyn_stepper_ b;
-    ck_assert_aedyn_fails(aedyn__stepper_init(&b, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_METHOD_BDF_),
+    aedyn__stepper *s;
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_ODE_RKC, NULL));
+    ck_assert_aedyn_fails(aedyn__stepper_set_method(s, AEDYN_ODE_BDF), AEDYN_ERR_UNSUPPORTED);
+    ck_assert_int_eq(aedyn__stepper_get_method(s), AEDYN_ODE_RKC);
+    aedyn__stepper_destroy(s);
+    aedyn__stepper *b = NULL;
+    ck_assert_aedyn_fails(aedyn__stepper_create(&b, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_ODE_BDF, NULL),
                           AEDYN_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(b);
 }
 END_TEST
 
@@ -231,15 +231,15 @@ static void blowup(void *ctx, const double *y, double *d)
 START_TEST(divergence_keeps_last_finite_state)
 {
     for (int m = 0; m < 5; m++) {
-        aedyn_stepper_ s;
-        ck_assert_aedyn_ok(aedyn__stepper_init(&s, 1, (aedyn_method_)m));
-        s.h = m < 2 ? 0.01 : 0.0;
+        aedyn__stepper *s;
+        ck_assert_aedyn_ok(aedyn__stepper_create(&s, 1, (aedyn_ode_method)m, NULL));
+        ck_assert_aedyn_ok(aedyn__stepper_set_step(s, m < 2 ? 0.01 : 0.0));
         double y[1] = { 1.0 }, t = 0.0;
-        aedyn_status st = aedyn__stepper_advance(&s, blowup, NULL, &t, y, 5.0);
+        aedyn_status st = aedyn__stepper_advance(s, blowup, NULL, &t, y, 5.0);
         ck_assert_int_eq(st, AEDYN_ERR_DIVERGED);
         ck_assert(isfinite(y[0]) && isfinite(t) && t < 5.0);
         ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "t ="));
-        aedyn__stepper_free(&s);
+        aedyn__stepper_destroy(s);
     }
 }
 END_TEST
