@@ -21,8 +21,7 @@ struct aedyn_ode {
     size_t n_state;          /* 2 P K + K */
     double *y;               /* state: wt (P x K), s (P x K), beta (K) */
     double t;
-    double step;             /* the step setting of aedyn_ode_set_method */
-    aedyn__stepper *st;      /* integrates y; made at creation */
+    aedyn__stepper *st;      /* integrates y: method, tolerances, step, statistics */
     /* user activation for the generic path */
     aedyn_ode_act_fn ug, udg, uddg;
     void *user;

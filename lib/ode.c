@@ -425,13 +425,15 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->A = o->G + K * K;
     o->bdrift = o->A + K;
     project_weights(o, net);
+    /* default: BDF for small states, RKC beyond (docs/ode.md); BDF's Newton
+     * matrices are the structured ones of ode-jac.c */
+    const aedyn_ode_method m = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF
+                                                                       : AEDYN_ODE_RKC;
+    if (m == AEDYN_ODE_BDF && (st = aedyn__ode_jac_create(o, &o->jac)))
+        goto fail;
     const aedyn__linsys ls = { o, aedyn__ode_jac_eval, aedyn__ode_jac_factor,
                                aedyn__ode_jac_solve };
-    if ((st = aedyn__stepper_create(&o->st, o->n_state, AEDYN_ODE_RKC, &ls)))
-        goto fail;
-    /* default: BDF for small states, RKC beyond (docs/ode.md) */
-    if ((st = use_method(o, o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF
-                                                                    : AEDYN_ODE_RKC)))
+    if ((st = aedyn__stepper_create(&o->st, o->n_state, m, &ls)))
         goto fail;
     *out = o;
     return AEDYN_OK;
@@ -509,10 +511,7 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
     aedyn_status st = use_method(ode, method);
     if (st)
         return st;
-    if ((st = aedyn__stepper_set_step(ode->st, step))) /* checked above: cannot fail */
-        return st;
-    ode->step = step;
-    return AEDYN_OK;
+    return aedyn__stepper_set_step(ode->st, step); /* checked above: cannot fail */
 }
 
 AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_method *method,
@@ -522,7 +521,7 @@ AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_meth
     if (method)
         *method = aedyn__stepper_get_method(ode->st);
     if (step)
-        *step = ode->step;
+        *step = aedyn__stepper_get_step(ode->st);
     return AEDYN_OK;
 }
 

@@ -1,11 +1,21 @@
-/* Private ODE stepper on a flat state vector: explicit Euler, classical RK4,
- * adaptive Dormand-Prince 5(4) with dense output, adaptive second-order
- * Runge-Kutta-Chebyshev (RKC, explicit, for stiff but dissipative dynamics)
- * and variable-order implicit BDF (stepper-bdf.c, for stiff dynamics; its
- * Newton matrices come from the dynamics, or are dense for small states).
- * The dynamics module supplies the right-hand side. All memory is allocated
- * in aedyn__stepper_create and aedyn__stepper_set_method; stepping allocates
- * nothing. */
+/* Private ODE stepper on a flat state vector: explicit Euler and classical
+ * RK4 (stepper-fixed.c), adaptive Dormand-Prince 5(4) with dense output
+ * (stepper-dopri5.c), adaptive second-order Runge-Kutta-Chebyshev (RKC,
+ * explicit, for stiff but dissipative dynamics; stepper-rkc.c) and
+ * variable-order implicit BDF (stepper-bdf.c, for stiff dynamics; its Newton
+ * matrices come from the dynamics, or are dense for small states). The
+ * dynamics module supplies the right-hand side.
+ *
+ * This is the stepper module's one internal interface. Other modules use
+ * the functions below only. A method is a table of operations
+ * (aedyn__stepper_ops) with a state of its own that no other method reads;
+ * the handle (aedyn__stepper) holds what all methods share: the size, the
+ * tolerances, the step setting, the statistics and the structured linear
+ * system. stepper.c registers the methods in a table indexed by
+ * aedyn_ode_method and keeps the helpers they share.
+ *
+ * All memory is allocated in aedyn__stepper_create and
+ * aedyn__stepper_set_method; stepping allocates nothing. */
 #ifndef AEDYN_STEPPER_PRIVATE_H
 #define AEDYN_STEPPER_PRIVATE_H
 
@@ -42,36 +52,55 @@ typedef struct {
  * one in O(n^3). */
 #define AEDYN_BDF_MAX_STATE_ 2048
 
-typedef struct aedyn__stepper {
-    size_t n;
+typedef struct aedyn__stepper aedyn__stepper;
+
+/* One integration method. The state is the method's own: alloc makes it for
+ * states of n numbers (ls: the structured linear system, or NULL), free
+ * releases it (NULL is a no-op). reset forgets what was cached about the
+ * current state (derivatives, history), because the state or the
+ * right-hand side changed from outside. restart makes the next advance
+ * begin its step-size control from h (the step setting; 0 = choose). advance
+ * integrates y from *t to t_end > *t, landing on t_end, and updates the
+ * common statistics in s; it allocates nothing and, on failure, leaves *t
+ * and y at the last finite accepted state. dense (NULL when the method has
+ * none) evaluates the continuous extension of the last accepted step. */
+typedef struct aedyn__stepper_ops {
     aedyn_ode_method method;
-    double h;          /* fixed step (Euler, RK4), next trial step (DOPRI5, RKC) or first
-                          step after a (re)start (BDF); 0 = choose */
+    const char *name;
+    bool adaptive; /* error control by rtol and atol; else steps of exactly h > 0 */
+    aedyn_status (*alloc)(void **state, size_t n, const aedyn__linsys *ls);
+    void (*free)(void *state);
+    void (*reset)(void *state);
+    void (*restart)(void *state, double h);
+    aedyn_status (*advance)(void *state, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+                            double *t, double *y, double t_end);
+    aedyn_status (*dense)(const void *state, double t, double *y);
+} aedyn__stepper_ops;
+
+/* The methods (one file each; stepper.c indexes them by aedyn_ode_method). */
+extern const aedyn__stepper_ops aedyn__stepper_euler, aedyn__stepper_rk4, aedyn__stepper_dopri5,
+    aedyn__stepper_rkc, aedyn__stepper_bdf;
+
+#define AEDYN__STEPPER_N_METHODS (AEDYN_ODE_BDF + 1)
+
+/* What the methods share. The methods read the settings and update stats
+ * and h_last; other modules go through the functions below. */
+struct aedyn__stepper {
+    size_t n;
+    double h;          /* step setting: the fixed step (Euler, RK4), the first trial
+                          step (DOPRI5, RKC) or the first step after a (re)start
+                          (BDF); 0 = choose */
     double rtol, atol; /* adaptive error control */
-    double h_min;      /* below this an adaptive integrator reports failure */
+    double h_min;      /* relative floor of adaptive steps: h_min max(1, |t|) */
     double h_last;     /* size of the last accepted step (0 before any) */
     aedyn__stepper_stats stats;
-    /* RKC: spectral radius estimate and its eigenvector guess */
-    double rho_est;
-    int rkc_stages_max;
-    /* BDF (stepper-bdf.c): backward differences of the solution at step
-     * bdf_h, their time bdf_t, order, steps since the last change, and,
-     * without ls, the dense Jacobian and LU factors of I - c J
-     * (column-major n x n) */
-    aedyn__linsys ls;  /* structured Newton matrices (set at creation) */
-    double *bdf_d, *bdf_w, *jac, *lu;
-    size_t *piv;
-    double bdf_t, bdf_h, bdf_c_lu;
-    int bdf_order, bdf_nequal;
-    bool jac_current, jac_ok, lu_valid;
-    /* work space */
-    double *k[7];
-    double *ytmp, *ynew, *yerr, *v;
-    bool fsal_valid;   /* k[0] holds f(y) of the current state */
-    /* dense output of the last DOPRI5 step: y(t0 + theta h) */
-    double dense_t0, dense_h;
-    double *dense[5];
-} aedyn__stepper;
+    aedyn__linsys ls;  /* structured Newton matrices (zero: none) */
+    const aedyn__stepper_ops *ops; /* the current method */
+    void *state;                   /* its state */
+    /* the state of every method used so far, kept until destroyed: switching
+     * back needs no allocation and finds the method as it was left */
+    void *states[AEDYN__STEPPER_N_METHODS];
+};
 
 /* A stepper for states of n numbers using method, with the structured
  * Newton matrices ls for BDF (NULL: dense ones); rtol 1e-6, atol 1e-9,
@@ -80,17 +109,20 @@ aedyn_status aedyn__stepper_create(aedyn__stepper **out, size_t n, aedyn_ode_met
                                    const aedyn__linsys *ls);
 void aedyn__stepper_destroy(aedyn__stepper *s);
 
-/* Switch to another method, allocating what it needs (BDF without ls:
- * AEDYN_ERR_UNSUPPORTED above AEDYN_BDF_MAX_STATE_; AEDYN_ERR_NOMEM) and
- * forgetting cached derivatives; on failure nothing changes. The
- * statistics are kept. */
+/* Switch to another method (or the same one again), allocating what it
+ * needs the first time (BDF without ls: AEDYN_ERR_UNSUPPORTED above
+ * AEDYN_BDF_MAX_STATE_; AEDYN_ERR_NOMEM), forgetting cached derivatives and
+ * restarting its step control from the step setting; on failure nothing
+ * changes. The statistics are kept. May be called between any two
+ * advances. */
 aedyn_status aedyn__stepper_set_method(aedyn__stepper *s, aedyn_ode_method method);
 aedyn_ode_method aedyn__stepper_get_method(const aedyn__stepper *s);
 
-/* The fixed step of Euler and RK4, the first trial step of the adaptive
- * methods (0 = automatic); finite and >= 0, else AEDYN_ERR_INVALID. Restarts
- * the step-size control and the RKC spectral radius estimate. */
+/* The step setting (see struct aedyn__stepper); finite and >= 0, else
+ * AEDYN_ERR_INVALID. Restarts the step-size control of the current method
+ * (and the RKC spectral radius estimate). */
 aedyn_status aedyn__stepper_set_step(aedyn__stepper *s, double h);
+double aedyn__stepper_get_step(const aedyn__stepper *s);
 
 /* Error control of the adaptive methods (rtol > 0, atol >= 0, finite; else
  * AEDYN_ERR_INVALID and nothing changes). */
@@ -114,18 +146,13 @@ void aedyn__stepper_reset(aedyn__stepper *s);
 aedyn_status aedyn__stepper_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
                                     double *y, double t_end);
 
-/* Dense output of the last accepted DOPRI5 step at time t (within that step). */
+/* Dense output of the last accepted step at time t (within that step), for
+ * methods that have one (DOPRI5). */
 aedyn_status aedyn__stepper_dense(const aedyn__stepper *s, double t, double *y);
 
-/* The BDF integration of aedyn__stepper_advance (stepper-bdf.c); needs the
- * work space of aedyn__stepper_set_method. Output inside the last step is
- * interpolated, so the state may be carried internally beyond t_end. */
-aedyn_status aedyn__bdf_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
-                                double *y, double t_end);
-aedyn_status aedyn__bdf_alloc(aedyn__stepper *s);
-void aedyn__bdf_free(aedyn__stepper *s);
+/* ---- shared by the methods ---- */
 
-/* Shared by the methods: count and call f. */
+/* Count and call f. */
 static inline void aedyn__stepper_eval(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
                                        const double *y, double *dy)
 {
@@ -137,8 +164,14 @@ static inline void aedyn__stepper_eval(aedyn__stepper *s, aedyn__rhs_fn f, void 
 double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const double *y0,
                                const double *y1);
 
-/* Initial step (Hairer & Wanner's heuristic for order p); k[0] = f(y) valid. */
+/* Initial step for a method of order p (Hairer & Wanner's heuristic), at
+ * most span: f0 = f(y) on entry, ytmp and f1 are scratch (n each). */
 double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
-                                   const double *y, double span, int p);
+                                   const double *y, const double *f0, double *ytmp, double *f1,
+                                   double span, int p);
+
+/* count vectors of n numbers (at least one each) in one zeroed block:
+ * v[i] = block + i n; returns the block (to free) or NULL. */
+double *aedyn__stepper_vectors(size_t n, size_t count, double **v);
 
 #endif
