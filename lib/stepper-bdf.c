@@ -28,7 +28,18 @@
  * the error estimates of orders k - 1, k and k + 1; a larger step is taken
  * only when it is at least 20 % larger, so the factors can be reused.
  * Output times inside the last step are interpolated with the polynomial of
- * the differences, so the computed trajectory does not depend on them. */
+ * the differences, so the computed trajectory does not depend on them.
+ *
+ * Failures (stepper-private.h): a step is accepted only with a finite new
+ * state. A failed corrector halves the step once the Jacobian is current;
+ * a failed error test shrinks it. When the reduced step falls below the
+ * floor, the cause of the last failure decides the status: non-finite
+ * values of the right-hand side or the Jacobian give AEDYN_ERR_DIVERGED,
+ * a corrector that does not converge, a singular Newton matrix or the
+ * error test give AEDYN_ERR_NUMERIC; so does a step that the order and step
+ * selection reduces below the floor after a success. A first step may be
+ * below the floor (a fast transient) but must advance t. Steps that grow
+ * (the error estimates vanish at rest) stop at AEDYN__STEP_MAX. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,7 +175,9 @@ static void jacobian(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx
             col[i] = (f1[i] - f0[i]) / dj;
         yp[j] = yj;
     }
-    b->jac_ok = true; /* a non-finite entry makes the factorisation fail */
+    /* a non-finite entry would make the factorisation fail too; knowing it
+     * tells a diverging right-hand side from a singular matrix */
+    b->jac_ok = aedyn__all_finite(b->jac, n * n);
 }
 
 /* LU factors of I - c J; false when singular or not finite. */
@@ -176,6 +189,10 @@ static bool factor(bdf_state *b, aedyn__stepper *s, double c)
     if (b->ls.factor) {
         b->lu_valid = b->jac_ok && b->ls.factor(b->ls.ctx, c);
         return b->lu_valid;
+    }
+    if (!b->jac_ok) {
+        b->lu_valid = false;
+        return false;
     }
     for (size_t j = 0; j < n; j++) {
         const double *jc = b->jac + j * n;
@@ -222,8 +239,11 @@ static void rescale(bdf_state *b, int k, double r)
 
 /* Simplified Newton iteration for the correction d (corr) from the
  * predictor ypred with psi and weights sc; the iterate is left in ynew.
- * Returns the number of iterations, or 0 when it did not converge. */
-static int newton(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double c)
+ * Returns the number of iterations, or 0 when it did not converge; then
+ * *nonfinite tells whether the right-hand side at an iterate was not
+ * finite. */
+static int newton(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double c,
+                  bool *nonfinite)
 {
     const size_t n = b->n;
     const double *yp = b->ypred, *psi = b->psi, *sc = b->sc;
@@ -247,8 +267,10 @@ static int newton(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, d
             norm += (dy[i] / sc[i]) * (dy[i] / sc[i]);
         }
         norm = n ? sqrt(norm / (double)n) : 0.0;
-        if (!isfinite(norm))
+        if (!isfinite(norm)) {
+            *nonfinite = !aedyn__all_finite(fy, n);
             return 0;
+        }
         const double rate = it > 1 ? norm / prev : 0.0;
         if (it > 1 && !(rate < 1.0))
             return 0;
@@ -270,13 +292,17 @@ static aedyn_status start(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void
     const size_t n = b->n;
     aedyn__stepper_eval(s, f, ctx, y, b->f0);
     if (!aedyn__all_finite(b->f0, n))
-        return aedyn__fail(AEDYN_ERR_DIVERGED, "ODE right-hand side not finite at t = %g", t);
+        return aedyn__stepper_rhs_not_finite(s, t);
     /* the first step is not bounded by the span to t_end: outputs are
      * interpolated, and a span below the step-size floor (advance to 1e-20)
      * must not fail */
-    const double h = s->h > 0.0 ? s->h
-                                : aedyn__stepper_initial_step(s, f, ctx, y, b->f0, b->tmp, b->fy,
-                                                              INFINITY, 1);
+    double h = s->h > 0.0 ? s->h
+                          : aedyn__stepper_initial_step(s, f, ctx, y, b->f0, b->tmp, b->fy,
+                                                        INFINITY, 1);
+    /* a first step (the setting or the heuristic) below the resolution of
+     * t is raised to the floor; a small one is kept, for fast transients */
+    if (!(t + h > t))
+        h = aedyn__stepper_floor(s, t);
     double *d0 = diff(b, 0), *d1 = diff(b, 1);
     for (size_t i = 0; i < n; i++) {
         d0[i] = y[i];
@@ -318,7 +344,7 @@ static void select_order_and_step(bdf_state *b, const aedyn__stepper *s, double 
         }
     }
     b->order = knew;
-    double r = fmin(BDF_GROW_MAX, safety * best);
+    double r = fmin(fmin(BDF_GROW_MAX, safety * best), AEDYN__STEP_MAX / b->h);
     if (r > 1.0 && r < BDF_GROW_MIN)
         r = 1.0;
     if (r != 1.0)
@@ -326,17 +352,34 @@ static void select_order_and_step(bdf_state *b, const aedyn__stepper *s, double 
     b->nequal = 0;
 }
 
-/* One accepted step, or AEDYN_ERR_DIVERGED when the step size underflows. */
+/* Why the last attempt of a step failed (decides the status at the floor). */
+typedef enum { FAIL_NONFINITE, FAIL_SINGULAR, FAIL_NEWTON, FAIL_ERROR } bdf_failure;
+
+static aedyn_status collapse(const bdf_state *b, const aedyn__stepper *s, bdf_failure why)
+{
+    static const char *const reason[] = {
+        [FAIL_NONFINITE] = "",
+        [FAIL_SINGULAR] = "the Newton matrix is singular",
+        [FAIL_NEWTON] = "the Newton corrector does not converge",
+        [FAIL_ERROR] = "the error test fails",
+    };
+    return aedyn__stepper_collapse(s, b->t, b->h, why == FAIL_NONFINITE, reason[why]);
+}
+
+/* One accepted step, or the failure that ends the call. */
 static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx)
 {
     const size_t n = b->n;
     for (;;) {
         const int k = b->order;
         const double h = b->h;
-        if (!(h >= s->h_min * fmax(1.0, fabs(b->t))))
-            return aedyn__fail(AEDYN_ERR_DIVERGED,
-                               "ODE step size underflow at t = %g (h = %g): the state diverges "
-                               "or the corrector cannot converge", b->t, h);
+        /* the step was checked against the floor when it was reduced; it
+         * must still move t and keep it finite (t_end near DBL_MAX) */
+        if (!(b->t + h > b->t))
+            return aedyn__stepper_no_progress(s, b->t, h);
+        if (!isfinite(b->t + h))
+            return aedyn__fail(AEDYN_ERR_NUMERIC, "BDF cannot make progress at t = %g: t + h "
+                               "overflows (h = %g)", b->t, h);
         const double c = h / bdf_gamma[k];
         double *yp = b->ypred, *psi = b->psi, *sc = b->sc;
         for (size_t i = 0; i < n; i++) {
@@ -351,10 +394,18 @@ static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void 
             sc[i] = s->atol + s->rtol * fabs(yp[i]);
         }
         int iters = 0;
+        bool nonfinite = false;
+        bdf_failure why = FAIL_NEWTON;
         if (b->lu_valid && fabs(c / b->c_lu - 1.0) <= BDF_LU_REUSE)
-            iters = newton(b, s, f, ctx, c);
+            iters = newton(b, s, f, ctx, c, &nonfinite);
         else if (factor(b, s, c))
-            iters = newton(b, s, f, ctx, c);
+            iters = newton(b, s, f, ctx, c, &nonfinite);
+        else
+            why = b->jac_ok ? FAIL_SINGULAR : FAIL_NONFINITE;
+        if (iters && !aedyn__all_finite(b->ynew, n)) /* converged to an overflow */
+            iters = 0, nonfinite = true;
+        if (nonfinite)
+            why = FAIL_NONFINITE;
         if (!iters) {
             if (!b->jac_current) {
                 jacobian(b, s, f, ctx);
@@ -362,6 +413,8 @@ static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void 
             }
             s->stats.nreject++;
             rescale(b, k, 0.5);
+            if (!(b->h >= aedyn__stepper_floor(s, b->t)))
+                return collapse(b, s, why);
             continue;
         }
         const double *d = b->corr, *ynew = b->ynew;
@@ -370,6 +423,8 @@ static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void 
         if (!(err <= 1.0)) {
             s->stats.nreject++;
             rescale(b, k, fmax(BDF_SHRINK_MIN, safety * pow(err, -1.0 / (k + 1))));
+            if (!(b->h >= aedyn__stepper_floor(s, b->t)))
+                return collapse(b, s, FAIL_ERROR);
             continue;
         }
         /* accept: nabla^{k+1} y_{n+1} = d, and the lower differences follow */
@@ -388,8 +443,13 @@ static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void 
         s->stats.nsteps++;
         s->h_last = h;
         b->jac_current = false;
-        if (++b->nequal >= k + 1)
+        if (++b->nequal >= k + 1) {
             select_order_and_step(b, s, err, safety);
+            /* a smaller step after success (towards a singularity): below
+             * the floor that ends the call as well */
+            if (b->h < h && !(b->h >= aedyn__stepper_floor(s, b->t)))
+                return collapse(b, s, FAIL_ERROR);
+        }
         return AEDYN_OK;
     }
 }
@@ -417,14 +477,21 @@ static aedyn_status bdf_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
     }
     /* y(t_n + sigma h) = sum_j D_j prod_{i<j} (sigma + i) / (i + 1), sigma in [-1, 0] */
     const double sigma = (t_end - b->t) / b->h;
-    memcpy(y, diff(b, 0), n * sizeof *y);
+    double *yi = b->tmp;
+    memcpy(yi, diff(b, 0), n * sizeof *yi);
     double coef = 1.0;
     for (int j = 1; j <= b->order && sigma != 0.0; j++) {
         coef *= (sigma + j - 1.0) / j;
         const double *dj = diff(b, j);
         for (size_t i = 0; i < n; i++)
-            y[i] += coef * dj[i];
+            yi[i] += coef * dj[i];
     }
+    if (!aedyn__all_finite(yi, n)) { /* only next to overflow: keep (t, y) as they were */
+        b->started = false;
+        return aedyn__fail(AEDYN_ERR_DIVERGED, "the dynamics diverged: BDF's interpolation at "
+                           "t = %g is not finite", t_end);
+    }
+    memcpy(y, yi, n * sizeof *y);
     *t = t_end;
     return AEDYN_OK;
 }

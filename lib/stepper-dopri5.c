@@ -4,7 +4,10 @@
  * Wanner, Solving ODEs I, sections II.5 and II.6). The last stage is the
  * derivative at the new state and is reused as the first stage of the next
  * step (FSAL). The last step of an interval is clipped to land on t_end
- * without shrinking the step the controller wants. */
+ * without shrinking the step the controller wants. A step is accepted only
+ * with a finite new state and derivative; a trial that meets non-finite
+ * values is rejected with the factor 1/4, and when the step falls below the
+ * floor the cause of the last rejection decides the status (stepper-private.h). */
 #include <stdlib.h>
 #include <string.h>
 #include "stepper-private.h"
@@ -15,6 +18,7 @@ typedef struct {
     double *k[7];
     double *ytmp, *ynew, *yerr;
     double h;        /* next trial step; 0 = choose */
+    bool first;      /* no step accepted since the last restart */
     bool fsal_valid; /* k[0] holds f(y) of the current state */
     /* dense output of the last step: y(t0 + theta h) */
     double dense_t0, dense_h;
@@ -52,7 +56,12 @@ static aedyn_status dopri5_alloc(void **state, size_t n, const aedyn__linsys *ls
 }
 
 static void dopri5_reset(void *state) { ((dopri5_state *)state)->fsal_valid = false; }
-static void dopri5_restart(void *state, double h) { ((dopri5_state *)state)->h = h; }
+static void dopri5_restart(void *state, double h)
+{
+    dopri5_state *w = state;
+    w->h = h;
+    w->first = true;
+}
 
 static const double
     a21 = 1.0 / 5.0,
@@ -142,8 +151,7 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
         if (!w->fsal_valid) {
             aedyn__stepper_eval(s, f, ctx, y, w->k[0]);
             if (!aedyn__all_finite(w->k[0], n))
-                return aedyn__fail(AEDYN_ERR_DIVERGED, "ODE right-hand side not finite at t = %g",
-                                   *t);
+                return aedyn__stepper_rhs_not_finite(s, *t);
             w->fsal_valid = true;
         }
         if (w->h <= 0.0)
@@ -154,10 +162,17 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
             h = span;
             clipped = true;
         }
+        if (!clipped && !(*t + h > *t)) {
+            /* a first step (the setting or the heuristic) may be raised; a
+             * controlled one that cannot move t ends the call */
+            if (!w->first)
+                return aedyn__stepper_no_progress(s, *t, h);
+            h = w->h = aedyn__stepper_floor(s, *t);
+        }
         trial(w, s, f, ctx, y, h);
         const double err = aedyn__stepper_err_norm(s, w->yerr, y, w->ynew);
-        const bool ok = aedyn__all_finite(w->ynew, n) && aedyn__all_finite(w->k[6], n) &&
-                        isfinite(err);
+        const bool finite = aedyn__all_finite(w->ynew, n) && aedyn__all_finite(w->k[6], n);
+        const bool ok = finite && isfinite(err);
         if (ok && err <= 1.0) {
             store_dense(w, y, *t, h);
             memcpy(y, w->ynew, n * sizeof *y);
@@ -165,18 +180,21 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
             *t = clipped ? t_end : *t + h;
             s->stats.nsteps++;
             s->h_last = h;
+            w->first = false;
             const double fac = err > 0.0 ? 0.9 * pow(err, -1.0 / (order + 1)) : 5.0;
             const double hn = h * fmin(5.0, fmax(0.2, fac));
             /* a clipped step must not shrink the step the controller wants */
-            w->h = clipped ? fmax(hn, w->h) : hn;
+            w->h = fmin(clipped ? fmax(hn, w->h) : hn, AEDYN__STEP_MAX);
+            /* accepted steps may shrink too (by 0.9 at most), e.g. towards a
+             * singularity: below the floor that ends the call as well */
+            if (!clipped && hn < h && !(hn >= aedyn__stepper_floor(s, *t)))
+                return aedyn__stepper_collapse(s, *t, hn, false, "the error test fails");
         } else {
             s->stats.nreject++;
             const double fac = ok ? fmax(0.1, 0.9 * pow(err, -1.0 / (order + 1))) : 0.25;
             w->h = h * fmin(fac, 0.9);
-            if (w->h < s->h_min * fmax(1.0, fabs(*t)))
-                return aedyn__fail(AEDYN_ERR_DIVERGED,
-                                   "ODE step size underflow at t = %g (h = %g): the state "
-                                   "diverges or the problem is too stiff", *t, w->h);
+            if (!(w->h >= aedyn__stepper_floor(s, *t)))
+                return aedyn__stepper_collapse(s, *t, w->h, !finite, "the error test fails");
         }
     }
     return AEDYN_OK;

@@ -1,8 +1,12 @@
 /* The fixed-step methods of the ODE stepper (see stepper-private.h):
  * explicit Euler (dt = 1/D is the authors' scheme) and classical RK4. Steps
  * are placed at t0 + k h, so rounding does not accumulate in t, and the last
- * one is clipped to land exactly on t_end. Euler and RK4 have separate
- * states of the same layout; nothing is cached between calls. */
+ * one is clipped to land exactly on t_end. The step setting is checked by
+ * the driver (finite, > 0, above the floor); an interval that needs more
+ * steps than a double counts exactly (2^52) is refused. A step that gives
+ * a non-finite state ends the call (AEDYN_ERR_DIVERGED) before it is
+ * applied. Euler and RK4 have separate states of the same layout; nothing
+ * is cached between calls. */
 #include <stdlib.h>
 #include <string.h>
 #include "stepper-private.h"
@@ -80,6 +84,10 @@ static aedyn_status fixed_advance(fixed_state *w, aedyn__stepper *s, aedyn__rhs_
      * one is clipped to land exactly on t_end */
     const double t0 = *t, span = t_end - t0;
     const double nst = ceil(span / s->h * (1.0 - 1e-12));
+    /* beyond 2^52, k += 1 would stop counting (and take forever anyway) */
+    if (!(nst <= 0x1p52))
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: %g steps of %g from t = %g to %g are too "
+                           "many (at most 2^52)", s->ops->name, nst, s->h, t0, t_end);
     for (double k = 1.0; k <= nst; k += 1.0) {
         const double t1 = k == nst ? t_end : t0 + k * s->h, h = t1 - *t;
         if (rk4)
@@ -87,7 +95,8 @@ static aedyn_status fixed_advance(fixed_state *w, aedyn__stepper *s, aedyn__rhs_
         else
             euler_step(w, s, f, ctx, y, h);
         if (!aedyn__all_finite(w->ynew, n))
-            return aedyn__fail(AEDYN_ERR_DIVERGED, "ODE diverged at t = %g (step %g)", *t, h);
+            return aedyn__fail(AEDYN_ERR_DIVERGED, "the dynamics diverged at t = %g: a %s step "
+                               "of %g gave a non-finite state", *t, s->ops->name, h);
         memcpy(y, w->ynew, n * sizeof *y);
         *t = t1;
         s->stats.nsteps++;

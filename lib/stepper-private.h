@@ -15,10 +15,22 @@
  * aedyn_ode_method and keeps the helpers they share.
  *
  * All memory is allocated in aedyn__stepper_create and
- * aedyn__stepper_set_method; stepping allocates nothing. */
+ * aedyn__stepper_set_method; stepping allocates nothing.
+ *
+ * No call loops without progress. Every step is finite and > 0 and
+ * advances t; an adaptive step reduced after a failure below the floor
+ * h_min max(1, |t|) ends the call. The outcomes are distinct: invalid
+ * settings or times give AEDYN_ERR_INVALID; a state or right-hand side that
+ * is not finite (also when every trial step down to the floor met one)
+ * gives AEDYN_ERR_DIVERGED; a finite state on which the method cannot make
+ * progress (step size underflow of the error test, a Newton corrector that
+ * does not converge at the floor, more stiffness than RKC can take) gives
+ * AEDYN_ERR_NUMERIC. On every failure *t and y are the last finite
+ * accepted state. */
 #ifndef AEDYN_STEPPER_PRIVATE_H
 #define AEDYN_STEPPER_PRIVATE_H
 
+#include <float.h>
 #include "common-private.h"
 
 /* dydt = f(y) (the learning ODEs are autonomous). Must write every entry of dydt. */
@@ -51,6 +63,11 @@ typedef struct {
  * it then stores two dense n x n matrices (64 MiB at this size) and factors
  * one in O(n^3). */
 #define AEDYN_BDF_MAX_STATE_ 2048
+
+/* Largest step any method takes: when the error estimates vanish (f = 0,
+ * or a state at rest) steps grow without bound, and t + h must stay finite
+ * for every representable t_end up to about 1.6e308. */
+#define AEDYN__STEP_MAX (DBL_MAX / 16.0)
 
 typedef struct aedyn__stepper aedyn__stepper;
 
@@ -124,8 +141,12 @@ aedyn_ode_method aedyn__stepper_get_method(const aedyn__stepper *s);
 aedyn_status aedyn__stepper_set_step(aedyn__stepper *s, double h);
 double aedyn__stepper_get_step(const aedyn__stepper *s);
 
-/* Error control of the adaptive methods (rtol > 0, atol >= 0, finite; else
- * AEDYN_ERR_INVALID and nothing changes). */
+/* Error control of the adaptive methods: weights atol + rtol |y|, with
+ * rtol > 0 and atol > 0, finite; else AEDYN_ERR_INVALID and nothing
+ * changes. atol = 0 (pure relative control) is refused: the learning
+ * states have components that are 0 or at rounding level (untrained
+ * biases, directions the weights hardly span), whose relative error is
+ * noise, so the steps would collapse. */
 aedyn_status aedyn__stepper_set_tolerances(aedyn__stepper *s, double rtol, double atol);
 void aedyn__stepper_get_tolerances(const aedyn__stepper *s, double *rtol, double *atol);
 
@@ -140,9 +161,12 @@ double aedyn__stepper_get_last_step(const aedyn__stepper *s);
  * right-hand side was changed from outside). */
 void aedyn__stepper_reset(aedyn__stepper *s);
 
-/* Integrate y from *t to t_end exactly (the last step is clipped). On a
- * non-finite state or a step size underflow, returns AEDYN_ERR_DIVERGED with
- * *t and y at the last finite accepted state. Allocates nothing. */
+/* Integrate y from *t to t_end exactly (the last step is clipped, or, for
+ * BDF, the output interpolated). Returns AEDYN_ERR_INVALID (times not finite
+ * or backwards, a fixed step below the floor or needing more than 2^52
+ * steps), AEDYN_ERR_DIVERGED or AEDYN_ERR_NUMERIC as described at the top;
+ * on failure *t and y are the last finite accepted state. Allocates
+ * nothing. */
 aedyn_status aedyn__stepper_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
                                     double *y, double t_end);
 
@@ -160,15 +184,36 @@ static inline void aedyn__stepper_eval(aedyn__stepper *s, aedyn__rhs_fn f, void 
     s->stats.nfev++;
 }
 
-/* Weighted RMS norm of e with weights atol + rtol max(|y0|, |y1|). */
+/* Smallest adaptive step at time t after a failure: h_min max(1, |t|)
+ * (1e-12 relative, far above the resolution of t). */
+static inline double aedyn__stepper_floor(const aedyn__stepper *s, double t)
+{
+    return s->h_min * fmax(1.0, fabs(t));
+}
+
+/* Weighted RMS norm of e with weights atol + rtol max(|y0|, |y1|) (> 0:
+ * atol > 0 is required). */
 double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const double *y0,
                                const double *y1);
 
 /* Initial step for a method of order p (Hairer & Wanner's heuristic), at
- * most span: f0 = f(y) on entry, ytmp and f1 are scratch (n each). */
+ * most span, always finite and > 0: f0 = f(y) on entry (finite), ytmp and
+ * f1 are scratch (n each). */
 double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
                                    const double *y, const double *f0, double *ytmp, double *f1,
                                    double span, int p);
+
+/* The failures every method reports alike (see the top of this file), for
+ * the current method of s at time t:
+ * - the right-hand side at the accepted state is not finite (DIVERGED);
+ * - the step was reduced below the floor to h, and the last trial met
+ *   non-finite values (nonfinite: DIVERGED) or failed for the reason why
+ *   (NUMERIC), e.g. "the error test fails";
+ * - a step h that does not advance t (NUMERIC). */
+aedyn_status aedyn__stepper_rhs_not_finite(const aedyn__stepper *s, double t);
+aedyn_status aedyn__stepper_collapse(const aedyn__stepper *s, double t, double h, bool nonfinite,
+                                     const char *why);
+aedyn_status aedyn__stepper_no_progress(const aedyn__stepper *s, double t, double h);
 
 /* count vectors of n numbers (at least one each) in one zeroed block:
  * v[i] = block + i n; returns the block (to free) or NULL. */

@@ -5,7 +5,10 @@
  * a stiff but dissipative system is integrated with steps set by accuracy,
  * not by the fastest decay rate; the spectral radius comes from a nonlinear
  * power method on the right-hand side, at the start of every call and every
- * 25 accepted steps. */
+ * 25 accepted steps. A spectral radius that would need steps below the
+ * floor even with the largest stage count ends the call (AEDYN_ERR_NUMERIC:
+ * too stiff for an explicit method); failures are otherwise handled as in
+ * DOPRI5 (stepper-private.h). */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +30,7 @@ typedef struct {
     double h;         /* next trial step; 0 = choose */
     double rho_est;   /* spectral radius estimate */
     int stages_max;
+    bool first;       /* no step accepted since the last restart */
     bool fsal_valid;
 } rkc_state;
 
@@ -70,6 +74,7 @@ static void rkc_restart(void *state, double h)
     rkc_state *w = state;
     w->h = h;
     w->rho_est = 0.0;
+    w->first = true;
 }
 
 /* Spectral radius of the Jacobian at y by a nonlinear power method
@@ -192,8 +197,7 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
         if (!w->fsal_valid) {
             aedyn__stepper_eval(s, f, ctx, y, w->f0);
             if (!aedyn__all_finite(w->f0, n))
-                return aedyn__fail(AEDYN_ERR_DIVERGED, "ODE right-hand side not finite at t = %g",
-                                   *t);
+                return aedyn__stepper_rhs_not_finite(s, *t);
             w->fsal_valid = true;
         }
         if (w->h <= 0.0)
@@ -204,46 +208,68 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
             h = span;
             clipped = true;
         }
+        if (!clipped && !(*t + h > *t)) {
+            /* a first step (the setting or the heuristic) may be raised; a
+             * controlled one that cannot move t ends the call */
+            if (!w->first)
+                return aedyn__stepper_no_progress(s, *t, h);
+            h = w->h = aedyn__stepper_floor(s, *t);
+        }
         if (since_rho >= 25) {
             w->rho_est = spectral_radius(w, s, f, ctx, y);
             since_rho = 0;
         }
-        int stages = 1 + (int)sqrt(1.0 + 1.54 * h * w->rho_est);
-        if (stages < 2)
-            stages = 2;
-        if (stages > w->stages_max) {
+        /* stages from the stability interval [-0.653 (s^2 - 1), 0]; the
+         * square root is compared before the conversion, which would not
+         * be defined for an infinite h rho */
+        const double sq = sqrt(1.0 + 1.54 * h * w->rho_est);
+        int stages;
+        if (sq < w->stages_max) {
+            stages = 1 + (int)sq;
+            if (stages < 2)
+                stages = 2;
+        } else {
             stages = w->stages_max;
             h = 0.653 * ((double)stages * stages - 1.0) / w->rho_est;
             clipped = false;
+            const double floor = aedyn__stepper_floor(s, *t);
+            if (!(h >= floor))
+                return aedyn__fail(AEDYN_ERR_NUMERIC, "RKC cannot make progress at t = %g: the "
+                                   "spectral radius %g needs steps of %g, below the floor %g, "
+                                   "with %d stages (too stiff for an explicit method; BDF is "
+                                   "not bound by it)", *t, w->rho_est, h, floor, stages);
         }
         trial(w, s, f, ctx, y, h, stages);
         aedyn__stepper_eval(s, f, ctx, w->ynew, w->fnew);
         for (size_t i = 0; i < n; i++)
             w->yerr[i] = 0.8 * (y[i] - w->ynew[i]) + 0.4 * h * (w->f0[i] + w->fnew[i]);
         const double err = aedyn__stepper_err_norm(s, w->yerr, y, w->ynew);
-        const bool ok = aedyn__all_finite(w->ynew, n) && aedyn__all_finite(w->fnew, n) &&
-                        isfinite(err);
+        const bool finite = aedyn__all_finite(w->ynew, n) && aedyn__all_finite(w->fnew, n);
+        const bool ok = finite && isfinite(err);
         if (ok && err <= 1.0) {
             memcpy(y, w->ynew, n * sizeof *y);
             memcpy(w->f0, w->fnew, n * sizeof *y); /* FSAL */
             *t = clipped ? t_end : *t + h;
             s->stats.nsteps++;
             s->h_last = h;
+            w->first = false;
             since_rho++;
             const double fac = err > 0.0 ? 0.9 * pow(err, -1.0 / (order + 1)) : 5.0;
             const double hn = h * fmin(5.0, fmax(0.2, fac));
             /* a clipped step must not shrink the step the controller wants */
-            w->h = clipped ? fmax(hn, w->h) : hn;
+            w->h = fmin(clipped ? fmax(hn, w->h) : hn, AEDYN__STEP_MAX);
+            /* accepted steps may shrink too (by 0.9 at most), e.g. towards a
+             * singularity: below the floor that ends the call as well */
+            if (!clipped && hn < h && !(hn >= aedyn__stepper_floor(s, *t)))
+                return aedyn__stepper_collapse(s, *t, hn, false, "the error test fails");
         } else {
             s->stats.nreject++;
             const double fac = ok ? fmax(0.1, 0.9 * pow(err, -1.0 / (order + 1))) : 0.25;
             w->h = h * fmin(fac, 0.9);
             if (!ok)
                 since_rho = 1000; /* re-estimate the spectral radius */
-            if (w->h < s->h_min * fmax(1.0, fabs(*t)))
-                return aedyn__fail(AEDYN_ERR_DIVERGED,
-                                   "ODE step size underflow at t = %g (h = %g): the state "
-                                   "diverges or the problem is too stiff", *t, w->h);
+            if (!(w->h >= aedyn__stepper_floor(s, *t)))
+                return aedyn__stepper_collapse(s, *t, w->h, !finite, "the error test fails");
         }
     }
     return AEDYN_OK;

@@ -82,8 +82,8 @@ double aedyn__stepper_get_step(const aedyn__stepper *s) { return s->h; }
 
 aedyn_status aedyn__stepper_set_tolerances(aedyn__stepper *s, double rtol, double atol)
 {
-    if (!isfinite(rtol) || rtol <= 0.0 || !isfinite(atol) || atol < 0.0)
-        return aedyn__fail(AEDYN_ERR_INVALID, "ODE stepper: need rtol > 0 and atol >= 0, finite "
+    if (!(rtol > 0.0 && isfinite(rtol) && atol > 0.0 && isfinite(atol)))
+        return aedyn__fail(AEDYN_ERR_INVALID, "ODE stepper: need rtol > 0 and atol > 0, finite "
                            "(got %g, %g)", rtol, atol);
     s->rtol = rtol;
     s->atol = atol;
@@ -107,13 +107,30 @@ void aedyn__stepper_reset(aedyn__stepper *s) { s->ops->reset(s->state); }
 aedyn_status aedyn__stepper_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
                                     double *y, double t_end)
 {
+    if (!isfinite(*t) || !isfinite(t_end))
+        return aedyn__fail(AEDYN_ERR_INVALID, "ODE times must be finite (t = %g, t_end = %g)",
+                           *t, t_end);
     if (!(t_end >= *t))
         return aedyn__fail(AEDYN_ERR_INVALID, "cannot integrate backwards (t = %g, t_end = %g)",
                            *t, t_end);
-    if (!s->ops->adaptive && !(s->h > 0.0 && isfinite(s->h)))
-        return aedyn__fail(AEDYN_ERR_INVALID, "fixed step must be finite and > 0, got %g", s->h);
+    if (!s->ops->adaptive) {
+        if (!(s->h > 0.0 && isfinite(s->h)))
+            return aedyn__fail(AEDYN_ERR_INVALID, "fixed step must be finite and > 0, got %g",
+                               s->h);
+        /* below the floor, t_k = t0 + k h is barely (or not) resolved */
+        const double floor = aedyn__stepper_floor(s, fmax(fabs(*t), fabs(t_end)));
+        if (s->h < floor)
+            return aedyn__fail(AEDYN_ERR_INVALID, "%s: the fixed step %g is below the floor %g "
+                               "of times up to %g", s->ops->name, s->h, floor, t_end);
+    } else if (!(s->rtol > 0.0 && isfinite(s->rtol) && s->atol > 0.0 && isfinite(s->atol))) {
+        return aedyn__fail(AEDYN_ERR_INVALID, "ODE stepper: need rtol > 0 and atol > 0, finite "
+                           "(got %g, %g)", s->rtol, s->atol);
+    }
     if (t_end == *t)
         return AEDYN_OK;
+    if (!aedyn__all_finite(y, s->n))
+        return aedyn__fail(AEDYN_ERR_DIVERGED, "the dynamics diverged: the state is not finite "
+                           "at t = %g", *t);
     return s->ops->advance(s->state, s, f, ctx, t, y, t_end);
 }
 
@@ -137,6 +154,31 @@ double *aedyn__stepper_vectors(size_t n, size_t count, double **v)
         for (size_t i = 0; i < count; i++)
             v[i] = block + i * m;
     return block;
+}
+
+aedyn_status aedyn__stepper_rhs_not_finite(const aedyn__stepper *s, double t)
+{
+    return aedyn__fail(AEDYN_ERR_DIVERGED, "the dynamics diverged: %s found the right-hand side "
+                       "not finite at t = %g", s->ops->name, t);
+}
+
+aedyn_status aedyn__stepper_collapse(const aedyn__stepper *s, double t, double h, bool nonfinite,
+                                     const char *why)
+{
+    if (nonfinite)
+        return aedyn__fail(AEDYN_ERR_DIVERGED, "the dynamics diverged near t = %g: %s met "
+                           "non-finite values with every step down to h = %g (the last finite "
+                           "state is kept)", t, s->ops->name, h);
+    return aedyn__fail(AEDYN_ERR_NUMERIC, "%s cannot make progress at t = %g: step size %g "
+                       "below the floor %g and %s, with a finite state (a singularity of the "
+                       "solution, stiffness beyond the method, or tolerances too strict)",
+                       s->ops->name, t, h, aedyn__stepper_floor(s, t), why);
+}
+
+aedyn_status aedyn__stepper_no_progress(const aedyn__stepper *s, double t, double h)
+{
+    return aedyn__fail(AEDYN_ERR_NUMERIC, "%s cannot make progress at t = %g: step size %g "
+                       "does not advance t", s->ops->name, t, h);
 }
 
 double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const double *y0,
@@ -164,7 +206,10 @@ double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx
     }
     d0 = sqrt(d0 / (double)(n ? n : 1));
     d1n = sqrt(d1n / (double)(n ? n : 1));
-    double h0 = (d0 < 1e-5 || d1n < 1e-5) ? 1e-6 : 0.01 * d0 / d1n;
+    /* ratios beyond 1e154 (a tiny atol, a huge state) overflow the sums:
+     * then only the fallback is sane */
+    double h0 = (d0 < 1e-5 || d1n < 1e-5 || !isfinite(d0) || !isfinite(d1n))
+                    ? 1e-6 : 0.01 * d0 / d1n;
     h0 = fmin(h0, span);
     for (size_t i = 0; i < n; i++)
         ytmp[i] = y[i] + h0 * f0[i];
@@ -178,5 +223,7 @@ double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx
     d2 = sqrt(d2 / (double)(n ? n : 1)) / h0;
     const double m = fmax(d1n, d2);
     const double h1 = m <= 1e-15 ? fmax(1e-6, h0 * 1e-3) : pow(0.01 / m, 1.0 / (p + 1));
-    return fmin(fmin(100.0 * h0, h1), span);
+    const double h = fmin(fmin(100.0 * h0, h1), span);
+    /* f(ytmp) not finite or a second derivative beyond range: keep h0 */
+    return h > 0.0 && isfinite(h) ? h : h0;
 }
