@@ -528,9 +528,12 @@ AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_meth
 AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol)
 {
     AEDYN_REQUIRE_NONNULL(ode);
-    if (!isfinite(rtol) || rtol <= 0.0 || !isfinite(atol) || atol < 0.0)
+    if (!(rtol > 0.0 && isfinite(rtol) && atol > 0.0 && isfinite(atol)))
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_tolerances: need rtol > 0 and "
-                           "atol >= 0, finite (got %g, %g)", rtol, atol);
+                           "atol > 0, finite (got %g, %g)%s", rtol, atol, atol == 0.0 ?
+                           ": pure relative control cannot weigh the components that are 0 "
+                           "or at rounding level, which the state has (a tiny atol such as "
+                           "1e-20 works)" : "");
     return aedyn__stepper_set_tolerances(ode->st, rtol, atol);
 }
 
