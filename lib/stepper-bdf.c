@@ -103,11 +103,11 @@ static aedyn_status bdf_alloc(void **state, size_t n_state, const aedyn__linsys 
 {
     const size_t n = n_state ? n_state : 1;
     const bool dense = !ls;
-    if (dense && n > AEDYN_BDF_MAX_STATE_)
+    if (dense && n > AEDYN__BDF_MAX_STATE)
         return aedyn__fail(AEDYN_ERR_UNSUPPORTED,
                            "BDF factors a dense matrix of the state size: %zu unknowns exceed "
                            "its limit of %d (use RKC for large states)", n_state,
-                           AEDYN_BDF_MAX_STATE_);
+                           AEDYN__BDF_MAX_STATE);
     bdf_state *b = calloc(1, sizeof *b);
     if (!b)
         return aedyn__fail(AEDYN_ERR_NOMEM, "BDF work space for %zu unknowns: out of memory", n);

@@ -62,7 +62,7 @@ typedef struct {
 /* Largest state the BDF method accepts without a structured aedyn__linsys:
  * it then stores two dense n x n matrices (64 MiB at this size) and factors
  * one in O(n^3). */
-#define AEDYN_BDF_MAX_STATE_ 2048
+#define AEDYN__BDF_MAX_STATE 2048
 
 /* Largest step any method takes: when the error estimates vanish (f = 0,
  * or a state at rest) steps grow without bound, and t + h must stay finite
@@ -128,7 +128,7 @@ void aedyn__stepper_destroy(aedyn__stepper *s);
 
 /* Switch to another method (or the same one again), allocating what it
  * needs the first time (BDF without ls: AEDYN_ERR_UNSUPPORTED above
- * AEDYN_BDF_MAX_STATE_; AEDYN_ERR_NOMEM), forgetting cached derivatives and
+ * AEDYN__BDF_MAX_STATE; AEDYN_ERR_NOMEM), forgetting cached derivatives and
  * restarting its step control from the step setting; on failure nothing
  * changes. The statistics are kept. May be called between any two
  * advances. */

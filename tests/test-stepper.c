@@ -215,12 +215,12 @@ START_TEST(bdf_refuses_large_states)
 {
     /* two dense n x n matrices: refused above the limit, method unchanged */
     aedyn__stepper *s;
-    ck_assert_aedyn_ok(aedyn__stepper_create(&s, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_ODE_RKC, NULL));
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, AEDYN__BDF_MAX_STATE + 1, AEDYN_ODE_RKC, NULL));
     ck_assert_aedyn_fails(aedyn__stepper_set_method(s, AEDYN_ODE_BDF), AEDYN_ERR_UNSUPPORTED);
     ck_assert_int_eq(aedyn__stepper_get_method(s), AEDYN_ODE_RKC);
     aedyn__stepper_destroy(s);
     aedyn__stepper *b = NULL;
-    ck_assert_aedyn_fails(aedyn__stepper_create(&b, AEDYN_BDF_MAX_STATE_ + 1, AEDYN_ODE_BDF, NULL),
+    ck_assert_aedyn_fails(aedyn__stepper_create(&b, AEDYN__BDF_MAX_STATE + 1, AEDYN_ODE_BDF, NULL),
                           AEDYN_ERR_UNSUPPORTED);
     ck_assert_ptr_null(b);
 }
