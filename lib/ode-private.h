@@ -3,7 +3,7 @@
 #define AEDYN_ODE_PRIVATE_H
 
 #include "common-private.h"
-#include "stepper-private.h"
+#include "stepper-internal.h"
 
 /* Structured Jacobian for BDF (ode-jac.c). */
 typedef struct aedyn__ode_jac aedyn__ode_jac;
@@ -21,10 +21,7 @@ struct aedyn_ode {
     size_t n_state;          /* 2 P K + K */
     double *y;               /* state: wt (P x K), s (P x K), beta (K) */
     double t;
-    aedyn_ode_method method;
-    double step, rtol, atol;
-    aedyn_stepper_ st;
-    bool stepper_ready;
+    aedyn__stepper *st;      /* integrates y: method, tolerances, step, statistics */
     /* user activation for the generic path */
     aedyn_ode_act_fn ug, udg, uddg;
     void *user;
@@ -66,7 +63,7 @@ void aedyn__ode_moments(aedyn_ode *o, const double *y);
 void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic);
 
 /* Structured Jacobian J = blockdiag(L_tau) + U V^T and the Woodbury solves
- * of I - c J that the BDF stepper calls through aedyn_linsys_ (ode-jac.c). */
+ * of I - c J that the BDF stepper calls through aedyn__linsys (ode-jac.c). */
 aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out);
 void aedyn__ode_jac_destroy(aedyn__ode_jac *j);
 int aedyn__ode_jac_eval(void *ode, const double *y);

@@ -392,7 +392,7 @@ static aedyn_status use_method(aedyn_ode *o, aedyn_ode_method m)
         if (st)
             return st;
     }
-    return aedyn__stepper_set_method(&o->st, (aedyn_method_)m);
+    return aedyn__stepper_set_method(o->st, m);
 }
 
 AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
@@ -400,8 +400,7 @@ AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
     if (!ode)
         return;
     aedyn__ode_jac_destroy(ode->jac);
-    if (ode->stepper_ready)
-        aedyn__stepper_free(&ode->st);
+    aedyn__stepper_destroy(ode->st);
     free(ode->rho);
     free(ode->is_eig);
     free(ode->U);
@@ -478,8 +477,6 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->rule = rule;
     o->eta_w = o->eta_v = o->eta_b = lr;
     o->trace = aedyn_data_get_trace(data);
-    o->rtol = 1e-6;
-    o->atol = 1e-9;
     aedyn_status st;
     if ((st = aedyn_net_get_weights(net, W, V, bias)) ||
         (st = spectrum_view_load(&sv, data, fn)) || (st = build_modes(o, W, V, &sv, reduce)))
@@ -503,16 +500,16 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     free(W);
     W = NULL;
     spectrum_view_free(&sv);
-    if ((st = aedyn__stepper_init(&o->st, o->n_state, AEDYN_METHOD_RKC_)))
+    /* default: BDF for small states, RKC beyond (docs/ode.md); BDF's Newton
+     * matrices are the structured ones of ode-jac.c */
+    const aedyn_ode_method m = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF
+                                                                       : AEDYN_ODE_RKC;
+    if (m == AEDYN_ODE_BDF && (st = aedyn__ode_jac_create(o, &o->jac)))
         goto fail;
-    o->stepper_ready = true;
-    o->st.ls = (aedyn_linsys_){ o, aedyn__ode_jac_eval, aedyn__ode_jac_factor, aedyn__ode_jac_solve };
-    /* default: BDF for small states, RKC beyond (docs/ode.md) */
-    o->method = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF : AEDYN_ODE_RKC;
-    if ((st = use_method(o, o->method)))
+    const aedyn__linsys ls = { o, aedyn__ode_jac_eval, aedyn__ode_jac_factor,
+                               aedyn__ode_jac_solve };
+    if ((st = aedyn__stepper_create(&o->st, o->n_state, m, &ls)))
         goto fail;
-    o->st.rtol = o->rtol;
-    o->st.atol = o->atol;
     *out = o;
     return AEDYN_OK;
 fail:
@@ -534,7 +531,7 @@ AEDYN_API aedyn_status aedyn_ode_set_learning_rates(aedyn_ode *ode, double eta_w
     ode->eta_w = eta_w;
     ode->eta_v = eta_v;
     ode->eta_b = eta_b;
-    aedyn__stepper_reset(&ode->st);
+    aedyn__stepper_reset(ode->st);
     return AEDYN_OK;
 }
 
@@ -574,7 +571,7 @@ AEDYN_API aedyn_status aedyn_ode_set_weight_decay(aedyn_ode *ode, double kappa)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_weight_decay: kappa must be finite "
                            "and >= 0, got %g", kappa);
     ode->kappa = kappa;
-    aedyn__stepper_reset(&ode->st);
+    aedyn__stepper_reset(ode->st);
     return AEDYN_OK;
 }
 
@@ -588,14 +585,10 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
     if (!isfinite(step) || step < 0.0 || (fixed && step == 0.0))
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: step must be finite and %s, got %g", fn,
                            fixed ? "> 0 for a fixed-step method" : ">= 0", step);
-    const aedyn_status st = use_method(ode, method);
+    aedyn_status st = use_method(ode, method);
     if (st)
         return st;
-    ode->method = method;
-    ode->step = step;
-    ode->st.h = step;
-    ode->st.rho_est = 0.0; /* use_method reset the stepper */
-    return AEDYN_OK;
+    return aedyn__stepper_set_step(ode->st, step); /* checked above: cannot fail */
 }
 
 AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_method *method,
@@ -603,30 +596,28 @@ AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_meth
 {
     AEDYN__REQUIRE_NONNULL(ode);
     if (method)
-        *method = ode->method;
+        *method = aedyn__stepper_get_method(ode->st);
     if (step)
-        *step = ode->step;
+        *step = aedyn__stepper_get_step(ode->st);
     return AEDYN_OK;
 }
 
 AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol)
 {
     AEDYN__REQUIRE_NONNULL(ode);
-    if (!isfinite(rtol) || rtol <= 0.0 || !isfinite(atol) || atol < 0.0)
+    if (!(rtol > 0.0 && isfinite(rtol) && atol > 0.0 && isfinite(atol)))
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_tolerances: need rtol > 0 and "
-                           "atol >= 0, finite (got %g, %g)", rtol, atol);
-    ode->rtol = ode->st.rtol = rtol;
-    ode->atol = ode->st.atol = atol;
-    return AEDYN_OK;
+                           "atol > 0, finite (got %g, %g)%s", rtol, atol, atol == 0.0 ?
+                           ": pure relative control cannot weigh the components that are 0 "
+                           "or at rounding level, which the state has (a tiny atol such as "
+                           "1e-20 works)" : "");
+    return aedyn__stepper_set_tolerances(ode->st, rtol, atol);
 }
 
 AEDYN_API aedyn_status aedyn_ode_get_tolerances(const aedyn_ode *ode, double *rtol, double *atol)
 {
     AEDYN__REQUIRE_NONNULL(ode);
-    if (rtol)
-        *rtol = ode->rtol;
-    if (atol)
-        *atol = ode->atol;
+    aedyn__stepper_get_tolerances(ode->st, rtol, atol);
     return AEDYN_OK;
 }
 
@@ -662,7 +653,7 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn
     ode->udg = dg;
     ode->uddg = ddg;
     ode->user = user;
-    aedyn__stepper_reset(&ode->st);
+    aedyn__stepper_reset(ode->st);
     return AEDYN_OK;
 }
 
@@ -672,7 +663,7 @@ AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end)
     if (!isfinite(t_end) || t_end < ode->t)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_advance: t_end = %g must be finite and "
                            ">= the current time %g", t_end, ode->t);
-    return aedyn__stepper_advance(&ode->st, aedyn__ode_rhs, ode, &ode->t, ode->y, t_end);
+    return aedyn__stepper_advance(ode->st, aedyn__ode_rhs, ode, &ode->t, ode->y, t_end);
 }
 
 /* ---- observables ---------------------------------------------------------------- */
@@ -700,7 +691,14 @@ AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, d
     AEDYN__REQUIRE_NONNULL(ode);
     aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
     aedyn__ode_moments(o, o->y);
-    const size_t kk = o->K * o->K * sizeof(double);
+    const size_t KK = o->K * o->K, kk = KK * sizeof(double);
+    static const char *fn = "aedyn_ode_order_params";
+    aedyn_status st;
+    if ((st = aedyn__check_finite(fn, "Q", o->Q, KK)) ||
+        (st = aedyn__check_finite(fn, "R", o->R, KK)) ||
+        (st = aedyn__check_finite(fn, "T", o->T, KK)) ||
+        (st = aedyn__check_finite(fn, "T0", o->T0, KK)))
+        return st;
     if (Q) memcpy(Q, o->Q, kk);
     if (R) memcpy(R, o->R, kk);
     if (T) memcpy(T, o->T, kk);
@@ -730,8 +728,10 @@ AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
         for (size_t l = 0; l < K; l++)
             e += 0.5 * o->T0[k * K + l] * o->G[k * K + l];
     }
-    *err = e;
-    return AEDYN_OK;
+    const aedyn_status st = aedyn__check_finite("aedyn_ode_error", "the error", &e, 1);
+    if (st == AEDYN_OK)
+        *err = e;
+    return st;
 }
 
 AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double *enc,
@@ -785,12 +785,13 @@ AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat w
 {
     AEDYN__REQUIRE_NONNULL(ode);
     AEDYN__REQUIRE_NONNULL(value);
+    const aedyn__stepper_stats s = aedyn__stepper_get_stats(ode->st);
     switch (which) {
-    case AEDYN_ODE_STAT_RHS: *value = ode->st.nfev; return AEDYN_OK;
-    case AEDYN_ODE_STAT_STEPS: *value = ode->st.nsteps; return AEDYN_OK;
-    case AEDYN_ODE_STAT_REJECTED: *value = ode->st.nreject; return AEDYN_OK;
-    case AEDYN_ODE_STAT_JACOBIANS: *value = ode->st.njac; return AEDYN_OK;
-    case AEDYN_ODE_STAT_FACTORISATIONS: *value = ode->st.nlu; return AEDYN_OK;
+    case AEDYN_ODE_STAT_RHS: *value = s.nfev; return AEDYN_OK;
+    case AEDYN_ODE_STAT_STEPS: *value = s.nsteps; return AEDYN_OK;
+    case AEDYN_ODE_STAT_REJECTED: *value = s.nreject; return AEDYN_OK;
+    case AEDYN_ODE_STAT_JACOBIANS: *value = s.njac; return AEDYN_OK;
+    case AEDYN_ODE_STAT_FACTORISATIONS: *value = s.nlu; return AEDYN_OK;
     }
     return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_get_stat: unknown statistic %d", (int)which);
 }

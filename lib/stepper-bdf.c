@@ -18,7 +18,7 @@
  *
  * The corrector is solved by a simplified Newton iteration with the matrix
  * I - c J. J and the solves come from the dynamics when it supplies them
- * (aedyn_linsys_; the ODE's structured Jacobian, ode-jac.c), otherwise J is
+ * (aedyn__linsys; the ODE's structured Jacobian, ode-jac.c), otherwise J is
  * a dense forward-difference Jacobian (n evaluations of f) factored by LU.
  * J is kept across steps and recomputed only when the iteration fails
  * to converge; the LU factors are kept while c changes by less than 30 %,
@@ -28,7 +28,18 @@
  * the error estimates of orders k - 1, k and k + 1; a larger step is taken
  * only when it is at least 20 % larger, so the factors can be reused.
  * Output times inside the last step are interpolated with the polynomial of
- * the differences, so the computed trajectory does not depend on them. */
+ * the differences, so the computed trajectory does not depend on them.
+ *
+ * Failures (stepper-private.h): a step is accepted only with a finite new
+ * state. A failed corrector halves the step once the Jacobian is current;
+ * a failed error test shrinks it. When the reduced step falls below the
+ * floor, the cause of the last failure decides the status: non-finite
+ * values of the right-hand side or the Jacobian give AEDYN_ERR_DIVERGED,
+ * a corrector that does not converge, a singular Newton matrix or the
+ * error test give AEDYN_ERR_NUMERIC; so does a step that the order and step
+ * selection reduces below the floor after a success. A first step may be
+ * below the floor (a fast transient) but must advance t. Steps that grow
+ * (the error estimates vanish at rest) stop at AEDYN__STEP_MAX. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,66 +58,110 @@ static const double bdf_gamma[BDF_MAX_ORDER + 1] = {
     0.0, 1.0, 1.5, 11.0 / 6.0, 25.0 / 12.0, 137.0 / 60.0
 };
 
-static double *diff(const aedyn_stepper_ *s, int j) { return s->bdf_d + (size_t)j * s->n; }
+typedef struct {
+    size_t n;
+    aedyn__linsys ls; /* structured Newton matrices; ls.jacobian NULL: dense ones */
+    /* backward differences D[0..BDF_MAX_ORDER + 2] of the solution at step h
+     * (n each), the last accepted time t, order, steps since the last change */
+    double *d, *w;    /* w: scratch of the rescaling */
+    double t, h;
+    int order, nequal;
+    bool started;     /* the history holds the current state */
+    /* without ls: the dense Jacobian and the LU factors of I - c J
+     * (column-major n x n) */
+    double *jac, *lu;
+    size_t *piv;
+    double c_lu;      /* c of the current factors */
+    bool jac_current, jac_ok, lu_valid;
+    /* work space (n each) */
+    double *block;
+    double *f0;       /* f(y) at a (re)start; f(y + e_j dj) of the dense Jacobian */
+    double *fj0;      /* f at the dense Jacobian's point */
+    double *yfd;      /* the perturbed state of the dense Jacobian */
+    double *ypred, *psi, *sc; /* predictor, history term, error weights */
+    double *corr, *ynew, *fy, *dy; /* correction, Newton iterate, f(iterate), update */
+    double *tmp;      /* scratch of the initial step */
+} bdf_state;
 
-aedyn_status aedyn__bdf_alloc(aedyn_stepper_ *s)
+static double *diff(const bdf_state *b, int j) { return b->d + (size_t)j * b->n; }
+
+static void bdf_free(void *state)
 {
-    const size_t n = s->n ? s->n : 1;
-    const bool dense = !s->ls.jacobian;
-    if (dense && n > AEDYN_BDF_MAX_STATE_)
+    bdf_state *b = state;
+    if (!b)
+        return;
+    free(b->d);
+    free(b->w);
+    free(b->jac);
+    free(b->lu);
+    free(b->piv);
+    free(b->block);
+    free(b);
+}
+
+static aedyn_status bdf_alloc(void **state, size_t n_state, const aedyn__linsys *ls)
+{
+    const size_t n = n_state ? n_state : 1;
+    const bool dense = !ls;
+    if (dense && n > AEDYN__BDF_MAX_STATE)
         return aedyn__fail(AEDYN_ERR_UNSUPPORTED,
                            "BDF factors a dense matrix of the state size: %zu unknowns exceed "
-                           "its limit of %d (use RKC for large states)", s->n,
-                           AEDYN_BDF_MAX_STATE_);
-    double *d = aedyn__calloc((BDF_MAX_ORDER + 3) * n, sizeof *d);
-    double *w = aedyn__calloc((BDF_MAX_ORDER + 1) * n, sizeof *w);
+                           "its limit of %d (use RKC for large states)", n_state,
+                           AEDYN__BDF_MAX_STATE);
+    bdf_state *b = calloc(1, sizeof *b);
+    if (!b)
+        return aedyn__fail(AEDYN_ERR_NOMEM, "BDF work space for %zu unknowns: out of memory", n);
+    b->n = n_state;
+    if (ls)
+        b->ls = *ls;
+    b->d = aedyn__calloc((BDF_MAX_ORDER + 3) * n, sizeof *b->d);
+    b->w = aedyn__calloc((BDF_MAX_ORDER + 1) * n, sizeof *b->w);
     const size_t nm = dense ? n : 1; /* the dense matrices, or placeholders */
-    double *jac = aedyn__calloc(nm * nm, sizeof *jac);
-    double *lu = aedyn__calloc(nm * nm, sizeof *lu);
-    size_t *piv = aedyn__calloc(nm, sizeof *piv);
-    if (!d || !w || !jac || !lu || !piv) {
-        free(d);
-        free(w);
-        free(jac);
-        free(lu);
-        free(piv);
+    b->jac = aedyn__calloc(nm * nm, sizeof *b->jac);
+    b->lu = aedyn__calloc(nm * nm, sizeof *b->lu);
+    b->piv = aedyn__calloc(nm, sizeof *b->piv);
+    double *v[11];
+    b->block = aedyn__stepper_vectors(n_state, 11, v);
+    if (!b->d || !b->w || !b->jac || !b->lu || !b->piv || !b->block) {
+        bdf_free(b);
         return aedyn__fail(AEDYN_ERR_NOMEM, "BDF work space for %zu unknowns: out of memory", n);
     }
-    s->bdf_d = d;
-    s->bdf_w = w;
-    s->jac = jac;
-    s->lu = lu;
-    s->piv = piv;
+    b->f0 = v[0];
+    b->fj0 = v[1];
+    b->yfd = v[2];
+    b->ypred = v[3];
+    b->psi = v[4];
+    b->sc = v[5];
+    b->corr = v[6];
+    b->ynew = v[7];
+    b->fy = v[8];
+    b->dy = v[9];
+    b->tmp = v[10];
+    *state = b;
     return AEDYN_OK;
 }
 
-void aedyn__bdf_free(aedyn_stepper_ *s)
-{
-    free(s->bdf_d);
-    free(s->bdf_w);
-    free(s->jac);
-    free(s->lu);
-    free(s->piv);
-    s->bdf_d = s->bdf_w = s->jac = s->lu = NULL;
-    s->piv = NULL;
-}
+static void bdf_reset(void *state) { ((bdf_state *)state)->started = false; }
+
+/* The step setting is read at every (re)start: nothing to do until then. */
+static void bdf_restart(void *state, double h) { (void)state; (void)h; }
 
 /* Jacobian at the last accepted state D[0]: the structured one of the
  * dynamics, or by forward differences. */
-static void jacobian(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
+static void jacobian(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx)
 {
-    const size_t n = s->n;
-    s->njac++;
-    s->jac_current = true;
-    s->lu_valid = false;
-    if (s->ls.jacobian) {
-        const int used = s->ls.jacobian(s->ls.ctx, diff(s, 0));
-        s->nfev += used > 0 ? (uint64_t)used : 0;
-        s->jac_ok = used >= 0;
+    const size_t n = b->n;
+    s->stats.njac++;
+    b->jac_current = true;
+    b->lu_valid = false;
+    if (b->ls.jacobian) {
+        const int used = b->ls.jacobian(b->ls.ctx, diff(b, 0));
+        s->stats.nfev += used > 0 ? (uint64_t)used : 0;
+        b->jac_ok = used >= 0;
         return;
     }
-    const double *y0 = diff(s, 0);
-    double *f0 = s->k[6], *yp = s->yerr, *f1 = s->k[0];
+    const double *y0 = diff(b, 0);
+    double *f0 = b->fj0, *yp = b->yfd, *f1 = b->f0;
     aedyn__stepper_eval(s, f, ctx, y0, f0);
     memcpy(yp, y0, n * sizeof *yp);
     const double floor = fmax(s->rtol > 0.0 ? s->atol / s->rtol : 0.0, 1e-8);
@@ -115,38 +170,44 @@ static void jacobian(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
         yp[j] = yj + sqrt(DBL_EPSILON) * fmax(fabs(yj), floor);
         const double dj = yp[j] - yj; /* the increment as represented */
         aedyn__stepper_eval(s, f, ctx, yp, f1);
-        double *col = s->jac + j * n;
+        double *col = b->jac + j * n;
         for (size_t i = 0; i < n; i++)
             col[i] = (f1[i] - f0[i]) / dj;
         yp[j] = yj;
     }
-    s->jac_ok = true; /* a non-finite entry makes the factorisation fail */
+    /* a non-finite entry would make the factorisation fail too; knowing it
+     * tells a diverging right-hand side from a singular matrix */
+    b->jac_ok = aedyn__all_finite(b->jac, n * n);
 }
 
 /* LU factors of I - c J; false when singular or not finite. */
-static bool factor(aedyn_stepper_ *s, double c)
+static bool factor(bdf_state *b, aedyn__stepper *s, double c)
 {
-    const size_t n = s->n;
-    s->nlu++;
-    s->bdf_c_lu = c;
-    if (s->ls.factor) {
-        s->lu_valid = s->jac_ok && s->ls.factor(s->ls.ctx, c);
-        return s->lu_valid;
+    const size_t n = b->n;
+    s->stats.nlu++;
+    b->c_lu = c;
+    if (b->ls.factor) {
+        b->lu_valid = b->jac_ok && b->ls.factor(b->ls.ctx, c);
+        return b->lu_valid;
+    }
+    if (!b->jac_ok) {
+        b->lu_valid = false;
+        return false;
     }
     for (size_t j = 0; j < n; j++) {
-        const double *jc = s->jac + j * n;
-        double *lc = s->lu + j * n;
+        const double *jc = b->jac + j * n;
+        double *lc = b->lu + j * n;
         for (size_t i = 0; i < n; i++)
             lc[i] = -c * jc[i];
         lc[j] += 1.0;
     }
-    s->lu_valid = aedyn__lu_factor(n, s->lu, s->piv);
-    return s->lu_valid;
+    b->lu_valid = aedyn__lu_factor(n, b->lu, b->piv);
+    return b->lu_valid;
 }
 
 /* Rescale D[0..k] from step h to step r h (Shampine & Reichelt's R(r) U):
  * with R_ij(r) = prod_{l=1..i} (l - 1 - r j) / l, the new D_j = sum_i (R(r) R(1))_ij D_i. */
-static void rescale(aedyn_stepper_ *s, int k, double r)
+static void rescale(bdf_state *b, int k, double r)
 {
     double R[BDF_MAX_ORDER + 1][BDF_MAX_ORDER + 1], U[BDF_MAX_ORDER + 1][BDF_MAX_ORDER + 1];
     for (int j = 0; j <= k; j++) {
@@ -156,9 +217,9 @@ static void rescale(aedyn_stepper_ *s, int k, double r)
             U[i][j] = U[i - 1][j] * ((double)i - 1.0 - (double)j) / i;
         }
     }
-    const size_t n = s->n;
+    const size_t n = b->n;
     for (int j = 0; j <= k; j++) {
-        double *out = s->bdf_w + (size_t)j * n;
+        double *out = b->w + (size_t)j * n;
         memset(out, 0, n * sizeof *out);
         for (int i = 0; i <= k; i++) {
             double ru = 0.0;
@@ -166,26 +227,29 @@ static void rescale(aedyn_stepper_ *s, int k, double r)
                 ru += R[i][l] * U[l][j];
             if (ru == 0.0)
                 continue;
-            const double *di = diff(s, i);
+            const double *di = diff(b, i);
             for (size_t x = 0; x < n; x++)
                 out[x] += ru * di[x];
         }
     }
-    memcpy(s->bdf_d, s->bdf_w, (size_t)(k + 1) * n * sizeof(double));
-    s->bdf_h *= r;
-    s->bdf_nequal = 0;
+    memcpy(b->d, b->w, (size_t)(k + 1) * n * sizeof(double));
+    b->h *= r;
+    b->nequal = 0;
 }
 
-/* Simplified Newton iteration for the correction d (k[2]) from the predictor
- * ytmp with psi (k[1]) and weights k[5]; the iterate is left in ynew.
- * Returns the number of iterations, or 0 when it did not converge. */
-static int newton(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double c)
+/* Simplified Newton iteration for the correction d (corr) from the
+ * predictor ypred with psi and weights sc; the iterate is left in ynew.
+ * Returns the number of iterations, or 0 when it did not converge; then
+ * *nonfinite tells whether the right-hand side at an iterate was not
+ * finite. */
+static int newton(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double c,
+                  bool *nonfinite)
 {
-    const size_t n = s->n;
-    const double *yp = s->ytmp, *psi = s->k[1], *sc = s->k[5];
-    double *d = s->k[2], *y = s->ynew, *fy = s->k[3], *dy = s->k[4];
+    const size_t n = b->n;
+    const double *yp = b->ypred, *psi = b->psi, *sc = b->sc;
+    double *d = b->corr, *y = b->ynew, *fy = b->fy, *dy = b->dy;
     const double tol = fmax(10.0 * DBL_EPSILON / s->rtol, fmin(0.03, sqrt(s->rtol)));
-    const double scale = c == s->bdf_c_lu ? 1.0 : 2.0 / (1.0 + c / s->bdf_c_lu);
+    const double scale = c == b->c_lu ? 1.0 : 2.0 / (1.0 + c / b->c_lu);
     memcpy(y, yp, n * sizeof *y);
     memset(d, 0, n * sizeof *d);
     double prev = 0.0;
@@ -193,18 +257,20 @@ static int newton(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double c)
         aedyn__stepper_eval(s, f, ctx, y, fy);
         for (size_t i = 0; i < n; i++)
             dy[i] = c * fy[i] - psi[i] - d[i];
-        if (s->ls.solve)
-            s->ls.solve(s->ls.ctx, dy);
+        if (b->ls.solve)
+            b->ls.solve(b->ls.ctx, dy);
         else
-            aedyn__lu_solve(n, s->lu, s->piv, dy);
+            aedyn__lu_solve(n, b->lu, b->piv, dy);
         double norm = 0.0;
         for (size_t i = 0; i < n; i++) {
             dy[i] *= scale;
             norm += (dy[i] / sc[i]) * (dy[i] / sc[i]);
         }
         norm = n ? sqrt(norm / (double)n) : 0.0;
-        if (!isfinite(norm))
+        if (!isfinite(norm)) {
+            *nonfinite = !aedyn__all_finite(fy, n);
             return 0;
+        }
         const double rate = it > 1 ? norm / prev : 0.0;
         if (it > 1 && !(rate < 1.0))
             return 0;
@@ -220,42 +286,49 @@ static int newton(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double c)
 }
 
 /* Start (or restart) at order 1 from (t, y). */
-static aedyn_status start(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double t,
+static aedyn_status start(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                           const double *y)
 {
-    const size_t n = s->n;
-    aedyn__stepper_eval(s, f, ctx, y, s->k[0]);
-    if (!aedyn__all_finite(s->k[0], n))
-        return aedyn__fail(AEDYN_ERR_DIVERGED, "ODE right-hand side not finite at t = %g", t);
+    const size_t n = b->n;
+    aedyn__stepper_eval(s, f, ctx, y, b->f0);
+    if (!aedyn__all_finite(b->f0, n))
+        return aedyn__stepper_rhs_not_finite(s, t);
     /* the first step is not bounded by the span to t_end: outputs are
      * interpolated, and a span below the step-size floor (advance to 1e-20)
      * must not fail */
-    const double h = s->h > 0.0 ? s->h : aedyn__stepper_initial_step(s, f, ctx, y, INFINITY, 1);
-    double *d0 = diff(s, 0), *d1 = diff(s, 1);
+    double h = s->h > 0.0 ? s->h
+                          : aedyn__stepper_initial_step(s, f, ctx, y, b->f0, b->tmp, b->fy,
+                                                        INFINITY, 1);
+    /* a first step (the setting or the heuristic) below the resolution of
+     * t is raised to the floor; a small one is kept, for fast transients */
+    if (!(t + h > t))
+        h = aedyn__stepper_floor(s, t);
+    double *d0 = diff(b, 0), *d1 = diff(b, 1);
     for (size_t i = 0; i < n; i++) {
         d0[i] = y[i];
-        d1[i] = h * s->k[0][i];
+        d1[i] = h * b->f0[i];
     }
-    s->bdf_t = t;
-    s->bdf_h = h;
-    s->bdf_order = 1;
-    s->bdf_nequal = 0;
-    s->jac_current = false;
-    s->lu_valid = false;
-    jacobian(s, f, ctx);
-    s->fsal_valid = true;
+    b->t = t;
+    b->h = h;
+    b->order = 1;
+    b->nequal = 0;
+    b->jac_current = false;
+    b->lu_valid = false;
+    jacobian(b, s, f, ctx);
+    b->started = true;
     return AEDYN_OK;
 }
 
 /* New order and step after k + 1 steps of one size (err: this step's estimate). */
-static void select_order_and_step(aedyn_stepper_ *s, double err, double safety)
+static void select_order_and_step(bdf_state *b, const aedyn__stepper *s, double err,
+                                  double safety)
 {
-    const int k = s->bdf_order;
-    const double *y = diff(s, 0);
+    const int k = b->order;
+    const double *y = diff(b, 0);
     double best = pow(err, -1.0 / (k + 1));
     int knew = k;
     if (k > 1) {
-        const double e = aedyn__stepper_err_norm(s, diff(s, k), y, y) / k;
+        const double e = aedyn__stepper_err_norm(s, diff(b, k), y, y) / k;
         const double fk = pow(e, -1.0 / k);
         if (fk > best) {
             best = fk;
@@ -263,119 +336,168 @@ static void select_order_and_step(aedyn_stepper_ *s, double err, double safety)
         }
     }
     if (k < BDF_MAX_ORDER) {
-        const double e = aedyn__stepper_err_norm(s, diff(s, k + 2), y, y) / (k + 2);
+        const double e = aedyn__stepper_err_norm(s, diff(b, k + 2), y, y) / (k + 2);
         const double fk = pow(e, -1.0 / (k + 2));
         if (fk > best) {
             best = fk;
             knew = k + 1;
         }
     }
-    s->bdf_order = knew;
-    double r = fmin(BDF_GROW_MAX, safety * best);
+    b->order = knew;
+    double r = fmin(fmin(BDF_GROW_MAX, safety * best), AEDYN__STEP_MAX / b->h);
     if (r > 1.0 && r < BDF_GROW_MIN)
         r = 1.0;
     if (r != 1.0)
-        rescale(s, knew, r);
-    s->bdf_nequal = 0;
+        rescale(b, knew, r);
+    b->nequal = 0;
 }
 
-/* One accepted step, or AEDYN_ERR_DIVERGED when the step size underflows. */
-static aedyn_status step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx)
+/* Why the last attempt of a step failed (decides the status at the floor). */
+typedef enum { FAIL_NONFINITE, FAIL_SINGULAR, FAIL_NEWTON, FAIL_ERROR } bdf_failure;
+
+static aedyn_status collapse(const bdf_state *b, const aedyn__stepper *s, bdf_failure why)
 {
-    const size_t n = s->n;
+    static const char *const reason[] = {
+        [FAIL_NONFINITE] = "",
+        [FAIL_SINGULAR] = "the Newton matrix is singular",
+        [FAIL_NEWTON] = "the Newton corrector does not converge",
+        [FAIL_ERROR] = "the error test fails",
+    };
+    return aedyn__stepper_collapse(s, b->t, b->h, why == FAIL_NONFINITE, reason[why]);
+}
+
+/* One accepted step, or the failure that ends the call. */
+static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx)
+{
+    const size_t n = b->n;
     for (;;) {
-        const int k = s->bdf_order;
-        const double h = s->bdf_h;
-        if (!(h >= s->h_min * fmax(1.0, fabs(s->bdf_t))))
-            return aedyn__fail(AEDYN_ERR_DIVERGED,
-                               "ODE step size underflow at t = %g (h = %g): the state diverges "
-                               "or the corrector cannot converge", s->bdf_t, h);
+        const int k = b->order;
+        const double h = b->h;
+        /* the step was checked against the floor when it was reduced; it
+         * must still move t and keep it finite (t_end near DBL_MAX) */
+        if (!(b->t + h > b->t))
+            return aedyn__stepper_no_progress(s, b->t, h);
+        if (!isfinite(b->t + h))
+            return aedyn__fail(AEDYN_ERR_NUMERIC, "BDF cannot make progress at t = %g: t + h "
+                               "overflows (h = %g)", b->t, h);
         const double c = h / bdf_gamma[k];
-        double *yp = s->ytmp, *psi = s->k[1], *sc = s->k[5];
+        double *yp = b->ypred, *psi = b->psi, *sc = b->sc;
         for (size_t i = 0; i < n; i++) {
             double p = 0.0, q = 0.0;
             for (int j = k; j >= 1; j--) {
-                const double dj = s->bdf_d[(size_t)j * n + i];
+                const double dj = b->d[(size_t)j * n + i];
                 p += dj;
                 q += bdf_gamma[j] * dj;
             }
-            yp[i] = p + s->bdf_d[i];
+            yp[i] = p + b->d[i];
             psi[i] = q / bdf_gamma[k];
             sc[i] = s->atol + s->rtol * fabs(yp[i]);
         }
         int iters = 0;
-        if (s->lu_valid && fabs(c / s->bdf_c_lu - 1.0) <= BDF_LU_REUSE)
-            iters = newton(s, f, ctx, c);
-        else if (factor(s, c))
-            iters = newton(s, f, ctx, c);
+        bool nonfinite = false;
+        bdf_failure why = FAIL_NEWTON;
+        if (b->lu_valid && fabs(c / b->c_lu - 1.0) <= BDF_LU_REUSE)
+            iters = newton(b, s, f, ctx, c, &nonfinite);
+        else if (factor(b, s, c))
+            iters = newton(b, s, f, ctx, c, &nonfinite);
+        else
+            why = b->jac_ok ? FAIL_SINGULAR : FAIL_NONFINITE;
+        if (iters && !aedyn__all_finite(b->ynew, n)) /* converged to an overflow */
+            iters = 0, nonfinite = true;
+        if (nonfinite)
+            why = FAIL_NONFINITE;
         if (!iters) {
-            if (!s->jac_current) {
-                jacobian(s, f, ctx);
+            if (!b->jac_current) {
+                jacobian(b, s, f, ctx);
                 continue;
             }
-            s->nreject++;
-            rescale(s, k, 0.5);
+            s->stats.nreject++;
+            rescale(b, k, 0.5);
+            if (!(b->h >= aedyn__stepper_floor(s, b->t)))
+                return collapse(b, s, why);
             continue;
         }
-        const double *d = s->k[2], *ynew = s->ynew;
-        const double err = aedyn__stepper_err_norm(s, d, diff(s, 0), ynew) / (k + 1);
+        const double *d = b->corr, *ynew = b->ynew;
+        const double err = aedyn__stepper_err_norm(s, d, diff(b, 0), ynew) / (k + 1);
         const double safety = 0.9 * (2.0 * BDF_NEWTON_MAX + 1.0) / (2.0 * BDF_NEWTON_MAX + iters);
         if (!(err <= 1.0)) {
-            s->nreject++;
-            rescale(s, k, fmax(BDF_SHRINK_MIN, safety * pow(err, -1.0 / (k + 1))));
+            s->stats.nreject++;
+            rescale(b, k, fmax(BDF_SHRINK_MIN, safety * pow(err, -1.0 / (k + 1))));
+            if (!(b->h >= aedyn__stepper_floor(s, b->t)))
+                return collapse(b, s, FAIL_ERROR);
             continue;
         }
         /* accept: nabla^{k+1} y_{n+1} = d, and the lower differences follow */
-        double *dk1 = diff(s, k + 1), *dk2 = diff(s, k + 2);
+        double *dk1 = diff(b, k + 1), *dk2 = diff(b, k + 2);
         for (size_t i = 0; i < n; i++) {
             dk2[i] = d[i] - dk1[i];
             dk1[i] = d[i];
         }
         for (int j = k; j >= 0; j--) {
-            double *dj = diff(s, j);
-            const double *dj1 = diff(s, j + 1);
+            double *dj = diff(b, j);
+            const double *dj1 = diff(b, j + 1);
             for (size_t i = 0; i < n; i++)
                 dj[i] += dj1[i];
         }
-        s->bdf_t += h;
-        s->nsteps++;
-        s->jac_current = false;
-        if (++s->bdf_nequal >= k + 1)
-            select_order_and_step(s, err, safety);
+        b->t += h;
+        s->stats.nsteps++;
+        s->h_last = h;
+        b->jac_current = false;
+        if (++b->nequal >= k + 1) {
+            select_order_and_step(b, s, err, safety);
+            /* a smaller step after success (towards a singularity): below
+             * the floor that ends the call as well */
+            if (b->h < h && !(b->h >= aedyn__stepper_floor(s, b->t)))
+                return collapse(b, s, FAIL_ERROR);
+        }
         return AEDYN_OK;
     }
 }
 
-aedyn_status aedyn__bdf_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double *t,
-                                double *y, double t_end)
+/* Output inside the last step is interpolated, so the state may be carried
+ * internally beyond t_end. */
+static aedyn_status bdf_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+                                double *t, double *y, double t_end)
 {
-    const size_t n = s->n;
-    if (!(t_end > *t))
-        return AEDYN_OK;
-    if (!s->fsal_valid || s->bdf_t < *t) {
-        const aedyn_status st = start(s, f, ctx, *t, y);
+    bdf_state *b = state;
+    const size_t n = b->n;
+    if (!b->started || b->t < *t) {
+        const aedyn_status st = start(b, s, f, ctx, *t, y);
         if (st)
             return st;
     }
-    while (s->bdf_t < t_end) {
-        const aedyn_status st = step(s, f, ctx);
+    while (b->t < t_end) {
+        const aedyn_status st = step(b, s, f, ctx);
         if (st) {
-            memcpy(y, diff(s, 0), n * sizeof *y);
-            *t = s->bdf_t;
-            s->fsal_valid = false;
+            memcpy(y, diff(b, 0), n * sizeof *y);
+            *t = b->t;
+            b->started = false;
             return st;
         }
     }
     /* y(t_n + sigma h) = sum_j D_j prod_{i<j} (sigma + i) / (i + 1), sigma in [-1, 0] */
-    const double sigma = (t_end - s->bdf_t) / s->bdf_h;
-    memcpy(y, diff(s, 0), n * sizeof *y);
+    const double sigma = (t_end - b->t) / b->h;
+    double *yi = b->tmp;
+    memcpy(yi, diff(b, 0), n * sizeof *yi);
     double coef = 1.0;
-    for (int j = 1; j <= s->bdf_order && sigma != 0.0; j++) {
+    for (int j = 1; j <= b->order && sigma != 0.0; j++) {
         coef *= (sigma + j - 1.0) / j;
-        const double *dj = diff(s, j);
+        const double *dj = diff(b, j);
         for (size_t i = 0; i < n; i++)
-            y[i] += coef * dj[i];
+            yi[i] += coef * dj[i];
     }
+    if (!aedyn__all_finite(yi, n)) { /* only next to overflow: keep (t, y) as they were */
+        b->started = false;
+        return aedyn__fail(AEDYN_ERR_DIVERGED, "the dynamics diverged: BDF's interpolation at "
+                           "t = %g is not finite", t_end);
+    }
+    memcpy(y, yi, n * sizeof *y);
     *t = t_end;
     return AEDYN_OK;
 }
+
+const aedyn__stepper_ops aedyn__stepper_bdf = {
+    .method = AEDYN_ODE_BDF, .name = "BDF", .adaptive = true,
+    .alloc = bdf_alloc, .free = bdf_free, .reset = bdf_reset, .restart = bdf_restart,
+    .advance = bdf_advance, .dense = NULL,
+};

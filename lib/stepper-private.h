@@ -1,120 +1,109 @@
-/* Private ODE stepper on a flat state vector: explicit Euler, classical RK4,
- * adaptive Dormand-Prince 5(4) with dense output, adaptive second-order
- * Runge-Kutta-Chebyshev (RKC, explicit, for stiff but dissipative dynamics)
- * and variable-order implicit BDF (stepper-bdf.c, for stiff dynamics; its
- * Newton matrices come from the dynamics, or are dense for small states).
- * The dynamics module supplies the right-hand side. All memory is allocated
- * in aedyn__stepper_init; stepping allocates nothing. */
+/* The stepper module's own layout (see stepper-internal.h for what it does):
+ * the table of operations of one method, with a state of its own that no
+ * other method reads, and the handle's fields that all methods share.
+ * Included only by lib/stepper.c and the method files lib/stepper-*.c. */
 #ifndef AEDYN_STEPPER_PRIVATE_H
 #define AEDYN_STEPPER_PRIVATE_H
 
-#include "common-private.h"
+#include <float.h>
+#include "stepper-internal.h"
 
-/* dydt = f(y) (the learning ODEs are autonomous). Must write every entry of dydt. */
-typedef void (*aedyn_rhs_fn_)(void *ctx, const double *y, double *dydt);
+/* Largest step any method takes: when the error estimates vanish (f = 0,
+ * or a state at rest) steps grow without bound, and t + h must stay finite
+ * for every representable t_end up to about 1.6e308. */
+#define AEDYN__STEP_MAX (DBL_MAX / 16.0)
 
-/* Optional structured linear algebra for BDF, supplied by the dynamics
- * module (all three set, or none: then BDF uses a dense forward-difference
- * Jacobian). jacobian(ctx, y) evaluates the Jacobian at y and returns the
- * number of right-hand-side equivalents it used, or -1 when it is not
- * finite; factor(ctx, c) prepares solves with I - c J and returns false
- * when that matrix is singular; solve(ctx, b) overwrites b with
- * (I - c J)^-1 b. None may allocate. */
-typedef struct {
-    void *ctx;
-    int (*jacobian)(void *ctx, const double *y);
-    bool (*factor)(void *ctx, double c);
-    void (*solve)(void *ctx, double *b);
-} aedyn_linsys_;
+/* One integration method. The state is the method's own: alloc makes it for
+ * states of n numbers (ls: the structured linear system, or NULL), free
+ * releases it (NULL is a no-op). reset forgets what was cached about the
+ * current state (derivatives, history), because the state or the
+ * right-hand side changed from outside. restart makes the next advance
+ * begin its step-size control from h (the step setting; 0 = choose). advance
+ * integrates y from *t to t_end > *t, landing on t_end, and updates the
+ * common statistics in s; it allocates nothing and, on failure, leaves *t
+ * and y at the last finite accepted state. dense (NULL when the method has
+ * none) evaluates the continuous extension of the last accepted step. */
+typedef struct aedyn__stepper_ops {
+    aedyn_ode_method method;
+    const char *name;
+    bool adaptive; /* error control by rtol and atol; else steps of exactly h > 0 */
+    aedyn_status (*alloc)(void **state, size_t n, const aedyn__linsys *ls);
+    void (*free)(void *state);
+    void (*reset)(void *state);
+    void (*restart)(void *state, double h);
+    aedyn_status (*advance)(void *state, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+                            double *t, double *y, double t_end);
+    aedyn_status (*dense)(const void *state, double t, double *y);
+} aedyn__stepper_ops;
 
-typedef enum {
-    AEDYN_METHOD_EULER_ = 0,
-    AEDYN_METHOD_RK4_ = 1,
-    AEDYN_METHOD_DOPRI5_ = 2,
-    AEDYN_METHOD_RKC_ = 3,
-    AEDYN_METHOD_BDF_ = 4
-} aedyn_method_;
+/* The methods (one file each; stepper.c indexes them by aedyn_ode_method). */
+extern const aedyn__stepper_ops aedyn__stepper_euler, aedyn__stepper_rk4, aedyn__stepper_dopri5,
+    aedyn__stepper_rkc, aedyn__stepper_bdf;
 
-/* Largest state the BDF method accepts without a structured aedyn_linsys_:
- * it then stores two dense n x n matrices (64 MiB at this size) and factors
- * one in O(n^3). */
-#define AEDYN_BDF_MAX_STATE_ 2048
+#define AEDYN__STEPPER_N_METHODS (AEDYN_ODE_BDF + 1)
 
-typedef struct aedyn_stepper_ {
+/* What the methods share. The methods read the settings and update stats
+ * and h_last; other modules go through the functions below. */
+struct aedyn__stepper {
     size_t n;
-    aedyn_method_ method;
-    double h;          /* fixed step (Euler, RK4), next trial step (DOPRI5, RKC) or first
-                          step after a (re)start (BDF); 0 = choose */
+    double h;          /* step setting: the fixed step (Euler, RK4), the first trial
+                          step (DOPRI5, RKC) or the first step after a (re)start
+                          (BDF); 0 = choose */
     double rtol, atol; /* adaptive error control */
-    double h_min;      /* below this an adaptive integrator reports failure */
-    /* statistics */
-    uint64_t nfev, nsteps, nreject;
-    /* RKC: spectral radius estimate and its eigenvector guess */
-    double rho_est;
-    int rkc_stages_max;
-    /* BDF (stepper-bdf.c): backward differences of the solution at step
-     * bdf_h, their time bdf_t, order, steps since the last change, and,
-     * without ls, the dense Jacobian and LU factors of I - c J
-     * (column-major n x n) */
-    aedyn_linsys_ ls;  /* structured Newton matrices (set before choosing BDF) */
-    double *bdf_d, *bdf_w, *jac, *lu;
-    size_t *piv;
-    double bdf_t, bdf_h, bdf_c_lu;
-    int bdf_order, bdf_nequal;
-    bool jac_current, jac_ok, lu_valid;
-    uint64_t njac, nlu;
-    /* work space */
-    double *k[7];
-    double *ytmp, *ynew, *yerr, *v;
-    bool fsal_valid;   /* k[0] holds f(y) of the current state */
-    /* dense output of the last DOPRI5 step: y(t0 + theta h) */
-    double dense_t0, dense_h;
-    double *dense[5];
-} aedyn_stepper_;
+    double h_min;      /* relative floor of adaptive steps: h_min max(1, |t|) */
+    double h_last;     /* size of the last accepted step (0 before any) */
+    aedyn__stepper_stats stats;
+    aedyn__linsys ls;  /* structured Newton matrices (zero: none) */
+    const aedyn__stepper_ops *ops; /* the current method */
+    void *state;                   /* its state */
+    /* the state of every method used so far, kept until destroyed: switching
+     * back needs no allocation and finds the method as it was left */
+    void *states[AEDYN__STEPPER_N_METHODS];
+};
 
-aedyn_status aedyn__stepper_init(aedyn_stepper_ *s, size_t n, aedyn_method_ method);
-void aedyn__stepper_free(aedyn_stepper_ *s);
+/* ---- shared by the methods ---- */
 
-/* Switch to another method, allocating what it needs (BDF without ls:
- * AEDYN_ERR_UNSUPPORTED above AEDYN_BDF_MAX_STATE_; AEDYN_ERR_NOMEM) and
- * forgetting cached derivatives; on failure nothing changes. */
-aedyn_status aedyn__stepper_set_method(aedyn_stepper_ *s, aedyn_method_ method);
-
-/* Forget cached derivatives and the BDF history (call after the state or the
- * right-hand side was changed from outside). */
-void aedyn__stepper_reset(aedyn_stepper_ *s);
-
-/* Integrate y from *t to t_end exactly (the last step is clipped). On a
- * non-finite state or a step size underflow, returns AEDYN_ERR_DIVERGED with
- * *t and y at the last finite accepted state. Allocates nothing. */
-aedyn_status aedyn__stepper_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double *t,
-                                    double *y, double t_end);
-
-/* Dense output of the last accepted DOPRI5 step at time t (within that step). */
-aedyn_status aedyn__stepper_dense(const aedyn_stepper_ *s, double t, double *y);
-
-/* The BDF integration of aedyn__stepper_advance (stepper-bdf.c); needs the
- * work space of aedyn__stepper_set_method. Output inside the last step is
- * interpolated, so the state may be carried internally beyond t_end. */
-aedyn_status aedyn__bdf_advance(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx, double *t,
-                                double *y, double t_end);
-aedyn_status aedyn__bdf_alloc(aedyn_stepper_ *s);
-void aedyn__bdf_free(aedyn_stepper_ *s);
-
-/* Shared by the methods: count and call f. */
-static inline void aedyn__stepper_eval(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx,
+/* Count and call f. */
+static inline void aedyn__stepper_eval(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
                                        const double *y, double *dy)
 {
     f(ctx, y, dy);
-    s->nfev++;
+    s->stats.nfev++;
 }
 
-/* Weighted RMS norm of e with weights atol + rtol max(|y0|, |y1|). */
-double aedyn__stepper_err_norm(const aedyn_stepper_ *s, const double *e, const double *y0,
+/* Smallest adaptive step at time t after a failure: h_min max(1, |t|)
+ * (1e-12 relative, far above the resolution of t). */
+static inline double aedyn__stepper_floor(const aedyn__stepper *s, double t)
+{
+    return s->h_min * fmax(1.0, fabs(t));
+}
+
+/* Weighted RMS norm of e with weights atol + rtol max(|y0|, |y1|) (> 0:
+ * atol > 0 is required). */
+double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const double *y0,
                                const double *y1);
 
-/* Initial step (Hairer & Wanner's heuristic for order p); k[0] = f(y) valid. */
-double aedyn__stepper_initial_step(aedyn_stepper_ *s, aedyn_rhs_fn_ f, void *ctx,
-                                   const double *y, double span, int p);
+/* Initial step for a method of order p (Hairer & Wanner's heuristic), at
+ * most span, always finite and > 0: f0 = f(y) on entry (finite), ytmp and
+ * f1 are scratch (n each). */
+double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+                                   const double *y, const double *f0, double *ytmp, double *f1,
+                                   double span, int p);
+
+/* The failures every method reports alike (see the top of this file), for
+ * the current method of s at time t:
+ * - the right-hand side at the accepted state is not finite (DIVERGED);
+ * - the step was reduced below the floor to h, and the last trial met
+ *   non-finite values (nonfinite: DIVERGED) or failed for the reason why
+ *   (NUMERIC), e.g. "the error test fails";
+ * - a step h that does not advance t (NUMERIC). */
+aedyn_status aedyn__stepper_rhs_not_finite(const aedyn__stepper *s, double t);
+aedyn_status aedyn__stepper_collapse(const aedyn__stepper *s, double t, double h, bool nonfinite,
+                                     const char *why);
+aedyn_status aedyn__stepper_no_progress(const aedyn__stepper *s, double t, double h);
+
+/* count vectors of n numbers (at least one each) in one zeroed block:
+ * v[i] = block + i n; returns the block (to free) or NULL. */
+double *aedyn__stepper_vectors(size_t n, size_t count, double **v);
 
 #endif

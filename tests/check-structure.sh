@@ -17,6 +17,9 @@ set -eu
 top=${1:?usage: check-structure.sh SOURCE_ROOT ARCHIVE SYMBOLS}
 archive=${2:?}
 symbols=${3:?}
+# absolute paths before moving to the source tree (meson passes them relative)
+archive=$(cd "$(dirname "$archive")" && pwd)/$(basename "$archive")
+symbols=$(cd "$(dirname "$symbols")" && pwd)/$(basename "$symbols")
 cd "$top"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aedyn-structure.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

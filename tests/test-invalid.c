@@ -256,6 +256,8 @@ static const double nan_ = NAN, inf_ = INFINITY;
       aedyn_ode_get_method(NULL, NULL, NULL))                                                      \
     X(ode_tol, "aedyn_ode_set_tolerances", AEDYN_ERR_INVALID, "rtol",                              \
       aedyn_ode_set_tolerances(f->ode, 0, 1e-9))                                                   \
+    X(ode_atol_zero, "aedyn_ode_set_tolerances", AEDYN_ERR_INVALID, "atol",                        \
+      aedyn_ode_set_tolerances(f->ode, 1e-6, 0))                                                   \
     X(ode_get_tol_null, "aedyn_ode_get_tolerances", AEDYN_ERR_NULL, "ode",                         \
       aedyn_ode_get_tolerances(NULL, NULL, NULL))                                                  \
     X(ode_activation_null, "aedyn_ode_set_activation", AEDYN_ERR_NULL, "g",                        \

@@ -1,7 +1,10 @@
 /* The ODE module: the golden reference trajectory, exactness of the mode
  * reduction, integrators against each other, consistency with the network's
- * own order parameters and error, and invalid input. ODE-vs-SGD tests live in
- * test-ode-sgd.c. */
+ * own order parameters and error, invalid input, and hostile input (atol = 0
+ * refused, a tiny atol on states with exact zeros, a right-hand side that
+ * stops being finite).
+ * ODE-vs-SGD tests live in test-ode-sgd.c. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -457,6 +460,7 @@ START_TEST(invalid_input)
     ck_assert_aedyn_fails(aedyn_ode_set_method(o, AEDYN_ODE_DOPRI5, -1.0), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 0.0, 1e-9), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 1e-6, -1.0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 1e-6, 0.0), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_ode_set_learning_rates(o, 0.1, NAN, 0.1), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_ode_set_weight_decay(o, -1.0), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_ode_get_mode(o, 1000, NULL, NULL), AEDYN_ERR_SIZE);
@@ -1054,6 +1058,151 @@ START_TEST(long_time_behaviour)
 }
 END_TEST
 
+/* ---- hostile input: every advance ends, with the status that names the cause ---- */
+
+/* atol = 0 (pure relative control) is refused with a message, for every
+ * method, the default BDF included: these states have components that are
+ * 0 or at rounding level (the biases of a bias-free network, trained
+ * biases that start at 0, a decoder row that starts at 0, directions the
+ * weights hardly span), whose relative error is noise. The tiny atol the
+ * message suggests works on all of them: each adaptive method follows a
+ * tight DOPRI5 reference (rtol 1e-10) within 1e-4 relative (1e-3 for RKC,
+ * second order). */
+START_TEST(atol_zero_refused_every_method)
+{
+    const size_t D = 300, K = 3;
+    aedyn_rng *rng;
+    aedyn_data *d;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 31, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, D, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
+    const struct { aedyn_net_activation act; unsigned flags; bool zero_row; } cases[] = {
+        { AEDYN_NET_ACT_ERF, 0, false },
+        { AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, false },
+        { AEDYN_NET_ACT_ERF, 0, true },
+    };
+    const double ts[] = { 0.5, 2.0, 5.0, 10.0, 20.0 };
+    const aedyn_ode_method methods[] = { AEDYN_ODE_BDF, AEDYN_ODE_DOPRI5, AEDYN_ODE_RKC };
+    const double tol[] = { 1e-4, 1e-4, 1e-3 };
+    for (size_t c = 0; c < 3; c++) {
+        aedyn_net *net = make_net(D, K, cases[c].act, cases[c].flags, 40 + c, 0.3);
+        if (cases[c].zero_row) {
+            double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V);
+            ck_assert_aedyn_ok(aedyn_net_get_weights(net, W, V, NULL));
+            memset(V + D, 0, D * sizeof *V);
+            ck_assert_aedyn_ok(aedyn_net_set_weights(net, W, V, NULL));
+            free(W);
+            free(V);
+        }
+        aedyn_ode *o;
+        double ref[5];
+        ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.5));
+        ck_assert_aedyn_ok(aedyn_ode_set_method(o, AEDYN_ODE_DOPRI5, 0.0));
+        ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, 1e-10, 1e-13));
+        trajectory(o, 5, ts, ref);
+        aedyn_ode_destroy(o);
+        for (int m = 0; m < 3; m++) {
+            ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.5));
+            aedyn_ode_method dm;
+            ck_assert_aedyn_ok(aedyn_ode_get_method(o, &dm, NULL));
+            if (m)
+                ck_assert_aedyn_ok(aedyn_ode_set_method(o, methods[m], 0.0));
+            else /* the default method as it comes */
+                ck_assert_int_eq(dm, AEDYN_ODE_BDF);
+            ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 1e-7, 0.0), AEDYN_ERR_INVALID);
+            ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "atol > 0"));
+            double rtol, atol;
+            ck_assert_aedyn_ok(aedyn_ode_get_tolerances(o, &rtol, &atol));
+            ck_assert(rtol == 1e-6 && atol == 1e-9);
+            ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, 1e-6, 1e-20));
+            for (int i = 0; i < 5; i++) {
+                double e;
+                const aedyn_status st = aedyn_ode_advance(o, ts[i]);
+                ck_assert_msg(st == AEDYN_OK, "case %zu method %d t = %g: %s (%s)", c,
+                              (int)methods[m], ts[i], aedyn_strerror(st), aedyn_error_message());
+                ck_assert_aedyn_ok(aedyn_ode_error(o, &e));
+                ck_assert_msg(fabs(e / ref[i] - 1.0) < tol[m], "case %zu method %d t = %g: "
+                              "%.12g vs %.12g", c, (int)methods[m], ts[i], e, ref[i]);
+            }
+            aedyn_ode_destroy(o);
+        }
+        aedyn_net_destroy(net);
+    }
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+/* erf(x/sqrt 2) as a user activation whose values stop being finite after
+ * a given number of calls (of g, g' and g'' together) */
+typedef struct {
+    long calls, limit;
+} nan_act;
+static double nan_g(double x, void *u)
+{
+    nan_act *a = u;
+    return ++a->calls > a->limit ? NAN : u_erf(x, NULL);
+}
+static double nan_dg(double x, void *u)
+{
+    nan_act *a = u;
+    return ++a->calls > a->limit ? NAN : u_derf(x, NULL);
+}
+static double nan_ddg(double x, void *u)
+{
+    nan_act *a = u;
+    return ++a->calls > a->limit ? NAN : u_dderf(x, NULL);
+}
+
+/* A right-hand side that stops being finite in the middle of a run: every
+ * method returns AEDYN_ERR_DIVERGED ("diverged"), keeps a finite state and
+ * its time, and fails again at once on the next call. */
+START_TEST(nan_rhs_keeps_state)
+{
+    aedyn_rng *rng;
+    aedyn_data *d;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 32, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 100, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
+    aedyn_net *net = make_net(100, 2, AEDYN_NET_ACT_ERF, 0, 6, 0.3);
+    for (int m = 0; m < 5; m++) {
+        /* count the calls to t = 5, then fail from there on */
+        nan_act act = { 0, LONG_MAX };
+        aedyn_ode *o;
+        for (int pass = 0; pass < 2; pass++) {
+            ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.5));
+            ck_assert_aedyn_ok(aedyn_ode_set_method(o, (aedyn_ode_method)m, m < 2 ? 0.01 : 0.0));
+            ck_assert_aedyn_ok(aedyn_ode_set_activation(o, nan_g, nan_dg, nan_ddg, &act));
+            if (pass == 0) {
+                ck_assert_aedyn_ok(aedyn_ode_advance(o, 5.0));
+                act.limit = act.calls;
+                act.calls = 0;
+                aedyn_ode_destroy(o);
+            }
+        }
+        ck_assert_aedyn_ok(aedyn_ode_advance(o, 2.0));
+        aedyn_status st = aedyn_ode_advance(o, 20.0);
+        ck_assert_msg(st == AEDYN_ERR_DIVERGED, "method %d: %s (%s)", m, aedyn_strerror(st),
+                      aedyn_error_message());
+        ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "diverged"));
+        const double t = aedyn_ode_get_time(o);
+        ck_assert_msg(t >= 2.0 && t <= 5.5, "method %d: t = %g", m, t);
+        double W[200], V[200], Q[4];
+        ck_assert_aedyn_ok(aedyn_ode_get_weights(o, W, V));
+        ck_assert(aedyn__all_finite(W, 200) && aedyn__all_finite(V, 200));
+        ck_assert_aedyn_ok(aedyn_ode_order_params(o, Q, NULL, NULL, NULL));
+        ck_assert(aedyn__all_finite(Q, 4));
+        st = aedyn_ode_advance(o, 20.0);
+        ck_assert_int_eq(st, AEDYN_ERR_DIVERGED);
+        ck_assert(aedyn_ode_get_time(o) == t);
+        aedyn_ode_destroy(o);
+    }
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ode");
@@ -1074,5 +1223,11 @@ int main(void)
     tcase_add_loop_test(tc, drift_matches_sgd, 0, 7);
     tcase_add_loop_test(tc, drift_matches_manual_sgd, 0, 8);
     suite_add_tcase(s, tc);
+    /* these hung or misreported their cause once: a short timeout */
+    TCase *th = tcase_create("hostile");
+    tcase_set_timeout(th, 20);
+    tcase_add_test(th, atol_zero_refused_every_method);
+    tcase_add_test(th, nan_rhs_keeps_state);
+    suite_add_tcase(s, th);
     return testutil_run(s);
 }

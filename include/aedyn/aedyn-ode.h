@@ -136,7 +136,17 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
 AEDYN_API aedyn_status aedyn_ode_get_method(const aedyn_ode *ode, aedyn_ode_method *method,
                                             double *step);
 
-/** Tolerances of the adaptive methods (rtol > 0, atol >= 0, finite). @since 0.2 */
+/**
+ * Tolerances of the adaptive methods: the error of each component per step
+ * is kept below atol + rtol |y| (in a weighted RMS norm). Both must be
+ * finite and > 0. atol = 0 (pure relative control) is refused: the state
+ * has components that are 0 or at rounding level (biases that are not
+ * trained, directions the weights hardly span), whose relative error is
+ * rounding noise, so the steps would collapse; a tiny atol (1e-20 works)
+ * gives relative control of everything else.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (then nothing changes)
+ * @since 0.2
+ */
 AEDYN_API aedyn_status aedyn_ode_set_tolerances(aedyn_ode *ode, double rtol, double atol);
 
 /**
@@ -171,10 +181,21 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn
 
 /**
  * Integrate to time @p t_end (>= the current time), landing exactly on it.
- * There is no early stop: plateaus are physics.
- * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (t_end in the past or not
- *         finite), AEDYN_ERR_DIVERGED (state or step size broke down; the state
- *         and time are those of the last finite accepted step)
+ * There is no early stop: plateaus are physics. Every call ends: on a
+ * failure the state and time are those of the last finite accepted step,
+ * and aedyn_error_message() says what happened and at which time.
+ * @return AEDYN_OK, AEDYN_ERR_NULL,
+ *         AEDYN_ERR_INVALID (t_end in the past or not finite; a fixed step
+ *         below 1e-12 max(1, |t|), or one that would need more than 2^52
+ *         steps),
+ *         AEDYN_ERR_DIVERGED (the dynamics diverged: the state or the
+ *         right-hand side is not finite, also when every trial step down
+ *         to the smallest one met such values),
+ *         AEDYN_ERR_NUMERIC (the state is finite but the integrator cannot
+ *         make progress: the step size fell below 1e-12 max(1, |t|)
+ *         because the error test or BDF's Newton corrector kept failing,
+ *         e.g. at a finite-time blow-up or with tolerances too strict, or
+ *         RKC would need such steps for stability)
  * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end);
