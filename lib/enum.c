@@ -11,12 +11,12 @@ typedef struct {
 
 static const char *const activations[] = { "linear", "erf", "relu" };
 static const char *const rules[] = { "vanilla", "truncated", "sanger" };
-static const char *const methods[] = { "euler", "rk4", "dopri5", "rkc", "bdf" };
+static const char *const methods[] = { "euler", "rk4", "dopri5", "rkc", "bdf", "auto" };
 static const char *const spikes[] = { "random", "sinusoidal" };
 static const char *const images_modes[] = { "raw", "paper", "centred", "zca", "pca-white" };
 static const char *const samplers[] = { "real", "gaussian" };
 static const char *const ode_stats[] = { "rhs", "steps", "rejected", "jacobians",
-                                         "factorisations" };
+                                         "factorisations", "switches" };
 
 #define TABLE_(a, what) { a, (int)(sizeof a / sizeof a[0]), what }
 static const enum_table tables[] = {
@@ -32,9 +32,9 @@ static const enum_table tables[] = {
 #define N_TABLES_ ((int)(sizeof tables / sizeof tables[0]))
 
 /* The tables follow the enumerators' values. */
-_Static_assert(AEDYN_NET_ACT_RELU == 2 && AEDYN_SGD_SANGER == 2 && AEDYN_ODE_BDF == 4 &&
+_Static_assert(AEDYN_NET_ACT_RELU == 2 && AEDYN_SGD_SANGER == 2 && AEDYN_ODE_AUTO == 5 &&
                    AEDYN_DATA_SPIKES_SINUSOIDAL == 1 && AEDYN_IMAGES_PCA_WHITE == 4 &&
-                   AEDYN_IMAGES_SAMPLE_GAUSSIAN == 1 && AEDYN_ODE_STAT_FACTORISATIONS == 4,
+                   AEDYN_IMAGES_SAMPLE_GAUSSIAN == 1 && AEDYN_ODE_STAT_SWITCHES == 5,
                "enum tables out of date");
 
 static const enum_table *table(aedyn_enum e)

@@ -9,8 +9,6 @@
 #include "ode-private.h"
 
 #define TWO_OVER_PI 0.63661977236758134308
-/* Largest state for which aedyn_ode_create picks BDF (see docs/ode.md). */
-#define ODE_BDF_DEFAULT_MAX_STATE 160
 
 /* ---- modes ------------------------------------------------------------------ */
 
@@ -383,11 +381,12 @@ void aedyn__ode_sweep(const aedyn_ode *o, const double *y, double *dydt)
 
 /* ---- lifecycle ---------------------------------------------------------------- */
 
-/* Switch the stepper to method m, making BDF's structured Jacobian first;
- * on failure nothing changes. */
+/* Switch the stepper to method m, making BDF's structured Jacobian first
+ * (for BDF and the automatic method, which may use BDF); on failure nothing
+ * changes. */
 static aedyn_status use_method(aedyn_ode *o, aedyn_ode_method m)
 {
-    if (m == AEDYN_ODE_BDF && !o->jac) {
+    if ((m == AEDYN_ODE_BDF || m == AEDYN_ODE_AUTO) && !o->jac) {
         const aedyn_status st = aedyn__ode_jac_create(o, &o->jac);
         if (st)
             return st;
@@ -500,11 +499,10 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     free(W);
     W = NULL;
     spectrum_view_free(&sv);
-    /* default: BDF for small states, RKC beyond (docs/ode.md); BDF's Newton
-     * matrices are the structured ones of ode-jac.c */
-    const aedyn_ode_method m = o->n_state <= ODE_BDF_DEFAULT_MAX_STATE ? AEDYN_ODE_BDF
-                                                                       : AEDYN_ODE_RKC;
-    if (m == AEDYN_ODE_BDF && (st = aedyn__ode_jac_create(o, &o->jac)))
+    /* default: the automatic choice between DOPRI5 and BDF (docs/ode.md);
+     * BDF's Newton matrices are the structured ones of ode-jac.c */
+    const aedyn_ode_method m = AEDYN_ODE_AUTO;
+    if ((st = aedyn__ode_jac_create(o, &o->jac)))
         goto fail;
     const aedyn__linsys ls = { o, aedyn__ode_jac_eval, aedyn__ode_jac_factor,
                                aedyn__ode_jac_solve };
@@ -579,7 +577,7 @@ AEDYN_API aedyn_status aedyn_ode_set_method(aedyn_ode *ode, aedyn_ode_method met
 {
     static const char *fn = "aedyn_ode_set_method";
     AEDYN__REQUIRE_NONNULL(ode);
-    if (method < AEDYN_ODE_EULER || method > AEDYN_ODE_BDF)
+    if (method < AEDYN_ODE_EULER || method > AEDYN_ODE_AUTO)
         return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown method %d", fn, (int)method);
     const bool fixed = method == AEDYN_ODE_EULER || method == AEDYN_ODE_RK4;
     if (!isfinite(step) || step < 0.0 || (fixed && step == 0.0))
@@ -780,6 +778,13 @@ AEDYN_API aedyn_status aedyn_ode_get_weights(const aedyn_ode *ode, double *W, do
     return st;
 }
 
+AEDYN_API aedyn_status aedyn_ode_get_switch(const aedyn_ode *ode, size_t i, double *t,
+                                            aedyn_ode_method *method)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    return aedyn__stepper_get_switch(ode->st, i, t, method);
+}
+
 AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat which,
                                           uint64_t *value)
 {
@@ -792,6 +797,7 @@ AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat w
     case AEDYN_ODE_STAT_REJECTED: *value = s.nreject; return AEDYN_OK;
     case AEDYN_ODE_STAT_JACOBIANS: *value = s.njac; return AEDYN_OK;
     case AEDYN_ODE_STAT_FACTORISATIONS: *value = s.nlu; return AEDYN_OK;
+    case AEDYN_ODE_STAT_SWITCHES: *value = s.nswitch; return AEDYN_OK;
     }
     return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_get_stat: unknown statistic %d", (int)which);
 }

@@ -81,6 +81,9 @@ typedef struct {
     double *ypred, *psi, *sc; /* predictor, history term, error weights */
     double *corr, *ynew, *fy, *dy; /* correction, Newton iterate, f(iterate), update */
     double *tmp;      /* scratch of the initial step */
+    double h_first;   /* first step after the next start (0: the setting or automatic) */
+    aedyn__step_monitor mon; /* watches accepted steps (the automatic method) */
+    void *mctx;
 } bdf_state;
 
 static double *diff(const bdf_state *b, int j) { return b->d + (size_t)j * b->n; }
@@ -143,8 +146,16 @@ static aedyn_status bdf_alloc(void **state, size_t n_state, const aedyn__linsys 
 
 static void bdf_reset(void *state) { ((bdf_state *)state)->started = false; }
 
-/* The step setting is read at every (re)start: nothing to do until then. */
-static void bdf_restart(void *state, double h) { (void)state; (void)h; }
+/* The first step of the next start: h (the setting, or a step handed over
+ * by the automatic method; 0 = automatic). */
+static void bdf_restart(void *state, double h) { ((bdf_state *)state)->h_first = h; }
+
+static void bdf_set_monitor(void *state, aedyn__step_monitor m, void *mctx)
+{
+    bdf_state *b = state;
+    b->mon = m;
+    b->mctx = mctx;
+}
 
 /* Jacobian at the last accepted state D[0]: the structured one of the
  * dynamics, or by forward differences. */
@@ -296,7 +307,7 @@ static aedyn_status start(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void
     /* the first step is not bounded by the span to t_end: outputs are
      * interpolated, and a span below the step-size floor (advance to 1e-20)
      * must not fail */
-    double h = s->h > 0.0 ? s->h
+    double h = b->h_first > 0.0 ? b->h_first
                           : aedyn__stepper_initial_step(s, f, ctx, y, b->f0, b->tmp, b->fy,
                                                         INFINITY, 1);
     /* a first step (the setting or the heuristic) below the resolution of
@@ -328,7 +339,7 @@ static void select_order_and_step(bdf_state *b, const aedyn__stepper *s, double 
     double best = pow(err, -1.0 / (k + 1));
     int knew = k;
     if (k > 1) {
-        const double e = aedyn__stepper_err_norm(s, diff(b, k), y, y) / k;
+        const double e = aedyn__stepper_err_max(s, diff(b, k), y, y) / k;
         const double fk = pow(e, -1.0 / k);
         if (fk > best) {
             best = fk;
@@ -336,7 +347,7 @@ static void select_order_and_step(bdf_state *b, const aedyn__stepper *s, double 
         }
     }
     if (k < BDF_MAX_ORDER) {
-        const double e = aedyn__stepper_err_norm(s, diff(b, k + 2), y, y) / (k + 2);
+        const double e = aedyn__stepper_err_max(s, diff(b, k + 2), y, y) / (k + 2);
         const double fk = pow(e, -1.0 / (k + 2));
         if (fk > best) {
             best = fk;
@@ -418,7 +429,7 @@ static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void 
             continue;
         }
         const double *d = b->corr, *ynew = b->ynew;
-        const double err = aedyn__stepper_err_norm(s, d, diff(b, 0), ynew) / (k + 1);
+        const double err = aedyn__stepper_err_max(s, d, diff(b, 0), ynew) / (k + 1);
         const double safety = 0.9 * (2.0 * BDF_NEWTON_MAX + 1.0) / (2.0 * BDF_NEWTON_MAX + iters);
         if (!(err <= 1.0)) {
             s->stats.nreject++;
@@ -474,6 +485,14 @@ static aedyn_status bdf_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
             b->started = false;
             return st;
         }
+        /* the monitor may end the call at a step before t_end (the state
+         * there is D[0], exactly, not interpolated) */
+        if (b->mon && b->t < t_end && b->mon(b->mctx, b->t, diff(b, 0), s->h_last, NAN)) {
+            memcpy(y, diff(b, 0), n * sizeof *y);
+            *t = b->t;
+            b->started = false;
+            return AEDYN_OK;
+        }
     }
     /* y(t_n + sigma h) = sum_j D_j prod_{i<j} (sigma + i) / (i + 1), sigma in [-1, 0] */
     const double sigma = (t_end - b->t) / b->h;
@@ -499,5 +518,5 @@ static aedyn_status bdf_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
 const aedyn__stepper_ops aedyn__stepper_bdf = {
     .method = AEDYN_ODE_BDF, .name = "BDF", .adaptive = true,
     .alloc = bdf_alloc, .free = bdf_free, .reset = bdf_reset, .restart = bdf_restart,
-    .advance = bdf_advance, .dense = NULL,
+    .advance = bdf_advance, .dense = NULL, .set_monitor = bdf_set_monitor,
 };

@@ -23,6 +23,8 @@ typedef struct {
     /* dense output of the last step: y(t0 + theta h) */
     double dense_t0, dense_h;
     double *dense[5];
+    aedyn__step_monitor mon; /* watches accepted steps (the automatic method) */
+    void *mctx;
 } dopri5_state;
 
 static void dopri5_free(void *state)
@@ -56,6 +58,28 @@ static aedyn_status dopri5_alloc(void **state, size_t n, const aedyn__linsys *ls
 }
 
 static void dopri5_reset(void *state) { ((dopri5_state *)state)->fsal_valid = false; }
+
+static void dopri5_set_monitor(void *state, aedyn__step_monitor m, void *mctx)
+{
+    dopri5_state *w = state;
+    w->mon = m;
+    w->mctx = mctx;
+}
+
+/* h times the dominant eigenvalue of the Jacobian over the last accepted
+ * step, from its last two stages, both at t + h (Hairer & Wanner, Solving
+ * ODEs II, IV.2): h |f(ynew) - f(y6)| / |ynew - y6|, y6 the input of the
+ * sixth stage (ytmp), f(y6) = k[5], f(ynew) = k[0] after the step. */
+static double stiffness(const dopri5_state *w, const double *ynew, double h)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < w->n; i++) {
+        const double df = w->k[0][i] - w->k[5][i], dy = ynew[i] - w->ytmp[i];
+        num += df * df;
+        den += dy * dy;
+    }
+    return den > 0.0 ? h * sqrt(num / den) : 0.0;
+}
 static void dopri5_restart(void *state, double h)
 {
     dopri5_state *w = state;
@@ -189,6 +213,8 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
              * singularity: below the floor that ends the call as well */
             if (!clipped && hn < h && !(hn >= aedyn__stepper_floor(s, *t)))
                 return aedyn__stepper_collapse(s, *t, hn, false, "the error test fails");
+            if (w->mon && w->mon(w->mctx, *t, y, h, stiffness(w, y, h)) && *t < t_end)
+                return AEDYN_OK; /* the monitor ends the call here */
         } else {
             s->stats.nreject++;
             const double fac = ok ? fmax(0.1, 0.9 * pow(err, -1.0 / (order + 1))) : 0.25;
@@ -203,5 +229,5 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
 const aedyn__stepper_ops aedyn__stepper_dopri5 = {
     .method = AEDYN_ODE_DOPRI5, .name = "DOPRI5", .adaptive = true,
     .alloc = dopri5_alloc, .free = dopri5_free, .reset = dopri5_reset, .restart = dopri5_restart,
-    .advance = dopri5_advance, .dense = dopri5_dense,
+    .advance = dopri5_advance, .dense = dopri5_dense, .set_monitor = dopri5_set_monitor,
 };

@@ -57,6 +57,7 @@ typedef struct {
     uint64_t nreject; /* rejected steps (error test or corrector failure) */
     uint64_t njac;    /* Jacobians (BDF) */
     uint64_t nlu;     /* factorisations of Newton matrices (BDF) */
+    uint64_t nswitch; /* switches of the automatic method */
 } aedyn__stepper_stats;
 
 /* Largest state the BDF method accepts without a structured aedyn__linsys:
@@ -98,6 +99,12 @@ aedyn_status aedyn__stepper_set_tolerances(aedyn__stepper *s, double rtol, doubl
 void aedyn__stepper_get_tolerances(const aedyn__stepper *s, double *rtol, double *atol);
 
 aedyn__stepper_stats aedyn__stepper_get_stats(const aedyn__stepper *s);
+
+/* Switch i (< min(nswitch, AEDYN_ODE_MAX_SWITCHES)) of the automatic method:
+ * its time and the method it switched to; AEDYN_ERR_SIZE when there is no
+ * such switch. */
+aedyn_status aedyn__stepper_get_switch(const aedyn__stepper *s, size_t i, double *t,
+                                       aedyn_ode_method *m);
 
 /* Size of the last accepted step (0 before the first); that step ended at
  * the time the last successful aedyn__stepper_advance returned, except for

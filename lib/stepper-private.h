@@ -13,6 +13,14 @@
  * for every representable t_end up to about 1.6e308. */
 #define AEDYN__STEP_MAX (DBL_MAX / 16.0)
 
+/* Called by a method after each accepted step that ends before t_end, with
+ * the new time and state, the step taken and an estimate of h times the
+ * dominant eigenvalue of the Jacobian (DOPRI5's stage estimate; NaN when the
+ * method has none); returns true to end the advance there (the method then
+ * returns AEDYN_OK with *t and y at that step, before t_end). */
+typedef bool (*aedyn__step_monitor)(void *mctx, double t, const double *y, double h,
+                                    double h_lambda);
+
 /* One integration method. The state is the method's own: alloc makes it for
  * states of n numbers (ls: the structured linear system, or NULL), free
  * releases it (NULL is a no-op). reset forgets what was cached about the
@@ -34,13 +42,16 @@ typedef struct aedyn__stepper_ops {
     aedyn_status (*advance)(void *state, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
                             double *t, double *y, double t_end);
     aedyn_status (*dense)(const void *state, double t, double *y);
+    /* Optional (NULL when the method has none): watch every accepted step
+     * (m NULL: stop watching); the automatic method uses it to switch. */
+    void (*set_monitor)(void *state, aedyn__step_monitor m, void *mctx);
 } aedyn__stepper_ops;
 
 /* The methods (one file each; stepper.c indexes them by aedyn_ode_method). */
 extern const aedyn__stepper_ops aedyn__stepper_euler, aedyn__stepper_rk4, aedyn__stepper_dopri5,
-    aedyn__stepper_rkc, aedyn__stepper_bdf;
+    aedyn__stepper_rkc, aedyn__stepper_bdf, aedyn__stepper_auto;
 
-#define AEDYN__STEPPER_N_METHODS (AEDYN_ODE_BDF + 1)
+#define AEDYN__STEPPER_N_METHODS (AEDYN_ODE_AUTO + 1)
 
 /* What the methods share. The methods read the settings and update stats
  * and h_last; other modules go through the functions below. */
@@ -59,7 +70,21 @@ struct aedyn__stepper {
     /* the state of every method used so far, kept until destroyed: switching
      * back needs no allocation and finds the method as it was left */
     void *states[AEDYN__STEPPER_N_METHODS];
+    /* the switches of the automatic method: time and method switched to */
+    double switch_t[AEDYN_ODE_MAX_SWITCHES];
+    aedyn_ode_method switch_m[AEDYN_ODE_MAX_SWITCHES];
 };
+
+/* Record a switch of the automatic method at time t to method m. */
+void aedyn__stepper_log_switch(aedyn__stepper *s, double t, aedyn_ode_method m);
+
+/* Spectral radius of the Jacobian of f at y by a nonlinear power method on
+ * differences of f (f0 = f(y) valid; each iteration costs one evaluation,
+ * at most 50), times 1.2 for safety. v (n) is the eigenvector guess, kept
+ * between calls (all zero: start from f0); z, fz (n each) are scratch. */
+double aedyn__stepper_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+                                      const double *y, const double *f0, double *v, double *z,
+                                      double *fz);
 
 /* ---- shared by the methods ---- */
 
@@ -82,6 +107,14 @@ static inline double aedyn__stepper_floor(const aedyn__stepper *s, double t)
  * atol > 0 is required). */
 double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const double *y0,
                                const double *y1);
+
+/* The same weights, largest component instead of the mean square: BDF's
+ * error test (docs/ode.md: its global error stays within a few rtol only
+ * when no component may exceed the tolerance, whereas the mean square over
+ * thousands of components lets the few that carry the order parameters
+ * drift). */
+double aedyn__stepper_err_max(const aedyn__stepper *s, const double *e, const double *y0,
+                              const double *y1);
 
 /* Initial step for a method of order p (Hairer & Wanner's heuristic), at
  * most span, always finite and > 0: f0 = f(y) on entry (finite), ytmp and

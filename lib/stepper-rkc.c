@@ -77,61 +77,12 @@ static void rkc_restart(void *state, double h)
     w->first = true;
 }
 
-/* Spectral radius of the Jacobian at y by a nonlinear power method
- * (f0 = f(y) valid); the last eigenvector guess is kept in v. */
+/* Spectral radius of the Jacobian at y (f0 = f(y) valid): the shared power
+ * method; the last eigenvector guess is kept in v. */
 static double spectral_radius(rkc_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
                               const double *y)
 {
-    const size_t n = w->n;
-    double *v = w->v, *z = w->ytmp, *fz = w->f1;
-    double ynrm = 0, vnrm = 0;
-    for (size_t i = 0; i < n; i++) {
-        ynrm += y[i] * y[i];
-        vnrm += v[i] * v[i];
-    }
-    ynrm = sqrt(ynrm);
-    if (vnrm == 0.0) { /* first guess: f(y), or a constant vector */
-        for (size_t i = 0; i < n; i++)
-            v[i] = w->f0[i];
-        vnrm = 0;
-        for (size_t i = 0; i < n; i++)
-            vnrm += v[i] * v[i];
-        if (vnrm == 0.0) {
-            for (size_t i = 0; i < n; i++)
-                v[i] = 1.0;
-            vnrm = (double)n;
-        }
-    }
-    vnrm = sqrt(vnrm);
-    const double dyn = ynrm > 0.0 ? ynrm * sqrt(DBL_EPSILON) : sqrt(DBL_EPSILON);
-    for (size_t i = 0; i < n; i++)
-        v[i] *= dyn / vnrm;
-    double rho = 0.0;
-    for (int it = 0; it < 50; it++) {
-        for (size_t i = 0; i < n; i++)
-            z[i] = y[i] + v[i];
-        aedyn__stepper_eval(s, f, ctx, z, fz);
-        double wn = 0;
-        for (size_t i = 0; i < n; i++) {
-            v[i] = fz[i] - w->f0[i];
-            wn += v[i] * v[i];
-        }
-        wn = sqrt(wn);
-        const double r = wn / dyn;
-        if (wn == 0.0 || !isfinite(wn)) { /* linear-free or broken: keep the last estimate */
-            for (size_t i = 0; i < n; i++)
-                v[i] = 0.0;
-            break;
-        }
-        for (size_t i = 0; i < n; i++)
-            v[i] *= dyn / wn;
-        if (it >= 2 && fabs(r - rho) <= 0.01 * fmax(r, rho)) {
-            rho = r;
-            break;
-        }
-        rho = r;
-    }
-    return 1.2 * rho;
+    return aedyn__stepper_spectral_radius(s, f, ctx, y, w->f0, w->v, w->ytmp, w->f1);
 }
 
 /* One RKC step of size h with st stages from y (f0 = f(y)): ynew. */

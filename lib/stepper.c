@@ -3,6 +3,7 @@
  * every adaptive method uses (weighted error norm, initial step). The
  * methods themselves live in stepper-fixed.c, stepper-dopri5.c,
  * stepper-rkc.c and stepper-bdf.c. */
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 #include "stepper-private.h"
@@ -15,6 +16,7 @@ static const aedyn__stepper_ops *const methods[AEDYN__STEPPER_N_METHODS] = {
     [AEDYN_ODE_DOPRI5] = &aedyn__stepper_dopri5,
     [AEDYN_ODE_RKC] = &aedyn__stepper_rkc,
     [AEDYN_ODE_BDF] = &aedyn__stepper_bdf,
+    [AEDYN_ODE_AUTO] = &aedyn__stepper_auto,
 };
 
 aedyn_status aedyn__stepper_create(aedyn__stepper **out, size_t n, aedyn_ode_method method,
@@ -101,6 +103,30 @@ void aedyn__stepper_get_tolerances(const aedyn__stepper *s, double *rtol, double
 aedyn__stepper_stats aedyn__stepper_get_stats(const aedyn__stepper *s) { return s->stats; }
 
 double aedyn__stepper_get_last_step(const aedyn__stepper *s) { return s->h_last; }
+
+aedyn_status aedyn__stepper_get_switch(const aedyn__stepper *s, size_t i, double *t,
+                                       aedyn_ode_method *m)
+{
+    const uint64_t kept = s->stats.nswitch < AEDYN_ODE_MAX_SWITCHES ? s->stats.nswitch
+                                                                    : AEDYN_ODE_MAX_SWITCHES;
+    if (i >= kept)
+        return aedyn__fail(AEDYN_ERR_SIZE, "switch %zu of the automatic method does not exist "
+                           "(%llu recorded)", i, (unsigned long long)kept);
+    if (t)
+        *t = s->switch_t[i];
+    if (m)
+        *m = s->switch_m[i];
+    return AEDYN_OK;
+}
+
+void aedyn__stepper_log_switch(aedyn__stepper *s, double t, aedyn_ode_method m)
+{
+    if (s->stats.nswitch < AEDYN_ODE_MAX_SWITCHES) {
+        s->switch_t[s->stats.nswitch] = t;
+        s->switch_m[s->stats.nswitch] = m;
+    }
+    s->stats.nswitch++;
+}
 
 void aedyn__stepper_reset(aedyn__stepper *s) { s->ops->reset(s->state); }
 
@@ -191,6 +217,73 @@ double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const d
         sum += r * r;
     }
     return s->n ? sqrt(sum / (double)s->n) : 0.0;
+}
+
+double aedyn__stepper_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+                                      const double *y, const double *f0, double *v, double *z,
+                                      double *fz)
+{
+    const size_t n = s->n;
+    double ynrm = 0, vnrm = 0;
+    for (size_t i = 0; i < n; i++) {
+        ynrm += y[i] * y[i];
+        vnrm += v[i] * v[i];
+    }
+    ynrm = sqrt(ynrm);
+    if (vnrm == 0.0) { /* first guess: f(y), or a constant vector */
+        for (size_t i = 0; i < n; i++)
+            v[i] = f0[i];
+        vnrm = 0;
+        for (size_t i = 0; i < n; i++)
+            vnrm += v[i] * v[i];
+        if (vnrm == 0.0) {
+            for (size_t i = 0; i < n; i++)
+                v[i] = 1.0;
+            vnrm = (double)n;
+        }
+    }
+    vnrm = sqrt(vnrm);
+    const double dyn = ynrm > 0.0 ? ynrm * sqrt(DBL_EPSILON) : sqrt(DBL_EPSILON);
+    for (size_t i = 0; i < n; i++)
+        v[i] *= dyn / vnrm;
+    double rho = 0.0;
+    for (int it = 0; it < 50; it++) {
+        for (size_t i = 0; i < n; i++)
+            z[i] = y[i] + v[i];
+        aedyn__stepper_eval(s, f, ctx, z, fz);
+        double wn = 0;
+        for (size_t i = 0; i < n; i++) {
+            v[i] = fz[i] - f0[i];
+            wn += v[i] * v[i];
+        }
+        wn = sqrt(wn);
+        const double r = wn / dyn;
+        if (wn == 0.0 || !isfinite(wn)) { /* linear-free or broken: keep the last estimate */
+            for (size_t i = 0; i < n; i++)
+                v[i] = 0.0;
+            break;
+        }
+        for (size_t i = 0; i < n; i++)
+            v[i] *= dyn / wn;
+        if (it >= 2 && fabs(r - rho) <= 0.01 * fmax(r, rho)) {
+            rho = r;
+            break;
+        }
+        rho = r;
+    }
+    return 1.2 * rho;
+}
+
+double aedyn__stepper_err_max(const aedyn__stepper *s, const double *e, const double *y0,
+                              const double *y1)
+{
+    double worst = 0.0;
+    for (size_t i = 0; i < s->n; i++) {
+        const double sc = s->atol + s->rtol * fmax(fabs(y0[i]), fabs(y1[i]));
+        const double r = fabs(e[i]) / sc;
+        worst = r > worst || isnan(r) ? r : worst; /* a NaN is reported, not skipped */
+    }
+    return worst;
 }
 
 double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,

@@ -90,6 +90,14 @@ START_TEST(ode_predicts_sgd_on_fashion_mnist)
            "Gaussian-equivalent %.2f %% (error %.4f -> %.4f; eps_PCA(%zu) = %.4f)\n",
            100 * worst_real, 100 * worst_gauss, e_start, e_end, K, pcaK);
     ck_assert_msg(e_end < 0.75 * e_start, "the error hardly moved: %.4f -> %.4f", e_start, e_end);
+    /* the default (automatic) method finds the image spectrum not stiff: it
+     * stays with DOPRI5 (docs/ode.md) */
+    aedyn_ode_method method;
+    uint64_t switches;
+    ck_assert_aedyn_ok(aedyn_ode_get_method(ode, &method, NULL));
+    ck_assert_aedyn_ok(aedyn_ode_get_stat(ode, AEDYN_ODE_STAT_SWITCHES, &switches));
+    ck_assert_int_eq(method, AEDYN_ODE_AUTO);
+    ck_assert_uint_eq(switches, 0);
     ck_assert_msg(worst_real < 0.10, "real images deviate by %.2f %%", 100 * worst_real);
     ck_assert_msg(worst_gauss < 0.10, "Gaussian samples deviate by %.2f %%", 100 * worst_gauss);
 

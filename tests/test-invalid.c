@@ -279,6 +279,8 @@ static const double nan_ = NAN, inf_ = INFINITY;
       aedyn_ode_overlaps(f->ode, 1000, f->out, NULL))                                              \
     X(ode_weights_null, "aedyn_ode_get_weights", AEDYN_ERR_NULL, "ode",                            \
       aedyn_ode_get_weights(NULL, f->W, f->V))                                                     \
+    X(ode_switch_range, "aedyn_ode_get_switch", AEDYN_ERR_SIZE, "does not exist",                  \
+      aedyn_ode_get_switch(f->ode, 5, NULL, NULL))                                                 \
     X(ode_stat_unknown, "aedyn_ode_get_stat", AEDYN_ERR_INVALID, "statistic",                      \
       aedyn_ode_get_stat(f->ode, (aedyn_ode_stat)77, &f->u64))                                     \
     /* images */                                                                                   \

@@ -220,11 +220,23 @@ START_TEST(bdf_matches_rkc_on_stiff_spikes)
             ck_assert_aedyn_ok(aedyn_ode_set_method(o, m[j], 0.0));
             ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, rtol[j], rtol[j] * 1e-3));
             trajectory(o, 12, ts, e[j]);
-        } else { /* the default (BDF here) at the default tolerances */
-            aedyn_ode_method dm;
+        } else { /* the default (automatic) at the default tolerances: it must
+                  * find the dynamics stiff and switch to BDF, and stay there */
+            aedyn_ode_method dm, sm;
             ck_assert_aedyn_ok(aedyn_ode_get_method(o, &dm, NULL));
-            ck_assert_int_eq(dm, AEDYN_ODE_BDF);
+            ck_assert_int_eq(dm, AEDYN_ODE_AUTO);
             ck_assert_aedyn_ok(aedyn_ode_advance(o, 1000.0));
+            uint64_t nsw;
+            double tsw;
+            ck_assert_aedyn_ok(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_SWITCHES, &nsw));
+            ck_assert_aedyn_ok(aedyn_ode_get_switch(o, 0, &tsw, &sm));
+            printf("stiff spikes: the automatic method switched %llu time(s), first to %s at "
+                   "t = %.3g\n", (unsigned long long)nsw, aedyn_enum_name(AEDYN_ENUM_METHOD, sm),
+                   tsw);
+            ck_assert_int_eq(sm, AEDYN_ODE_BDF);
+            ck_assert_double_lt(tsw, 100.0); /* measured 10.06 */
+            ck_assert_uint_eq(nsw, 1);
+            ck_assert_aedyn_fails(aedyn_ode_get_switch(o, 1, NULL, NULL), AEDYN_ERR_SIZE);
         }
         ck_assert_aedyn_ok(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_RHS, &nrhs[j]));
         aedyn_ode_destroy(o);
@@ -233,7 +245,7 @@ START_TEST(bdf_matches_rkc_on_stiff_spikes)
     for (int i = 0; i < 12; i++)
         worst = fmax(worst, fabs(e[1][i] / e[0][i] - 1.0));
     printf("stiff spikes: BDF (rtol 1e-8) vs RKC (rtol 1e-11) worst relative deviation %.2g; "
-           "right-hand sides at rtol 1e-6: BDF %llu, RKC %llu\n", worst,
+           "right-hand sides at rtol 1e-6: automatic %llu, RKC %llu\n", worst,
            (unsigned long long)nrhs[3], (unsigned long long)nrhs[2]);
     ck_assert_double_le(worst, 1e-7);
     ck_assert_uint_lt(5 * nrhs[3], nrhs[2]);
@@ -498,7 +510,7 @@ START_TEST(invalid_input)
     for (int i = 0; i < 2; i++) {
         ck_assert_aedyn_ok(aedyn_ode_create(&o, nl, dl, 0, 0.5));
         ck_assert_aedyn_ok(aedyn_ode_get_method(o, &m, &step));
-        ck_assert_int_eq(m, AEDYN_ODE_RKC); /* the default for this size */
+        ck_assert_int_eq(m, AEDYN_ODE_AUTO); /* the default */
         if (i)
             ck_assert_aedyn_ok(aedyn_ode_set_method(o, AEDYN_ODE_BDF, 0.0));
         ck_assert_aedyn_ok(aedyn_ode_advance(o, 20.0));
@@ -1108,7 +1120,7 @@ START_TEST(atol_zero_refused_every_method)
             if (m)
                 ck_assert_aedyn_ok(aedyn_ode_set_method(o, methods[m], 0.0));
             else /* the default method as it comes */
-                ck_assert_int_eq(dm, AEDYN_ODE_BDF);
+                ck_assert_int_eq(dm, AEDYN_ODE_AUTO);
             ck_assert_aedyn_fails(aedyn_ode_set_tolerances(o, 1e-7, 0.0), AEDYN_ERR_INVALID);
             ck_assert_ptr_nonnull(strstr(aedyn_error_message(), "atol > 0"));
             double rtol, atol;

@@ -23,12 +23,12 @@ extern "C" {
 typedef enum aedyn_enum {
     AEDYN_ENUM_ACTIVATION = 0,     /**< ::aedyn_net_activation: linear, erf, relu */
     AEDYN_ENUM_RULE = 1,           /**< ::aedyn_sgd_rule: vanilla, truncated, sanger */
-    AEDYN_ENUM_METHOD = 2,         /**< ::aedyn_ode_method: euler, rk4, dopri5, rkc, bdf */
+    AEDYN_ENUM_METHOD = 2,         /**< ::aedyn_ode_method: euler, rk4, dopri5, rkc, bdf, auto */
     AEDYN_ENUM_SPIKES = 3,         /**< ::aedyn_data_spikes: random, sinusoidal */
     AEDYN_ENUM_IMAGES_MODE = 4,    /**< ::aedyn_images_mode: raw, paper, centred, zca, pca-white */
     AEDYN_ENUM_IMAGES_SAMPLER = 5, /**< ::aedyn_images_sampler: real, gaussian */
     AEDYN_ENUM_ODE_STAT = 6        /**< ::aedyn_ode_stat: rhs, steps, rejected, jacobians,
-                                        factorisations */
+                                        factorisations, switches */
 } aedyn_enum;
 
 /**

@@ -40,14 +40,19 @@ typedef enum aedyn_ode_method {
     /** adaptive Dormand-Prince 5(4) with error control and dense output */
     AEDYN_ODE_DOPRI5 = 2,
     /** adaptive 2nd-order Runge-Kutta-Chebyshev: explicit, with a stability
-     *  interval growing as the square of its stage count, for the stiff
-     *  dissipative dynamics of large eigenvalues (the default for states of
-     *  more than 160 numbers, e.g. full spectra or K = 8) */
+     *  interval growing as the square of its stage count, for stiff
+     *  dissipative dynamics at loose tolerances (second order: useful for
+     *  rtol >= 1e-6; never chosen automatically, see docs/ode.md) */
     AEDYN_ODE_RKC = 3,
     /** adaptive implicit BDF of orders 1 to 5 with a Newton corrector: steps
-     *  set by accuracy however stiff the dynamics (the default for states of
-     *  at most 160 numbers, e.g. spiked models with K <= 4) @since 0.2 */
-    AEDYN_ODE_BDF = 4
+     *  set by accuracy however stiff the dynamics */
+    AEDYN_ODE_BDF = 4,
+    /** the default: DOPRI5 while the dynamics are not stiff, BDF while they
+     *  are, switching by a stiffness test (DOPRI5's estimate of the step
+     *  times the dominant eigenvalue; BDF's step against the explicit
+     *  stability bound of a power-method estimate), as LSODA does; the
+     *  switches are in aedyn_ode_get_switch() */
+    AEDYN_ODE_AUTO = 5
 } aedyn_ode_method;
 
 /** Integration statistics of aedyn_ode_get_stat(). @since 0.2 */
@@ -57,8 +62,13 @@ typedef enum aedyn_ode_stat {
     AEDYN_ODE_STAT_STEPS = 1,     /**< accepted steps */
     AEDYN_ODE_STAT_REJECTED = 2,  /**< rejected steps (error test or Newton failure) */
     AEDYN_ODE_STAT_JACOBIANS = 3, /**< Jacobian evaluations (BDF) */
-    AEDYN_ODE_STAT_FACTORISATIONS = 4 /**< factorisations of Newton matrices (BDF) */
+    AEDYN_ODE_STAT_FACTORISATIONS = 4, /**< factorisations of Newton matrices (BDF) */
+    AEDYN_ODE_STAT_SWITCHES = 5   /**< switches between methods (AEDYN_ODE_AUTO) */
 } aedyn_ode_stat;
+
+/** How many switches of AEDYN_ODE_AUTO aedyn_ode_get_switch() reports (later
+ *  ones are counted by AEDYN_ODE_STAT_SWITCHES only). @since 0.2 */
+#define AEDYN_ODE_MAX_SWITCHES 1024u
 
 /**
  * Create the ODE for @p net trained on @p data with the given rule and
@@ -245,6 +255,21 @@ AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double
  * @since 0.2
  */
 AEDYN_API aedyn_status aedyn_ode_get_weights(const aedyn_ode *ode, double *W, double *V);
+
+/**
+ * Switch @p i of the automatic method (0 <= i < min(AEDYN_ODE_STAT_SWITCHES,
+ * AEDYN_ODE_MAX_SWITCHES)): the time at which it happened and the method it
+ * switched to (AEDYN_ODE_DOPRI5 or AEDYN_ODE_BDF). The method in use before
+ * the first switch is DOPRI5.
+ * @param ode    the ODE
+ * @param i      index of the switch, in the order they happened
+ * @param t      receives its time (may be NULL)
+ * @param method receives the method switched to (may be NULL)
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (no such switch)
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_switch(const aedyn_ode *ode, size_t i, double *t,
+                                            aedyn_ode_method *method);
 
 /**
  * One integration statistic, counted since the ODE was created.

@@ -850,6 +850,17 @@ class ODE(Handle):
         check(C.ode_get_weights(self._h, ptr(W), ptr(V)), "aedyn_ode_get_weights")
         return W, V
 
+    def switches(self):
+        """The switches of the automatic method so far, as a list of
+        (t, method name): the method switched to at time t (aedyn_ode_get_switch;
+        DOPRI5 is in use before the first)."""
+        out, t, m = [], c_double(), c_int()
+        n = self.stats()["switches"]
+        for i in range(min(n, 1024)):  # AEDYN_ODE_MAX_SWITCHES
+            check(C.ode_get_switch(self._h, i, byref(t), byref(m)), "aedyn_ode_get_switch")
+            out.append((t.value, METHODS.name_of(m.value)))
+        return out
+
     def stats(self):
         """dict: integration statistics by name (aedyn_ode_get_stat): rhs, steps,
         rejected, jacobians, factorisations."""

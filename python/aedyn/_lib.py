@@ -145,6 +145,7 @@ _PROTOTYPES = {
     "aedyn_ode_overlaps": (Status, [P, c_size_t, DP, DP]),
     "aedyn_ode_get_weights": (Status, [P, DP, DP]),
     "aedyn_ode_get_stat": (Status, [P, c_int, U64P]),
+    "aedyn_ode_get_switch": (Status, [P, c_size_t, DP, POINTER(c_int)]),
     # images
     "aedyn_images_load_cifar10": (Status, [POINTER(P), c_char_p, c_size_t, c_size_t]),
     "aedyn_images_load_idx": (Status, [POINTER(P), c_char_p, c_size_t, c_size_t]),

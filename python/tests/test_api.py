@@ -138,9 +138,10 @@ def test_ode_queries():
         W, V = o.weights()
         assert np.allclose(W, net.W, atol=1e-13) and np.allclose(V, net.V, atol=1e-13)
         st = o.stats()
-        assert set(st) == {"rhs", "steps", "rejected", "jacobians", "factorisations"}
-        # default integrator: BDF for this small state (6 modes x 2 x 2 + 2)
-        assert o.method == ("bdf", 0.0)
+        assert set(st) == {"rhs", "steps", "rejected", "jacobians", "factorisations",
+                           "switches"}
+        # default integrator: the automatic choice between DOPRI5 and BDF
+        assert o.method == ("auto", 0.0)
         o.set_method("rkc", 0.25)
         assert o.method == ("rkc", 0.25)
         o.advance(1.0)
@@ -150,12 +151,12 @@ def test_ode_queries():
 
 
 def test_ode_default_integrator_for_large_states():
-    # a full spectrum of 100 distinct eigenvalues, K = 2: 402 numbers -> RKC
+    # a full spectrum of 100 distinct eigenvalues, K = 2: 402 numbers, also automatic
     rho = np.linspace(1.0, 2.0, 100)
     with aedyn.Rng(2) as rng, aedyn.Data.eigen(rho, np.eye(100)) as d, \
             aedyn.Net(100, 2, "erf").init_gaussian(rng, 0.1) as net:
         o = aedyn.ODE(net, d, lr=0.5)
-        assert o.modes == 100 and o.method == ("rkc", 0.0)
+        assert o.modes == 100 and o.method == ("auto", 0.0)
         o.close()
 
 
