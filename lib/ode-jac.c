@@ -169,8 +169,9 @@ static void par_gradient(const aedyn_ode *o, const ode_par *q, const double *y, 
         v[2 * P * K + k] = 1.0;
 }
 
-int aedyn__ode_jac_eval(void *ctx, const double *y)
+int aedyn__ode_jac_eval(void *ctx, double t, const double *y)
 {
+    (void)t;
     aedyn_ode *o = ctx;
     aedyn__ode_jac *j = o->jac;
     const size_t K = o->K, n = j->n;

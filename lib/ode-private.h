@@ -45,7 +45,7 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
 
 /* dydt = f(y): the right-hand side (allocates nothing): moments, then
  * coefficients, then the sweep over the modes. */
-void aedyn__ode_rhs(void *ode, const double *y, double *dydt);
+void aedyn__ode_rhs(void *ode, double t, const double *y, double *dydt);
 
 /* The last part of the right-hand side: dydt from y with the coefficients
  * A, C, G, bdrift already in o. */
@@ -66,7 +66,7 @@ void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic);
  * of I - c J that the BDF stepper calls through aedyn__linsys (ode-jac.c). */
 aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out);
 void aedyn__ode_jac_destroy(aedyn__ode_jac *j);
-int aedyn__ode_jac_eval(void *ode, const double *y);
+int aedyn__ode_jac_eval(void *ode, double t, const double *y);
 bool aedyn__ode_jac_factor(void *ode, double c);
 void aedyn__ode_jac_solve(void *ode, double *b);
 

@@ -346,8 +346,9 @@ bool aedyn__ode_generic(const aedyn_ode *o)
     return o->has_bias || o->ug != NULL;
 }
 
-void aedyn__ode_rhs(void *ctx, const double *y, double *dydt)
+void aedyn__ode_rhs(void *ctx, double t, const double *y, double *dydt)
 {
+    (void)t; /* autonomous: the rates and the data do not change with time */
     aedyn_ode *o = ctx;
     aedyn__ode_moments(o, y);
     aedyn__ode_coefficients(o, y, aedyn__ode_generic(o));

@@ -141,17 +141,16 @@ static bool watch_explicit(void *mctx, double t, const double *y, double h, doub
 /* BDF's accepted steps: now and then, would DOPRI5 be stable at this step? */
 static bool watch_implicit(void *mctx, double t, const double *y, double h, double h_lambda)
 {
-    (void)t;
     (void)h_lambda;
     auto_state *a = mctx;
     if (++a->since < a->every)
         return false;
     a->since = 0;
-    aedyn__stepper_eval(a->s, a->f, a->ctx, y, a->f0);
+    aedyn__stepper_eval(a->s, a->f, a->ctx, t, y, a->f0);
     if (!aedyn__all_finite(a->f0, a->n))
         return false; /* BDF's own next step reports it */
-    const double rho = aedyn__stepper_spectral_radius(a->s, a->f, a->ctx, y, a->f0, a->v, a->z,
-                                                      a->fz);
+    const double rho = aedyn__stepper_spectral_radius(a->s, a->f, a->ctx, t, y, a->f0, a->v,
+                                                      a->z, a->fz);
     if (h * rho <= CALM_H_RHO) {
         if (++a->calm_checks >= CALM_CHECKS) {
             a->want_switch = true;

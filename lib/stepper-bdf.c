@@ -166,21 +166,21 @@ static void jacobian(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx
     b->jac_current = true;
     b->lu_valid = false;
     if (b->ls.jacobian) {
-        const int used = b->ls.jacobian(b->ls.ctx, diff(b, 0));
+        const int used = b->ls.jacobian(b->ls.ctx, b->t, diff(b, 0));
         s->stats.nfev += used > 0 ? (uint64_t)used : 0;
         b->jac_ok = used >= 0;
         return;
     }
     const double *y0 = diff(b, 0);
     double *f0 = b->fj0, *yp = b->yfd, *f1 = b->f0;
-    aedyn__stepper_eval(s, f, ctx, y0, f0);
+    aedyn__stepper_eval(s, f, ctx, b->t, y0, f0);
     memcpy(yp, y0, n * sizeof *yp);
     const double floor = fmax(s->rtol > 0.0 ? s->atol / s->rtol : 0.0, 1e-8);
     for (size_t j = 0; j < n; j++) {
         const double yj = y0[j];
         yp[j] = yj + sqrt(DBL_EPSILON) * fmax(fabs(yj), floor);
         const double dj = yp[j] - yj; /* the increment as represented */
-        aedyn__stepper_eval(s, f, ctx, yp, f1);
+        aedyn__stepper_eval(s, f, ctx, b->t, yp, f1);
         double *col = b->jac + j * n;
         for (size_t i = 0; i < n; i++)
             col[i] = (f1[i] - f0[i]) / dj;
@@ -253,8 +253,8 @@ static void rescale(bdf_state *b, int k, double r)
  * Returns the number of iterations, or 0 when it did not converge; then
  * *nonfinite tells whether the right-hand side at an iterate was not
  * finite. */
-static int newton(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double c,
-                  bool *nonfinite)
+static int newton(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t_new,
+                  double c, bool *nonfinite)
 {
     const size_t n = b->n;
     const double *yp = b->ypred, *psi = b->psi, *sc = b->sc;
@@ -265,7 +265,7 @@ static int newton(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, d
     memset(d, 0, n * sizeof *d);
     double prev = 0.0;
     for (int it = 1; it <= BDF_NEWTON_MAX; it++) {
-        aedyn__stepper_eval(s, f, ctx, y, fy);
+        aedyn__stepper_eval(s, f, ctx, t_new, y, fy);
         for (size_t i = 0; i < n; i++)
             dy[i] = c * fy[i] - psi[i] - d[i];
         if (b->ls.solve)
@@ -301,14 +301,14 @@ static aedyn_status start(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void
                           const double *y)
 {
     const size_t n = b->n;
-    aedyn__stepper_eval(s, f, ctx, y, b->f0);
+    aedyn__stepper_eval(s, f, ctx, t, y, b->f0);
     if (!aedyn__all_finite(b->f0, n))
         return aedyn__stepper_rhs_not_finite(s, t);
     /* the first step is not bounded by the span to t_end: outputs are
      * interpolated, and a span below the step-size floor (advance to 1e-20)
      * must not fail */
     double h = b->h_first > 0.0 ? b->h_first
-                          : aedyn__stepper_initial_step(s, f, ctx, y, b->f0, b->tmp, b->fy,
+                          : aedyn__stepper_initial_step(s, f, ctx, t, y, b->f0, b->tmp, b->fy,
                                                         INFINITY, 1);
     /* a first step (the setting or the heuristic) below the resolution of
      * t is raised to the floor; a small one is kept, for fast transients */
@@ -408,9 +408,9 @@ static aedyn_status step(bdf_state *b, aedyn__stepper *s, aedyn__rhs_fn f, void 
         bool nonfinite = false;
         bdf_failure why = FAIL_NEWTON;
         if (b->lu_valid && fabs(c / b->c_lu - 1.0) <= BDF_LU_REUSE)
-            iters = newton(b, s, f, ctx, c, &nonfinite);
+            iters = newton(b, s, f, ctx, b->t + h, c, &nonfinite);
         else if (factor(b, s, c))
-            iters = newton(b, s, f, ctx, c, &nonfinite);
+            iters = newton(b, s, f, ctx, b->t + h, c, &nonfinite);
         else
             why = b->jac_ok ? FAIL_SINGULAR : FAIL_NONFINITE;
         if (iters && !aedyn__all_finite(b->ynew, n)) /* converged to an overflow */

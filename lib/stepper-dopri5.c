@@ -103,31 +103,31 @@ static const double
     d6 = -1453857185.0 / 822651844.0, d7 = 69997945.0 / 29380423.0;
 
 /* One trial step from y (k[0] = f(y) valid): ynew, yerr, k[6] = f(ynew). */
-static void trial(dopri5_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+static void trial(dopri5_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                   const double *y, double h)
 {
     const size_t n = w->n;
     double **k = w->k, *yt = w->ytmp;
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + h * a21 * k[0][i];
-    aedyn__stepper_eval(s, f, ctx, yt, k[1]);
+    aedyn__stepper_eval(s, f, ctx, t + h / 5.0, yt, k[1]);
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + h * (a31 * k[0][i] + a32 * k[1][i]);
-    aedyn__stepper_eval(s, f, ctx, yt, k[2]);
+    aedyn__stepper_eval(s, f, ctx, t + 0.3 * h, yt, k[2]);
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + h * (a41 * k[0][i] + a42 * k[1][i] + a43 * k[2][i]);
-    aedyn__stepper_eval(s, f, ctx, yt, k[3]);
+    aedyn__stepper_eval(s, f, ctx, t + 0.8 * h, yt, k[3]);
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + h * (a51 * k[0][i] + a52 * k[1][i] + a53 * k[2][i] + a54 * k[3][i]);
-    aedyn__stepper_eval(s, f, ctx, yt, k[4]);
+    aedyn__stepper_eval(s, f, ctx, t + h * (8.0 / 9.0), yt, k[4]);
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + h * (a61 * k[0][i] + a62 * k[1][i] + a63 * k[2][i] + a64 * k[3][i] +
                             a65 * k[4][i]);
-    aedyn__stepper_eval(s, f, ctx, yt, k[5]);
+    aedyn__stepper_eval(s, f, ctx, t + h, yt, k[5]);
     for (size_t i = 0; i < n; i++)
         w->ynew[i] = y[i] + h * (b1 * k[0][i] + b3 * k[2][i] + b4 * k[3][i] + b5 * k[4][i] +
                                  b6 * k[5][i]);
-    aedyn__stepper_eval(s, f, ctx, w->ynew, k[6]);
+    aedyn__stepper_eval(s, f, ctx, t + h, w->ynew, k[6]);
     for (size_t i = 0; i < n; i++)
         w->yerr[i] = h * (e1 * k[0][i] + e3 * k[2][i] + e4 * k[3][i] + e5 * k[4][i] +
                           e6 * k[5][i] + e7 * k[6][i]);
@@ -173,13 +173,14 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
     while (*t < t_end) {
         const double span = t_end - *t;
         if (!w->fsal_valid) {
-            aedyn__stepper_eval(s, f, ctx, y, w->k[0]);
+            aedyn__stepper_eval(s, f, ctx, *t, y, w->k[0]);
             if (!aedyn__all_finite(w->k[0], n))
                 return aedyn__stepper_rhs_not_finite(s, *t);
             w->fsal_valid = true;
         }
         if (w->h <= 0.0)
-            w->h = aedyn__stepper_initial_step(s, f, ctx, y, w->k[0], w->ytmp, w->k[1], span, 5);
+            w->h = aedyn__stepper_initial_step(s, f, ctx, *t, y, w->k[0], w->ytmp, w->k[1],
+                                                span, 5);
         double h = w->h;
         bool clipped = false;
         if (h >= span * (1.0 - 1e-12)) {
@@ -193,7 +194,7 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
                 return aedyn__stepper_no_progress(s, *t, h);
             h = w->h = aedyn__stepper_floor(s, *t);
         }
-        trial(w, s, f, ctx, y, h);
+        trial(w, s, f, ctx, *t, y, h);
         const double err = aedyn__stepper_err_norm(s, w->yerr, y, w->ynew);
         const bool finite = aedyn__all_finite(w->ynew, n) && aedyn__all_finite(w->k[6], n);
         const bool ok = finite && isfinite(err);

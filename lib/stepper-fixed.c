@@ -48,30 +48,30 @@ static aedyn_status fixed_alloc(void **state, size_t n, const aedyn__linsys *ls)
 static void fixed_reset(void *state) { (void)state; }
 static void fixed_restart(void *state, double h) { (void)state; (void)h; }
 
-static void euler_step(fixed_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+static void euler_step(fixed_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                        const double *y, double h)
 {
     const size_t n = w->n;
-    aedyn__stepper_eval(s, f, ctx, y, w->k[0]);
+    aedyn__stepper_eval(s, f, ctx, t, y, w->k[0]);
     for (size_t i = 0; i < n; i++)
         w->ynew[i] = y[i] + h * w->k[0][i];
 }
 
-static void rk4_step(fixed_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+static void rk4_step(fixed_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                      const double *y, double h)
 {
     const size_t n = w->n;
     double **k = w->k, *yt = w->ytmp;
-    aedyn__stepper_eval(s, f, ctx, y, k[0]);
+    aedyn__stepper_eval(s, f, ctx, t, y, k[0]);
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + 0.5 * h * k[0][i];
-    aedyn__stepper_eval(s, f, ctx, yt, k[1]);
+    aedyn__stepper_eval(s, f, ctx, t + 0.5 * h, yt, k[1]);
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + 0.5 * h * k[1][i];
-    aedyn__stepper_eval(s, f, ctx, yt, k[2]);
+    aedyn__stepper_eval(s, f, ctx, t + 0.5 * h, yt, k[2]);
     for (size_t i = 0; i < n; i++)
         yt[i] = y[i] + h * k[2][i];
-    aedyn__stepper_eval(s, f, ctx, yt, k[3]);
+    aedyn__stepper_eval(s, f, ctx, t + h, yt, k[3]);
     for (size_t i = 0; i < n; i++)
         w->ynew[i] = y[i] + h / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]);
 }
@@ -91,9 +91,9 @@ static aedyn_status fixed_advance(fixed_state *w, aedyn__stepper *s, aedyn__rhs_
     for (double k = 1.0; k <= nst; k += 1.0) {
         const double t1 = k == nst ? t_end : t0 + k * s->h, h = t1 - *t;
         if (rk4)
-            rk4_step(w, s, f, ctx, y, h);
+            rk4_step(w, s, f, ctx, *t, y, h);
         else
-            euler_step(w, s, f, ctx, y, h);
+            euler_step(w, s, f, ctx, *t, y, h);
         if (!aedyn__all_finite(w->ynew, n))
             return aedyn__fail(AEDYN_ERR_DIVERGED, "the dynamics diverged at t = %g: a %s step "
                                "of %g gave a non-finite state", *t, s->ops->name, h);

@@ -33,19 +33,20 @@
 
 #include "common-private.h"
 
-/* dydt = f(y) (the learning ODEs are autonomous). Must write every entry of dydt. */
-typedef void (*aedyn__rhs_fn)(void *ctx, const double *y, double *dydt);
+/* dydt = f(t, y) (the learning ODEs depend on t only through schedules of
+ * their rates and noise). Must write every entry of dydt. */
+typedef void (*aedyn__rhs_fn)(void *ctx, double t, const double *y, double *dydt);
 
 /* Optional structured linear algebra for BDF, supplied by the dynamics
  * module (all three set, or none: then BDF uses a dense forward-difference
- * Jacobian). jacobian(ctx, y) evaluates the Jacobian at y and returns the
+ * Jacobian). jacobian(ctx, t, y) evaluates the Jacobian at (t, y) and returns the
  * number of right-hand-side equivalents it used, or -1 when it is not
  * finite; factor(ctx, c) prepares solves with I - c J and returns false
  * when that matrix is singular; solve(ctx, b) overwrites b with
  * (I - c J)^-1 b. None may allocate. */
 typedef struct {
     void *ctx;
-    int (*jacobian)(void *ctx, const double *y);
+    int (*jacobian)(void *ctx, double t, const double *y);
     bool (*factor)(void *ctx, double c);
     void (*solve)(void *ctx, double *b);
 } aedyn__linsys;

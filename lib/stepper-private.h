@@ -82,17 +82,17 @@ void aedyn__stepper_log_switch(aedyn__stepper *s, double t, aedyn_ode_method m);
  * differences of f (f0 = f(y) valid; each iteration costs one evaluation,
  * at most 50), times 1.2 for safety. v (n) is the eigenvector guess, kept
  * between calls (all zero: start from f0); z, fz (n each) are scratch. */
-double aedyn__stepper_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+double aedyn__stepper_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                                       const double *y, const double *f0, double *v, double *z,
                                       double *fz);
 
 /* ---- shared by the methods ---- */
 
 /* Count and call f. */
-static inline void aedyn__stepper_eval(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+static inline void aedyn__stepper_eval(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                                        const double *y, double *dy)
 {
-    f(ctx, y, dy);
+    f(ctx, t, y, dy);
     s->stats.nfev++;
 }
 
@@ -119,7 +119,7 @@ double aedyn__stepper_err_max(const aedyn__stepper *s, const double *e, const do
 /* Initial step for a method of order p (Hairer & Wanner's heuristic), at
  * most span, always finite and > 0: f0 = f(y) on entry (finite), ytmp and
  * f1 are scratch (n each). */
-double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                                    const double *y, const double *f0, double *ytmp, double *f1,
                                    double span, int p);
 

@@ -80,14 +80,14 @@ static void rkc_restart(void *state, double h)
 /* Spectral radius of the Jacobian at y (f0 = f(y) valid): the shared power
  * method; the last eigenvector guess is kept in v. */
 static double spectral_radius(rkc_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
-                              const double *y)
+                              double t, const double *y)
 {
-    return aedyn__stepper_spectral_radius(s, f, ctx, y, w->f0, w->v, w->ytmp, w->f1);
+    return aedyn__stepper_spectral_radius(s, f, ctx, t, y, w->f0, w->v, w->ytmp, w->f1);
 }
 
 /* One RKC step of size h with st stages from y (f0 = f(y)): ynew. */
-static void trial(rkc_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, const double *y,
-                  double h, int st)
+static void trial(rkc_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
+                  const double *y, double h, int st)
 {
     const size_t n = w->n;
     const double w0 = 1.0 + RKC_EPS / ((double)st * st);
@@ -109,6 +109,8 @@ static void trial(rkc_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, c
     const double *Y0 = y;
     double *Yjm2 = w->ys[0], *Yjm1 = w->ys[1], *Yj = w->ys[2], *F = w->f1;
     const double mu1 = bjm1 * w1;
+    /* stage abscissae: the same recurrence applied to y(t) = t, f = 1 */
+    double cjm2 = 0.0, cjm1 = mu1;
     for (size_t i = 0; i < n; i++) {
         Yjm2[i] = Y0[i];
         Yjm1[i] = Y0[i] + mu1 * h * w->f0[i];
@@ -120,10 +122,13 @@ static void trial(rkc_state *w, aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, c
         const double mu = 2.0 * w0 * bj / bjm1, nu = -bj / bjm2, mut = 2.0 * w1 * bj / bjm1;
         const double ajm1 = 1.0 - bjm1 * tjm1;
         const double gam = -ajm1 * mut;
-        aedyn__stepper_eval(s, f, ctx, Yjm1, F);
+        aedyn__stepper_eval(s, f, ctx, t + cjm1 * h, Yjm1, F);
         for (size_t i = 0; i < n; i++)
             Yj[i] = (1.0 - mu - nu) * Y0[i] + mu * Yjm1[i] + nu * Yjm2[i] +
                     h * (mut * F[i] + gam * w->f0[i]);
+        const double cj = mu * cjm1 + nu * cjm2 + mut + gam;
+        cjm2 = cjm1;
+        cjm1 = cj;
         double *tmp = Yjm2;
         Yjm2 = Yjm1;
         Yjm1 = Yj;
@@ -146,13 +151,13 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
     while (*t < t_end) {
         const double span = t_end - *t;
         if (!w->fsal_valid) {
-            aedyn__stepper_eval(s, f, ctx, y, w->f0);
+            aedyn__stepper_eval(s, f, ctx, *t, y, w->f0);
             if (!aedyn__all_finite(w->f0, n))
                 return aedyn__stepper_rhs_not_finite(s, *t);
             w->fsal_valid = true;
         }
         if (w->h <= 0.0)
-            w->h = aedyn__stepper_initial_step(s, f, ctx, y, w->f0, w->ytmp, w->f1, span, 2);
+            w->h = aedyn__stepper_initial_step(s, f, ctx, *t, y, w->f0, w->ytmp, w->f1, span, 2);
         double h = w->h;
         bool clipped = false;
         if (h >= span * (1.0 - 1e-12)) {
@@ -167,7 +172,7 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
             h = w->h = aedyn__stepper_floor(s, *t);
         }
         if (since_rho >= 25) {
-            w->rho_est = spectral_radius(w, s, f, ctx, y);
+            w->rho_est = spectral_radius(w, s, f, ctx, *t, y);
             since_rho = 0;
         }
         /* stages from the stability interval [-0.653 (s^2 - 1), 0]; the
@@ -190,8 +195,8 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
                                    "with %d stages (too stiff for an explicit method; BDF is "
                                    "not bound by it)", *t, w->rho_est, h, floor, stages);
         }
-        trial(w, s, f, ctx, y, h, stages);
-        aedyn__stepper_eval(s, f, ctx, w->ynew, w->fnew);
+        trial(w, s, f, ctx, *t, y, h, stages);
+        aedyn__stepper_eval(s, f, ctx, *t + h, w->ynew, w->fnew);
         for (size_t i = 0; i < n; i++)
             w->yerr[i] = 0.8 * (y[i] - w->ynew[i]) + 0.4 * h * (w->f0[i] + w->fnew[i]);
         const double err = aedyn__stepper_err_norm(s, w->yerr, y, w->ynew);

@@ -219,7 +219,7 @@ double aedyn__stepper_err_norm(const aedyn__stepper *s, const double *e, const d
     return s->n ? sqrt(sum / (double)s->n) : 0.0;
 }
 
-double aedyn__stepper_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+double aedyn__stepper_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                                       const double *y, const double *f0, double *v, double *z,
                                       double *fz)
 {
@@ -250,7 +250,7 @@ double aedyn__stepper_spectral_radius(aedyn__stepper *s, aedyn__rhs_fn f, void *
     for (int it = 0; it < 50; it++) {
         for (size_t i = 0; i < n; i++)
             z[i] = y[i] + v[i];
-        aedyn__stepper_eval(s, f, ctx, z, fz);
+        aedyn__stepper_eval(s, f, ctx, t, z, fz);
         double wn = 0;
         for (size_t i = 0; i < n; i++) {
             v[i] = fz[i] - f0[i];
@@ -286,7 +286,7 @@ double aedyn__stepper_err_max(const aedyn__stepper *s, const double *e, const do
     return worst;
 }
 
-double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx,
+double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double t,
                                    const double *y, const double *f0, double *ytmp, double *f1,
                                    double span, int p)
 {
@@ -306,7 +306,7 @@ double aedyn__stepper_initial_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx
     h0 = fmin(h0, span);
     for (size_t i = 0; i < n; i++)
         ytmp[i] = y[i] + h0 * f0[i];
-    aedyn__stepper_eval(s, f, ctx, ytmp, f1);
+    aedyn__stepper_eval(s, f, ctx, t + h0, ytmp, f1);
     double d2 = 0;
     for (size_t i = 0; i < n; i++) {
         const double sc = s->atol + s->rtol * fabs(y[i]);

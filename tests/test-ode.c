@@ -354,14 +354,14 @@ START_TEST(structured_newton_matrix_matches_differences)
         for (size_t j = 0; j < n; j++) { /* column j, row-major J[i n + j] */
             const double yj = y[j], h = 1e-6 * fmax(fabs(yj), 1e-2);
             y[j] = yj + h;
-            aedyn__ode_rhs(o, y, fp);
+            aedyn__ode_rhs(o, 0.0, y, fp);
             y[j] = yj - h;
-            aedyn__ode_rhs(o, y, fm);
+            aedyn__ode_rhs(o, 0.0, y, fm);
             y[j] = yj;
             for (size_t i = 0; i < n; i++)
                 J[i * n + j] = (fp[i] - fm[i]) / (2.0 * h);
         }
-        ck_assert_int_ge(aedyn__ode_jac_eval(o, y), 1);
+        ck_assert_int_ge(aedyn__ode_jac_eval(o, 0.0, y), 1);
         const double cs[2] = { 0.1, 5.0 };
         for (int ci = 0; ci < 2; ci++) {
             ck_assert(aedyn__ode_jac_factor(o, cs[ci]));
@@ -805,7 +805,7 @@ static void drift_case(aedyn_net_activation act, unsigned flags, aedyn_sgd_rule 
     const size_t P = o->P, n = o->n_state;
     double *rhs = malloc(n * sizeof *rhs), *sum = calloc(n, sizeof *sum),
            *sum2 = calloc(n, sizeof *sum2), *dy = malloc(n * sizeof *dy), *x = malloc(D * sizeof *x);
-    aedyn__ode_rhs(o, o->y, rhs);
+    aedyn__ode_rhs(o, 0.0, o->y, rhs);
     ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, net, d, rng, rule, 1.0));
     const double sD = sqrt((double)D);
     for (size_t it = 0; it < N; it++) {
@@ -914,7 +914,7 @@ static void drift_case_manual(aedyn_net_activation act, unsigned flags, aedyn_sg
     double *rhs = malloc(n * sizeof *rhs), *sum = calloc(n, sizeof *sum),
            *sum2 = calloc(n, sizeof *sum2), *dy = malloc(n * sizeof *dy), *x = malloc(D * sizeof *x);
     double *UV = malloc(P * K * sizeof *UV), *ux = malloc(P * sizeof *ux), VV[4];
-    aedyn__ode_rhs(o, o->y, rhs);
+    aedyn__ode_rhs(o, 0.0, o->y, rhs);
     for (size_t i = 0; i < 2 * P * K; i++) /* the decay cross term, see above */
         rhs[i] -= kappa / (double)D * (rhs[i] + kappa * o->y[i]);
     for (size_t tau = 0; tau < P; tau++)

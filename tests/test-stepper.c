@@ -11,8 +11,9 @@
 #include "stepper-private.h"
 
 /* y0' = -y0; (y1, y2) a harmonic oscillator; y3' = -1000 (y3 - y0) (stiff) */
-static void test_rhs(void *ctx, const double *y, double *d)
+static void test_rhs(void *ctx, double t, const double *y, double *d)
 {
+    (void)t; /* autonomous */
     const double stiff = ctx ? *(const double *)ctx : 1000.0;
     d[0] = -y[0];
     d[1] = y[2];
@@ -226,14 +227,16 @@ START_TEST(bdf_refuses_large_states)
 }
 END_TEST
 
-static void blowup(void *ctx, const double *y, double *d)
+static void blowup(void *ctx, double t, const double *y, double *d)
 {
+    (void)t; /* autonomous */
     (void)ctx;
     d[0] = y[0] * y[0]; /* y = 1/(1 - t): infinite at t = 1 */
 }
 
-static void growth(void *ctx, const double *y, double *d)
+static void growth(void *ctx, double t, const double *y, double *d)
 {
+    (void)t; /* autonomous */
     (void)ctx;
     d[0] = 50.0 * y[0]; /* y = exp(50 t) overflows near t = 14.2 */
 }
@@ -262,8 +265,9 @@ END_TEST
 
 /* y0' = -y0; (y1, y2) a harmonic oscillator with y2(0) = 0; y3' = 0 (stays
  * exactly 0); y4' = y0 from y4(0) = 0 */
-static void zeros_rhs(void *ctx, const double *y, double *d)
+static void zeros_rhs(void *ctx, double t, const double *y, double *d)
 {
+    (void)t; /* autonomous */
     (void)ctx;
     d[0] = -y[0];
     d[1] = y[2];
@@ -306,8 +310,9 @@ START_TEST(atol_zero_is_refused)
 }
 END_TEST
 
-static void zero_rhs(void *ctx, const double *y, double *d)
+static void zero_rhs(void *ctx, double t, const double *y, double *d)
 {
+    (void)t; /* autonomous */
     (void)ctx;
     (void)y;
     d[0] = d[1] = 0.0;
@@ -355,10 +360,10 @@ END_TEST
 
 /* test_rhs (stiffness 10), but not finite once y0 < 1/2, i.e. after
  * t = ln 2 */
-static void nan_rhs(void *ctx, const double *y, double *d)
+static void nan_rhs(void *ctx, double t, const double *y, double *d)
 {
     double stiff = 10.0;
-    test_rhs(&stiff, y, d);
+    test_rhs(&stiff, t, y, d);
     if (y[0] < 0.5)
         d[1] = NAN;
     (void)ctx;
@@ -419,8 +424,9 @@ START_TEST(step_collapse_is_numeric)
 }
 END_TEST
 
-static void very_stiff(void *ctx, const double *y, double *d)
+static void very_stiff(void *ctx, double t, const double *y, double *d)
 {
+    (void)t; /* autonomous */
     (void)ctx;
     d[0] = -1e30 * (y[0] - 1.0);
 }
