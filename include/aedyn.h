@@ -7,6 +7,7 @@
 #include "aedyn/aedyn-status.h"
 #include "aedyn/aedyn-version.h"
 #include "aedyn/aedyn-rng.h"
+#include "aedyn/aedyn-schedule.h"
 #include "aedyn/aedyn-data.h"
 #include "aedyn/aedyn-net.h"
 #include "aedyn/aedyn-sgd.h"

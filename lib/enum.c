@@ -16,7 +16,9 @@ static const char *const spikes[] = { "random", "sinusoidal" };
 static const char *const images_modes[] = { "raw", "paper", "centred", "zca", "pca-white" };
 static const char *const samplers[] = { "real", "gaussian" };
 static const char *const ode_stats[] = { "rhs", "steps", "rejected", "jacobians",
-                                         "factorisations", "switches" };
+                                         "factorisations", "switches", "breakpoints" };
+static const char *const schedule_targets[] = { "encoder-rate", "decoder-rate", "bias-rate",
+                                                "skip-rate", "noise", "input-scale" };
 
 #define TABLE_(a, what) { a, (int)(sizeof a / sizeof a[0]), what }
 static const enum_table tables[] = {
@@ -27,6 +29,7 @@ static const enum_table tables[] = {
     [AEDYN_ENUM_IMAGES_MODE] = TABLE_(images_modes, "preprocessing mode"),
     [AEDYN_ENUM_IMAGES_SAMPLER] = TABLE_(samplers, "image sampler"),
     [AEDYN_ENUM_ODE_STAT] = TABLE_(ode_stats, "ODE statistic"),
+    [AEDYN_ENUM_SCHEDULE_TARGET] = TABLE_(schedule_targets, "schedule target"),
 };
 #undef TABLE_
 #define N_TABLES_ ((int)(sizeof tables / sizeof tables[0]))
@@ -34,7 +37,8 @@ static const enum_table tables[] = {
 /* The tables follow the enumerators' values. */
 _Static_assert(AEDYN_NET_ACT_RELU == 2 && AEDYN_SGD_SANGER == 2 && AEDYN_ODE_AUTO == 5 &&
                    AEDYN_DATA_SPIKES_SINUSOIDAL == 1 && AEDYN_IMAGES_PCA_WHITE == 4 &&
-                   AEDYN_IMAGES_SAMPLE_GAUSSIAN == 1 && AEDYN_ODE_STAT_SWITCHES == 5,
+                   AEDYN_IMAGES_SAMPLE_GAUSSIAN == 1 && AEDYN_ODE_STAT_BREAKPOINTS == 6 &&
+                   AEDYN_SCHEDULE_INPUT_SCALE == 5,
                "enum tables out of date");
 
 static const enum_table *table(aedyn_enum e)

@@ -9,10 +9,11 @@
 typedef struct aedyn__net_view {
     size_t D, K;
     aedyn_net_activation act;
-    bool tied, has_bias;
+    bool tied, has_bias, has_skip;
     double *W;    /* K x D encoder rows */
     double *V;    /* K x D decoder vectors; == W for a tied network */
     double *bias; /* K (zeros without a trained bias) */
+    double *skip; /* the skip weight c (stays 0 without a skip connection) */
 } aedyn__net_view;
 
 aedyn__net_view aedyn__net_get_view(aedyn_net *net);

@@ -12,6 +12,7 @@ struct aedyn_net {
     double *W;    /* K x D encoder rows */
     double *V;    /* K x D decoder vectors; == W for a tied network */
     double *bias; /* K (zeros without AEDYN_NET_BIAS) */
+    double skip;  /* the skip weight c (0 without AEDYN_NET_SKIP) */
 };
 
 #endif

@@ -4,6 +4,7 @@
  *
  * Scalings (docs/theory.md sections 1 and 3), defined here once for the network:
  * lambda^k = w^k . x / sqrt(D) + beta_k, xhat = sum_k v^k g(lambda^k),
+ * with a skip connection xhat = c x + sum_k v^k g(lambda^k);
  * l = |x - xhat|^2 / (2D); Q = W Omega W^T / D, R = V Omega W^T / D^{3/2},
  * T = V Omega V^T / D^2, T0 = V V^T / D. */
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 #include "net-internal.h"
 #include "net-private.h"
 
-#define ALL_FLAGS_ (AEDYN_NET_BIAS | AEDYN_NET_TIED)
+#define ALL_FLAGS_ (AEDYN_NET_BIAS | AEDYN_NET_TIED | AEDYN_NET_SKIP)
 
 /* ---- lifecycle --------------------------------------------------------------- */
 
@@ -207,6 +208,26 @@ AEDYN_API aedyn_status aedyn_net_get_weights(const aedyn_net *net, double *W, do
     return AEDYN_OK;
 }
 
+AEDYN_API aedyn_status aedyn_net_set_skip(aedyn_net *net, double c)
+{
+    AEDYN__REQUIRE_NONNULL(net);
+    if (!(net->flags & AEDYN_NET_SKIP))
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "aedyn_net_set_skip: the network has no skip "
+                           "connection (create it with AEDYN_NET_SKIP)");
+    if (!isfinite(c))
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_net_set_skip: c must be finite, got %g", c);
+    net->skip = c;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_net_get_skip(const aedyn_net *net, double *c)
+{
+    AEDYN__REQUIRE_NONNULL(net);
+    AEDYN__REQUIRE_NONNULL(c);
+    *c = net->skip;
+    return AEDYN_OK;
+}
+
 /* ---- forward pass and loss ----------------------------------------------------- */
 
 aedyn__net_view aedyn__net_get_view(aedyn_net *net)
@@ -214,7 +235,9 @@ aedyn__net_view aedyn__net_get_view(aedyn_net *net)
     return (aedyn__net_view){ .D = net->D, .K = net->K, .act = net->act,
                               .tied = (net->flags & AEDYN_NET_TIED) != 0,
                               .has_bias = (net->flags & AEDYN_NET_BIAS) != 0,
-                              .W = net->W, .V = net->V, .bias = net->bias };
+                              .has_skip = (net->flags & AEDYN_NET_SKIP) != 0,
+                              .W = net->W, .V = net->V, .bias = net->bias,
+                              .skip = &net->skip };
 }
 
 /* g[k] = g(w^k . x / sqrt(D) + beta_k). */
@@ -227,13 +250,14 @@ static aedyn_status activations(const aedyn_net *net, const double *x, double *g
     return st;
 }
 
-/* l = |x - sum_k v^k g_k|^2 / (2D), given the activations g. */
+/* l = |x - c x - sum_k v^k g_k|^2 / (2D), given the activations g. */
 static double loss_from_activations(const aedyn_net *net, const double *x, const double *g)
 {
     const size_t K = net->K, D = net->D;
+    const double c = net->skip;
     double sum = 0.0;
     for (size_t i = 0; i < D; i++) {
-        double r = x[i];
+        double r = x[i] - c * x[i];
         for (size_t k = 0; k < K; k++)
             r -= net->V[k * D + i] * g[k];
         sum += r * r;
@@ -261,8 +285,15 @@ AEDYN_API aedyn_status aedyn_net_reconstruct(const aedyn_net *net, size_t n, con
     for (size_t i = 0; i < n && !st; i++) {
         /* X is read before Xhat is written: in place is fine */
         st = activations(net, X + i * D, g);
-        if (!st)
+        if (st)
+            break;
+        if (net->skip != 0.0) { /* c x first: the rows may alias */
+            for (size_t j = 0; j < D; j++)
+                Xhat[i * D + j] = net->skip * X[i * D + j];
+            st = aedyn__gemv(true, net->K, D, 1.0, net->V, D, g, 1.0, Xhat + i * D);
+        } else {
             st = aedyn__gemv(true, net->K, D, 1.0, net->V, D, g, 0.0, Xhat + i * D);
+        }
     }
     free(g);
     return st;
@@ -387,45 +418,77 @@ AEDYN_API aedyn_status aedyn_net_order_params(const aedyn_net *net, const aedyn_
     return AEDYN_OK;
 }
 
-/* eps = Tr Omega/(2D) - sum_k R^kk E g'_k + 1/2 sum_kl T0^kl E[g_k g_l]. */
-static double population_error(const aedyn_net *net, double trace, const double *Q,
-                               const double *R, const double *T0)
+/* The population error of the network as a denoiser (docs/theory.md,
+ * "Denoising autoencoders"), from the order parameters of the noisy input
+ * (Qt = Q of xtilde) and Rk = E[(v^k . (x - c xtilde)/D) lambda_l]:
+ *   eps = (1 - c a)^2 Tr Omega/(2D) + c^2 sigma_n^2 / 2
+ *         - sum_k Rk^kk E g'_k + 1/2 sum_kl T0^kl E[g_k g_l],
+ * the expectations over lambda ~ N(0, Qt) shifted by the biases. */
+static double population_error(const aedyn_net *net, double trace, double a, double sigma_n,
+                               const double *Qt, const double *Rk, const double *T0)
 {
     const size_t K = net->K;
-    const double *b = net->bias;
-    const aedyn__gact a = aedyn__gact_builtin(net->act);
-    double err = trace / (2.0 * (double)net->D);
+    const double *b = net->bias, c = net->skip, ca = 1.0 - c * a;
+    const aedyn__gact act = aedyn__gact_builtin(net->act);
+    double err = ca * ca * trace / (2.0 * (double)net->D) + 0.5 * c * c * sigma_n * sigma_n;
     for (size_t k = 0; k < K; k++) {
-        const double qk = Q[k * K + k];
-        err -= R[k * K + k] * aedyn__gauss1_closed(net->act, 1, qk, b[k]);
-        err += 0.5 * T0[k * K + k] * aedyn__gauss2(&a, NULL, 0, 0, qk, qk, qk, b[k], b[k]);
+        const double qk = Qt[k * K + k];
+        err -= Rk[k * K + k] * aedyn__gauss1_closed(net->act, 1, qk, b[k]);
+        err += 0.5 * T0[k * K + k] * aedyn__gauss2(&act, NULL, 0, 0, qk, qk, qk, b[k], b[k]);
         for (size_t l = k + 1; l < K; l++)
             err += T0[k * K + l] *
-                   aedyn__gauss2(&a, NULL, 0, 0, qk, Q[k * K + l], Q[l * K + l], b[k], b[l]);
+                   aedyn__gauss2(&act, NULL, 0, 0, qk, Qt[k * K + l], Qt[l * K + l], b[k], b[l]);
     }
     return err;
 }
 
-AEDYN_API aedyn_status aedyn_net_error(const aedyn_net *net, const aedyn_data *data,
-                                                  double *err)
+static aedyn_status error_denoising(const aedyn_net *net, const aedyn_data *data, double a,
+                                    double sigma_n, double *err, const char *fn)
 {
     AEDYN__REQUIRE_NONNULL(net);
     AEDYN__REQUIRE_NONNULL(data);
     AEDYN__REQUIRE_NONNULL(err);
-    aedyn_status st = check_data_dim(net, data, "aedyn_net_error");
+    aedyn_status st = check_data_dim(net, data, fn);
     if (st != AEDYN_OK)
         return st;
-    const size_t K = net->K;
-    double *buf = aedyn__calloc(3 * K * K, sizeof *buf);
+    if (!isfinite(a) || !isfinite(sigma_n) || sigma_n < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: need a finite and sigma_n finite and >= 0 "
+                           "(got a = %g, sigma_n = %g)", fn, a, sigma_n);
+    const size_t K = net->K, D = net->D;
+    double *buf = aedyn__calloc(5 * K * K, sizeof *buf);
     if (!buf)
-        return aedyn__fail(AEDYN_ERR_NOMEM, "aedyn_net_error: out of memory");
-    double *Q = buf, *R = buf + K * K, *T0 = buf + 2 * K * K;
+        return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+    double *Q = buf, *R = buf + K * K, *T0 = buf + 2 * K * K, *WW = buf + 3 * K * K,
+           *VW = buf + 4 * K * K;
     st = order_params(net, data, Q, R, NULL, T0);
+    const double s2 = sigma_n * sigma_n, Dd = (double)D, c = net->skip;
+    if (st == AEDYN_OK && s2 > 0.0) /* the noise's share: W W^T / D, V W^T / D^{3/2} */
+        if ((st = aedyn__gemm(false, true, K, K, D, 1.0 / Dd, net->W, D, net->W, D, 0.0, WW, K)) ==
+            AEDYN_OK)
+            st = aedyn__gemm(false, true, K, K, D, 1.0 / (Dd * sqrt(Dd)), net->V, D, net->W, D,
+                             0.0, VW, K);
     if (st == AEDYN_OK) {
-        const double e = population_error(net, aedyn_data_get_trace(data), Q, R, T0);
-        if ((st = aedyn__check_finite("aedyn_net_error", "the population error", &e, 1)) == 0)
+        /* Qt = a^2 Q + s2 WW; Rk = a R - c Rt, Rt = a^2 R + s2 VW */
+        for (size_t i = 0; i < K * K; i++) {
+            const double rt = a * a * R[i] + s2 * VW[i];
+            Q[i] = a * a * Q[i] + s2 * WW[i];
+            R[i] = a * R[i] - c * rt;
+        }
+        const double e = population_error(net, aedyn_data_get_trace(data), a, sigma_n, Q, R, T0);
+        if ((st = aedyn__check_finite(fn, "the population error", &e, 1)) == 0)
             *err = e;
     }
     free(buf);
     return st;
+}
+
+AEDYN_API aedyn_status aedyn_net_error(const aedyn_net *net, const aedyn_data *data, double *err)
+{
+    return error_denoising(net, data, 1.0, 0.0, err, "aedyn_net_error");
+}
+
+AEDYN_API aedyn_status aedyn_net_error_denoising(const aedyn_net *net, const aedyn_data *data,
+                                                 double a, double sigma_n, double *err)
+{
+    return error_denoising(net, data, a, sigma_n, err, "aedyn_net_error_denoising");
 }

@@ -3,7 +3,10 @@
  * The right-hand side of mode tau is a linear map of its own components,
  * f_tau = L_tau(m) y_tau, whose coefficients depend on the state only
  * through a few order parameters m: Q (symmetric), the diagonal of R, T0
- * (symmetric) and the biases (aedyn__ode_coefficients reads nothing else).
+ * (symmetric) and the biases (aedyn__ode_coefficients reads nothing else);
+ * with a skip connection also the skip weight c (in kappa_tau and dc/dt)
+ * and the diagonal of Rtilde (in dc/dt), whose own right-hand side depends
+ * on parameters only.
  * Hence
  *
  *     J = blockdiag_tau L_tau + U V^T,   U = df/dm (n x p),  V = dm/dy (n x p),
@@ -25,7 +28,7 @@
 #include "linalg-internal.h"
 #include "ode-private.h"
 
-enum { PAR_Q, PAR_R, PAR_T0, PAR_BETA };
+enum { PAR_Q, PAR_R, PAR_T0, PAR_BETA, PAR_RT, PAR_C };
 
 typedef struct {
     int kind;
@@ -42,6 +45,8 @@ struct aedyn__ode_jac {
     size_t *spiv;
     double *z;               /* p */
     double *A0, *C0, *G0;    /* coefficients at the Jacobian's state (K, K^2, K^2) */
+    double *rs0, *rf0;       /* P each: the modes' self and feedback factors there */
+    double ew0, ev0;         /* the rates there */
     double *blk;             /* P blocks of (2K)^2: inverses of I - c L_tau, column-major */
     double *Sblk;            /* (2K)^2 scratch */
     size_t *bpiv;            /* 2K */
@@ -59,6 +64,7 @@ void aedyn__ode_jac_destroy(aedyn__ode_jac *j)
     free(j->S);
     free(j->spiv);
     free(j->A0);
+    free(j->rs0);
     free(j->blk);
     free(j->bpiv);
     free(j);
@@ -71,7 +77,7 @@ aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out)
     if (!j)
         return aedyn__fail(AEDYN_ERR_NOMEM, "ODE Jacobian: out of memory");
     j->n = n;
-    j->p = K * (K + 1) + K + (o->has_bias ? K : 0);
+    j->p = K * (K + 1) + K + (o->has_bias ? K : 0) + (o->has_skip ? K + 1 : 0);
     const size_t p = j->p;
     j->par = calloc(p, sizeof *j->par);
     j->f0 = aedyn__calloc(3 * n, sizeof(double));
@@ -81,7 +87,9 @@ aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out)
     j->A0 = aedyn__calloc(K + 2 * K * K + b, sizeof(double));
     j->blk = aedyn__calloc((P + 1) * b * b, sizeof(double));
     j->bpiv = aedyn__calloc(b, sizeof(size_t));
-    if (!j->par || !j->f0 || !j->Um || !j->S || !j->spiv || !j->A0 || !j->blk || !j->bpiv) {
+    j->rs0 = aedyn__calloc(2 * P + 1, sizeof(double));
+    if (!j->par || !j->f0 || !j->Um || !j->S || !j->spiv || !j->A0 || !j->blk || !j->bpiv ||
+        !j->rs0) {
         aedyn__ode_jac_destroy(j);
         return aedyn__fail(AEDYN_ERR_NOMEM, "ODE Jacobian: out of memory (%zu x %zu)", n, p);
     }
@@ -94,6 +102,7 @@ aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out)
     j->G0 = j->C0 + K * K;
     j->bvec = j->G0 + K * K;
     j->Sblk = j->blk + P * b * b;
+    j->rf0 = j->rs0 + P;
     size_t g = 0;
     for (size_t k = 0; k < K; k++)
         for (size_t l = k; l < K; l++) {
@@ -104,7 +113,11 @@ aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out)
         j->par[g++] = (ode_par){ PAR_R, k, k };
         if (o->has_bias)
             j->par[g++] = (ode_par){ PAR_BETA, k, k };
+        if (o->has_skip)
+            j->par[g++] = (ode_par){ PAR_RT, k, k };
     }
+    if (o->has_skip)
+        j->par[g++] = (ode_par){ PAR_C, 0, 0 };
     *out = j;
     return AEDYN_OK;
 }
@@ -129,6 +142,14 @@ static double *par_slot(aedyn_ode *o, const ode_par *q, double *y, double **twin
         m = o->R + q->k * K + q->k;
         scale = sqrt(o->Q[q->k * K + q->k] * o->T[q->k * K + q->k]);
         break;
+    case PAR_RT:
+        m = o->Rt + q->k;
+        scale = sqrt(o->Q[q->k * K + q->k] * o->T[q->k * K + q->k]);
+        break;
+    case PAR_C:
+        m = &o->cskip;
+        scale = 1.0;
+        break;
     default:
         m = aedyn__ode_beta(o, y) + q->k;
         scale = 1.0;
@@ -139,43 +160,70 @@ static double *par_slot(aedyn_ode *o, const ode_par *q, double *y, double **twin
     return m;
 }
 
-/* Column g of V: the derivative of parameter g with respect to the state. */
+/* Column g of V: the derivative of parameter g with respect to the state
+ * (with the spectra rq, rk of the last prepare()). */
 static void par_gradient(const aedyn_ode *o, const ode_par *q, const double *y, double *v)
 {
     const size_t K = o->K, P = o->P;
     const double invD = 1.0 / (double)o->D;
     memset(v, 0, o->n_state * sizeof *v);
     const size_t k = q->k, l = q->l;
-    for (size_t tau = 0; tau < P && q->kind != PAR_BETA; tau++) {
-        const double r = o->rho[tau] * invD;
+    if (q->kind == PAR_BETA) {
+        v[2 * P * K + k] = 1.0;
+        return;
+    }
+    if (q->kind == PAR_C) {
+        v[aedyn__ode_skip_index(o)] = 1.0;
+        return;
+    }
+    for (size_t tau = 0; tau < P; tau++) {
         const double *w = y + tau * K, *s = y + P * K + tau * K;
         double *dw = v + tau * K, *ds = v + P * K + tau * K;
         switch (q->kind) {
-        case PAR_Q: /* Q_kl = sum r w_k w_l */
+        case PAR_Q: { /* Q_kl = sum rq w_k w_l / D */
+            const double r = o->rq[tau] * invD;
             dw[k] += r * w[l];
             dw[l] += r * w[k];
             break;
+        }
         case PAR_T0: /* T0_kl = sum s_k s_l */
             ds[k] += s[l];
             ds[l] += s[k];
             break;
-        default: /* R_kk = sum r s_k w_k */
+        case PAR_RT: { /* Rt_k = sum rq s_k w_k / D */
+            const double r = o->rq[tau] * invD;
             dw[k] += r * s[k];
             ds[k] += r * w[k];
             break;
         }
+        default: { /* R_kk = sum rk s_k w_k / D */
+            const double r = o->rk[tau] * invD;
+            dw[k] += r * s[k];
+            ds[k] += r * w[k];
+            break;
+        }
+        }
     }
-    if (q->kind == PAR_BETA)
-        v[2 * P * K + k] = 1.0;
+    /* R_kk = sum (a rho - c rq) s_k w_k / D depends on c: -Rt_k */
+    if (q->kind == PAR_R && o->has_skip)
+        v[aedyn__ode_skip_index(o)] = -o->Rt[k];
 }
 
 int aedyn__ode_jac_eval(void *ctx, double t, const double *y)
 {
-    (void)t;
     aedyn_ode *o = ctx;
     aedyn__ode_jac *j = o->jac;
-    const size_t K = o->K, n = j->n;
+    const size_t K = o->K, n = j->n, P = o->P;
     const bool generic = aedyn__ode_generic(o);
+    if (aedyn__ode_prepare(o, t, y) != AEDYN_OK)
+        return -1; /* a schedule failed: the right-hand side reports it */
+    const double a = o->cur[AEDYN_SCHEDULE_INPUT_SCALE], Dd = (double)o->D;
+    for (size_t tau = 0; tau < P; tau++) {
+        j->rs0[tau] = o->rq[tau] / Dd;
+        j->rf0[tau] = (o->dae ? a * o->rho[tau] - o->cskip * o->rq[tau] : o->rho[tau]) / Dd;
+    }
+    j->ew0 = o->cur[AEDYN_SCHEDULE_ENCODER_RATE];
+    j->ev0 = o->cur[AEDYN_SCHEDULE_DECODER_RATE];
     aedyn__ode_moments(o, y);
     aedyn__ode_coefficients(o, y, generic);
     memcpy(j->A0, o->A, K * sizeof *o->A);
@@ -211,17 +259,17 @@ int aedyn__ode_jac_eval(void *ctx, double t, const double *y)
 static void block(const aedyn_ode *o, const aedyn__ode_jac *j, size_t tau, double c, double *B)
 {
     const size_t K = o->K, b = 2 * K;
-    const double r = o->rho[tau] / (double)o->D, ew = o->eta_w, ev = o->eta_v, kap = o->kappa;
+    const double rs = j->rs0[tau], rf = j->rf0[tau], ew = j->ew0, ev = j->ev0, kap = o->kappa;
     const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
     memset(B, 0, b * b * sizeof *B);
     for (size_t k = 0; k < K; k++) {
         for (size_t a = 0; a < K; a++) {
-            B[a * b + k] = -c * ew * r * j->C0[k * K + a];                  /* dw_k / dw_a */
+            B[a * b + k] = -c * ew * rs * j->C0[k * K + a];                 /* dw_k / dw_a */
             if (!trunc || a <= k)
                 B[(K + a) * b + K + k] = c * ev * j->G0[k * K + a];          /* ds_k / ds_a */
         }
-        B[(K + k) * b + k] += -c * ew * r * j->A0[k];                       /* dw_k / ds_k */
-        B[k * b + K + k] += -c * ev * r * j->A0[k];                         /* ds_k / dw_k */
+        B[(K + k) * b + k] += -c * ew * rf * j->A0[k];                      /* dw_k / ds_k */
+        B[k * b + K + k] += -c * ev * rf * j->A0[k];                        /* ds_k / dw_k */
         B[k * b + k] += 1.0 + c * kap;
         B[(K + k) * b + K + k] += 1.0 + c * kap;
     }

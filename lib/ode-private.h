@@ -5,6 +5,8 @@
 #include "common-private.h"
 #include "stepper-internal.h"
 
+#define AEDYN__N_TARGETS 6 /* the values of aedyn_schedule_target */
+
 /* Structured Jacobian for BDF (ode-jac.c). */
 typedef struct aedyn__ode_jac aedyn__ode_jac;
 
@@ -16,10 +18,31 @@ struct aedyn_ode {
     double eta_w, eta_v, eta_b, kappa;
     double trace;            /* Tr Omega with full multiplicities */
     double *rho;             /* P eigenvalues of the modes */
+    /* denoising autoencoder (docs/theory.md, "Denoising autoencoders") */
+    double a, sigma_n;       /* the constants: xtilde = a x + sigma_n xi */
+    double eta_c;            /* the skip's rate, when set (eta_c_set) */
+    bool eta_c_set;
+    bool has_skip;           /* the state ends with the skip weight c */
+    bool dae;                /* a != 1, sigma_n != 0, a skip, or their schedules */
+    aedyn_schedule *sched[AEDYN__N_TARGETS]; /* the ODE's copies, or NULL */
+    size_t n_sched;
+    double seg_end;          /* schedules are read left of it (the next breakpoint) */
+    aedyn_status sched_err;  /* a schedule's bad value met by the right-hand side */
+    char sched_msg[200];     /* and its message */
+    uint64_t n_breaks;       /* breakpoints a step ended on */
+    /* the values at the time of the last prepare(): rates, noise, scale
+     * (indexed by aedyn_schedule_target) and the skip weight */
+    double cur[AEDYN__N_TARGETS];
+    double cskip;
+    double *rq, *rk;         /* P each: the input variance a^2 rho + sigma_n^2 and the
+                                corrected covariance kappa = a rho - c rq of each mode
+                                (both == rho for the plain autoencoder) */
+    double *sbuf;            /* 2 P: where rq, rk live for a denoising autoencoder */
+    double *Rt;              /* K: diagonal of Rtilde = sum rq s w^T / D (skip only) */
     bool *is_eig;            /* P: mode is an eigenvector of the data model */
     double *U;               /* P x D orthonormal mode directions */
-    size_t n_state;          /* 2 P K + K */
-    double *y;               /* state: wt (P x K), s (P x K), beta (K) */
+    size_t n_state;          /* 2 P K + K (+ 1 with a skip) */
+    double *y;               /* state: wt (P x K), s (P x K), beta (K) (, c) */
     double t;
     aedyn__stepper *st;      /* integrates y: method, tolerances, step, statistics */
     /* user activation for the generic path */
@@ -36,6 +59,14 @@ struct aedyn_ode {
 static inline double *aedyn__ode_wt(const aedyn_ode *o, double *y) { (void)o; return y; }
 static inline double *aedyn__ode_s(const aedyn_ode *o, double *y) { return y + o->P * o->K; }
 static inline double *aedyn__ode_beta(const aedyn_ode *o, double *y) { return y + 2 * o->P * o->K; }
+/* Index of the skip weight in the state (has_skip only). */
+static inline size_t aedyn__ode_skip_index(const aedyn_ode *o) { return 2 * o->P * o->K + o->K; }
+
+/* Read the schedules at t (left of o->seg_end), the skip weight of y, and
+ * the per-mode spectra rq, rk: everything the right-hand side's parts take
+ * from the time and from outside the modes. A schedule's bad value is
+ * returned (and the constants used). */
+aedyn_status aedyn__ode_prepare(aedyn_ode *o, double t, const double *y);
 
 /* aedyn_ode_create with a choice: reduce == false keeps every explicit
  * eigenvector as its own mode (only the implicit complement is still reduced);
@@ -54,7 +85,9 @@ void aedyn__ode_sweep(const aedyn_ode *o, const double *y, double *dydt);
 /* True when the coefficients need the generic path (bias or user activation). */
 bool aedyn__ode_generic(const aedyn_ode *o);
 
-/* Fill Q, R, T, T0 of o from the state y. */
+/* Fill Q, R, T, T0 of o from the state y; for a denoising autoencoder Q is
+ * that of the noisy input (Qtilde), R the corrected R_kappa, and Rt is
+ * filled (docs/theory.md), with the spectra of the last prepare(). */
 void aedyn__ode_moments(aedyn_ode *o, const double *y);
 
 /* Fill the coefficients A, C, G, bdrift from o->Q, R, T0 and the biases in y,

@@ -1,12 +1,14 @@
 /* The ODE module: component form of the asymptotically exact learning
  * dynamics over modes (docs/theory.md sections 5 and 6), observables, and integration
  * through the private stepper. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "act-internal.h"
 #include "gauss-internal.h"
 #include "linalg-internal.h"
 #include "ode-private.h"
+#include "schedule-internal.h"
 
 #define TWO_OVER_PI 0.63661977236758134308
 
@@ -182,6 +184,7 @@ void aedyn__ode_moments(aedyn_ode *o, const double *y)
 {
     const size_t K = o->K, P = o->P;
     const double *restrict wt = y, *restrict s = y + P * K, *restrict rho = o->rho;
+    const double *restrict rq = o->rq, *restrict rk = o->rk;
     const double invD = 1.0 / (double)o->D;
     /* one entry at a time with its sums over the modes in registers; Q, T
      * and T0 are symmetric */
@@ -190,10 +193,10 @@ void aedyn__ode_moments(aedyn_ode *o, const double *y)
             double q = 0.0, r = 0.0, t = 0.0, t0 = 0.0;
             if (l >= k) {
                 for (size_t tau = 0; tau < P; tau++) {
-                    const double *w = wt + tau * K, *v = s + tau * K, c = rho[tau];
-                    q += c * w[k] * w[l];
-                    r += c * v[k] * w[l];
-                    t += c * v[k] * v[l];
+                    const double *w = wt + tau * K, *v = s + tau * K;
+                    q += rq[tau] * w[k] * w[l];
+                    r += rk[tau] * v[k] * w[l];
+                    t += rho[tau] * v[k] * v[l];
                     t0 += v[k] * v[l];
                 }
                 o->Q[k * K + l] = o->Q[l * K + k] = q * invD;
@@ -201,10 +204,51 @@ void aedyn__ode_moments(aedyn_ode *o, const double *y)
                 o->T0[k * K + l] = o->T0[l * K + k] = t0;
             } else {
                 for (size_t tau = 0; tau < P; tau++)
-                    r += rho[tau] * s[tau * K + k] * wt[tau * K + l];
+                    r += rk[tau] * s[tau * K + k] * wt[tau * K + l];
             }
             o->R[k * K + l] = r * invD;
         }
+    for (size_t k = 0; k < K && o->has_skip; k++) {
+        double r = 0.0;
+        for (size_t tau = 0; tau < P; tau++)
+            r += rq[tau] * s[tau * K + k] * wt[tau * K + k];
+        o->Rt[k] = r * invD;
+    }
+}
+
+aedyn_status aedyn__ode_prepare(aedyn_ode *o, double t, const double *y)
+{
+    double v[AEDYN__N_TARGETS] = { o->eta_w, o->eta_v, o->eta_b, o->eta_c, o->sigma_n, o->a };
+    aedyn_status st = AEDYN_OK;
+    if (o->n_sched) {
+        /* left of a breakpoint that ends the segment: the value before it */
+        double te = t < o->seg_end ? t : nextafter(o->seg_end, -INFINITY);
+        te = te > 0.0 ? te : 0.0;
+        for (int i = 0; i < AEDYN__N_TARGETS; i++)
+            if (o->sched[i]) {
+                double x;
+                const aedyn_status si = aedyn_schedule_value(o->sched[i], te, &x);
+                if (si == AEDYN_OK)
+                    v[i] = x;
+                else if (st == AEDYN_OK)
+                    st = si;
+            }
+    }
+    if (!o->eta_c_set && !o->sched[AEDYN_SCHEDULE_SKIP_RATE])
+        v[AEDYN_SCHEDULE_SKIP_RATE] = v[AEDYN_SCHEDULE_DECODER_RATE];
+    if (!o->has_skip)
+        v[AEDYN_SCHEDULE_SKIP_RATE] = 0.0;
+    memcpy(o->cur, v, sizeof v);
+    o->cskip = o->has_skip ? y[aedyn__ode_skip_index(o)] : 0.0;
+    if (o->dae) {
+        const double a = v[AEDYN_SCHEDULE_INPUT_SCALE], sn = v[AEDYN_SCHEDULE_NOISE];
+        const double s2 = sn * sn, c = o->cskip;
+        for (size_t tau = 0; tau < o->P; tau++) {
+            o->rq[tau] = a * a * o->rho[tau] + s2;
+            o->rk[tau] = a * o->rho[tau] - c * o->rq[tau];
+        }
+    }
+    return st;
 }
 
 /* Closed forms (no bias): A_k = E g'(lambda^k), G = E[g g], and the
@@ -348,20 +392,31 @@ bool aedyn__ode_generic(const aedyn_ode *o)
 
 void aedyn__ode_rhs(void *ctx, double t, const double *y, double *dydt)
 {
-    (void)t; /* autonomous: the rates and the data do not change with time */
     aedyn_ode *o = ctx;
+    const aedyn_status st = aedyn__ode_prepare(o, t, y);
+    if (st != AEDYN_OK) { /* a schedule's bad value: no derivative (advance reports it) */
+        if (o->sched_err == AEDYN_OK) {
+            o->sched_err = st;
+            snprintf(o->sched_msg, sizeof o->sched_msg, "%s", aedyn_error_message());
+        }
+        for (size_t i = 0; i < o->n_state; i++)
+            dydt[i] = NAN;
+        return;
+    }
     aedyn__ode_moments(o, y);
     aedyn__ode_coefficients(o, y, aedyn__ode_generic(o));
     aedyn__ode_sweep(o, y, dydt);
 }
 
-void aedyn__ode_sweep(const aedyn_ode *o, const double *y, double *dydt)
+/* The plain autoencoder: every mode's terms carry rho_tau / D. */
+static void sweep_plain(const aedyn_ode *o, const double *y, double *dydt)
 {
     const size_t K = o->K, P = o->P;
     const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
     const double *wt = y, *s = y + P * K, *A = o->A, *C = o->C, *G = o->G;
-    double *dwt = dydt, *ds = dydt + P * K, *db = dydt + 2 * P * K;
-    const double invD = 1.0 / (double)o->D, ew = o->eta_w, ev = o->eta_v, kap = o->kappa;
+    double *dwt = dydt, *ds = dydt + P * K;
+    const double invD = 1.0 / (double)o->D, kap = o->kappa;
+    const double ew = o->cur[AEDYN_SCHEDULE_ENCODER_RATE], ev = o->cur[AEDYN_SCHEDULE_DECODER_RATE];
     for (size_t tau = 0; tau < P; tau++) {
         const double r = o->rho[tau] * invD, *w = wt + tau * K, *v = s + tau * K;
         double *dw = dwt + tau * K, *dv = ds + tau * K;
@@ -376,11 +431,75 @@ void aedyn__ode_sweep(const aedyn_ode *o, const double *y, double *dydt)
             dv[k] = ev * (r * A[k] * w[k] - gs) - kap * v[k];
         }
     }
+}
+
+/* The denoising autoencoder (docs/theory.md, "Denoising autoencoders"): the
+ * decoder-feedback terms carry the corrected covariance kappa_tau = a rho_tau
+ * - c rq_tau, the self-interaction terms the input variance rq_tau. kappa is
+ * formed here from o->cskip (not read from o->rk), so that the Jacobian's
+ * difference in c sees it. */
+static void sweep_denoising(const aedyn_ode *o, const double *y, double *dydt)
+{
+    const size_t K = o->K, P = o->P;
+    const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
+    const double *wt = y, *s = y + P * K, *A = o->A, *C = o->C, *G = o->G;
+    double *dwt = dydt, *ds = dydt + P * K;
+    const double invD = 1.0 / (double)o->D, kap = o->kappa, c = o->cskip;
+    const double ew = o->cur[AEDYN_SCHEDULE_ENCODER_RATE], ev = o->cur[AEDYN_SCHEDULE_DECODER_RATE];
+    const double a = o->cur[AEDYN_SCHEDULE_INPUT_SCALE];
+    for (size_t tau = 0; tau < P; tau++) {
+        const double rs = o->rq[tau] * invD, rf = (a * o->rho[tau] - c * o->rq[tau]) * invD;
+        const double *w = wt + tau * K, *v = s + tau * K;
+        double *dw = dwt + tau * K, *dv = ds + tau * K;
+        for (size_t k = 0; k < K; k++) {
+            double cw = 0.0, gs = 0.0;
+            const size_t amax = trunc ? k + 1 : K;
+            for (size_t b = 0; b < K; b++)
+                cw += C[k * K + b] * w[b];
+            for (size_t b = 0; b < amax; b++)
+                gs += G[k * K + b] * v[b];
+            dw[k] = ew * (rf * A[k] * v[k] + rs * cw) - kap * w[k];
+            dv[k] = ev * (rf * A[k] * w[k] - gs) - kap * v[k];
+        }
+    }
+}
+
+void aedyn__ode_sweep(const aedyn_ode *o, const double *y, double *dydt)
+{
+    const size_t K = o->K;
+    if (o->dae)
+        sweep_denoising(o, y, dydt);
+    else
+        sweep_plain(o, y, dydt);
+    double *db = dydt + 2 * o->P * K;
     for (size_t k = 0; k < K; k++)
-        db[k] = o->has_bias ? o->eta_b * o->bdrift[k] : 0.0;
+        db[k] = o->has_bias ? o->cur[AEDYN_SCHEDULE_BIAS_RATE] * o->bdrift[k] : 0.0;
+    if (o->has_skip) {
+        /* dc/dt = eta_c E[delta . xtilde]/D (= -eta_c d eps/dc) */
+        const double a = o->cur[AEDYN_SCHEDULE_INPUT_SCALE], sn = o->cur[AEDYN_SCHEDULE_NOISE];
+        const double c = o->cskip, tr = o->trace / (double)o->D;
+        double drift = a * tr - c * (a * a * tr + sn * sn);
+        for (size_t k = 0; k < K; k++)
+            drift -= o->Rt[k] * o->A[k];
+        dydt[aedyn__ode_skip_index(o)] = o->cur[AEDYN_SCHEDULE_SKIP_RATE] * drift;
+    }
 }
 
 /* ---- lifecycle ---------------------------------------------------------------- */
+
+/* Whether the denoising terms are on; the plain autoencoder's spectra are
+ * rho itself. Then the values of the constants (no schedule can fail). */
+static void update_dae(aedyn_ode *o)
+{
+    o->dae = o->a != 1.0 || o->sigma_n != 0.0 || o->has_skip ||
+             o->sched[AEDYN_SCHEDULE_NOISE] || o->sched[AEDYN_SCHEDULE_INPUT_SCALE];
+    if (o->dae) {
+        o->rq = o->sbuf;
+        o->rk = o->sbuf + o->P;
+    } else {
+        o->rq = o->rk = o->rho;
+    }
+}
 
 /* Switch the stepper to method m, making BDF's structured Jacobian first
  * (for BDF and the automatic method, which may use BDF); on failure nothing
@@ -401,6 +520,9 @@ AEDYN_API void aedyn_ode_destroy(aedyn_ode *ode)
         return;
     aedyn__ode_jac_destroy(ode->jac);
     aedyn__stepper_destroy(ode->st);
+    for (int i = 0; i < AEDYN__N_TARGETS; i++)
+        aedyn_schedule_destroy(ode->sched[i]);
+    free(ode->sbuf);
     free(ode->rho);
     free(ode->is_eig);
     free(ode->U);
@@ -437,8 +559,29 @@ AEDYN_API aedyn_status aedyn_ode_create_from_sgd(aedyn_ode **out, const aedyn_sg
     o->eta_b = eta[2];
     o->kappa = kappa;
     o->t = aedyn_sgd_get_time(sgd);
+    /* the denoising set-up and the schedules */
+    double a, sn;
+    if ((st = aedyn_sgd_get_denoising(sgd, &a, &sn)) || (st = aedyn_ode_set_denoising(o, a, sn)))
+        goto fail;
+    if (o->has_skip) {
+        double ec;
+        if ((st = aedyn_sgd_get_skip_rate(sgd, &ec)))
+            goto fail;
+        /* a rate that follows the decoder's stays so */
+        if (ec != eta[1] && (st = aedyn_ode_set_skip_rate(o, ec)))
+            goto fail;
+    }
+    for (int i = 0; i < AEDYN__N_TARGETS; i++) {
+        const aedyn_schedule *sc;
+        if ((st = aedyn_sgd_get_schedule(sgd, (aedyn_schedule_target)i, &sc)) ||
+            (sc && (st = aedyn_ode_set_schedule(o, (aedyn_schedule_target)i, sc))))
+            goto fail;
+    }
     *out = o;
     return AEDYN_OK;
+fail:
+    aedyn_ode_destroy(o);
+    return st;
 }
 
 aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const aedyn_data *data,
@@ -474,6 +617,9 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->K = K;
     o->act = aedyn_net_get_activation(net);
     o->has_bias = (flags & AEDYN_NET_BIAS) != 0;
+    o->has_skip = (flags & AEDYN_NET_SKIP) != 0;
+    o->a = 1.0;
+    o->seg_end = INFINITY;
     o->rule = rule;
     o->eta_w = o->eta_v = o->eta_b = lr;
     o->trace = aedyn_data_get_trace(data);
@@ -481,10 +627,11 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     if ((st = aedyn_net_get_weights(net, W, V, bias)) ||
         (st = spectrum_view_load(&sv, data, fn)) || (st = build_modes(o, W, V, &sv, reduce)))
         goto fail;
-    o->n_state = 2 * o->P * K + K;
+    o->n_state = 2 * o->P * K + K + (o->has_skip ? 1 : 0);
     o->y = aedyn__calloc(o->n_state, sizeof *o->y);
-    o->Q = aedyn__calloc(6 * K * K + 2 * K, sizeof *o->Q);
-    if (!o->y || !o->Q) {
+    o->Q = aedyn__calloc(6 * K * K + 3 * K, sizeof *o->Q);
+    o->sbuf = aedyn__calloc(2 * o->P + 1, sizeof *o->sbuf);
+    if (!o->y || !o->Q || !o->sbuf) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto fail;
     }
@@ -495,8 +642,14 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     o->G = o->C + K * K;
     o->A = o->G + K * K;
     o->bdrift = o->A + K;
-    if ((st = project_weights(o, W, V, bias)))
+    o->Rt = o->bdrift + K;
+    double skip;
+    if ((st = project_weights(o, W, V, bias)) || (st = aedyn_net_get_skip(net, &skip)))
         goto fail;
+    if (o->has_skip)
+        o->y[aedyn__ode_skip_index(o)] = skip;
+    update_dae(o);
+    (void)aedyn__ode_prepare(o, o->t, o->y); /* no schedules yet: cannot fail */
     free(W);
     W = NULL;
     spectrum_view_free(&sv);
@@ -656,13 +809,145 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn
     return AEDYN_OK;
 }
 
+AEDYN_API aedyn_status aedyn_ode_set_denoising(aedyn_ode *ode, double a, double sigma_n)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    if (!isfinite(a) || !isfinite(sigma_n) || sigma_n < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_set_denoising: need a finite and "
+                           "sigma_n finite and >= 0 (got a = %g, sigma_n = %g)", a, sigma_n);
+    ode->a = a;
+    ode->sigma_n = sigma_n;
+    update_dae(ode);
+    aedyn__stepper_reset(ode->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_get_denoising(const aedyn_ode *ode, double *a, double *sigma_n)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    if (a)
+        *a = ode->a;
+    if (sigma_n)
+        *sigma_n = ode->sigma_n;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_skip_rate(aedyn_ode *ode, double eta_c)
+{
+    static const char *fn = "aedyn_ode_set_skip_rate";
+    AEDYN__REQUIRE_NONNULL(ode);
+    if (!ode->has_skip)
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: the network had no skip connection "
+                           "(AEDYN_NET_SKIP)", fn);
+    if (!isfinite(eta_c) || eta_c < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: eta_c must be finite and >= 0, got %g", fn,
+                           eta_c);
+    ode->eta_c = eta_c;
+    ode->eta_c_set = true;
+    aedyn__stepper_reset(ode->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_get_skip_rate(const aedyn_ode *ode, double *eta_c)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(eta_c);
+    *eta_c = !ode->has_skip ? 0.0 : ode->eta_c_set ? ode->eta_c : ode->eta_v;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_get_skip(const aedyn_ode *ode, double *c)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(c);
+    const double v = ode->has_skip ? ode->y[aedyn__ode_skip_index(ode)] : 0.0;
+    const aedyn_status st = aedyn__check_finite("aedyn_ode_get_skip", "the skip weight", &v, 1);
+    if (st == AEDYN_OK)
+        *c = v;
+    return st;
+}
+
+AEDYN_API aedyn_status aedyn_ode_set_schedule(aedyn_ode *ode, aedyn_schedule_target target,
+                                              const aedyn_schedule *schedule)
+{
+    static const char *fn = "aedyn_ode_set_schedule";
+    AEDYN__REQUIRE_NONNULL(ode);
+    if ((unsigned)target >= AEDYN__N_TARGETS)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown target %d", fn, (int)target);
+    if (schedule && target == AEDYN_SCHEDULE_SKIP_RATE && !ode->has_skip)
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: the network had no skip connection", fn);
+    aedyn_schedule *copy = NULL;
+    if (schedule) {
+        const aedyn_status st = aedyn__schedule_copy(schedule, &copy);
+        if (st != AEDYN_OK)
+            return st;
+    }
+    ode->n_sched += (copy != NULL) - (ode->sched[target] != NULL);
+    aedyn_schedule_destroy(ode->sched[target]);
+    ode->sched[target] = copy;
+    update_dae(ode);
+    aedyn__stepper_reset(ode->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_ode_get_schedule(const aedyn_ode *ode, aedyn_schedule_target target,
+                                              const aedyn_schedule **schedule)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(schedule);
+    if ((unsigned)target >= AEDYN__N_TARGETS)
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_get_schedule: unknown target %d",
+                           (int)target);
+    *schedule = ode->sched[target];
+    return AEDYN_OK;
+}
+
+/* The first breakpoint of the schedules after t (+infinity: none). */
+static double next_breakpoint(const aedyn_ode *o, double t)
+{
+    double tb = INFINITY;
+    for (int i = 0; i < AEDYN__N_TARGETS; i++)
+        if (o->sched[i]) {
+            double b;
+            if (aedyn_schedule_next_breakpoint(o->sched[i], t, &b) == AEDYN_OK && b < tb)
+                tb = b;
+        }
+    return tb;
+}
+
 AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end)
 {
     AEDYN__REQUIRE_NONNULL(ode);
     if (!isfinite(t_end) || t_end < ode->t)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_advance: t_end = %g must be finite and "
                            ">= the current time %g", t_end, ode->t);
-    return aedyn__stepper_advance(ode->st, aedyn__ode_rhs, ode, &ode->t, ode->y, t_end);
+    /* Segment by segment between the schedules' breakpoints: every step
+     * ends on a breakpoint (BDF interpolates back to it) and reads the
+     * schedules left of it; the next segment starts afresh (a jump in the
+     * rates is a jump in the derivative). Every segment ends later than it
+     * starts (breakpoints are strictly after t), so the loop progresses. */
+    aedyn_status st = AEDYN_OK;
+    ode->sched_err = AEDYN_OK;
+    do {
+        const double tb = ode->n_sched ? next_breakpoint(ode, ode->t) : INFINITY;
+        const double te = tb < t_end ? tb : t_end;
+        ode->seg_end = tb;
+        st = aedyn__stepper_advance(ode->st, aedyn__ode_rhs, ode, &ode->t, ode->y, te);
+        ode->seg_end = INFINITY;
+        if (st == AEDYN_OK && te == tb) {
+            ode->n_breaks++;
+            aedyn__stepper_reset(ode->st);
+        }
+    } while (st == AEDYN_OK && ode->t < t_end);
+    if (ode->sched_err != AEDYN_OK) {
+        /* the schedule's message, with where it stopped */
+        const aedyn_status se = ode->sched_err;
+        ode->sched_err = AEDYN_OK;
+        aedyn__stepper_reset(ode->st);
+        return aedyn__fail(se, "aedyn_ode_advance: a schedule failed (%s); stopped at t = %g",
+                           ode->sched_msg, ode->t);
+    }
+    return st;
 }
 
 /* ---- observables ---------------------------------------------------------------- */
@@ -689,7 +974,12 @@ AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, d
 {
     AEDYN__REQUIRE_NONNULL(ode);
     aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
+    /* the network's order parameters on the clean data: spectra rho */
+    double *rq = o->rq, *rk = o->rk;
+    o->rq = o->rk = o->rho;
     aedyn__ode_moments(o, o->y);
+    o->rq = rq;
+    o->rk = rk;
     const size_t KK = o->K * o->K, kk = KK * sizeof(double);
     static const char *fn = "aedyn_ode_order_params";
     aedyn_status st;
@@ -719,15 +1009,22 @@ AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
     AEDYN__REQUIRE_NONNULL(err);
     aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
     const size_t K = o->K;
+    aedyn_status st = aedyn__ode_prepare(o, o->t, o->y);
+    if (st != AEDYN_OK)
+        return st;
     aedyn__ode_moments(o, o->y);
     aedyn__ode_coefficients(o, o->y, aedyn__ode_generic(o));
-    double e = o->trace / (2.0 * (double)o->D);
+    /* (1 - c a)^2 Tr Omega/(2D) + c^2 sigma_n^2/2 - sum R^kk E g' + 1/2 sum T0 E[g g],
+     * with R = R_kappa and the fields of the noisy input (docs/theory.md) */
+    const double a = o->cur[AEDYN_SCHEDULE_INPUT_SCALE], sn = o->cur[AEDYN_SCHEDULE_NOISE];
+    const double c = o->cskip, ca = 1.0 - c * a;
+    double e = ca * ca * o->trace / (2.0 * (double)o->D) + 0.5 * c * c * sn * sn;
     for (size_t k = 0; k < K; k++) {
         e -= o->R[k * K + k] * o->A[k];
         for (size_t l = 0; l < K; l++)
             e += 0.5 * o->T0[k * K + l] * o->G[k * K + l];
     }
-    const aedyn_status st = aedyn__check_finite("aedyn_ode_error", "the error", &e, 1);
+    st = aedyn__check_finite("aedyn_ode_error", "the error", &e, 1);
     if (st == AEDYN_OK)
         *err = e;
     return st;
@@ -799,6 +1096,7 @@ AEDYN_API aedyn_status aedyn_ode_get_stat(const aedyn_ode *ode, aedyn_ode_stat w
     case AEDYN_ODE_STAT_JACOBIANS: *value = s.njac; return AEDYN_OK;
     case AEDYN_ODE_STAT_FACTORISATIONS: *value = s.nlu; return AEDYN_OK;
     case AEDYN_ODE_STAT_SWITCHES: *value = s.nswitch; return AEDYN_OK;
+    case AEDYN_ODE_STAT_BREAKPOINTS: *value = ode->n_breaks; return AEDYN_OK;
     }
     return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_ode_get_stat: unknown statistic %d", (int)which);
 }

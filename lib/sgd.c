@@ -16,6 +16,8 @@
 #include "act-internal.h"
 #include "data-internal.h"
 #include "net-internal.h"
+#include "rng-internal.h"
+#include "schedule-internal.h"
 #include "sgd-private.h"
 
 #define AEDYN_SGD_LIMIT_ 1e150
@@ -36,6 +38,35 @@
 #endif
 
 /* ---- lifecycle ---------------------------------------------------------------- */
+
+/* The values of the next step: the schedules at t = steps / D where
+ * attached, the constants elsewhere; the skip's rate follows the decoder's
+ * until set. On failure (a user schedule's bad value) nothing changes. */
+static aedyn_status refresh(aedyn_sgd *s)
+{
+    double v[AEDYN__N_TARGETS] = { s->eta_w, s->eta_v, s->eta_b, s->eta_c, s->sigma_n, s->a };
+    const double t = (double)s->steps / (double)s->nv.D;
+    for (int i = 0; i < AEDYN__N_TARGETS; i++)
+        if (s->sched[i]) {
+            const aedyn_status st = aedyn_schedule_value(s->sched[i], t, &v[i]);
+            if (st != AEDYN_OK)
+                return st;
+        }
+    if (!s->eta_c_set && !s->sched[AEDYN_SCHEDULE_SKIP_RATE])
+        v[AEDYN_SCHEDULE_SKIP_RATE] = v[AEDYN_SCHEDULE_DECODER_RATE];
+    if (!s->nv.has_skip)
+        v[AEDYN_SCHEDULE_SKIP_RATE] = 0.0;
+    memcpy(s->cur, v, sizeof v);
+    return AEDYN_OK;
+}
+
+/* A denoising trainer corrupts its inputs and fits the skip-corrected target;
+ * fixed for the duration of a call (schedules cannot switch it). */
+static bool denoising(const aedyn_sgd *s)
+{
+    return s->a != 1.0 || s->sigma_n != 0.0 || s->nv.has_skip ||
+           s->sched[AEDYN_SCHEDULE_NOISE] || s->sched[AEDYN_SCHEDULE_INPUT_SCALE];
+}
 
 static aedyn_status check_rate(const char *fn, const char *name, double eta, bool positive)
 {
@@ -70,7 +101,7 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     if (!s)
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     const size_t D = nv.D, K = nv.K;
-    s->buf = aedyn__calloc(4 * D, sizeof *s->buf);
+    s->buf = aedyn__calloc(6 * D, sizeof *s->buf);
     s->lam = aedyn__calloc(7 * K, sizeof *s->lam);
     if (!s->buf || !s->lam) {
         aedyn_sgd_destroy(s);
@@ -89,6 +120,8 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     s->rng = rng;
     s->rule = rule;
     s->eta_w = s->eta_v = s->eta_b = lr;
+    s->a = 1.0;
+    (void)refresh(s); /* no schedules: cannot fail */
     *out = s;
     return AEDYN_OK;
 }
@@ -97,6 +130,8 @@ AEDYN_API void aedyn_sgd_destroy(aedyn_sgd *sgd)
 {
     if (!sgd)
         return;
+    for (int i = 0; i < AEDYN__N_TARGETS; i++)
+        aedyn_schedule_destroy(sgd->sched[i]);
     free(sgd->buf);
     free(sgd->lam);
     free(sgd);
@@ -117,6 +152,7 @@ AEDYN_API aedyn_status aedyn_sgd_set_learning_rates(aedyn_sgd *sgd, double eta_w
     sgd->eta_w = eta_w;
     sgd->eta_v = eta_v;
     sgd->eta_b = eta_b;
+    (void)refresh(sgd); /* the schedules' values were good at this t */
     return AEDYN_OK;
 }
 
@@ -157,6 +193,97 @@ AEDYN_API aedyn_status aedyn_sgd_get_rule(const aedyn_sgd *sgd, aedyn_sgd_rule *
     AEDYN__REQUIRE_NONNULL(sgd);
     AEDYN__REQUIRE_NONNULL(rule);
     *rule = sgd->rule;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_sgd_set_denoising(aedyn_sgd *sgd, double a, double sigma_n)
+{
+    static const char *fn = "aedyn_sgd_set_denoising";
+    AEDYN__REQUIRE_NONNULL(sgd);
+    if (!isfinite(a) || !isfinite(sigma_n) || sigma_n < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: need a finite and sigma_n finite and >= 0 "
+                           "(got a = %g, sigma_n = %g)", fn, a, sigma_n);
+    if (sgd->rule == AEDYN_SGD_SANGER && (a != 1.0 || sigma_n != 0.0))
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: Sanger's rule has no reconstruction "
+                           "target to denoise", fn);
+    sgd->a = a;
+    sgd->sigma_n = sigma_n;
+    (void)refresh(sgd);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_sgd_get_denoising(const aedyn_sgd *sgd, double *a, double *sigma_n)
+{
+    AEDYN__REQUIRE_NONNULL(sgd);
+    if (a)
+        *a = sgd->a;
+    if (sigma_n)
+        *sigma_n = sgd->sigma_n;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_sgd_set_skip_rate(aedyn_sgd *sgd, double eta_c)
+{
+    static const char *fn = "aedyn_sgd_set_skip_rate";
+    AEDYN__REQUIRE_NONNULL(sgd);
+    if (!sgd->nv.has_skip)
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: the network has no skip connection "
+                           "(AEDYN_NET_SKIP)", fn);
+    aedyn_status st = check_rate(fn, "eta_c", eta_c, false);
+    if (st != AEDYN_OK)
+        return st;
+    sgd->eta_c = eta_c;
+    sgd->eta_c_set = true;
+    (void)refresh(sgd);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_sgd_get_skip_rate(const aedyn_sgd *sgd, double *eta_c)
+{
+    AEDYN__REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(eta_c);
+    *eta_c = !sgd->nv.has_skip ? 0.0 : sgd->eta_c_set ? sgd->eta_c : sgd->eta_v;
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_sgd_set_schedule(aedyn_sgd *sgd, aedyn_schedule_target target,
+                                              const aedyn_schedule *schedule)
+{
+    static const char *fn = "aedyn_sgd_set_schedule";
+    AEDYN__REQUIRE_NONNULL(sgd);
+    if ((unsigned)target >= AEDYN__N_TARGETS)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: unknown target %d", fn, (int)target);
+    if (schedule && target == AEDYN_SCHEDULE_SKIP_RATE && !sgd->nv.has_skip)
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: the network has no skip connection", fn);
+    if (schedule && sgd->rule == AEDYN_SGD_SANGER &&
+        (target == AEDYN_SCHEDULE_NOISE || target == AEDYN_SCHEDULE_INPUT_SCALE))
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: Sanger's rule has no reconstruction "
+                           "target to denoise", fn);
+    aedyn_schedule *copy = NULL;
+    if (schedule) {
+        const aedyn_status st = aedyn__schedule_copy(schedule, &copy);
+        if (st != AEDYN_OK)
+            return st;
+    }
+    aedyn_schedule_destroy(sgd->sched[target]);
+    sgd->n_sched += (copy != NULL) - (sgd->sched[target] != NULL);
+    sgd->sched[target] = copy;
+    /* with schedules every step refreshes the values first (a bad value
+     * shows there); without, the constants apply again */
+    if (sgd->n_sched == 0)
+        (void)refresh(sgd);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_sgd_get_schedule(const aedyn_sgd *sgd, aedyn_schedule_target target,
+                                              const aedyn_schedule **schedule)
+{
+    AEDYN__REQUIRE_NONNULL(sgd);
+    AEDYN__REQUIRE_NONNULL(schedule);
+    if ((unsigned)target >= AEDYN__N_TARGETS)
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_sgd_get_schedule: unknown target %d",
+                           (int)target);
+    *schedule = sgd->sched[target];
     return AEDYN_OK;
 }
 
@@ -457,11 +584,14 @@ AEDYN__CLONES static void flush(aedyn_sgd *s)
     s->pend_w = s->pend_v = false;
 }
 
-/* One step on input x, which must stay untouched until the next step or
- * flush() (it may be the pending update's input). Leaves the untied rank-one
- * updates pending; on failure nothing is pending and the network is that of
- * the last good step. */
-AEDYN__CLONES static aedyn_status step_on(aedyn_sgd *s, const double *restrict x)
+/* One step on input x (the fields' input), fitting the target y (x itself
+ * for the plain autoencoder; x - c xtilde for a denoising one, x the noisy
+ * input). x must stay untouched until the next step or flush() (it may be
+ * the pending update's input); y is not read after the call. Leaves the
+ * untied rank-one updates pending; on failure nothing is pending and the
+ * network is that of the last good step. */
+AEDYN__CLONES static aedyn_status step_on(aedyn_sgd *s, const double *restrict x,
+                                          const double *restrict y)
 {
     const aedyn__net_view *net = &s->nv;
     const size_t D = net->D, K = net->K;
@@ -484,19 +614,27 @@ AEDYN__CLONES static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
             return diverged(s, "a local field");
         }
     }
-    const double err2 = trunc ? error_truncated(s, x, sanger ? s->lam : s->g) : error_full(s, x);
+    const double err2 = trunc ? error_truncated(s, y, sanger ? s->lam : s->g) : error_full(s, y);
     if (!(err2 <= AEDYN_SGD_LIMIT_ * AEDYN_SGD_LIMIT_))
         return diverged(s, "the reconstruction error");
     for (size_t k = 0; k < K; k++)
         if (!ok_value(s->vd[k]))
             return diverged(s, "an update coefficient");
+    /* the skip: dc = (eta_c/D) (delta . xtilde)/D, delta the full error */
+    const double ec = s->cur[AEDYN_SCHEDULE_SKIP_RATE];
+    const double dskip = ec != 0.0 ? ec / Dd * dot(s->delta, x, D) / Dd : 0.0;
+    if (!ok_value(dskip) || !ok_value(*net->skip + dskip))
+        return diverged(s, "the skip weight's update");
 
     /* phase 2: the update, with the weight decay */
     const double dec = 1.0 - s->kappa / Dd;
-    const double ew = s->eta_w / Dd, ev = s->eta_v / Dd;
+    const double ew = s->cur[AEDYN_SCHEDULE_ENCODER_RATE] / Dd;
+    const double ev = s->cur[AEDYN_SCHEDULE_DECODER_RATE] / Dd;
+    const double eb = s->cur[AEDYN_SCHEDULE_BIAS_RATE] / Dd;
+    *net->skip += dskip;
     double *restrict r = s->delta;
     if (trunc)
-        memcpy(r, x, D * sizeof *r);
+        memcpy(r, y, D * sizeof *r);
     for (size_t k = 0; k < K; k++) {
         double *restrict w = net->W + k * D;
         double cv, cx; /* coefficients of delta_k and of x */
@@ -511,7 +649,7 @@ AEDYN__CLONES static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
             cx = ew * s->dg[k] * (s->vd[k] / Dd) * isD;
         }
         if (bias)
-            net->bias[k] += s->eta_b / Dd * s->dg[k] * s->vd[k] / Dd;
+            net->bias[k] += eb * s->dg[k] * s->vd[k] / Dd;
         if (tied) {
             if (trunc) {
                 const double ck = sanger ? s->lam[k] : s->g[k];
@@ -553,17 +691,54 @@ AEDYN__CLONES static aedyn_status step_on(aedyn_sgd *s, const double *restrict x
     return AEDYN_OK;
 }
 
+/* The input of a denoising step: xt = a x + sigma_n xi (xi fresh from the
+ * trainer's generator), then x <- x - c xt, the target. */
+static void corrupt(aedyn_sgd *s, double *restrict x, double *restrict xt)
+{
+    const size_t D = s->nv.D;
+    const double a = s->cur[AEDYN_SCHEDULE_INPUT_SCALE], sn = s->cur[AEDYN_SCHEDULE_NOISE];
+    const double c = *s->nv.skip;
+    if (sn != 0.0)
+        for (size_t i = 0; i < D; i++)
+            xt[i] = a * x[i] + sn * aedyn__rng_normal(s->rng);
+    else
+        for (size_t i = 0; i < D; i++)
+            xt[i] = a * x[i];
+    if (c != 0.0)
+        for (size_t i = 0; i < D; i++)
+            x[i] -= c * xt[i];
+}
+
+/* The noisy-input buffer the pending update does not use. */
+static double *noisy_buffer(aedyn_sgd *s)
+{
+    double *b = s->buf + 4 * s->nv.D;
+    return s->pend_w && s->xp == b ? b + s->nv.D : b;
+}
+
 AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
 {
     AEDYN__REQUIRE_NONNULL(sgd);
     const size_t D = sgd->nv.D;
+    const bool dae = denoising(sgd);
     aedyn_status st = AEDYN_OK;
     for (uint64_t i = 0; i < n && st == AEDYN_OK; i++) {
+        if (sgd->n_sched && (st = refresh(sgd)) != AEDYN_OK)
+            break;
+        if (dae) { /* the pending update's input is a noisy buffer */
+            double *x = sgd->buf, *xt = noisy_buffer(sgd);
+            st = aedyn__data_sample1(sgd->data, sgd->rng, x);
+            if (st == AEDYN_OK) {
+                corrupt(sgd, x, xt);
+                st = step_on(sgd, xt, x);
+            }
+            continue;
+        }
         /* the input buffer the pending update does not use */
         double *x = sgd->pend_w && sgd->xp == sgd->buf ? sgd->buf + D : sgd->buf;
         st = aedyn__data_sample1(sgd->data, sgd->rng, x);
         if (st == AEDYN_OK)
-            st = step_on(sgd, x);
+            st = step_on(sgd, x, x);
     }
     flush(sgd);
     return st;
@@ -573,7 +748,17 @@ AEDYN_API aedyn_status aedyn_sgd_step_input(aedyn_sgd *sgd, const double *x)
 {
     AEDYN__REQUIRE_NONNULL(sgd);
     AEDYN__REQUIRE_NONNULL(x);
-    aedyn_status st = step_on(sgd, x);
+    aedyn_status st = sgd->n_sched ? refresh(sgd) : AEDYN_OK;
+    if (st != AEDYN_OK)
+        return st;
+    if (denoising(sgd)) {
+        double *y = sgd->buf, *xt = noisy_buffer(sgd);
+        memcpy(y, x, sgd->nv.D * sizeof *y);
+        corrupt(sgd, y, xt);
+        st = step_on(sgd, xt, y);
+    } else {
+        st = step_on(sgd, x, x);
+    }
     flush(sgd);
     return st;
 }

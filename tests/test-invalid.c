@@ -103,6 +103,87 @@ static void snap(fixture *f, snapshot *s)
 
 static const double nan_ = NAN, inf_ = INFINITY;
 
+/* For the schedule rows. A create row writes to sched_out_, which must stay
+ * NULL when the call fails (a schedule made by mistake is destroyed). */
+static aedyn_schedule *sched_out_;
+
+static aedyn_status sched_created_(aedyn_status st)
+{
+    if (st != AEDYN_OK)
+        ck_assert_ptr_null(sched_out_);
+    aedyn_schedule_destroy(sched_out_);
+    sched_out_ = NULL;
+    return st;
+}
+
+static double sched_nan_fn_(double t, void *user)
+{
+    (void)t;
+    (void)user;
+    return NAN;
+}
+
+/* A call on a schedule of its own: a piecewise one with a jump at 2, or a
+ * user one with a breakpoint at 2 whose function returns NaN, both with a
+ * warm-up to 1. A failed call must leave the schedule and the output as
+ * they were. */
+typedef enum { SCHED_SET_WARMUP_, SCHED_VALUE_, SCHED_NEXT_BREAKPOINT_ } sched_op_;
+
+static aedyn_status sched_call_(sched_op_ op, bool user, double x)
+{
+    aedyn_schedule *s;
+    if (user)
+        ck_assert_aedyn_ok(aedyn_schedule_create_user(&s, sched_nan_fn_, NULL, 1,
+                                                      (const double[]){ 2.0 }));
+    else
+        ck_assert_aedyn_ok(aedyn_schedule_create_piecewise(&s, 2, (const double[]){ 0.0, 2.0 },
+                                                           (const double[]){ 1.0, 0.5 }));
+    ck_assert_aedyn_ok(aedyn_schedule_set_warmup(s, 1.0));
+    double out = 42.0, w = 0.0, b = 0.0;
+    aedyn_status st = AEDYN_OK;
+    switch (op) {
+    case SCHED_SET_WARMUP_:
+        st = aedyn_schedule_set_warmup(s, x);
+        break;
+    case SCHED_VALUE_:
+        st = aedyn_schedule_value(s, x, &out);
+        break;
+    case SCHED_NEXT_BREAKPOINT_:
+        st = aedyn_schedule_next_breakpoint(s, x, &out);
+        break;
+    }
+    if (st != AEDYN_OK) {
+        ck_assert(out == 42.0);
+        ck_assert_aedyn_ok(aedyn_schedule_get_warmup(s, &w));
+        ck_assert(w == 1.0);
+        ck_assert_aedyn_ok(aedyn_schedule_next_breakpoint(s, 0.0, &b));
+        ck_assert(b == 1.0);
+    }
+    aedyn_schedule_destroy(s);
+    return st;
+}
+
+/* A trainer or an ODE with a schedule whose user function returns NaN
+ * attached to the noise level: the step or the integration fails before
+ * changing anything; the schedule is detached afterwards. */
+static aedyn_status nan_schedule_run_(fixture *f, bool ode)
+{
+    aedyn_schedule *s;
+    ck_assert_aedyn_ok(aedyn_schedule_create_user(&s, sched_nan_fn_, NULL, 0, NULL));
+    aedyn_status st;
+    if (ode) {
+        ck_assert_aedyn_ok(aedyn_ode_set_schedule(f->ode, AEDYN_SCHEDULE_NOISE, s));
+        st = aedyn_ode_advance(f->ode, aedyn_ode_get_time(f->ode) + 1.0);
+        ck_assert_aedyn_ok(aedyn_ode_set_schedule(f->ode, AEDYN_SCHEDULE_NOISE, NULL));
+    } else {
+        ck_assert_aedyn_ok(aedyn_sgd_set_schedule(f->sgd, AEDYN_SCHEDULE_NOISE, s));
+        st = aedyn_sgd_step(f->sgd, 3);
+        ck_assert_aedyn_ok(aedyn_sgd_set_schedule(f->sgd, AEDYN_SCHEDULE_NOISE, NULL));
+    }
+    aedyn_schedule_destroy(s);
+    return st;
+}
+
 /* X(name, entry point, expected status, message fragment, call) */
 #define CASES(X)                                                                                   \
     /* status and version */                                                                       \
@@ -206,6 +287,14 @@ static const double nan_ = NAN, inf_ = INFINITY;
     X(net_error_null, "aedyn_net_error", AEDYN_ERR_NULL, "err", aedyn_net_error(f->net, f->data, NULL)) \
     X(net_error_images_dim, "aedyn_net_error_images", AEDYN_ERR_SIZE, "D =",                       \
       aedyn_net_error_images(f->net, f->im, f->x, NULL))                                           \
+    X(net_skip_unsupported, "aedyn_net_set_skip", AEDYN_ERR_UNSUPPORTED, "no skip", \
+      aedyn_net_set_skip(f->net, 0.5)) \
+    X(net_get_skip_null, "aedyn_net_get_skip", AEDYN_ERR_NULL, "c", \
+      aedyn_net_get_skip(f->net, NULL)) \
+    X(net_error_denoising_sigma, "aedyn_net_error_denoising", AEDYN_ERR_INVALID, "sigma_n", \
+      aedyn_net_error_denoising(f->net, f->data, 1.0, -0.5, f->x)) \
+    X(net_error_denoising_a, "aedyn_net_error_denoising", AEDYN_ERR_INVALID, "a = inf", \
+      aedyn_net_error_denoising(f->net, f->data, inf_, 0.5, f->x)) \
     /* sgd */                                                                                      \
     X(sgd_lr, "aedyn_sgd_create", AEDYN_ERR_INVALID, "learning rate",                              \
       aedyn_sgd_create(&f->sgd, f->net, f->data, f->rng, AEDYN_SGD_VANILLA, nan_))                 \
@@ -231,6 +320,20 @@ static const double nan_ = NAN, inf_ = INFINITY;
       (f->x[0] = nan_, aedyn_sgd_step_input(f->sgd, f->x)))                                        \
     X(sgd_steps_null, "aedyn_sgd_get_n_steps", AEDYN_OK, "", IS(aedyn_sgd_get_n_steps(NULL) == 0)) \
     X(sgd_time_null, "aedyn_sgd_get_time", AEDYN_OK, "", IS(isnan(aedyn_sgd_get_time(NULL))))      \
+    X(sgd_denoising_sigma, "aedyn_sgd_set_denoising", AEDYN_ERR_INVALID, "sigma_n", \
+      aedyn_sgd_set_denoising(f->sgd, 1.0, nan_)) \
+    X(sgd_get_denoising_null, "aedyn_sgd_get_denoising", AEDYN_ERR_NULL, "sgd", \
+      aedyn_sgd_get_denoising(NULL, NULL, NULL)) \
+    X(sgd_skip_rate_unsupported, "aedyn_sgd_set_skip_rate", AEDYN_ERR_UNSUPPORTED, "no skip", \
+      aedyn_sgd_set_skip_rate(f->sgd, 1.0)) \
+    X(sgd_get_skip_rate_null, "aedyn_sgd_get_skip_rate", AEDYN_ERR_NULL, "eta_c", \
+      aedyn_sgd_get_skip_rate(f->sgd, NULL)) \
+    X(sgd_schedule_target, "aedyn_sgd_set_schedule", AEDYN_ERR_INVALID, "unknown target", \
+      aedyn_sgd_set_schedule(f->sgd, (aedyn_schedule_target)6, NULL)) \
+    X(sgd_get_schedule_null, "aedyn_sgd_get_schedule", AEDYN_ERR_NULL, "schedule", \
+      aedyn_sgd_get_schedule(f->sgd, AEDYN_SCHEDULE_NOISE, NULL)) \
+    X(sgd_step_nan_schedule, "aedyn_sgd_step", AEDYN_ERR_INVALID, "is nan", \
+      nan_schedule_run_(f, false)) \
     /* ode */                                                                                      \
     X(ode_tied, "aedyn_ode_create", AEDYN_ERR_UNSUPPORTED, "tied",                                 \
       aedyn_ode_create(&f->ode, f->tied, f->data, AEDYN_SGD_VANILLA, 0.1))                         \
@@ -266,6 +369,22 @@ static const double nan_ = NAN, inf_ = INFINITY;
       aedyn_ode_advance(f->ode, 1.0))                                                              \
     X(ode_advance_nan, "aedyn_ode_advance", AEDYN_ERR_INVALID, "t_end",                            \
       aedyn_ode_advance(f->ode, nan_))                                                             \
+    X(ode_denoising_sigma, "aedyn_ode_set_denoising", AEDYN_ERR_INVALID, "sigma_n", \
+      aedyn_ode_set_denoising(f->ode, 1.0, -inf_)) \
+    X(ode_get_denoising_null, "aedyn_ode_get_denoising", AEDYN_ERR_NULL, "ode", \
+      aedyn_ode_get_denoising(NULL, NULL, NULL)) \
+    X(ode_skip_rate_unsupported, "aedyn_ode_set_skip_rate", AEDYN_ERR_UNSUPPORTED, "no skip", \
+      aedyn_ode_set_skip_rate(f->ode, 1.0)) \
+    X(ode_get_skip_rate_null, "aedyn_ode_get_skip_rate", AEDYN_ERR_NULL, "eta_c", \
+      aedyn_ode_get_skip_rate(f->ode, NULL)) \
+    X(ode_get_skip_null, "aedyn_ode_get_skip", AEDYN_ERR_NULL, "c", \
+      aedyn_ode_get_skip(f->ode, NULL)) \
+    X(ode_schedule_target, "aedyn_ode_set_schedule", AEDYN_ERR_INVALID, "unknown target", \
+      aedyn_ode_set_schedule(f->ode, (aedyn_schedule_target)-1, NULL)) \
+    X(ode_get_schedule_target, "aedyn_ode_get_schedule", AEDYN_ERR_INVALID, "unknown target", \
+      aedyn_ode_get_schedule(f->ode, (aedyn_schedule_target)99, (const aedyn_schedule **)&f->p)) \
+    X(ode_advance_nan_schedule, "aedyn_ode_advance", AEDYN_ERR_INVALID, "schedule failed", \
+      nan_schedule_run_(f, true)) \
     X(ode_time_null, "aedyn_ode_get_time", AEDYN_OK, "", IS(isnan(aedyn_ode_get_time(NULL))))      \
     X(ode_modes_null, "aedyn_ode_get_n_modes", AEDYN_OK, "", IS(aedyn_ode_get_n_modes(NULL) == 0)) \
     X(ode_mode_range, "aedyn_ode_get_mode", AEDYN_ERR_SIZE, "out of range",                        \
@@ -326,7 +445,67 @@ static const double nan_ = NAN, inf_ = INFINITY;
     X(grid_points, "aedyn_grid_log", AEDYN_ERR_SIZE, "n must be",                                  \
       aedyn_grid_log(1, 10, SIZE_MAX, 1000, 0, NULL, NULL, f->sz))                                 \
     X(grid_horizon, "aedyn_grid_log", AEDYN_ERR_INVALID, "2^53",                                   \
-      aedyn_grid_log(1, 1e300, 3, 1000, 0, NULL, NULL, f->sz))
+      aedyn_grid_log(1, 1e300, 3, 1000, 0, NULL, NULL, f->sz))                                     \
+    /* schedule */                                                                                 \
+    X(sched_constant_null, "aedyn_schedule_create_constant", AEDYN_ERR_NULL, "out",                \
+      aedyn_schedule_create_constant(NULL, 1.0))                                                   \
+    X(sched_constant_nan, "aedyn_schedule_create_constant", AEDYN_ERR_INVALID, "value must be",    \
+      sched_created_(aedyn_schedule_create_constant(&sched_out_, nan_)))                           \
+    X(sched_piecewise_null, "aedyn_schedule_create_piecewise", AEDYN_ERR_NULL, "values",           \
+      sched_created_(aedyn_schedule_create_piecewise(&sched_out_, 3, f->x, NULL)))                 \
+    X(sched_piecewise_size, "aedyn_schedule_create_piecewise", AEDYN_ERR_SIZE, "n must be",        \
+      sched_created_(aedyn_schedule_create_piecewise(&sched_out_, SIZE_MAX, f->x, f->x)))          \
+    X(sched_piecewise_t0, "aedyn_schedule_create_piecewise", AEDYN_ERR_INVALID, "t[0] must be 0",  \
+      sched_created_(aedyn_schedule_create_piecewise(&sched_out_, 2, (const double[]){ 1, 2 },     \
+                                                     f->x)))                                       \
+    X(sched_piecewise_order, "aedyn_schedule_create_piecewise", AEDYN_ERR_INVALID, "t[2] = 0.1",   \
+      sched_created_(aedyn_schedule_create_piecewise(&sched_out_, 3,                               \
+                                                     (const double[]){ 0, 1, 0.1 }, f->x)))        \
+    X(sched_piecewise_value, "aedyn_schedule_create_piecewise", AEDYN_ERR_INVALID,                 \
+      "values[1] = -inf",                                                                          \
+      sched_created_(aedyn_schedule_create_piecewise(&sched_out_, 2, f->x,                         \
+                                                     (const double[]){ 1, -inf_ })))               \
+    X(sched_power_tau, "aedyn_schedule_create_power", AEDYN_ERR_INVALID, "tau must be",            \
+      sched_created_(aedyn_schedule_create_power(&sched_out_, 1, 0, 1)))                           \
+    X(sched_power_beta, "aedyn_schedule_create_power", AEDYN_ERR_INVALID, "beta must be",          \
+      sched_created_(aedyn_schedule_create_power(&sched_out_, 1, 1, nan_)))                        \
+    X(sched_exponential_v0, "aedyn_schedule_create_exponential", AEDYN_ERR_INVALID, "v0 must",     \
+      sched_created_(aedyn_schedule_create_exponential(&sched_out_, -1, 1)))                       \
+    X(sched_cosine_v_min, "aedyn_schedule_create_cosine", AEDYN_ERR_INVALID, "v_min must be",      \
+      sched_created_(aedyn_schedule_create_cosine(&sched_out_, 1, 2, 1)))                          \
+    X(sched_cosine_T, "aedyn_schedule_create_cosine", AEDYN_ERR_INVALID, "T must be",              \
+      sched_created_(aedyn_schedule_create_cosine(&sched_out_, 1, 0, inf_)))                       \
+    X(sched_user_fn, "aedyn_schedule_create_user", AEDYN_ERR_NULL, "fn",                           \
+      sched_created_(aedyn_schedule_create_user(&sched_out_, NULL, NULL, 0, NULL)))                \
+    X(sched_user_breaks_null, "aedyn_schedule_create_user", AEDYN_ERR_NULL, "breaks",              \
+      sched_created_(aedyn_schedule_create_user(&sched_out_, sched_nan_fn_, NULL, 2, NULL)))       \
+    X(sched_user_size, "aedyn_schedule_create_user", AEDYN_ERR_SIZE, "n_breaks",                   \
+      sched_created_(aedyn_schedule_create_user(&sched_out_, sched_nan_fn_, NULL, SIZE_MAX,        \
+                                                f->x)))                                            \
+    X(sched_user_breaks_zero, "aedyn_schedule_create_user", AEDYN_ERR_INVALID, "breaks[0] = 0",    \
+      sched_created_(aedyn_schedule_create_user(&sched_out_, sched_nan_fn_, NULL, 3, f->x)))       \
+    X(sched_destroy_null, "aedyn_schedule_destroy", AEDYN_OK, "",                                  \
+      (aedyn_schedule_destroy(NULL), AEDYN_OK))                                                    \
+    X(sched_set_warmup_null, "aedyn_schedule_set_warmup", AEDYN_ERR_NULL, "schedule",              \
+      aedyn_schedule_set_warmup(NULL, 1.0))                                                        \
+    X(sched_set_warmup_nan, "aedyn_schedule_set_warmup", AEDYN_ERR_INVALID, "t_warmup must be",    \
+      sched_call_(SCHED_SET_WARMUP_, false, nan_))                                                 \
+    X(sched_set_warmup_negative, "aedyn_schedule_set_warmup", AEDYN_ERR_INVALID, "got -1",         \
+      sched_call_(SCHED_SET_WARMUP_, false, -1.0))                                                 \
+    X(sched_get_warmup_null, "aedyn_schedule_get_warmup", AEDYN_ERR_NULL, "schedule",              \
+      aedyn_schedule_get_warmup(NULL, f->x))                                                       \
+    X(sched_value_null, "aedyn_schedule_value", AEDYN_ERR_NULL, "schedule",                        \
+      aedyn_schedule_value(NULL, 1.0, f->x))                                                       \
+    X(sched_value_negative, "aedyn_schedule_value", AEDYN_ERR_INVALID, "t = -1",                   \
+      sched_call_(SCHED_VALUE_, false, -1.0))                                                      \
+    X(sched_value_inf, "aedyn_schedule_value", AEDYN_ERR_INVALID, "t = inf",                       \
+      sched_call_(SCHED_VALUE_, false, inf_))                                                      \
+    X(sched_value_user_nan, "aedyn_schedule_value", AEDYN_ERR_INVALID, "at t = 0.5 is nan",        \
+      sched_call_(SCHED_VALUE_, true, 0.5))                                                        \
+    X(sched_next_breakpoint_null, "aedyn_schedule_next_breakpoint", AEDYN_ERR_NULL, "schedule",    \
+      aedyn_schedule_next_breakpoint(NULL, 0.0, f->x))                                             \
+    X(sched_next_breakpoint_nan, "aedyn_schedule_next_breakpoint", AEDYN_ERR_INVALID, "t = nan",   \
+      sched_call_(SCHED_NEXT_BREAKPOINT_, true, nan_))
 
 #define DEFINE_CASE(name, entry, expect, fragment, call)                                           \
     static aedyn_status case_##name(fixture *f)                                                    \

@@ -128,7 +128,7 @@ START_TEST(create_invalid)
     ck_assert_str_eq(aedyn_error_message(), "aedyn_net_create: K must be <= D (got K = 5, D = 3)");
     ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, (aedyn_net_activation)3, 0), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, (aedyn_net_activation)-1, 0), AEDYN_ERR_INVALID);
-    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, AEDYN_NET_ACT_ERF, 4u), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_net_create(&net, 10, 2, AEDYN_NET_ACT_ERF, 8u), AEDYN_ERR_INVALID);
     ck_assert_aedyn_fails(aedyn_net_create(&net, SIZE_MAX / 2, SIZE_MAX / 4, AEDYN_NET_ACT_ERF, 0),
                           AEDYN_ERR_SIZE);
     ck_assert_ptr_eq(net, sentinel);

@@ -27,8 +27,10 @@ typedef enum aedyn_enum {
     AEDYN_ENUM_SPIKES = 3,         /**< ::aedyn_data_spikes: random, sinusoidal */
     AEDYN_ENUM_IMAGES_MODE = 4,    /**< ::aedyn_images_mode: raw, paper, centred, zca, pca-white */
     AEDYN_ENUM_IMAGES_SAMPLER = 5, /**< ::aedyn_images_sampler: real, gaussian */
-    AEDYN_ENUM_ODE_STAT = 6        /**< ::aedyn_ode_stat: rhs, steps, rejected, jacobians,
-                                        factorisations, switches */
+    AEDYN_ENUM_ODE_STAT = 6,       /**< ::aedyn_ode_stat: rhs, steps, rejected, jacobians,
+                                        factorisations, switches, breakpoints */
+    AEDYN_ENUM_SCHEDULE_TARGET = 7 /**< ::aedyn_schedule_target: encoder-rate, decoder-rate,
+                                        bias-rate, skip-rate, noise, input-scale */
 } aedyn_enum;
 
 /**

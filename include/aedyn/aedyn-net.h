@@ -37,6 +37,14 @@ typedef enum aedyn_net_activation {
 #define AEDYN_NET_BIAS 1u
 /** Flag: tied weights, v^k == w^k (one weight set). @since 0.2 */
 #define AEDYN_NET_TIED 2u
+/**
+ * Flag: a scalar skip connection, xhat = c x + sum_k v^k g(lambda^k) (for a
+ * denoising autoencoder, c xtilde: aedyn_sgd_set_denoising()). The skip
+ * weight c starts at 0 (aedyn_net_set_skip()); a trainer trains it at the
+ * rate aedyn_sgd_set_skip_rate() (rate 0: a fixed skip).
+ * @since 0.2
+ */
+#define AEDYN_NET_SKIP 4u
 
 /**
  * Create a network with all weights and biases zero.
@@ -44,7 +52,7 @@ typedef enum aedyn_net_activation {
  * @param D     input dimension, >= 1
  * @param K     hidden units, 1 <= K <= D
  * @param act   activation
- * @param flags any of AEDYN_NET_BIAS | AEDYN_NET_TIED
+ * @param flags any of AEDYN_NET_BIAS | AEDYN_NET_TIED | AEDYN_NET_SKIP
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID, AEDYN_ERR_NOMEM
  * @since 0.2
  */
@@ -108,6 +116,23 @@ AEDYN_API aedyn_status aedyn_net_get_weights(const aedyn_net *net, double *W, do
                                              double *bias);
 
 /**
+ * Set the skip weight c of a network with AEDYN_NET_SKIP.
+ * @param net the network (unchanged on failure)
+ * @param c   the skip weight, finite
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (c not finite),
+ *         AEDYN_ERR_UNSUPPORTED (no skip connection)
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_net_set_skip(aedyn_net *net, double c);
+
+/**
+ * The skip weight c (0 for a network without skip connection).
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_net_get_skip(const aedyn_net *net, double *c);
+
+/**
  * Reconstruct a batch: Xhat (n x D) from X (n x D). Allocates O(K) scratch.
  * @since 0.2
  */
@@ -155,6 +180,24 @@ AEDYN_API aedyn_status aedyn_net_order_params(const aedyn_net *net, const aedyn_
  */
 AEDYN_API aedyn_status aedyn_net_error(const aedyn_net *net, const aedyn_data *data,
                                                   double *err);
+
+/**
+ * Exact population error of the network as a denoiser (docs/theory.md,
+ * "Denoising autoencoders"): E (1/2D) ||x - xhat(a x + sigma_n xi)||^2 over
+ * clean x ~ N(0, Omega) of @p data and xi ~ N(0, I_D), the reconstruction
+ * measured against the clean input. (a, sigma_n) = (1, 0) gives
+ * aedyn_net_error().
+ * @param net     the network (untied, or tied)
+ * @param data    the clean data model
+ * @param a       input scale, finite
+ * @param sigma_n noise level, finite and >= 0
+ * @param err     receives the error
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE, AEDYN_ERR_INVALID,
+ *         AEDYN_ERR_DIVERGED (not finite), AEDYN_ERR_NOMEM
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_net_error_denoising(const aedyn_net *net, const aedyn_data *data,
+                                                 double a, double sigma_n, double *err);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,15 @@
  *
  * The ODE borrows nothing: it copies the weights, the spectrum projections and
  * Tr Omega at creation. Tied networks and Sanger's rule are not supported.
+ *
+ * Denoising autoencoders (docs/theory.md, "Denoising autoencoders"):
+ * aedyn_ode_set_denoising() sets the corruption xtilde = a x + sigma_n xi of
+ * the trainer; a network with AEDYN_NET_SKIP adds its skip weight c to the
+ * state, trained at the rate aedyn_ode_set_skip_rate(). Isotropic noise keeps
+ * the eigenbasis of Omega, so the modes, their reduction and the cost are
+ * those of the plain autoencoder. Schedules (aedyn_ode_set_schedule()) make
+ * the system non-autonomous; the adaptive methods end a step on every
+ * breakpoint of a schedule rather than step across it.
  */
 #ifndef AEDYN_ODE_H
 #define AEDYN_ODE_H
@@ -63,7 +72,8 @@ typedef enum aedyn_ode_stat {
     AEDYN_ODE_STAT_REJECTED = 2,  /**< rejected steps (error test or Newton failure) */
     AEDYN_ODE_STAT_JACOBIANS = 3, /**< Jacobian evaluations (BDF) */
     AEDYN_ODE_STAT_FACTORISATIONS = 4, /**< factorisations of Newton matrices (BDF) */
-    AEDYN_ODE_STAT_SWITCHES = 5   /**< switches between methods (AEDYN_ODE_AUTO) */
+    AEDYN_ODE_STAT_SWITCHES = 5,  /**< switches between methods (AEDYN_ODE_AUTO) */
+    AEDYN_ODE_STAT_BREAKPOINTS = 6 /**< breakpoints of schedules a step ended on */
 } aedyn_ode_stat;
 
 /** How many switches of AEDYN_ODE_AUTO aedyn_ode_get_switch() reports (later
@@ -87,8 +97,9 @@ AEDYN_API aedyn_status aedyn_ode_create(aedyn_ode **out, const aedyn_net *net,
 
 /**
  * Create the ODE that predicts the trainer @p sgd from now on: same network
- * weights, data spectrum, rule, learning rates and weight decay; the ODE time
- * starts at aedyn_sgd_get_time(sgd).
+ * weights (and skip weight), data spectrum, rule, learning rates, weight
+ * decay, denoising, skip rate and schedules; the ODE time starts at
+ * aedyn_sgd_get_time(sgd).
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_UNSUPPORTED (tied network,
  *         Sanger's rule), AEDYN_ERR_NOMEM
  * @since 0.2
@@ -210,6 +221,69 @@ AEDYN_API aedyn_status aedyn_ode_set_activation(aedyn_ode *ode, aedyn_ode_act_fn
  */
 AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end);
 
+/**
+ * Integrate a denoising autoencoder: input xtilde = a x + sigma_n xi, target
+ * the clean x, as aedyn_sgd_set_denoising(). (1, 0) is the default.
+ * @param ode     the ODE (unchanged on failure)
+ * @param a       input scale, finite
+ * @param sigma_n noise level, finite and >= 0
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_set_denoising(aedyn_ode *ode, double a, double sigma_n);
+
+/**
+ * The input scale a and noise level sigma_n (any pointer may be NULL).
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_denoising(const aedyn_ode *ode, double *a, double *sigma_n);
+
+/**
+ * The skip weight's learning rate eta_c (finite, >= 0; 0 keeps c fixed);
+ * until set it follows the decoder's rate, as in the trainer.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID,
+ *         AEDYN_ERR_UNSUPPORTED (the network had no skip connection)
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_set_skip_rate(aedyn_ode *ode, double eta_c);
+
+/**
+ * The skip weight's learning rate eta_c (0 without skip connection).
+ * @return AEDYN_OK, AEDYN_ERR_NULL
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_skip_rate(const aedyn_ode *ode, double *eta_c);
+
+/**
+ * The skip weight c at the current time (0 without skip connection).
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_DIVERGED (not finite)
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_skip(const aedyn_ode *ode, double *c);
+
+/**
+ * Attach a copy of @p schedule to drive @p target, as
+ * aedyn_sgd_set_schedule() (NULL detaches). aedyn_ode_advance() evaluates
+ * the schedules at the stages of its steps; a schedule whose value is not
+ * finite or < 0 makes it fail with AEDYN_ERR_INVALID at the time of the
+ * last good step.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (unknown target),
+ *         AEDYN_ERR_UNSUPPORTED (skip rate without skip connection),
+ *         AEDYN_ERR_NOMEM
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_set_schedule(aedyn_ode *ode, aedyn_schedule_target target,
+                                              const aedyn_schedule *schedule);
+
+/**
+ * The ODE's copy of the schedule of @p target, or NULL when none is attached.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (unknown target)
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_ode_get_schedule(const aedyn_ode *ode, aedyn_schedule_target target,
+                                              const aedyn_schedule **schedule);
+
 /** Current ODE time (NaN for NULL). @since 0.2 */
 AEDYN_API double aedyn_ode_get_time(const aedyn_ode *ode);
 
@@ -235,7 +309,12 @@ AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, d
 /** Biases at the current time (K values; zeros without trained bias). @since 0.2 */
 AEDYN_API aedyn_status aedyn_ode_get_biases(const aedyn_ode *ode, double *bias);
 
-/** Population test error at the current time (with the 1/2 of the loss). @since 0.2 */
+/**
+ * Population test error at the current time (with the 1/2 of the loss); for
+ * a denoising autoencoder against the clean input, at the current a and
+ * sigma_n (their schedules read at the current time).
+ * @since 0.2
+ */
 AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err);
 
 /**
