@@ -40,9 +40,11 @@ void ex_csv_row(FILE *f, size_t n, const double *v);
 void ex_csv_close(FILE *f);
 
 /* Begin PREFIX.gp: a gnuplot script writing PREFIX.svg (comma-separated
- * data, a size in pixels). The caller fprintf()s the plot commands, then
- * calls ex_plot_end(), which runs gnuplot when it is installed and `plot` is
- * true, and otherwise says why it skipped. Never fails the program because
+ * data, a size in pixels). It defines the gnuplot string variables `prefix`
+ * and `csv` (PREFIX.csv): the caller fprintf()s the plot commands using them
+ * (never pasting the prefix into the script), then calls ex_plot_end(), which
+ * runs gnuplot (tools/plot-spawn.h: no shell) when it is installed and `plot`
+ * is true, and otherwise says why it skipped. Never fails the program because
  * gnuplot is absent or fails. Returns NULL (with a message) when the script
  * cannot be written or plotting is disabled. */
 FILE *ex_plot_begin(const char *prefix, bool plot, int width, int height);

@@ -248,8 +248,8 @@ int main(int argc, char **argv)
                     "set ylabel 'error E[(1/2D)|x - x_hat|^2]'\n"
                     "set title 'erf AE, K = %zu, spiked model (D = %zu, eta = %g)'\n"
                     "set key top right\n", tmax, K, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD', "
-                    "'' u 1:3 w l lw 2 lc rgb '#000000' t 'ODE'", out);
+        fprintf(gp, "plot csv u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD', "
+                    "'' u 1:3 w l lw 2 lc rgb '#000000' t 'ODE'");
         for (size_t m = 1; m <= K; m++)
             fprintf(gp, ", %.10g w l dt 2 lc rgb '#888888' t '%s'", pca[m],
                     m == 1 ? "eps_PCA(m), m = 1..K" : "");
@@ -261,9 +261,9 @@ int main(int argc, char **argv)
         fprintf(gp, "plot ");
         for (size_t i = 0; i < K; i++) {
             const size_t cs_col = 3 + K + 1 + i + 1, co_col = cs_col + K;
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD e_%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD e_%zu', "
                         "'' u 1:%zu w l lw 2 lc rgb '%s' t 'ODE e_%zu'",
-                    i ? ", " : "", out, cs_col, col[i % 8], i + 1, co_col, col[i % 8], i + 1);
+                    i ? ", " : "", cs_col, col[i % 8], i + 1, co_col, col[i % 8], i + 1);
         }
         fprintf(gp, "\nunset multiplot\n");
     }

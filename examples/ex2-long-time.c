@@ -226,24 +226,24 @@ int main(int argc, char **argv)
                     "set xlabel 't = steps / D'\nset key top right\n"
                     "set title 'erf AE, K = %zu, spiked model (D = %zu, eta = %g): error / "
                     "eps_PCA(K) - 1'\nset ylabel 'error / eps_PCA(K) - 1'\n", tmax, K, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:($2/$5-1) w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'untied SGD', "
+        fprintf(gp, "plot csv u 1:($2/$5-1) w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'untied SGD', "
                     "'' u 1:($3/$5-1) w l lw 2 lc rgb '#000000' t 'untied ODE', "
-                    "'' u 1:($4/$5-1) w p pt 5 ps 0.5 lc rgb '#d62728' t 'tied SGD'\n", out);
+                    "'' u 1:($4/$5-1) w p pt 5 ps 0.5 lc rgb '#d62728' t 'tied SGD'\n");
         fprintf(gp, "set title 'encoder: Q^kk = w^k Omega w^k / D'\nset ylabel 'Q^kk'\nplot ");
         static const char *col[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e",
                                     "#8c564b", "#e377c2", "#17becf", "#7f7f7f"};
         for (size_t k = 0; k < K; k++)
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
                         "'' u 1:%zu w l lw 2 lc rgb '%s' t 'ODE k=%zu', "
                         "'' u 1:%zu w p pt 5 ps 0.4 lc rgb '#d62728' t '%s'",
-                    k ? ", " : "", out, 6 + k, col[k % 8], k + 1, 6 + K + k, col[k % 8], k + 1,
+                    k ? ", " : "", 6 + k, col[k % 8], k + 1, 6 + K + k, col[k % 8], k + 1,
                     6 + 4 * K + k, k ? "" : "tied SGD");
         fprintf(gp, "\nset title 'decoder: T0^kk = |v^k|^2 / D'\nset ylabel 'T0^kk'\n"
                     "set key bottom right\nplot ");
         for (size_t k = 0; k < K; k++)
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
                         "'' u 1:%zu w l lw 2 lc rgb '%s' t 'ODE k=%zu'",
-                    k ? ", " : "", out, 6 + 2 * K + k, col[k % 8], k + 1, 6 + 3 * K + k,
+                    k ? ", " : "", 6 + 2 * K + k, col[k % 8], k + 1, 6 + 3 * K + k,
                     col[k % 8], k + 1);
         fprintf(gp, "\nunset multiplot\n");
     }

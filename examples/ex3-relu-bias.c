@@ -242,19 +242,19 @@ int main(int argc, char **argv)
                     "set xlabel 't = steps / D'\nset logscale y\nset key top right\n"
                     "set title 'ReLU AE, K = %zu, spiked model M = %zu (D = %zu, eta = %g)'\n"
                     "set ylabel 'error E[(1/2D)|x - xhat|^2]'\n", tmax, K, M, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:2 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'no bias, SGD', "
+        fprintf(gp, "plot csv u 1:2 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'no bias, SGD', "
                     "'' u 1:3 w l lw 2 lc rgb '#1f77b4' t 'no bias, ODE', "
                     "'' u 1:4 w p pt 5 ps 0.5 lc rgb '#d62728' t 'trained bias, SGD', "
-                    "'' u 1:5 w l lw 2 lc rgb '#d62728' t 'trained bias, ODE'", out);
+                    "'' u 1:5 w l lw 2 lc rgb '#d62728' t 'trained bias, ODE'");
         for (size_t m = 1; m <= M && m <= npca; m++)
             fprintf(gp, ", %.10g w l dt 2 lc rgb '#888888' t '%s'", pca[m],
                     m == 1 ? "eps_PCA(m)" : "");
         fprintf(gp, "\nunset logscale y\nset title 'trained biases'\nset ylabel 'bias beta_k'\n"
                     "set key top left\nplot ");
         for (size_t k = 0; k < K; k++)
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc %zu t 'SGD k=%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc %zu t 'SGD k=%zu', "
                         "'' u 1:%zu w l lw 2 lc %zu t 'ODE k=%zu'",
-                    k ? ", " : "", out, 6 + k, k + 1, k + 1, 6 + K + k, k + 1, k + 1);
+                    k ? ", " : "", 6 + k, k + 1, k + 1, 6 + K + k, k + 1, k + 1);
         fprintf(gp, "\nunset multiplot\n");
     }
     ex_plot_end(gp, out);

@@ -255,20 +255,20 @@ int main(int argc, char **argv)
                     "set xlabel 't = steps / D'\nset logscale y\nset key bottom left\n"
                     "set title 'erf AE, K = %zu, spiked model (D = %zu, eta = %g); Sanger: linear "
                     "tied'\nset ylabel 'error E[(1/2D)|x - xhat|^2]'\n", tmax, K, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:3 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
+        fprintf(gp, "plot csv u 1:3 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
                     "'' u 1:4 w l lw 2 lc rgb '#1f77b4' t 'vanilla ODE', "
                     "'' u 1:5 w p pt 5 ps 0.5 lc rgb '#d62728' t 'truncated SGD', "
                     "'' u 1:6 w l lw 2 lc rgb '#d62728' t 'truncated ODE', "
                     "'' u 1:7 w l lw 2 dt 3 lc rgb '#2ca02c' t 'Sanger (linear) SGD', "
-                    "'' u 1:2 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n", out);
+                    "'' u 1:2 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n");
         fprintf(gp, "unset logscale y\nset yrange [0:1.05]\nset key top left\n"
                     "set title 'ordered components: min_k |cos(v^k, e_k)|'\n"
                     "set ylabel 'min_k |cos(v^k, e_k)|'\n");
-        fprintf(gp, "plot '%s.csv' u 1:8 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
+        fprintf(gp, "plot csv u 1:8 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
                     "'' u 1:9 w l lw 2 lc rgb '#1f77b4' t 'vanilla ODE', "
                     "'' u 1:10 w p pt 5 ps 0.5 lc rgb '#d62728' t 'truncated SGD', "
                     "'' u 1:11 w l lw 2 lc rgb '#d62728' t 'truncated ODE', "
-                    "'' u 1:12 w l lw 2 dt 3 lc rgb '#2ca02c' t 'Sanger SGD'\n", out);
+                    "'' u 1:12 w l lw 2 dt 3 lc rgb '#2ca02c' t 'Sanger SGD'\n");
         fprintf(gp, "unset multiplot\n");
     }
     ex_plot_end(gp, out);

@@ -306,9 +306,9 @@ int main(int argc, char **argv)
                     "set ylabel 'error E[(1/2D)|x - xhat|^2]'\nset key top right\n"
                     "set title '%s, erf AE K = %zu, eta = %g: SGD on real images vs ODE on the "
                     "empirical spectrum'\n", tmax, name, K, eta);
-        fprintf(gp, "plot '%s.csv' u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD, held-out "
+        fprintf(gp, "plot csv u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD, held-out "
                     "images', '' u 1:4 w l lw 2 lc rgb '#000000' t 'ODE', "
-                    "'' u 1:5 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n", out);
+                    "'' u 1:5 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n");
     }
     ex_plot_end(gp, out);
 

@@ -4,16 +4,13 @@
  * weights and the plot. */
 #include <errno.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli-run.h"
-
-extern char **environ;
+#include "plot-spawn.h"
 
 typedef struct run {
     const cli_config *cfg;
@@ -771,35 +768,6 @@ static bool write_weights(run *r)
     return ok && st == AEDYN_OK;
 }
 
-/* A gnuplot string literal in single quotes ('' is an escaped quote). */
-static void gp_string(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputc('\'', f);
-        fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-/* Full path of an executable on $PATH, or false. */
-static bool find_in_path(const char *prog, char *out, size_t cap)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/bin:/bin";
-    while (*path) {
-        const char *colon = strchr(path, ':');
-        size_t len = colon ? (size_t)(colon - path) : strlen(path);
-        if (len > 0 && (size_t)snprintf(out, cap, "%.*s/%s", (int)len, path, prog) < cap &&
-            access(out, X_OK) == 0)
-            return true;
-        path += len + (colon ? 1 : 0);
-    }
-    return false;
-}
-
 /* PREFIX.gp: the errors over log time with the PCA levels; the image when
  * gnuplot is installed (PREFIX.png, or PREFIX.svg with --plot-format svg). The
  * first data row (t = 0) is skipped on the log axis. */
@@ -809,28 +777,33 @@ static void plot(run *r)
     char *csv = strdup(out_path(r, ".csv"));
     bool svg = r->cfg->plot_format == CLI_PLOT_SVG;
     char *png = strdup(out_path(r, svg ? ".svg" : ".png"));
+    if (gp && !plot_gp_quotable(gp)) {
+        cli_error("--plot: the output prefix has a line break, which a gnuplot script cannot "
+                  "quote; no plot written");
+        goto out;
+    }
     FILE *f = gp && csv && png ? fopen(gp, "w") : NULL;
     if (!f) {
         cli_error("--plot: cannot write '%s'", gp ? gp : "the gnuplot script");
         goto out;
     }
     fprintf(f, "# gnuplot script written by aedyn %s; run: gnuplot ", aedyn_version_string());
-    gp_string(f, gp);
+    plot_gp_string(f, gp);
     fprintf(f, "\nset terminal %s size 900,600 noenhanced\nset output ", svg ? "svg" : "png");
-    gp_string(f, png);
+    plot_gp_string(f, png);
     fputs("\nset datafile separator ','\nset logscale x\nset logscale y\n"
           "set xlabel 't = steps/D'\nset ylabel 'error E[(1/2D)|x - xhat|^2]'\n"
           "set key top right\nset grid\nplot ",
           f);
     bool first = true;
     if (r->run_sgd) {
-        gp_string(f, csv);
+        plot_gp_string(f, csv);
         fputs(" skip 2 using 1:2 with linespoints pt 7 ps 0.6 title 'SGD'", f);
         first = false;
     }
     if (r->run_ode) {
         fputs(first ? "" : ", \\\n     ", f);
-        gp_string(f, csv);
+        plot_gp_string(f, csv);
         fputs(" skip 2 using 1:3 with lines lw 2 title 'ODE'", f);
         first = false;
     }
@@ -842,19 +815,19 @@ static void plot(run *r)
         cli_error("--plot: error writing '%s'", gp);
         goto out;
     }
-    char gnuplot[4096];
-    if (!find_in_path("gnuplot", gnuplot, sizeof gnuplot)) {
+    char why[128];
+    switch (plot_spawn_gnuplot(gp, why, sizeof why)) {
+    case PLOT_SPAWN_OK:
+        if (!r->cfg->quiet)
+            printf("plot: %s\n", png);
+        break;
+    case PLOT_SPAWN_NOT_FOUND:
         fprintf(stderr, "aedyn: gnuplot not found: wrote %s, skipped %s\n", gp, png);
-        goto out;
+        break;
+    case PLOT_SPAWN_FAILED:
+        cli_error("--plot: gnuplot failed on %s (%s)", gp, why);
+        break;
     }
-    pid_t pid;
-    char *args[] = { gnuplot, gp, NULL };
-    int err = posix_spawn(&pid, gnuplot, NULL, NULL, args, environ), status = 0;
-    if (err != 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        cli_error("--plot: gnuplot failed on %s", gp);
-    else if (!r->cfg->quiet)
-        printf("plot: %s\n", png);
 out:
     free(gp);
     free(csv);

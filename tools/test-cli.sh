@@ -7,6 +7,7 @@
 set -u
 aedyn=${1:?usage: test-cli.sh AEDYN [MKIMAGES]}
 mkimages=${2:-}
+case $aedyn in /*) ;; *) aedyn=$(pwd)/$aedyn ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aedyn-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -255,6 +256,30 @@ if PATH=/nonexistent "$aedyn" run --D 100 --t-max 2 --points 4 --out "$tmp/nog" 
 else
     fail "--plot without gnuplot exited $?: $(cat "$tmp/err")"
 fi
+
+# 8. Output prefixes are file names, never commands: a prefix with a quote, ';',
+#    '$(...)' and blanks writes its files and runs nothing; a line break (which
+#    would end a gnuplot string and start a gnuplot `!` shell command) is refused.
+mkdir "$tmp/hostile"
+weird="a b'; touch pwned; echo \"\$(touch pwned2)\" \`touch pwned3\`"
+if (cd "$tmp/hostile" && "$aedyn" run --D 50 --t-max 1 --points 2 --quiet --plot --out "$weird" \
+        2>"$tmp/err"); then
+    for ext in .csv .json _W.npy _V.npy .gp; do
+        [ -s "$tmp/hostile/$weird$ext" ] || fail "hostile prefix: no '$weird$ext'"
+    done
+    if command -v gnuplot >/dev/null 2>&1; then
+        [ -s "$tmp/hostile/$weird.png" ] || fail "hostile prefix: gnuplot wrote no PNG ($(cat "$tmp/err"))"
+    fi
+    ok "an --out prefix with quotes, ';' and blanks is only a file name"
+else
+    fail "hostile prefix run exited $?: $(cat "$tmp/err")"
+fi
+nl='
+'
+(cd "$tmp/hostile" && "$aedyn" run --D 50 --t-max 1 --points 2 --quiet --plot \
+    --out "p$nl!touch pwned4$nl#" >/dev/null 2>&1)
+ls "$tmp/hostile" | grep -q '^pwned' && fail "a command ran: $(ls "$tmp/hostile" | grep '^pwned' | tr '\n' ' ')" \
+    || ok "no command ran from an output prefix"
 
 echo "cli tests: $fails failed"
 [ "$fails" -eq 0 ]
