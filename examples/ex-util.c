@@ -211,23 +211,6 @@ void ex_plot_end(FILE *gp, const char *prefix)
     }
 }
 
-size_t ex_log_times(double t0, double t1, size_t n, size_t D, double *t)
-{
-    size_t m = 0;
-    uint64_t last = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double ti = t0 * pow(t1 / t0, (double)i / (double)(n - 1));
-        uint64_t steps = (uint64_t)llround(ti * (double)D);
-        if (steps < 1)
-            steps = 1;
-        if (m > 0 && steps <= last)
-            continue;
-        last = steps;
-        t[m++] = (double)steps / (double)D;
-    }
-    return m;
-}
-
 double *ex_leading_eigvecs(const aedyn_data *data, size_t n)
 {
     const size_t D = aedyn_data_get_dim(data), G = aedyn_data_get_n_groups(data);

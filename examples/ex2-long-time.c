@@ -23,7 +23,6 @@
 #include "ex-util.h"
 
 #define MAXK 8
-#define NT_MAX 400
 
 int main(int argc, char **argv)
 {
@@ -102,10 +101,13 @@ int main(int argc, char **argv)
                                    k + 1);
     FILE *csv = ex_csv_open(out, ".csv", header);
 
-    double times[NT_MAX + 1];
-    size_t nt = ex_log_times(0.1, tmax, (size_t)(per_decade * log10(tmax / 0.1)) + 1, D, times + 1);
-    times[0] = 0.0;
-    nt += 1;
+    /* output times: t = 0, then log-spaced times from 0.1 to tmax on whole steps */
+    const size_t n_log = (size_t)(per_decade * log10(tmax / 0.1)) + 1;
+    uint64_t *steps = ex_alloc(n_log + 1, sizeof *steps);
+    double *times = ex_alloc(n_log + 1, sizeof *times);
+    size_t nt;
+    ex_check(aedyn_grid_log(0.1, tmax, n_log, D, AEDYN_GRID_ZERO, steps, times, &nt),
+             "output times");
     double *eu = ex_alloc(nt, sizeof(double)), *eo = ex_alloc(nt, sizeof(double));
     double *et = ex_alloc(nt, sizeof(double));
     double *diag = ex_alloc(nt * 5 * K, sizeof(double)); /* per time: Qs, Qo, T0s, T0o, Qt */
@@ -116,7 +118,7 @@ int main(int argc, char **argv)
     printf("%9s %10s %10s %10s %6s | %8s %8s %8s %8s | %8s\n", "t", "untied-SGD", "untied-ODE",
            "tied-SGD", "dev", "Q-SGD", "Q-ODE", "T0-SGD", "T0-ODE", "Q-tied");
     for (size_t n = 0; n < nt; n++) {
-        const uint64_t target = (uint64_t)llround(times[n] * (double)D);
+        const uint64_t target = steps[n];
         ex_check(aedyn_sgd_step(sgd_u, target - aedyn_sgd_get_n_steps(sgd_u)), "sgd step");
         ex_check(aedyn_sgd_step(sgd_t, target - aedyn_sgd_get_n_steps(sgd_t)), "sgd step (tied)");
         ex_check(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd_u)), "ode advance");
@@ -263,5 +265,7 @@ int main(int argc, char **argv)
     aedyn_rng_destroy(rng_init);
     aedyn_rng_destroy(rng_u);
     aedyn_rng_destroy(rng_t);
+    free(steps);
+    free(times);
     return fail;
 }

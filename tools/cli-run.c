@@ -836,32 +836,6 @@ out:
 
 /* ---- the run ---- */
 
-/* Step counts of the output times: 0, then `points` log-spaced times from
- * t_min to t_max rounded to whole steps (t = steps/D), duplicates dropped. */
-static uint64_t *output_steps(const run *r, size_t *n)
-{
-    const cli_config *c = r->cfg;
-    uint64_t *s = malloc((c->points + 1) * sizeof *s);
-    if (!s)
-        return NULL;
-    double t_min = cli_effective_t_min(c), D = (double)r->D;
-    size_t k = 0;
-    s[k++] = 0;
-    for (size_t i = 0; i < c->points; i++) {
-        double t = c->points == 1 ? c->t_max
-                   : i + 1 == c->points
-                       ? c->t_max
-                       : t_min * pow(c->t_max / t_min, (double)i / (double)(c->points - 1));
-        long long steps = llround(t * D);
-        if (steps < 1)
-            steps = 1;
-        if ((uint64_t)steps > s[k - 1])
-            s[k++] = (uint64_t)steps;
-    }
-    *n = k;
-    return s;
-}
-
 /* Advance SGD to `target` steps, in chunks so that the progress line moves. */
 static void advance_sgd(run *r, uint64_t target)
 {
@@ -933,19 +907,39 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
         teardown(&r);
         return rc;
     }
-    size_t n_out;
-    uint64_t *steps = output_steps(&r, &n_out);
-    if (!steps) {
+    /* the output times: t = 0, then cfg->points log-spaced times on whole steps */
+    size_t n_out = 0;
+    uint64_t *steps = NULL;
+    double *times = NULL;
+    if (cfg->points < SIZE_MAX / sizeof *steps) {
+        steps = malloc((cfg->points + 1) * sizeof *steps);
+        times = malloc((cfg->points + 1) * sizeof *times);
+    }
+    if (!steps || !times) {
         cli_error("out of memory");
+        free(steps);
+        free(times);
         fill_outcome(&r, CLI_EXIT_FAILURE, "error", outcome);
         teardown(&r);
         return CLI_EXIT_FAILURE;
+    }
+    aedyn_status gst = aedyn_grid_log(cli_effective_t_min(cfg), cfg->t_max, cfg->points, r.D,
+                                      AEDYN_GRID_ZERO, steps, times, &n_out);
+    if (gst != AEDYN_OK) {
+        set_message(&r, "--t-max/--t-min/--points: %s", aedyn_error_message());
+        cli_error("%s", r.message);
+        free(steps);
+        free(times);
+        fill_outcome(&r, CLI_EXIT_USAGE, "invalid", outcome);
+        teardown(&r);
+        return CLI_EXIT_USAGE;
     }
     if (cfg->out) {
         const char *csv = out_path(&r, ".csv");
         if (!(r.csv = fopen(csv, "w"))) {
             cli_error("--out: cannot create '%s': %s", csv, strerror(errno));
             free(steps);
+            free(times);
             fill_outcome(&r, CLI_EXIT_USAGE, "invalid", outcome);
             teardown(&r);
             return CLI_EXIT_USAGE;
@@ -957,7 +951,7 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
     if (!cfg->quiet)
         table_header(&r);
     for (size_t i = 0; i < n_out; i++) {
-        double t = (double)steps[i] / (double)r.D;
+        double t = times[i];
         if (r.run_sgd)
             advance_sgd(&r, steps[i]);
         if (r.run_ode)
@@ -980,6 +974,7 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
         r.last_dev = (r.sgd_err - r.ode_err) / r.ode_err; /* NaN unless both ran */
     }
     free(steps);
+    free(times);
     clear_progress(&r);
     if (strcmp(r.status, "running") == 0)
         r.status = "ok";
