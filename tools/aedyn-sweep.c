@@ -137,8 +137,9 @@ static void push(item *it, size_t *cap, char *v)
 /* Split the value of a sweepable option into its list. */
 static bool expand(item *it)
 {
-    const char *name = it->tok.name, *s = it->tok.v;
-    char sep = it->tok.sweep == CLI_SWEEP_SLASH ? '/' : ',';
+    const char *name = it->tok.opt->name, *s = it->tok.v[0];
+    cli_list_kind kind = cli_option_list_kind(it->tok.opt);
+    char sep = kind == CLI_LIST_SLASH ? '/' : ',';
     size_t cap = 0;
     const char *p = s;
     for (;;) {
@@ -148,7 +149,7 @@ static bool expand(item *it)
             cli_error("--%s: empty element in the list '%s'", name, s);
             return false;
         }
-        if (colon && it->tok.sweep == CLI_SWEEP_INT) {
+        if (colon && kind == CLI_LIST_INT) {
             const char *colon2 = memchr(colon + 1, ':', len - (size_t)(colon + 1 - p));
             unsigned long long a, b, step = 1;
             const char *end_b = colon2 ? colon2 : p + len;
@@ -220,16 +221,16 @@ static int parse_sweep(sweep *sw, int argc, char **argv)
             continue;
         }
         item it = { 0 };
-        if (cli_next_option(argc, argv, &i, &it.tok) != CLI_EXIT_OK)
+        if (cli_next_option(cli_run_options(), argc, argv, &i, &it.tok) != CLI_EXIT_OK)
             return CLI_EXIT_USAGE;
-        if (strcmp(it.tok.name, "out") == 0 || strcmp(it.tok.name, "stream") == 0) {
-            cli_error("--%s is set per run by aedyn-sweep (use --outdir DIR)", it.tok.name);
+        if (strcmp(it.tok.opt->name, "out") == 0 || strcmp(it.tok.opt->name, "stream") == 0) {
+            cli_error("--%s is set per run by aedyn-sweep (use --outdir DIR)", it.tok.opt->name);
             return CLI_EXIT_USAGE;
         }
-        if (strcmp(it.tok.name, "help") == 0)
+        if (strcmp(it.tok.opt->name, "help") == 0)
             return -1;
         bool list = false;
-        if (it.tok.sweep != CLI_SWEEP_NONE && it.tok.v) {
+        if (cli_option_list_kind(it.tok.opt) != CLI_LIST_NONE) {
             if (!expand(&it))
                 return CLI_EXIT_USAGE;
             list = it.n > 1;
@@ -241,13 +242,13 @@ static int parse_sweep(sweep *sw, int argc, char **argv)
             }
         }
         for (size_t k = 0; list && k < sw->n_items; k++)
-            if (sw->items[k].values && strcmp(sw->items[k].tok.name, it.tok.name) == 0) {
-                cli_error("--%s: give one list per option", it.tok.name);
+            if (sw->items[k].values && strcmp(sw->items[k].tok.opt->name, it.tok.opt->name) == 0) {
+                cli_error("--%s: give one list per option", it.tok.opt->name);
                 return CLI_EXIT_USAGE;
             }
         if (list) {
             if (sw->n_runs > MAX_RUNS / it.n) {
-                cli_error("--%s: the grid has more than %d runs", it.tok.name, MAX_RUNS);
+                cli_error("--%s: the grid has more than %d runs", it.tok.opt->name, MAX_RUNS);
                 return CLI_EXIT_USAGE;
             }
             sw->dims[sw->n_dims++] = sw->n_items;
@@ -309,17 +310,17 @@ static void build_argv(const sweep *sw, size_t run, run_argv *ra)
     size_t d = 0;
     for (size_t k = 0; k < sw->n_items; k++) {
         const item *it = &sw->items[k];
-        size_t len = strlen(it->tok.name) + 3;
+        size_t len = strlen(it->tok.opt->name) + 3;
         char *dashed = own(ra, len);
-        snprintf(dashed, len, "--%s", it->tok.name);
+        snprintf(dashed, len, "--%s", it->tok.opt->name);
         ra->av[n++] = dashed;
         if (it->values) {
             ra->av[n++] = it->values[choice_of(sw, run, d++)];
         } else {
-            if (it->tok.v)
-                ra->av[n++] = (char *)it->tok.v;
-            if (it->tok.v2)
-                ra->av[n++] = (char *)it->tok.v2;
+            if (it->tok.v[0])
+                ra->av[n++] = (char *)it->tok.v[0];
+            if (it->tok.v[1])
+                ra->av[n++] = (char *)it->tok.v[1];
         }
     }
     char *stream = own(ra, 24);
@@ -419,7 +420,7 @@ static void summary_header(FILE *f, const sweep *sw)
 {
     fputs("run,status,seed,stream,D,K,lr", f);
     for (size_t d = 0; d < sw->n_dims; d++) {
-        const char *name = sw->items[sw->dims[d]].tok.name;
+        const char *name = sw->items[sw->dims[d]].tok.opt->name;
         if (is_fixed_column(name))
             continue;
         fputc(',', f);
@@ -454,7 +455,7 @@ static void summary_row(FILE *f, const sweep *sw, const result_msg *m)
         fputs(",,", f);
     for (size_t d = 0; d < sw->n_dims; d++) {
         const item *it = &sw->items[sw->dims[d]];
-        if (is_fixed_column(it->tok.name))
+        if (is_fixed_column(it->tok.opt->name))
             continue;
         fputc(',', f);
         csv_text(f, it->values[choice_of(sw, run, d)]);

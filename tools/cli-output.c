@@ -90,8 +90,8 @@ void cli_table_header(const cli_state *r)
     } else if (cli_image_data(r)) {
         printf("%s images, D = %zu: %zu training images from %s, %zu held out from %s\n"
                "       preprocessing %s, SGD on %s, ODE on the %zu-mode empirical spectrum",
-               c->data == CLI_DATA_CIFAR ? "CIFAR-10" : "IDX", r->D, r->n_train, c->images[0],
-               r->n_test, c->images[c->n_images - 1], cli_preprocess_name(c->preprocess),
+               c->data == CLI_DATA_CIFAR ? "CIFAR-10" : "IDX", r->D, r->n_train, c->images.v[0],
+               r->n_test, c->images.v[c->images.n - 1], cli_value_name(c, "preprocess"),
                c->sampler == AEDYN_IMAGES_SAMPLE_REAL ? "real images"
                                                       : "Gaussian-equivalent samples",
                r->D);
@@ -99,14 +99,15 @@ void cli_table_header(const cli_state *r)
         printf("Gaussian model from %s, D = %zu", c->covariance, r->D);
     }
     printf("\n       K = %zu %s%s%s autoencoder, %s SGD, lr = %g%s, seed = %llu", r->K,
-           cli_activation_name(c->activation), c->bias ? " biased" : "",
-           c->tied ? " tied" : "", cli_rule_name(c->rule), c->lr, c->wd > 0 ? ", wd" : "",
+           cli_value_name(c, "activation"), c->bias ? " biased" : "",
+           c->tied ? " tied" : "", cli_value_name(c, "rule"), c->lr, c->wd > 0 ? ", wd" : "",
            (unsigned long long)c->seed);
     if (c->stream)
         printf(", stream = %llu", (unsigned long long)c->stream);
     putchar('\n');
     if (r->run_ode)
-        printf("       ODE: %s, rtol = %g\n", cli_integrator_name(r->integrator), c->rtol);
+        printf("       ODE: %s, rtol = %g\n", cli_value_name(&r->eff, "integrator"),
+               c->rtol);
     printf("error = E[(1/2D)|x - xhat|^2]; pca(m) = error of PCA with m components\n");
     if (cli_image_data(r))
         printf("sgd_error: on the %zu held-out images\n", r->n_test);
@@ -148,35 +149,12 @@ void cli_table_row(const cli_state *r, double t)
 
 static void json_string(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch == '\n')
-            fputs("\\n", f);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
+    cli_json_string(f, s ? s : "");
 }
 
 static void json_number(FILE *f, double v)
 {
-    char buf[32];
-    if (isfinite(v)) {
-        /* the shortest of %.15g, %.16g, %.17g that reads back exactly */
-        for (int prec = 15; prec <= 17; prec++) {
-            snprintf(buf, sizeof buf, "%.*g", prec, v);
-            if (strtod(buf, NULL) == v)
-                break;
-        }
-        fputs(buf, f);
-    }
-    else
-        fputs("null", f);
+    cli_json_number(f, v);
 }
 
 static void json_key(FILE *f, int indent, const char *key)
@@ -213,66 +191,49 @@ static void json_kv_bool(FILE *f, int indent, const char *key, bool v)
     fputs(v ? "true" : "false", f);
 }
 
+/* "parameters": every option of the table (but actions such as --help, and
+ * --raw, which shares "standardise" with --standardise) with its effective
+ * value; null for an option of another data model or a default the run did
+ * not resolve. Then values the options imply. */
 static void json_parameters(FILE *f, const cli_state *r)
 {
-    const cli_config *c = r->cfg;
-    fputs("{\n    \"data\": ", f);
-    json_string(f, cli_data_name(c->data));
-    json_kv_uint(f, 4, "D", r->D);
-    if (c->data == CLI_DATA_SPIKED) {
-        json_kv_uint(f, 4, "M", r->M);
-        json_key(f, 4, "spikes");
-        fputc('[', f);
-        for (size_t m = 0; m < r->M; m++) {
-            if (m)
-                fputs(", ", f);
-            json_number(f, r->lambda[m]);
-        }
-        fputc(']', f);
-        json_kv_num(f, 4, "noise", c->noise);
-        json_kv_str(f, 4, "spike_vectors", cli_spike_vectors_name(c->spike_vectors));
-        json_kv_bool(f, 4, "standardise", c->standardise);
+    const cli_table *t = cli_run_options();
+    const cli_config *e = &r->eff;
+    unsigned scope = cli_image_data(r)                 ? CLI_IMAGES
+                     : e->data == CLI_DATA_GAUSSIAN    ? CLI_GAUSSIAN
+                                                       : CLI_SPIKED;
+    fputc('{', f);
+    bool first = true;
+    for (size_t i = 0; i < t->n; i++) {
+        const cli_option *o = &t->opts[i];
+        bool shared = false;
+        for (size_t j = 0; j < i; j++)
+            shared = shared || t->opts[j].offset == o->offset;
+        if ((o->flags & CLI_ACTION) || shared)
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%s", o->name);
+        for (char *p = key; *p; p++)
+            *p = *p == '-' ? '_' : *p;
+        fputs(first ? "\n    " : ",\n    ", f);
+        first = false;
+        json_string(f, key);
+        fputs(": ", f);
+        unsigned only = o->flags & (CLI_SPIKED | CLI_GAUSSIAN | CLI_IMAGES);
+        bool unresolved = !o->dflt && o->dflt_doc && !e->given[i];
+        if ((only && !(only & scope)) || unresolved)
+            fputs("null", f);
+        else
+            cli_option_json(f, o, e);
     }
-    json_kv_str(f, 4, "covariance", c->covariance);
     if (cli_image_data(r)) {
-        json_key(f, 4, "images");
-        fputc('[', f);
-        for (size_t i = 0; i < c->n_images; i++) {
-            if (i)
-                fputs(", ", f);
-            json_string(f, c->images[i]);
-        }
-        fputc(']', f);
         json_kv_uint(f, 4, "train_images", r->n_train);
         json_kv_uint(f, 4, "test_images", r->n_test);
         json_kv_str(f, 4, "test_images_from",
-                    c->n_images == 2 ? "TEST file" : "last images of TRAIN");
-        json_kv_str(f, 4, "preprocess", cli_preprocess_name(c->preprocess));
-        json_kv_num(f, 4, "whiten_eps", c->whiten_eps);
-        json_kv_str(f, 4, "sampler", cli_sampler_name(c->sampler));
+                    e->images.n == 2 ? "TEST file" : "last images of TRAIN");
     }
-    json_kv_uint(f, 4, "K", r->K);
-    json_kv_str(f, 4, "activation", cli_activation_name(c->activation));
-    json_kv_bool(f, 4, "bias", c->bias);
-    json_kv_bool(f, 4, "tied", c->tied);
-    json_kv_str(f, 4, "rule", cli_rule_name(c->rule));
-    json_kv_num(f, 4, "lr", c->lr);
-    json_kv_num(f, 4, "wd", c->wd);
-    json_kv_str(f, 4, "init", c->init_W ? "weights"
-                              : c->init == CLI_INIT_INFORMED ? "informed" : "gaussian");
-    json_kv_num(f, 4, "init_std", c->init_std);
-    json_kv_str(f, 4, "init_weights_W", c->init_W);
-    json_kv_str(f, 4, "init_weights_V", c->init_V);
-    json_kv_uint(f, 4, "seed", (unsigned long long)c->seed);
-    json_kv_uint(f, 4, "stream", (unsigned long long)c->stream);
-    json_kv_num(f, 4, "t_max", c->t_max);
-    json_kv_num(f, 4, "t_min", cli_effective_t_min(c));
-    json_kv_uint(f, 4, "points", c->points);
-    json_kv_str(f, 4, "mode", cli_mode_name(c->mode));
-    json_kv_str(f, 4, "integrator", cli_integrator_name(r->integrator));
-    json_kv_num(f, 4, "rtol", c->rtol);
-    json_kv_num(f, 4, "atol", c->atol);
-    json_kv_num(f, 4, "dt", c->dt);
+    json_kv_str(f, 4, "init", e->init_weights.n ? "weights"
+                              : e->init_informed ? "informed" : "gaussian");
     fputs("\n  }", f);
 }
 

@@ -87,30 +87,30 @@ static int load_weights(cli_state *r)
     const cli_config *c = r->cfg;
     double *W = NULL, *V = NULL;
     size_t rows, cols;
-    aedyn_status st = aedyn_npy_read(c->init_W, &W, &rows, &cols);
+    aedyn_status st = aedyn_npy_read(c->init_weights.v[0], &W, &rows, &cols);
     if (st != AEDYN_OK)
         return setup_failed(r, "--init-weights", st);
     if (rows != r->K || cols != r->D) {
         cli_error("--init-weights: '%s' has shape (%zu, %zu), expected K x D = (%zu, %zu)",
-                  c->init_W, rows, cols, r->K, r->D);
+                  c->init_weights.v[0], rows, cols, r->K, r->D);
         aedyn_npy_free(W);
         return CLI_EXIT_USAGE;
     }
-    bool keep_V = strcmp(c->init_V, "-") == 0;
+    bool keep_V = strcmp(c->init_weights.v[1], "-") == 0;
     if (!keep_V && c->tied) {
         cli_error("--init-weights: a tied network has no decoder; give '-' for V.npy");
         aedyn_npy_free(W);
         return CLI_EXIT_USAGE;
     }
     if (!keep_V) {
-        st = aedyn_npy_read(c->init_V, &V, &rows, &cols);
+        st = aedyn_npy_read(c->init_weights.v[1], &V, &rows, &cols);
         if (st != AEDYN_OK) {
             aedyn_npy_free(W);
             return setup_failed(r, "--init-weights", st);
         }
         if (rows != r->K || cols != r->D) {
             cli_error("--init-weights: '%s' has shape (%zu, %zu), expected K x D = (%zu, %zu)",
-                      c->init_V, rows, cols, r->K, r->D);
+                      c->init_weights.v[1], rows, cols, r->K, r->D);
             aedyn_npy_free(W);
             aedyn_npy_free(V);
             return CLI_EXIT_USAGE;
@@ -157,29 +157,29 @@ static int load_image_sets(cli_state *r)
 {
     const cli_config *c = r->cfg;
     aedyn_status st;
-    if (c->n_images == 2) {
-        if ((st = load_images(r, c->images[0], 0, c->subset, &r->train)) != AEDYN_OK)
+    if (c->images.n == 2) {
+        if ((st = load_images(r, c->images.v[0], 0, c->subset, &r->train)) != AEDYN_OK)
             return setup_failed(r, c->subset ? "--images TRAIN/--subset" : "--images TRAIN", st);
-        if ((st = load_images(r, c->images[1], 0, c->test_size, &r->test)) != AEDYN_OK)
+        if ((st = load_images(r, c->images.v[1], 0, c->test_size, &r->test)) != AEDYN_OK)
             return setup_failed(r, c->test_size ? "--images TEST/--test-size" : "--images TEST",
                                 st);
         return CLI_EXIT_OK;
     }
     aedyn_images *all = NULL;
-    if ((st = load_images(r, c->images[0], 0, 0, &all)) != AEDYN_OK)
+    if ((st = load_images(r, c->images.v[0], 0, 0, &all)) != AEDYN_OK)
         return setup_failed(r, "--images", st);
     size_t N = aedyn_images_get_n_images(all);
     size_t n_test = c->test_size ? c->test_size : N / 6;
     if (n_test < 1 || n_test >= N) {
         cli_error("--test-size: cannot hold out %zu of the %zu images of '%s' (give a TEST file "
-                  "to --images or a smaller --test-size)", n_test, N, c->images[0]);
+                  "to --images or a smaller --test-size)", n_test, N, c->images.v[0]);
         aedyn_images_destroy(all);
         return CLI_EXIT_USAGE;
     }
     size_t n_train = c->subset ? c->subset : N - n_test;
     if (n_train > N - n_test) {
         cli_error("--subset %zu: '%s' has %zu images and %zu of them are held out (--test-size)",
-                  c->subset, c->images[0], N, n_test);
+                  c->subset, c->images.v[0], N, n_test);
         aedyn_images_destroy(all);
         return CLI_EXIT_USAGE;
     }
@@ -198,7 +198,7 @@ static int make_image_data(cli_state *r)
     if (rc != CLI_EXIT_OK)
         return rc;
     r->D = aedyn_images_get_dim(r->train);
-    if (c->D && c->D != r->D) {
+    if (cli_given(c, "D") && c->D != r->D) {
         cli_error("--D %zu disagrees with the images (D = %zu); omit --D", c->D, r->D);
         return CLI_EXIT_USAGE;
     }
@@ -209,11 +209,11 @@ static int make_image_data(cli_state *r)
     }
     r->n_train = aedyn_images_get_n_images(r->train);
     r->n_test = aedyn_images_get_n_images(r->test);
-    if ((st = aedyn_images_preprocess(r->train, c->preprocess, c->whiten_eps)) != AEDYN_OK)
+    if ((st = aedyn_images_preprocess(r->train, (aedyn_images_mode)c->preprocess, c->whiten_eps)) != AEDYN_OK)
         return setup_failed(r, "--preprocess", st);
     if ((st = aedyn_images_preprocess_like(r->test, r->train)) != AEDYN_OK)
         return setup_failed(r, "--preprocess (held-out images)", st);
-    if ((st = aedyn_data_create_images(&r->data, r->train, c->sampler)) != AEDYN_OK)
+    if ((st = aedyn_data_create_images(&r->data, r->train, (aedyn_images_sampler)c->sampler)) != AEDYN_OK)
         return setup_failed(r, "image data model", st);
     return CLI_EXIT_OK;
 }
@@ -230,9 +230,9 @@ static int make_data(cli_state *r)
         st = aedyn_npy_read(c->covariance, &omega, &rows, &cols);
         if (st != AEDYN_OK)
             return setup_failed(r, "--covariance", st);
-        if (rows != cols || (c->D && c->D != rows)) {
+        if (rows != cols || (cli_given(c, "D") && c->D != rows)) {
             cli_error("--covariance: '%s' has shape (%zu, %zu), expected D x D%s", c->covariance,
-                      rows, cols, c->D ? " with the D of --D" : "");
+                      rows, cols, cli_given(c, "D") ? " with the D of --D" : "");
             aedyn_npy_free(omega);
             return CLI_EXIT_USAGE;
         }
@@ -241,13 +241,45 @@ static int make_data(cli_state *r)
         aedyn_npy_free(omega);
         return st == AEDYN_OK ? CLI_EXIT_OK : setup_failed(r, "--covariance", st);
     }
-    r->D = c->D ? c->D : 1000;
+    r->D = c->D;
     r->M = cli_effective_M(c);
     for (size_t m = 0; m < r->M; m++)
-        r->lambda[m] = c->n_spikes ? c->spikes[m] : ldexp(1.0, (int)m + 1) + 1;
-    st = aedyn_data_create_spiked(&r->data, r->D, r->M, r->lambda, c->noise, c->spike_vectors,
+        r->lambda[m] = c->spikes.n ? c->spikes.v[m] : ldexp(1.0, (int)m + 1) + 1;
+    st = aedyn_data_create_spiked(&r->data, r->D, r->M, r->lambda, c->noise,
+                                  (aedyn_data_spikes)c->spike_vectors,
                                   r->rng, c->standardise ? AEDYN_DATA_STANDARDISE : 0u);
     return st == AEDYN_OK ? CLI_EXIT_OK : setup_failed(r, "spiked data model", st);
+}
+
+/* The effective configuration (r->eff): the options as given, with the
+ * values the run resolved (D of the data, the spikes, the image counts,
+ * t-min, the integrator and step that ran). */
+static void resolve(cli_state *r, double dt)
+{
+    const cli_config *c = r->cfg;
+    cli_config *e = &r->eff;
+    *e = *c;
+    e->D = r->D;
+    if (c->data == CLI_DATA_SPIKED) {
+        e->M = r->M;
+        e->spikes.n = r->M;
+        for (size_t m = 0; m < r->M; m++)
+            e->spikes.v[m] = r->lambda[m];
+        cli_set_given(e, "spikes");
+    }
+    if (cli_image_data(r)) {
+        e->subset = r->n_train;
+        e->test_size = r->n_test;
+        cli_set_given(e, "subset");
+        cli_set_given(e, "test-size");
+    }
+    e->t_min = cli_effective_t_min(c);
+    cli_set_given(e, "t-min");
+    e->integrator = r->integrator;
+    if (r->run_ode && dt > 0) {
+        e->dt = dt;
+        cli_set_given(e, "dt");
+    }
 }
 
 static int setup(cli_state *r)
@@ -265,18 +297,20 @@ static int setup(cli_state *r)
         return CLI_EXIT_USAGE;
     }
     unsigned flags = (c->bias ? AEDYN_NET_BIAS : 0u) | (c->tied ? AEDYN_NET_TIED : 0u);
-    if ((st = aedyn_net_create(&r->net, r->D, r->K, c->activation, flags)) != AEDYN_OK)
+    if ((st = aedyn_net_create(&r->net, r->D, r->K, (aedyn_net_activation)c->activation,
+                               flags)) != AEDYN_OK)
         return setup_failed(r, "network", st);
-    if (c->init == CLI_INIT_INFORMED)
+    if (c->init_informed)
         st = aedyn_net_init_informed(r->net, r->data);
     else
         st = aedyn_net_init_gaussian(r->net, r->rng, c->init_std);
     if (st != AEDYN_OK)
-        return setup_failed(r, c->init == CLI_INIT_INFORMED ? "--init-informed" : "--init-std", st);
-    if (c->init_W && (rc = load_weights(r)) != CLI_EXIT_OK)
+        return setup_failed(r, c->init_informed ? "--init-informed" : "--init-std", st);
+    if (c->init_weights.n && (rc = load_weights(r)) != CLI_EXIT_OK)
         return rc;
     /* The trainer exists in every mode: the ODE is created from it. */
-    if ((st = aedyn_sgd_create(&r->sgd, r->net, r->data, r->rng, c->rule, c->lr)) != AEDYN_OK)
+    if ((st = aedyn_sgd_create(&r->sgd, r->net, r->data, r->rng, (aedyn_sgd_rule)c->rule,
+                               c->lr)) != AEDYN_OK)
         return setup_failed(r, "--rule/--lr", st);
     if (c->wd > 0 && (st = aedyn_sgd_set_weight_decay(r->sgd, c->wd)) != AEDYN_OK)
         return setup_failed(r, "--wd", st);
@@ -289,10 +323,10 @@ static int setup(cli_state *r)
                     c->tied ? "tied networks" : "Sanger's rule");
         r->run_ode = false;
     }
+    double dt = c->dt;
     if (r->run_ode) {
         if ((st = aedyn_ode_create_from_sgd(&r->ode, r->sgd)) != AEDYN_OK)
             return setup_failed(r, "ODE", st);
-        double dt = c->dt;
         aedyn_ode_method m = (aedyn_ode_method)c->integrator;
         if (c->integrator == CLI_INTEGRATOR_AUTO)
             aedyn_ode_get_method(r->ode, &m, NULL);
@@ -318,6 +352,7 @@ static int setup(cli_state *r)
     for (size_t m = 1; m <= r->K; m++)
         if ((st = aedyn_data_pca_error(r->data, m, &r->pca[m - 1])) != AEDYN_OK)
             return setup_failed(r, "PCA error", st);
+    resolve(r, dt);
     return CLI_EXIT_OK;
 }
 

@@ -11,6 +11,7 @@
 
 typedef struct cli_state {
     const cli_config *cfg;
+    cli_config eff;                /* cfg with the values the run resolved */
     int argc;
     char **argv;
     aedyn_rng *rng;

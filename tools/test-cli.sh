@@ -106,6 +106,35 @@ check_usage --stream --stream -1
 check_usage --covariance --covariance "$tmp/missing.npy" --data gaussian
 check_usage --K --K 300 --D 200
 check_usage --mode --mode ode --tied
+# Strict numbers, one value per option (the program and aedyn-sweep share the
+# parser): no blanks, signs, octal or hexadecimal tricks.
+check_usage --seed --seed " -1"
+check_usage --seed --seed "-1"
+check_usage --seed --seed "+1"
+check_usage --seed --seed 0x10
+check_usage --seed --seed "1 "
+check_usage --seed --seed 18446744073709551616
+check_usage --K --K " 2"
+check_usage --lr --lr " 1"
+check_usage --lr --lr +1
+check_usage --lr --lr 0x1p3
+check_usage --lr --lr inf
+check_usage --lr --lr nan
+check_usage --lr --lr 1e400
+check_usage --lr --lr 1e-400
+check_usage --wd --wd -0
+check_usage --K --K 2 --K 3
+check_usage --raw --raw --standardise
+check_usage --K "--K=1
+2"
+for s in 010:10 08:8 007:7 18446744073709551615:18446744073709551615; do
+    if "$aedyn" run --D 20 --t-max 0.1 --points 1 --seed "${s%%:*}" --out "$tmp/seed" --quiet \
+            2>"$tmp/err" && grep -q "^  \"seed\": ${s#*:},\$" "$tmp/seed.json"; then
+        ok "--seed ${s%%:*} is seed ${s#*:} (decimal)"
+    else
+        fail "--seed ${s%%:*}: not seed ${s#*:}: $(grep '^  "seed"' "$tmp/seed.json") $(cat "$tmp/err")"
+    fi
+done
 
 # 3. --help and --version exit 0 and document every option with its default.
 if "$aedyn" --help >"$tmp/help" 2>&1; then
