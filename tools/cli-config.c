@@ -206,7 +206,7 @@ void cli_usage(FILE *f)
           "error is measured on held-out images and the ODE runs on the spectrum of the\n"
           "training images (D modes).\n",
           f);
-    cli_usage_options(f);
+    cli_usage_options(f, false);
     fputs("\nOptions also take the form --name=value; each is given at most once. Numbers\n"
           "are decimal: integers are digits only (010 is ten), other numbers look like\n"
           "0.5, .5, 1e-3 or 2.5E+2 (no blanks, no '+', no hexadecimal, inf or nan).\n"
@@ -215,11 +215,11 @@ void cli_usage(FILE *f)
           f);
 }
 
-void cli_usage_options(FILE *f)
+void cli_usage_options(FILE *f, bool lists)
 {
     cli_config d;
     cli_config_defaults(&d);
-    cli_table_usage(f, &run_table, &d);
+    cli_table_usage(f, &run_table, &d, lists);
 }
 
 void cli_list_options(FILE *f)
@@ -310,19 +310,10 @@ int cli_parse(cli_config *cfg, int argc, char **argv, bool *help)
         if (cli_next_option(&run_table, argc, argv, &i, &tok) != CLI_EXIT_OK)
             return CLI_EXIT_USAGE;
         const cli_option *o = tok.opt;
-        size_t k = (size_t)(o - options);
-        if (cfg->given[k]) {
-            cli_error("--%s is given twice (each option takes one value)", o->name);
+        if (!cli_mark_option(cfg->given, &run_table, o))
             return CLI_EXIT_USAGE;
-        }
-        for (size_t j = 0; j < N_OPTIONS; j++)
-            if (cfg->given[j] && options[j].offset == o->offset) {
-                cli_error("--%s and --%s exclude each other", options[j].name, o->name);
-                return CLI_EXIT_USAGE;
-            }
         if (!cli_option_set(o, cfg, tok.v, tok.nwords))
             return CLI_EXIT_USAGE;
-        cfg->given[k] = true;
         if (cfg->help) {
             *help = true;
             return CLI_EXIT_OK;

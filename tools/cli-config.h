@@ -95,8 +95,9 @@ const char *cli_value_name(const cli_config *cfg, const char *name);
 
 /* Print the usage with every option, its default and its bounds. */
 void cli_usage(FILE *f);
-/* Only the list of options (sections, defaults), for aedyn-sweep --help. */
-void cli_usage_options(FILE *f);
+/* Only the list of options (sections, defaults, bounds; with @p lists the
+ * list syntax of aedyn-sweep), for aedyn-sweep --help. */
+void cli_usage_options(FILE *f, bool lists);
 /* aedyn --list-options: one line per option (see cli_table_list()). */
 void cli_list_options(FILE *f);
 

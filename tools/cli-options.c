@@ -363,6 +363,22 @@ const cli_option *cli_find_option(const cli_table *t, const char *name)
     return NULL;
 }
 
+bool cli_mark_option(bool *given, const cli_table *t, const cli_option *o)
+{
+    size_t k = (size_t)(o - t->opts);
+    if (given[k]) {
+        cli_error("--%s is given twice (each option takes one value)", o->name);
+        return false;
+    }
+    for (size_t j = 0; j < t->n; j++)
+        if (given[j] && t->opts[j].offset == o->offset) {
+            cli_error("--%s and --%s exclude each other", t->opts[j].name, o->name);
+            return false;
+        }
+    given[k] = true;
+    return true;
+}
+
 static bool is_option_word(const char *a)
 {
     return strncmp(a, "--", 2) == 0;
@@ -588,21 +604,30 @@ static void print_wrapped(FILE *f, const char *text, int indent, int width)
     fputc('\n', f);
 }
 
-void cli_table_usage(FILE *f, const cli_table *t, const void *defaults)
+void cli_table_usage(FILE *f, const cli_table *t, const void *defaults, bool lists)
 {
+    static const char *const list_syntax[] = { "", "list: 1,2 or A:B[:STEP]", "list: a,b",
+                                               "lists: a,b/c,d" };
     for (size_t i = 0; i < t->n; i++) {
         const cli_option *o = &t->opts[i];
         char mv[256], bound[64], text[1024];
         if (o->section)
             fprintf(f, "\n%s:\n", o->section);
         const char *m = cli_option_metavar(o, mv, sizeof mv);
-        const char *d = cli_option_default(o, defaults);
-        const char *b = cli_option_bound(o, bound, sizeof bound);
+        const char *notes[3] = { cli_option_default(o, defaults), cli_option_bound(o, bound,
+                                                                                  sizeof bound),
+                                 lists ? list_syntax[cli_option_list_kind(o)] : "" };
+        static const char *const lead[3] = { "default: ", "at most ", "" };
         fprintf(f, "  --%s%s%s\n", o->name, *m ? " " : "", m);
-        int n = snprintf(text, sizeof text, "%s", o->help);
-        if (*d || *b)
-            snprintf(text + n, sizeof text - (size_t)n, " [%s%s%s%s%s]", *d ? "default: " : "", d,
-                     *d && *b ? "; " : "", *b ? "at most " : "", b);
+        size_t n = (size_t)snprintf(text, sizeof text, "%s", o->help);
+        const char *open = " [";
+        for (int k = 0; k < 3 && n < sizeof text; k++)
+            if (*notes[k]) {
+                n += (size_t)snprintf(text + n, sizeof text - n, "%s%s%s", open, lead[k], notes[k]);
+                open = "; ";
+            }
+        if (*open == ';' && n < sizeof text)
+            snprintf(text + n, sizeof text - n, "]");
         print_wrapped(f, text, 8, 79);
     }
 }

@@ -111,6 +111,12 @@ int cli_next_option(const cli_table *t, int argc, char **argv, int *i, cli_token
 /* The option called @p name (without "--") in @p t, or NULL. */
 const cli_option *cli_find_option(const cli_table *t, const char *name);
 
+/* Note that option @p o of @p t is given: given[i] for option i of the table.
+ * False after a one-line error when it was given before, or when another
+ * given option has the same destination (--standardise, --raw): each option
+ * takes one value. */
+bool cli_mark_option(bool *given, const cli_table *t, const cli_option *o);
+
 /* Parse the words of an option and store the value at base + o->offset.
  * False after a one-line error naming the option (syntax, bounds). */
 bool cli_option_set(const cli_option *o, void *base, const char *const *words,
@@ -159,8 +165,9 @@ typedef enum {
 cli_list_kind cli_option_list_kind(const cli_option *o);
 
 /* --help of a table: sections, every option with its metavariable, help,
- * default and upper bound, word-wrapped to 79 columns. */
-void cli_table_usage(FILE *f, const cli_table *t, const void *defaults);
+ * default and upper bound (and with @p lists, the list syntax aedyn-sweep
+ * accepts for it), word-wrapped to 79 columns. */
+void cli_table_usage(FILE *f, const cli_table *t, const void *defaults, bool lists);
 
 /* One line per option: "--name<TAB>metavar<TAB>default<TAB>upper bound<TAB>
  * list kind" (aedyn --list-options; read by the test of the man page). */

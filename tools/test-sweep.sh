@@ -151,6 +151,32 @@ check_usage --out --dry-run --out x
 check_usage --stream --dry-run --stream 3
 check_usage --frobnicate --dry-run --frobnicate
 check_usage --K --dry-run --K 300,400 --D 200
+# One value or one list per option, and the program's strict parser for every
+# element: a later --K does not override a swept one; no blanks, signs or
+# hexadecimal in lists or ranges.
+check_usage --K --dry-run --K 1:3 --K 2
+check_usage --seed --dry-run --seed 1:3 --seed 1:3
+check_usage --outdir --dry-run --outdir a --outdir b
+check_usage --seed --dry-run --seed " 1,2"
+check_usage --seed --dry-run --seed 1,0x10
+check_usage --seed --dry-run --seed 1:0x10
+check_usage --seed --dry-run --seed "-1:2"
+check_usage --lr --dry-run --lr "0.5, 1"
+check_usage --lr --dry-run --lr 0.5,+1
+check_usage --lr --dry-run --lr 0.5,inf
+check_usage --K --dry-run --K 0,2
+check_usage --K --dry-run --K 1:4:0
+check_usage --raw --dry-run --standardise --raw
+# Ranges: A:B is inclusive, a range of one value is that value, and a step
+# that does not land on B stops before it.
+dry_values() { # dry_values OPTION VALUE: the values of OPTION in the dry run, one line
+    "$sweep" --dry-run --D 10 "$1" "$2" 2>"$tmp/err" | sed -n "s/.* $1 \([^ ]*\) .*/\1/p" | tr '\n' ' '
+}
+for case in "2:2=2 " "1:2:5=1 " "1:6:2=1 3 5 " "1:3=1 2 3 " "3,1:2=3 1 2 " "007=007 "; do
+    got=$(dry_values --K "${case%%=*}")
+    [ "$got" = "${case#*=}" ] && ok "--K ${case%%=*} runs K = $got" \
+        || fail "--K ${case%%=*}: got '$got', expected '${case#*=}' ($(cat "$tmp/err"))"
+done
 "$sweep" --help >"$tmp/help" 2>&1 && grep -q -- "--outdir" "$tmp/help" && grep -q -- "--lr" "$tmp/help" \
     || fail "--help"
 
