@@ -25,7 +25,7 @@
 
 #define TAG_RESULT 1 /* worker -> rank 0: the result of a run (run = -1: first request) */
 #define TAG_WORK 2   /* rank 0 -> worker: a run index, or -1 to stop */
-#define MAX_RUNS 10000000
+#define MAX_RUNS 1000000 /* runs of one grid: rank 0 keeps a result of each */
 
 /* One run option of the command line: fixed (n <= 1) or a dimension of the
  * grid (n > 1). */

@@ -27,7 +27,7 @@ static const cli_option options[] = {
       .help = "data model: the spiked model, N(0, Omega) from --covariance, or images from "
               "--images (CIFAR-10 binary batches or IDX files such as Fashion-MNIST)" },
     { .name = "D", .metavar = "N", .type = CLI_SIZE, .offset = OFF(D), .dflt = "1000",
-      .ilo = 1, .flags = CLI_SWEEP,
+      .ilo = 1, .ihi = 1073741824, .flags = CLI_SWEEP,
       .help = "input dimension (gaussian: taken from --covariance; cifar|idx: from the images, "
               "and --D must agree)" },
     { .name = "M", .metavar = "N", .type = CLI_SIZE, .offset = OFF(M), .dflt = "2",
@@ -111,12 +111,13 @@ static const cli_option options[] = {
     /* ---- output times ---- */
     { .name = "t-max", .metavar = "T", .type = CLI_NUMBER, .offset = OFF(t_max), .dflt = "100",
       .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP, .section = "Output times",
-      .help = "time horizon, t = steps/D" },
+      .help = "time horizon, t = steps/D; t-max x D (SGD steps) and, with euler or rk4, "
+              "t-max/dt (ODE steps) at most 2^53 = 9007199254740992" },
     { .name = "t-min", .metavar = "T", .type = CLI_NUMBER, .offset = OFF(t_min),
       .dflt_doc = "t-max/100", .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP,
       .help = "first output time after t = 0" },
     { .name = "points", .metavar = "N", .type = CLI_SIZE, .offset = OFF(points), .dflt = "20",
-      .ilo = 1, .flags = CLI_SWEEP,
+      .ilo = 1, .ihi = 1000000, .flags = CLI_SWEEP,
       .help = "number of log-spaced output times from t-min to t-max (plus t = 0)" },
     /* ---- dynamics ---- */
     { .name = "mode", .type = CLI_CHOICE, .choices = mode_choices, .offset = OFF(mode),
@@ -272,6 +273,12 @@ static bool check_combination(const cli_config *cfg)
         }
         if (cfg->K > cfg->D) {
             cli_error("--K must be <= D (got K = %zu, D = %zu)", cfg->K, cfg->D);
+            return false;
+        }
+        /* with other data D is known once they are loaded: checked by the run */
+        if (!(cfg->t_max * (double)cfg->D <= CLI_MAX_STEPS)) {
+            cli_error("--t-max %g is %g SGD steps at D = %zu, beyond 2^53", cfg->t_max,
+                      cfg->t_max * (double)cfg->D, cfg->D);
             return false;
         }
     }

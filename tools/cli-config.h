@@ -13,6 +13,9 @@
 #include "cli-options.h"
 
 #define CLI_MAX_SPIKES CLI_MAX_NUMBERS
+/* 2^53: the most SGD steps (t-max x D) or fixed ODE steps (t-max / dt) a run
+ * may take; beyond it step counts and times are no longer exact doubles. */
+#define CLI_MAX_STEPS 9007199254740992.0
 #define CLI_MAX_OPTIONS 48 /* room of cli_config.given */
 
 typedef enum { CLI_DATA_SPIKED, CLI_DATA_GAUSSIAN, CLI_DATA_CIFAR, CLI_DATA_IDX } cli_data_kind;

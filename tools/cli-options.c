@@ -37,6 +37,14 @@ void cli_error(const char *fmt, ...)
         fprintf(stderr, "%s: %s\n", program_name, last_error);
 }
 
+void *cli_alloc(size_t a, size_t b, size_t size)
+{
+    if (size && b && a > SIZE_MAX / size / b)
+        return NULL;
+    size_t n = a * b * size;
+    return malloc(n ? n : 1);
+}
+
 /* ---- the strict number parsers ---- */
 
 static const char digits[] = "0123456789";

@@ -179,6 +179,10 @@ typedef enum { CLI_NUM_OK, CLI_NUM_SYNTAX, CLI_NUM_RANGE } cli_num_status;
 cli_num_status cli_parse_u64(const char *s, uint64_t *out);
 cli_num_status cli_parse_number(const char *s, double *out);
 
+/* malloc(a * b * size), or NULL when that product overflows size_t (every
+ * count the programs derive from their input is allocated through it). */
+void *cli_alloc(size_t a, size_t b, size_t size);
+
 /* ---- errors ---- */
 
 /* Program name used by cli_error() (default "aedyn"). */

@@ -321,8 +321,8 @@ void cli_json_write(cli_state *r)
 
 bool cli_weights_write(cli_state *r)
 {
-    size_t n = r->K * r->D;
-    double *W = malloc(n * sizeof *W), *V = malloc(n * sizeof *V), *b = calloc(r->K, sizeof *b);
+    double *W = cli_alloc(r->K, r->D, sizeof *W), *V = cli_alloc(r->K, r->D, sizeof *V);
+    double *b = calloc(r->K, sizeof *b);
     bool ok = W && V && b;
     aedyn_status st = AEDYN_OK;
     if (ok && r->run_sgd) {

@@ -139,7 +139,7 @@ static aedyn_status copy_images(const aedyn_images *src, size_t first, size_t n,
     aedyn_status st = aedyn_images_get_shape(src, &rows, &cols);
     if (st != AEDYN_OK)
         return st;
-    double *X = malloc(n * rows * cols * sizeof *X);
+    double *X = cli_alloc(n, rows * cols, sizeof *X); /* the pixels of one loaded image */
     if (!X)
         return AEDYN_ERR_NOMEM;
     st = aedyn_images_get_images(src, first, n, X);
@@ -299,7 +299,7 @@ static int setup(cli_state *r)
     unsigned flags = (c->bias ? AEDYN_NET_BIAS : 0u) | (c->tied ? AEDYN_NET_TIED : 0u);
     if ((st = aedyn_net_create(&r->net, r->D, r->K, (aedyn_net_activation)c->activation,
                                flags)) != AEDYN_OK)
-        return setup_failed(r, "network", st);
+        return setup_failed(r, "--K/--D (network)", st);
     if (c->init_informed)
         st = aedyn_net_init_informed(r->net, r->data);
     else
@@ -334,6 +334,12 @@ static int setup(cli_state *r)
             dt = 1.0 / (double)r->D;
         else if (dt == 0 && m == AEDYN_ODE_RK4)
             dt = 0.01;
+        if ((m == AEDYN_ODE_EULER || m == AEDYN_ODE_RK4) && !(c->t_max / dt <= CLI_MAX_STEPS)) {
+            /* beyond 2^53 steps t + dt no longer moves t: the run would never end */
+            cli_error("--dt %g: %s takes %g steps to t-max = %g, beyond 2^53", dt,
+                      aedyn_enum_name(AEDYN_ENUM_METHOD, (int)m), c->t_max / dt, c->t_max);
+            return CLI_EXIT_USAGE;
+        }
         if ((st = aedyn_ode_set_method(r->ode, m, dt)) != AEDYN_OK)
             return setup_failed(r, "--integrator/--dt", st);
         r->integrator = (int)m;
@@ -343,8 +349,8 @@ static int setup(cli_state *r)
     r->sgd_live = r->run_sgd;
     r->ode_live = r->run_ode;
     r->pca = calloc(r->K, sizeof *r->pca);
-    r->op_sgd = malloc(4 * r->K * r->K * sizeof *r->op_sgd);
-    r->op_ode = malloc(4 * r->K * r->K * sizeof *r->op_ode);
+    r->op_sgd = cli_alloc(r->K, 4 * r->K, sizeof *r->op_sgd); /* 4 K <= 4 D: no overflow */
+    r->op_ode = cli_alloc(r->K, 4 * r->K, sizeof *r->op_ode);
     if (!r->pca || !r->op_sgd || !r->op_ode) {
         cli_error("out of memory");
         return CLI_EXIT_FAILURE;
@@ -476,9 +482,9 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
     size_t n_out = 0;
     uint64_t *steps = NULL;
     double *times = NULL;
-    if (cfg->points < SIZE_MAX / sizeof *steps) {
-        steps = malloc((cfg->points + 1) * sizeof *steps);
-        times = malloc((cfg->points + 1) * sizeof *times);
+    if (cfg->points < SIZE_MAX) {
+        steps = cli_alloc(cfg->points + 1, 1, sizeof *steps);
+        times = cli_alloc(cfg->points + 1, 1, sizeof *times);
     }
     if (!steps || !times) {
         cli_error("out of memory");
@@ -491,7 +497,9 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
     aedyn_status gst = aedyn_grid_log(cli_effective_t_min(cfg), cfg->t_max, cfg->points, r.D,
                                       AEDYN_GRID_ZERO, steps, times, &n_out);
     if (gst != AEDYN_OK) {
-        set_message(&r, "--t-max/--t-min/--points: %s", aedyn_error_message());
+        /* the options were checked: only t-max x D > 2^53 is left (D of the data) */
+        set_message(&r, "--t-max %g is %g SGD steps at D = %zu, beyond 2^53 (%s)", cfg->t_max,
+                    cfg->t_max * (double)r.D, r.D, aedyn_error_message());
         cli_error("%s", r.message);
         free(steps);
         free(times);

@@ -80,10 +80,12 @@ else
 fi
 
 # 2. Bad options and values: exit 2, a one-line message naming the option.
+to=""
+command -v timeout >/dev/null 2>&1 && to="timeout 60"
 check_usage() {
     opt=$1
     shift
-    "$aedyn" run "$@" >"$tmp/out" 2>"$tmp/err"
+    $to "$aedyn" run "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ "$rc" -ne 2 ]; then
         fail "aedyn run $* exited $rc, expected 2"
@@ -127,6 +129,18 @@ check_usage --K --K 2 --K 3
 check_usage --raw --raw --standardise
 check_usage --K "--K=1
 2"
+# Counts derived from the options are bounded where they cannot be served:
+# output times (the grid was allocated with points + 1 entries: a heap
+# overflow, or a hang), SGD steps t-max x D and fixed ODE steps t-max/dt (2^53:
+# t-max 1e300 silently ran one step), D.
+check_usage --points --points 18446744073709551615
+check_usage --points --points 4611686018427387904
+check_usage --points --points 1000001
+check_usage --t-max --t-max 1e300
+check_usage --t-max --t-max 1e13
+check_usage --D --D 1073741825
+check_usage --dt --integrator euler --dt 1e-300 --D 10 --t-max 1
+check_usage --dt --integrator rk4 --dt 1e-13 --t-max 1000 --mode ode
 for s in 010:10 08:8 007:7 18446744073709551615:18446744073709551615; do
     if "$aedyn" run --D 20 --t-max 0.1 --points 1 --seed "${s%%:*}" --out "$tmp/seed" --quiet \
             2>"$tmp/err" && grep -q "^  \"seed\": ${s#*:},\$" "$tmp/seed.json"; then
@@ -232,6 +246,7 @@ if [ -n "$mkimages" ] && "$mkimages" idx "$tmp/train.idx" 300 8 8 1 && "$mkimage
     check_usage --subset --data idx --images "$tmp/train.idx" "$tmp/test.idx" --subset 1000
     check_usage --test-size --data idx --images "$tmp/train.idx" --test-size 300
     check_usage --K --data idx --images "$tmp/train.idx" --K 65
+    check_usage --t-max --data idx --images "$tmp/train.idx" --t-max 1e15
 else
     fail "mkimages could not write the test images"
 fi

@@ -167,6 +167,14 @@ check_usage --lr --dry-run --lr 0.5,inf
 check_usage --K --dry-run --K 0,2
 check_usage --K --dry-run --K 1:4:0
 check_usage --raw --dry-run --standardise --raw
+# Bounds: a grid point that cannot be served stops the sweep before it starts
+# (one such point stalled a whole sweep); at most 1000000 runs.
+check_usage --points --outdir "$tmp/stall" --quiet --D 20 --t-max 1 --points 3,18446744073709551615
+[ -e "$tmp/stall" ] && fail "a sweep refused at parse time created its directory"
+"$sweep" --dry-run --t-max 1,1e300 2>&1 | grep -q "invalid: --t-max 1e+300 is" \
+    && ok "t-max x D beyond 2^53 is an invalid grid point" || fail "--t-max 1,1e300 not flagged invalid"
+check_usage --seed --dry-run --seed 1:1000001
+check_usage --K --dry-run --D 2000 --seed 1:1000 --K 1:1001
 # Ranges: A:B is inclusive, a range of one value is that value, and a step
 # that does not land on B stops before it.
 dry_values() { # dry_values OPTION VALUE: the values of OPTION in the dry run, one line
