@@ -35,11 +35,13 @@ static const cli_option options[] = {
       .help = "number of spikes of the spiked model (at most 62 without --spikes)" },
     { .name = "spikes", .metavar = "L1,L2,...", .type = CLI_NUMBERS, .offset = OFF(spikes),
       .dflt_doc = "2^m+1 = 3,5,9,...", .lo = 0, .hi = INFINITY,
-      .flags = CLI_LO_OPEN | CLI_SWEEP | CLI_SPIKED,
-      .help = "spike strengths Lambda_m > 0 (sets M to their number)" },
+      .flags = CLI_LO_OPEN | CLI_SQUARED | CLI_SWEEP | CLI_SPIKED,
+      .help = "spike strengths Lambda_m > 0 (sets M to their number); each Lambda_m^2 and "
+              "Tr Omega/D = sum Lambda_m^2 + sigma^2 must be finite and > 0" },
     { .name = "noise", .metavar = "SIGMA", .type = CLI_NUMBER, .offset = OFF(noise),
-      .dflt = "1", .lo = 0, .hi = INFINITY, .flags = CLI_SWEEP | CLI_SPIKED,
-      .help = "noise standard deviation sigma of the spiked model" },
+      .dflt = "1", .lo = 0, .hi = INFINITY, .flags = CLI_SQUARED | CLI_SWEEP | CLI_SPIKED,
+      .help = "noise standard deviation sigma of the spiked model (sigma^2 finite, and > 0 "
+              "unless sigma = 0)" },
     { .name = "spike-vectors", .type = CLI_ENUM, .enumeration = AEDYN_ENUM_SPIKES,
       .offset = OFF(spike_vectors), .dflt = "random", .flags = CLI_SWEEP | CLI_SPIKED,
       .help = "spike vectors a_m: i.i.d. N(0,1) entries or sin((m+1) i/100), norm sqrt(D)" },
@@ -269,6 +271,18 @@ static bool check_combination(const cli_config *cfg)
         }
         if (!cfg->spikes.n && M > 62) {
             cli_error("--M: the default spikes 2^m+1 overflow beyond M = 62; give --spikes");
+            return false;
+        }
+        /* Tr Omega / D = sum Lambda_m^2 + sigma^2: a model whose variance is
+         * not a finite positive number is all zeros or infinities */
+        double tr = cfg->noise * cfg->noise;
+        for (size_t m = 0; m < M; m++) {
+            double l = cfg->spikes.n ? cfg->spikes.v[m] : ldexp(1.0, (int)m + 1) + 1;
+            tr += l * l;
+        }
+        if (!isfinite(tr) || !(tr > 0)) {
+            cli_error("--noise/--spikes: Tr Omega/D = sum Lambda_m^2 + sigma^2 is %g, not a "
+                      "finite positive number", tr);
             return false;
         }
         if (cfg->K > cfg->D) {

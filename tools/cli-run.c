@@ -291,6 +291,17 @@ static int setup(cli_state *r)
         return setup_failed(r, "--seed/--stream", st);
     if ((rc = make_data(r)) != CLI_EXIT_OK)
         return rc;
+    /* a covariance whose trace is not a finite positive number makes every
+     * error 0 (or infinite): refuse it rather than report it */
+    double trace = aedyn_data_get_trace(r->data);
+    if (!isfinite(trace) || !(trace > 0)) {
+        cli_error("%s: Tr Omega = %g is not a finite positive number",
+                  c->data == CLI_DATA_SPIKED     ? "--noise/--spikes"
+                  : c->data == CLI_DATA_GAUSSIAN ? "--covariance"
+                                                 : "--images/--preprocess",
+                  trace);
+        return CLI_EXIT_USAGE;
+    }
     r->K = c->K;
     if (r->K > r->D) {
         cli_error("--K must be <= D (got K = %zu, D = %zu)", r->K, r->D);
@@ -402,6 +413,49 @@ static void measure(cli_state *r)
         if (aedyn_ode_error(r->ode, &r->ode_err) != AEDYN_OK ||
             aedyn_ode_order_params(r->ode, o, o + KK, o + 2 * KK, o + 3 * KK) != AEDYN_OK)
             r->ode_err = NAN;
+    }
+}
+
+/* A NaN or an infinity among the numbers a dynamics reports means it
+ * diverged, whether or not the library noticed (weights can blow up below
+ * the trainer's own guard): that dynamics stops, and the run ends
+ * "diverged" with exit status 1. */
+static const char *first_non_finite(const double *v, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return what;
+    return NULL;
+}
+
+static void stop_diverged(cli_state *r, bool *live, const char *who, const char *what, double t)
+{
+    *live = false;
+    set_message(r, "%s diverged at t = %g: its %s is not finite", who, t, what);
+    r->status = "diverged";
+    clear_progress(r);
+    cli_error("%s", r->message);
+}
+
+static void check_finite(cli_state *r, double t)
+{
+    size_t n = 4 * r->K * r->K;
+    if (r->sgd_live) {
+        const double extra[2] = { r->sgd_err_se, r->sgd_gauss_err };
+        const char *what = first_non_finite(&r->sgd_err, 1, "error");
+        if (!what)
+            what = first_non_finite(r->op_sgd, n, "order parameters");
+        if (!what && cli_image_data(r))
+            what = first_non_finite(extra, 2, "population error or standard error");
+        if (what)
+            stop_diverged(r, &r->sgd_live, "SGD", what, t);
+    }
+    if (r->ode_live) {
+        const char *what = first_non_finite(&r->ode_err, 1, "error");
+        if (!what)
+            what = first_non_finite(r->op_ode, n, "order parameters");
+        if (what)
+            stop_diverged(r, &r->ode_live, "ODE", what, t);
     }
 }
 
@@ -529,6 +583,7 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
         if (r.run_ode)
             advance_ode(&r, t);
         measure(&r);
+        check_finite(&r, t);
         clear_progress(&r);
         if (r.csv)
             cli_csv_row(&r, t);

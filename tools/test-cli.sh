@@ -79,6 +79,19 @@ else
     fail "run with --integrator dopri5 failed"
 fi
 
+# A NaN in a reported number is divergence, even below the trainer's 1e150
+# guard: status "diverged", exit 1 (it ended "ok" with NaN errors).
+"$aedyn" run --lr 1e4 --activation linear --D 100 --t-max 0.05 --points 3 --out "$tmp/nan" \
+    --quiet 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '"status": "diverged"' "$tmp/nan.json" && grep -q "SGD diverged" "$tmp/err"; then
+    ok "a NaN error is divergence: $(cat "$tmp/err")"
+else
+    fail "NaN run exited $rc, status $(grep '"status"' "$tmp/nan.json"): $(cat "$tmp/err")"
+fi
+awk -F, 'NR > 1 && $2 == "nan" { found = 1 } END { exit !found }' "$tmp/nan.csv" \
+    || fail "the NaN row is not in the CSV"
+
 # 2. Bad options and values: exit 2, a one-line message naming the option.
 to=""
 command -v timeout >/dev/null 2>&1 && to="timeout 60"
@@ -141,6 +154,15 @@ check_usage --t-max --t-max 1e13
 check_usage --D --D 1073741825
 check_usage --dt --integrator euler --dt 1e-300 --D 10 --t-max 1
 check_usage --dt --integrator rk4 --dt 1e-13 --t-max 1000 --mode ode
+# A model whose variance is not a finite positive number (sigma^2, Lambda^2,
+# Tr Omega overflow or underflow) is refused: it ran as an all-zero model,
+# every error 0, "status": "ok".
+check_usage --noise --noise 1e300
+check_usage --noise --noise 1e-200
+check_usage --spikes --spikes 1e308,1e308
+check_usage --spikes --spikes 1e-200,3
+check_usage --spikes --spikes 1e154,1e154
+check_usage --noise --raw --M 0 --noise 0
 for s in 010:10 08:8 007:7 18446744073709551615:18446744073709551615; do
     if "$aedyn" run --D 20 --t-max 0.1 --points 1 --seed "${s%%:*}" --out "$tmp/seed" --quiet \
             2>"$tmp/err" && grep -q "^  \"seed\": ${s#*:},\$" "$tmp/seed.json"; then

@@ -122,6 +122,19 @@ else
     fail "diverging sweep: no summary"
 fi
 
+# A run whose errors become NaN below the trainer's guard counts as failed.
+run_np 1 --outdir "$tmp/nan" --quiet --activation linear --D 100 --t-max 0.05 --points 3 --lr 0.5,3e4 \
+    >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "NaN sweep exited $rc, expected 1"
+if [ -f "$tmp/nan/summary.csv" ]; then
+    awk -F, 'NR == 2 && $2 != "ok" { exit 1 } NR == 3 && $2 != "diverged" { exit 1 }' \
+        "$tmp/nan/summary.csv" && ok "NaN errors reported as divergence" \
+        || fail "NaN summary: $(cat "$tmp/nan/summary.csv")"
+else
+    fail "NaN sweep: no summary"
+fi
+
 # 4. Three ranks (two workers) still give the same files.
 # shellcheck disable=SC2086
 run_np 3 --outdir "$tmp/np3" --quiet $grid >/dev/null 2>&1
