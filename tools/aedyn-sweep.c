@@ -525,8 +525,24 @@ typedef struct {
     bool *done;
     size_t n_done, n_failed;
     FILE *partial;       /* rows in the order they finish */
+    const char *partial_path;
+    bool partial_failed; /* a write of it failed: reported at the end, exit 1 */
+    char partial_error[512];
     double t0;
 } collector;
+
+/* The partial summary could not be written: stop writing it, and remember
+ * why (the messages of cli_error() are muted while the runs go). */
+static void partial_failed(collector *c, const char *what)
+{
+    if (!c->partial_failed)
+        snprintf(c->partial_error, sizeof c->partial_error, "%s '%s': %s", what,
+                 c->partial_path, strerror(errno));
+    c->partial_failed = true;
+    if (c->partial)
+        fclose(c->partial);
+    c->partial = NULL;
+}
 
 static void collect(collector *c, const result_msg *m)
 {
@@ -539,7 +555,8 @@ static void collect(collector *c, const result_msg *m)
         c->n_failed++;
     if (c->partial) {
         summary_row(c->partial, c->sw, m);
-        fflush(c->partial);
+        if (fflush(c->partial) != 0 || ferror(c->partial))
+            partial_failed(c, "error writing");
     }
     if (!c->sw->quiet) {
         fprintf(stderr, "[aedyn-sweep] run %zu (%zu/%zu done) %s on rank %d in %.1f s", run,
@@ -612,9 +629,10 @@ static bool write_summary(collector *c)
     for (size_t run = 0; run < c->sw->n_runs; run++)
         if (c->done[run])
             summary_row(f, c->sw, &c->results[run]);
-    bool ok = fclose(f) == 0;
+    bool ok = fflush(f) == 0 && !ferror(f);
+    ok = fclose(f) == 0 && ok;
     if (!ok)
-        cli_error("error writing '%s'", path);
+        cli_error("error writing '%s': %s", path, strerror(errno));
     free(path);
     return ok;
 }
@@ -683,9 +701,14 @@ int main(int argc, char **argv)
                 printf("   # invalid: %s\n", cli_last_error());
             free_argv(&sw, &ra);
         }
+        rc = CLI_EXIT_OK;
+        if (rank_ == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+            cli_error("error writing the command lines to standard output: %s", strerror(errno));
+            rc = CLI_EXIT_FAILURE;
+        }
         free(valid);
         free_sweep(&sw);
-        return finish(CLI_EXIT_OK);
+        return finish(rc);
     }
     int dir_ok = 1;
     if (rank_ == 0 && !make_dirs(sw.outdir)) {
@@ -707,8 +730,14 @@ int main(int argc, char **argv)
         if (!c.done)
             die_oom();
         char *partial = dir_file(&sw, "summary.csv.partial");
-        if ((c.partial = fopen(partial, "w")))
+        c.partial_path = partial;
+        if ((c.partial = fopen(partial, "w"))) {
             summary_header(c.partial, &sw);
+            if (fflush(c.partial) != 0 || ferror(c.partial))
+                partial_failed(&c, "error writing");
+        } else {
+            partial_failed(&c, "cannot create");
+        }
         if (!sw.quiet)
             fprintf(stderr, "[aedyn-sweep] %zu runs (%zu invalid) on %d rank%s, outputs in %s/\n",
                     sw.n_runs, sw.n_runs - n_valid, size, size > 1 ? "s" : "", sw.outdir);
@@ -730,16 +759,18 @@ int main(int argc, char **argv)
             dispatch(&c, size, valid);
         }
         cli_error_quiet(false);
+        if (c.partial && fclose(c.partial) != 0)
+            partial_failed(&c, "error writing");
+        c.partial = NULL;
+        if (c.partial_failed)
+            cli_error("%s", c.partial_error);
         bool written = write_summary(&c);
-        if (c.partial) {
-            fclose(c.partial);
-            if (written)
-                remove(partial);
-        }
+        if (written)
+            remove(partial); /* complete in summary.csv */
         if (!sw.quiet)
             fprintf(stderr, "[aedyn-sweep] %zu runs, %zu failed, %.1f s; summary: %s/summary.csv\n",
                     c.n_done, c.n_failed, now() - c.t0, sw.outdir);
-        rc = written && c.n_failed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        rc = written && !c.partial_failed && c.n_failed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
         free(partial);
         free(c.results);
         free(c.done);

@@ -58,17 +58,40 @@ static void csv_columns(row_writer *w, const cli_state *r, double t)
     fputc('\n', w->f);
 }
 
-void cli_csv_header(cli_state *r)
+/* Flush PREFIX.csv and check that everything so far was written. */
+static bool csv_flush(cli_state *r)
+{
+    if (fflush(r->csv) != 0 || ferror(r->csv)) {
+        cli_error("error writing '%s': %s", cli_out_path(r, ".csv"), strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool cli_csv_header(cli_state *r)
 {
     row_writer w = { r->csv, true, 0 };
     csv_columns(&w, r, 0);
+    return csv_flush(r);
 }
 
-void cli_csv_row(cli_state *r, double t)
+bool cli_csv_row(cli_state *r, double t)
 {
     row_writer w = { r->csv, false, 0 };
     csv_columns(&w, r, t);
-    fflush(r->csv);
+    return csv_flush(r);
+}
+
+bool cli_csv_close(cli_state *r)
+{
+    bool ok = csv_flush(r);
+    int err = fclose(r->csv);
+    r->csv = NULL;
+    if (ok && err != 0) {
+        cli_error("error writing '%s': %s", cli_out_path(r, ".csv"), strerror(errno));
+        ok = false;
+    }
+    return ok;
 }
 
 /* ---- the table on stdout ---- */
@@ -237,14 +260,14 @@ static void json_parameters(FILE *f, const cli_state *r)
     fputs("\n  }", f);
 }
 
-void cli_json_write(cli_state *r)
+bool cli_json_write(cli_state *r)
 {
     char *path = strdup(cli_out_path(r, ".json"));
     FILE *f = path ? fopen(path, "w") : NULL;
     if (!f) {
-        cli_error("cannot write '%s': %s", path ? path : "JSON", strerror(errno));
+        cli_error("cannot write '%s': %s", path ? path : "the JSON sidecar", strerror(errno));
         free(path);
-        return;
+        return false;
     }
     char started[32];
     struct tm tm;
@@ -312,9 +335,12 @@ void cli_json_write(cli_state *r)
         json_string(f, cli_out_path(r, "_b.npy"));
     }
     fputs("}\n}\n", f);
-    if (fclose(f) != 0)
-        cli_error("error writing '%s'", path);
+    bool ok = fflush(f) == 0 && !ferror(f);
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        cli_error("error writing '%s': %s", path, strerror(errno));
     free(path);
+    return ok;
 }
 
 /* ---- final weights ---- */

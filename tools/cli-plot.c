@@ -1,6 +1,7 @@
 /* --plot of `aedyn run`: the gnuplot script PREFIX.gp of the errors over
  * log time with the PCA levels, rendered by gnuplot when it is installed
  * (plot-spawn.c: no shell). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli-plot.h"
@@ -9,8 +10,9 @@
 /* PREFIX.gp: the errors over log time with the PCA levels; the image when
  * gnuplot is installed (PREFIX.png, or PREFIX.svg with --plot-format svg). The
  * first data row (t = 0) is skipped on the log axis. */
-void cli_plot(cli_state *r)
+bool cli_plot(cli_state *r)
 {
+    bool ok = false;
     char *gp = strdup(cli_out_path(r, ".gp"));
     char *csv = strdup(cli_out_path(r, ".csv"));
     bool svg = r->cfg->plot_format == CLI_PLOT_SVG;
@@ -49,8 +51,9 @@ void cli_plot(cli_state *r)
         fprintf(f, ", \\\n     %.17g with lines dt 2 lc rgb 'gray' title 'pca(%zu)'",
                 r->pca[m - 1], m);
     fputc('\n', f);
-    if (fclose(f) != 0) {
-        cli_error("--plot: error writing '%s'", gp);
+    bool written = fflush(f) == 0 && !ferror(f);
+    if (fclose(f) != 0 || !written) {
+        cli_error("--plot: error writing '%s': %s", gp, strerror(errno));
         goto out;
     }
     char why[128];
@@ -58,9 +61,11 @@ void cli_plot(cli_state *r)
     case PLOT_SPAWN_OK:
         if (!r->cfg->quiet)
             printf("plot: %s\n", png);
+        ok = true;
         break;
     case PLOT_SPAWN_NOT_FOUND:
         fprintf(stderr, "aedyn: gnuplot not found: wrote %s, skipped %s\n", gp, png);
+        ok = true;
         break;
     case PLOT_SPAWN_FAILED:
         cli_error("--plot: gnuplot failed on %s (%s)", gp, why);
@@ -70,5 +75,6 @@ out:
     free(gp);
     free(csv);
     free(png);
+    return ok;
 }
 

@@ -496,6 +496,16 @@ static void advance_ode(cli_state *r, double t)
     show_progress(r, t, false);
 }
 
+/* An output could not be written (the message names the file): the run
+ * fails, unless it already failed for another reason. */
+static void output_failed(cli_state *r)
+{
+    if (strcmp(r->status, "running") == 0 || strcmp(r->status, "ok") == 0) {
+        r->status = "error";
+        set_message(r, "%s", cli_last_error());
+    }
+}
+
 /* Fill the outcome of the run (aedyn-sweep's summary row). */
 static void fill_outcome(const cli_state *r, int rc, const char *status, cli_outcome *out)
 {
@@ -571,8 +581,13 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
             teardown(&r);
             return CLI_EXIT_USAGE;
         }
-        cli_json_write(&r);
-        cli_csv_header(&r);
+        if (!cli_json_write(&r) || !cli_csv_header(&r)) {
+            free(steps);
+            free(times);
+            fill_outcome(&r, CLI_EXIT_FAILURE, "error", outcome);
+            teardown(&r);
+            return CLI_EXIT_FAILURE;
+        }
     }
     if (!cfg->quiet)
         cli_table_header(&r);
@@ -585,8 +600,10 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
         measure(&r);
         check_finite(&r, t);
         clear_progress(&r);
-        if (r.csv)
-            cli_csv_row(&r, t);
+        if (r.csv && !cli_csv_row(&r, t)) {
+            output_failed(&r);
+            break;
+        }
         r.rows++;
         if (!cfg->quiet)
             cli_table_row(&r, t);
@@ -602,24 +619,31 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
     clear_progress(&r);
     if (strcmp(r.status, "running") == 0)
         r.status = "ok";
-    bool ok = strcmp(r.status, "ok") == 0;
+    /* every output is checked: a file that was not written fails the run */
     if (cfg->out) {
-        if (fflush(r.csv) != 0 || ferror(r.csv)) {
-            cli_error("error writing '%s'", cli_out_path(&r, ".csv"));
-            ok = false;
-        }
-        ok = cli_weights_write(&r) && ok;
+        bool written = !r.csv || cli_csv_close(&r);
+        written = cli_weights_write(&r) && written;
         if (cfg->plot)
-            cli_plot(&r);
-        cli_json_write(&r);
-        if (!cfg->quiet)
+            written = cli_plot(&r) && written;
+        if (!written)
+            output_failed(&r);
+        if (!cli_json_write(&r)) {
+            output_failed(&r);
+            written = false;
+        }
+        if (!cfg->quiet && written)
             printf("\nwrote %s.csv, %s.json, %s_W.npy, %s_V.npy%s (%.1f s)\n", cfg->out,
                    cfg->out, cfg->out, cfg->out, cfg->bias ? " and _b.npy" : "", cli_elapsed(&r));
     } else if (!cfg->quiet) {
         printf("\n(%.1f s; --out PREFIX writes CSV, JSON and the final weights)\n", cli_elapsed(&r));
     }
+    if (!cfg->quiet && (fflush(stdout) != 0 || ferror(stdout))) {
+        cli_error("error writing the table to standard output: %s", strerror(errno));
+        output_failed(&r);
+    }
+    bool ok = strcmp(r.status, "ok") == 0;
     rc = ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
-    fill_outcome(&r, rc, ok ? "ok" : strcmp(r.status, "ok") == 0 ? "error" : r.status, outcome);
+    fill_outcome(&r, rc, r.status, outcome);
     teardown(&r);
     return rc;
 }

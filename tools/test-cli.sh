@@ -347,5 +347,31 @@ nl='
 ls "$tmp/hostile" | grep -q '^pwned' && fail "a command ran: $(ls "$tmp/hostile" | grep '^pwned' | tr '\n' ' ')" \
     || ok "no command ran from an output prefix"
 
+# 9. Every output write is checked: a file that cannot be written (here a link
+#    to /dev/full, which refuses every write, even root's) fails the run with
+#    exit 1 and a message naming it (the JSON sidecar, the plot script and the
+#    table on stdout failed silently with exit 0).
+if [ -w /dev/full ]; then
+    for f in p.json p.gp p.csv p_W.npy p_V.npy; do
+        rm -rf "$tmp/full"
+        mkdir "$tmp/full"
+        ln -s /dev/full "$tmp/full/$f"
+        $to "$aedyn" run --D 50 --t-max 1 --points 2 --quiet --plot --out "$tmp/full/p" \
+            >/dev/null 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" -eq 1 ] && grep -q "$f" "$tmp/err"; then
+            ok "a failed write of $f exits 1: $(head -1 "$tmp/err")"
+        else
+            fail "a failed write of $f exited $rc: $(cat "$tmp/err")"
+        fi
+    done
+    $to "$aedyn" run --D 50 --t-max 1 --points 2 >/dev/full 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q "standard output" "$tmp/err" && ok "a failed table on stdout exits 1" \
+        || fail "a failed write of the table exited $rc: $(cat "$tmp/err")"
+else
+    echo "skip: no /dev/full"
+fi
+
 echo "cli tests: $fails failed"
 [ "$fails" -eq 0 ]

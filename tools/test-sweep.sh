@@ -142,6 +142,26 @@ for f in "$tmp"/np1/run-*.csv; do
     cmp -s "$f" "$tmp/np3/$(basename "$f")" || fail "np 3: $(basename "$f") differs"
 done
 
+# Every output write is checked (/dev/full refuses all writes): the summary,
+# the partial summary and a run's files fail the sweep with exit 1, naming
+# the file (the partial summary and the runs' JSON failed silently).
+if [ -w /dev/full ]; then
+    for f in summary.csv summary.csv.partial run-00001.json; do
+        rm -rf "$tmp/full"
+        mkdir "$tmp/full"
+        ln -s /dev/full "$tmp/full/$f"
+        run_np 1 --outdir "$tmp/full" --quiet --D 30 --t-max 1 --points 2 --seed 1:2 >/dev/null 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" -eq 1 ] && { grep -q "$f" "$tmp/err" || grep -q "$f" "$tmp/full/summary.csv"; }; then
+            ok "a failed write of $f exits 1"
+        else
+            fail "a failed write of $f exited $rc: $(cat "$tmp/err")"
+        fi
+    done
+    "$sweep" --dry-run --seed 1:3 >/dev/full 2>"$tmp/err"
+    [ $? -eq 1 ] || fail "--dry-run to /dev/full did not fail: $(cat "$tmp/err")"
+fi
+
 # 5. Bad sweep options: exit 2 with a one-line message naming the option. Run
 #    without mpirun (MPI singleton): mpirun takes seconds to wind down a failed job.
 check_usage() {
