@@ -386,6 +386,8 @@ static void teardown(cli_state *r)
     free(r->op_sgd);
     free(r->op_ode);
     free(r->path);
+    free(r->steps);
+    free(r->times);
     if (r->csv)
         fclose(r->csv);
 }
@@ -526,10 +528,109 @@ int cli_run(const cli_config *cfg, int argc, char **argv)
     return cli_run_outcome(cfg, argc, argv, NULL);
 }
 
+/* The output times: t = 0, then cfg->points log-spaced times on whole steps
+ * (aedyn_grid_log), into r->steps and r->times. */
+static int make_times(cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    /* points <= 1000000 (the option table): points + 1 does not overflow */
+    r->steps = cli_alloc(c->points + 1, 1, sizeof *r->steps);
+    r->times = cli_alloc(c->points + 1, 1, sizeof *r->times);
+    if (!r->steps || !r->times) {
+        set_message(r, "out of memory for %zu output times", c->points);
+        cli_error("%s", r->message);
+        return CLI_EXIT_FAILURE;
+    }
+    if (aedyn_grid_log(cli_effective_t_min(c), c->t_max, c->points, r->D, AEDYN_GRID_ZERO,
+                       r->steps, r->times, &r->n_times) != AEDYN_OK) {
+        /* the options were checked: only t-max x D > 2^53 is left (D of the data) */
+        set_message(r, "--t-max %g is %g SGD steps at D = %zu, beyond 2^53 (%s)", c->t_max,
+                    c->t_max * (double)r->D, r->D, aedyn_error_message());
+        cli_error("%s", r->message);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
+/* PREFIX.csv with its header and PREFIX.json (status "running"). */
+static int open_outputs(cli_state *r)
+{
+    const char *csv = cli_out_path(r, ".csv");
+    if (!(r->csv = fopen(csv, "w"))) {
+        cli_error("--out: cannot create '%s': %s", csv, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    return cli_json_write(r) && cli_csv_header(r) ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+}
+
+/* Advance the dynamics through the output times; a row of the CSV and of
+ * the table at each. */
+static void run_loop(cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    if (!c->quiet)
+        cli_table_header(r);
+    for (size_t i = 0; i < r->n_times; i++) {
+        double t = r->times[i];
+        if (r->run_sgd)
+            advance_sgd(r, r->steps[i]);
+        if (r->run_ode)
+            advance_ode(r, t);
+        measure(r);
+        check_finite(r, t);
+        clear_progress(r);
+        if (r->csv && !cli_csv_row(r, t)) {
+            output_failed(r);
+            break;
+        }
+        r->rows++;
+        if (!c->quiet)
+            cli_table_row(r, t);
+        if (!r->sgd_live && !r->ode_live)
+            break;
+        r->last_t = t;
+        r->last_sgd_err = r->sgd_err;
+        r->last_ode_err = r->ode_err;
+        r->last_dev = (r->sgd_err - r->ode_err) / r->ode_err; /* NaN unless both ran */
+    }
+    clear_progress(r);
+    if (strcmp(r->status, "running") == 0)
+        r->status = "ok";
+}
+
+/* The final outputs, every one checked: a file that was not written fails
+ * the run. */
+static void close_outputs(cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    if (c->out) {
+        bool written = !r->csv || cli_csv_close(r);
+        written = cli_weights_write(r) && written;
+        if (c->plot)
+            written = cli_plot(r) && written;
+        if (!written)
+            output_failed(r);
+        if (!cli_json_write(r)) {
+            output_failed(r);
+            written = false;
+        }
+        if (!c->quiet && written)
+            printf("\nwrote %s.csv, %s.json, %s_W.npy, %s_V.npy%s (%.1f s)\n", c->out, c->out,
+                   c->out, c->out, c->bias ? " and _b.npy" : "", cli_elapsed(r));
+    } else if (!c->quiet) {
+        printf("\n(%.1f s; --out PREFIX writes CSV, JSON and the final weights)\n",
+               cli_elapsed(r));
+    }
+    if (!c->quiet && (fflush(stdout) != 0 || ferror(stdout))) {
+        cli_error("error writing the table to standard output: %s", strerror(errno));
+        output_failed(r);
+    }
+}
+
 int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *outcome)
 {
     cli_state r = { .cfg = cfg, .argc = argc, .argv = argv, .status = "running",
-              .integrator = cfg->integrator };
+                    .integrator = cfg->integrator };
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.started = time(NULL);
     r.sgd_err = r.ode_err = NAN;
@@ -537,113 +638,19 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
     r.progress = !cfg->quiet && isatty(STDERR_FILENO);
     cli_error_reset();
     int rc = setup(&r);
-    if (rc != CLI_EXIT_OK) {
+    if (rc == CLI_EXIT_OK)
+        rc = make_times(&r);
+    if (rc == CLI_EXIT_OK && cfg->out)
+        rc = open_outputs(&r);
+    if (rc == CLI_EXIT_OK) {
+        run_loop(&r);
+        close_outputs(&r);
+        rc = strcmp(r.status, "ok") == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        fill_outcome(&r, rc, r.status, outcome);
+    } else {
+        /* the run did not start: its options (2) or the system (1) */
         fill_outcome(&r, rc, rc == CLI_EXIT_USAGE ? "invalid" : "error", outcome);
-        teardown(&r);
-        return rc;
     }
-    /* the output times: t = 0, then cfg->points log-spaced times on whole steps */
-    size_t n_out = 0;
-    uint64_t *steps = NULL;
-    double *times = NULL;
-    if (cfg->points < SIZE_MAX) {
-        steps = cli_alloc(cfg->points + 1, 1, sizeof *steps);
-        times = cli_alloc(cfg->points + 1, 1, sizeof *times);
-    }
-    if (!steps || !times) {
-        cli_error("out of memory");
-        free(steps);
-        free(times);
-        fill_outcome(&r, CLI_EXIT_FAILURE, "error", outcome);
-        teardown(&r);
-        return CLI_EXIT_FAILURE;
-    }
-    aedyn_status gst = aedyn_grid_log(cli_effective_t_min(cfg), cfg->t_max, cfg->points, r.D,
-                                      AEDYN_GRID_ZERO, steps, times, &n_out);
-    if (gst != AEDYN_OK) {
-        /* the options were checked: only t-max x D > 2^53 is left (D of the data) */
-        set_message(&r, "--t-max %g is %g SGD steps at D = %zu, beyond 2^53 (%s)", cfg->t_max,
-                    cfg->t_max * (double)r.D, r.D, aedyn_error_message());
-        cli_error("%s", r.message);
-        free(steps);
-        free(times);
-        fill_outcome(&r, CLI_EXIT_USAGE, "invalid", outcome);
-        teardown(&r);
-        return CLI_EXIT_USAGE;
-    }
-    if (cfg->out) {
-        const char *csv = cli_out_path(&r, ".csv");
-        if (!(r.csv = fopen(csv, "w"))) {
-            cli_error("--out: cannot create '%s': %s", csv, strerror(errno));
-            free(steps);
-            free(times);
-            fill_outcome(&r, CLI_EXIT_USAGE, "invalid", outcome);
-            teardown(&r);
-            return CLI_EXIT_USAGE;
-        }
-        if (!cli_json_write(&r) || !cli_csv_header(&r)) {
-            free(steps);
-            free(times);
-            fill_outcome(&r, CLI_EXIT_FAILURE, "error", outcome);
-            teardown(&r);
-            return CLI_EXIT_FAILURE;
-        }
-    }
-    if (!cfg->quiet)
-        cli_table_header(&r);
-    for (size_t i = 0; i < n_out; i++) {
-        double t = times[i];
-        if (r.run_sgd)
-            advance_sgd(&r, steps[i]);
-        if (r.run_ode)
-            advance_ode(&r, t);
-        measure(&r);
-        check_finite(&r, t);
-        clear_progress(&r);
-        if (r.csv && !cli_csv_row(&r, t)) {
-            output_failed(&r);
-            break;
-        }
-        r.rows++;
-        if (!cfg->quiet)
-            cli_table_row(&r, t);
-        if (!r.sgd_live && !r.ode_live)
-            break;
-        r.last_t = t;
-        r.last_sgd_err = r.sgd_err;
-        r.last_ode_err = r.ode_err;
-        r.last_dev = (r.sgd_err - r.ode_err) / r.ode_err; /* NaN unless both ran */
-    }
-    free(steps);
-    free(times);
-    clear_progress(&r);
-    if (strcmp(r.status, "running") == 0)
-        r.status = "ok";
-    /* every output is checked: a file that was not written fails the run */
-    if (cfg->out) {
-        bool written = !r.csv || cli_csv_close(&r);
-        written = cli_weights_write(&r) && written;
-        if (cfg->plot)
-            written = cli_plot(&r) && written;
-        if (!written)
-            output_failed(&r);
-        if (!cli_json_write(&r)) {
-            output_failed(&r);
-            written = false;
-        }
-        if (!cfg->quiet && written)
-            printf("\nwrote %s.csv, %s.json, %s_W.npy, %s_V.npy%s (%.1f s)\n", cfg->out,
-                   cfg->out, cfg->out, cfg->out, cfg->bias ? " and _b.npy" : "", cli_elapsed(&r));
-    } else if (!cfg->quiet) {
-        printf("\n(%.1f s; --out PREFIX writes CSV, JSON and the final weights)\n", cli_elapsed(&r));
-    }
-    if (!cfg->quiet && (fflush(stdout) != 0 || ferror(stdout))) {
-        cli_error("error writing the table to standard output: %s", strerror(errno));
-        output_failed(&r);
-    }
-    bool ok = strcmp(r.status, "ok") == 0;
-    rc = ok ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
-    fill_outcome(&r, rc, r.status, outcome);
     teardown(&r);
     return rc;
 }

@@ -32,6 +32,9 @@ typedef struct cli_state {
     double sgd_err_se, sgd_gauss_err; /* image data: standard error on the held-out set,
                                          error under N(0, Omega_hat) */
     double last_t, last_sgd_err, last_ode_err, last_dev; /* for the outcome */
+    uint64_t *steps;               /* the output times: steps (t = steps/D) and t */
+    double *times;
+    size_t n_times;
     size_t rows;
     FILE *csv;
     char *path;                    /* scratch for PREFIX + suffix */
