@@ -396,8 +396,9 @@ int cli_next_option(const cli_table *t, int argc, char **argv, int *i, cli_token
 {
     const char *a = argv[*i];
     if (!is_option_word(a) || a[2] == '\0') {
-        cli_error("unexpected argument '%s' (options start with --; see %s --help)", a,
-                  program_name);
+        /* the quote is cut short so that the hint after it always fits */
+        cli_error("unexpected argument '%.64s%s' (options start with --; see %s --help)", a,
+                  strlen(a) > 64 ? "..." : "", program_name);
         return CLI_EXIT_USAGE;
     }
     const char *name = a + 2, *eq = strchr(name, '=');

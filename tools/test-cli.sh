@@ -163,6 +163,10 @@ check_usage --spikes --spikes 1e308,1e308
 check_usage --spikes --spikes 1e-200,3
 check_usage --spikes --spikes 1e154,1e154
 check_usage --noise --raw --M 0 --noise 0
+# A long stray word is cut short in the message, whose hint still fits (found
+# by fuzz-options: a 494-byte word truncated it before "options start with --").
+long=$(printf 'x%.0s' $(seq 600))
+check_usage "options start with --" "$long"
 for s in 010:10 08:8 007:7 18446744073709551615:18446744073709551615; do
     if "$aedyn" run --D 20 --t-max 0.1 --points 1 --seed "${s%%:*}" --out "$tmp/seed" --quiet \
             2>"$tmp/err" && grep -q "^  \"seed\": ${s#*:},\$" "$tmp/seed.json"; then
