@@ -189,7 +189,7 @@ static bool parse_numbers(const cli_option *o, const char *s, cli_numbers *out)
     const char *p = s;
     for (;;) {
         size_t len = strcspn(p, ",");
-        char word[64];
+        char word[512];
         if (len == 0 || len >= sizeof word) {
             if (len == 0)
                 cli_error("--%s: empty element in the list '%s'", o->name, s);
