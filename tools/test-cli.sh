@@ -54,6 +54,19 @@ if [ -f "$tmp/x.json" ]; then
     if command -v python3 >/dev/null 2>&1; then
         python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/x.json" \
             && ok "JSON parses" || fail "JSON does not parse"
+        # every option of the table is a parameter, with its effective value
+        "$aedyn" --list-options | cut -f1 > "$tmp/options"
+        python3 - "$tmp/x.json" "$tmp/options" <<'EOT' && ok "JSON parameters: every option of the table" \
+            || fail "JSON parameters do not follow the option table"
+import json, sys
+p = json.load(open(sys.argv[1]))["parameters"]
+names = [l.strip()[2:].replace("-", "_") for l in open(sys.argv[2]) if l.strip()]
+missing = [n for n in names if n not in p and n not in ("help", "raw")]
+assert not missing, f"missing {missing}"
+assert p["D"] == 200 and p["K"] == 2 and p["points"] == 5 and p["t_max"] == 5, p
+assert p["spikes"] == [3, 5] and p["t_min"] == 0.05 and p["integrator"] == "bdf", p
+assert p["dt"] is None and p["images"] is None and p["standardise"] is True, p
+EOT
     fi
 else
     fail "no $tmp/x.json"
@@ -213,6 +226,9 @@ if [ -n "$mkimages" ] && "$mkimages" idx "$tmp/train.idx" 300 8 8 1 && "$mkimage
         json_has "$tmp/i.json" ode_modes 64
         json_has "$tmp/i.json" sampler '"real"'
         json_has "$tmp/i.json" preprocess '"paper"'
+        json_has "$tmp/i.json" subset 300
+        json_has "$tmp/i.json" noise null
+        json_has "$tmp/i.json" covariance null
         header=$(head -n 1 "$tmp/i.csv")
         case $header in
             t,sgd_error,ode_error,pca1,pca2,*,sgd_error_stderr,sgd_gauss_error) ok "image CSV columns" ;;
