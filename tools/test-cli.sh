@@ -120,7 +120,7 @@ check_usage() {
     elif [ "$(wc -l < "$tmp/err")" -ne 1 ]; then
         fail "aedyn run $*: message is not one line: $(cat "$tmp/err")"
     else
-        ok "aedyn run $* -> 2: $(cat "$tmp/err")"
+        ok "aedyn run $(echo "$*" | tr "\n" "?" | cut -c1-100) -> 2: $(cat "$tmp/err")"
     fi
 }
 check_usage --frobnicate --frobnicate
