@@ -252,7 +252,8 @@ static int parse_sweep(sweep *sw, int argc, char **argv)
         if (o->flags & CLI_ACTION)
             return -1;
         if (t == &sweep_table) {
-            if (!cli_mark_option(sw->given, t, o) || !cli_option_set(o, sw, it.tok.v, it.tok.nwords))
+            if (!cli_mark_option(sw->given, t, o) ||
+                !cli_option_set(o, sw, it.tok.v, it.tok.nwords))
                 return CLI_EXIT_USAGE;
             continue;
         }

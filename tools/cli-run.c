@@ -209,11 +209,13 @@ static int make_image_data(cli_state *r)
     }
     r->n_train = aedyn_images_get_n_images(r->train);
     r->n_test = aedyn_images_get_n_images(r->test);
-    if ((st = aedyn_images_preprocess(r->train, (aedyn_images_mode)c->preprocess, c->whiten_eps)) != AEDYN_OK)
+    st = aedyn_images_preprocess(r->train, (aedyn_images_mode)c->preprocess, c->whiten_eps);
+    if (st != AEDYN_OK)
         return setup_failed(r, "--preprocess", st);
     if ((st = aedyn_images_preprocess_like(r->test, r->train)) != AEDYN_OK)
         return setup_failed(r, "--preprocess (held-out images)", st);
-    if ((st = aedyn_data_create_images(&r->data, r->train, (aedyn_images_sampler)c->sampler)) != AEDYN_OK)
+    st = aedyn_data_create_images(&r->data, r->train, (aedyn_images_sampler)c->sampler);
+    if (st != AEDYN_OK)
         return setup_failed(r, "image data model", st);
     return CLI_EXIT_OK;
 }
