@@ -1,5 +1,6 @@
 /* Helpers of the example programs; see ex-util.h. */
 #include "ex-util.h"
+#include "plot-spawn.h"
 
 #include <errno.h>
 #include <math.h>
@@ -159,24 +160,31 @@ FILE *ex_plot_begin(const char *prefix, bool plot, int width, int height)
         printf("plot: skipped (--no-plot)\n");
         return NULL;
     }
-    if (strchr(prefix, '\'') || strchr(prefix, '"') || strchr(prefix, '\\')) {
-        printf("plot: skipped (output prefix contains a quote or backslash)\n");
+    if (!plot_gp_quotable(prefix)) {
+        printf("plot: skipped (the output prefix has a line break, which gnuplot cannot quote)\n");
         return NULL;
     }
     char path[4096];
-    snprintf(path, sizeof path, "%s.gp", prefix);
+    if ((size_t)snprintf(path, sizeof path, "%s.gp", prefix) >= sizeof path) {
+        printf("plot: skipped (output prefix too long)\n");
+        return NULL;
+    }
     FILE *gp = fopen(path, "w");
     if (!gp) {
         printf("plot: skipped (cannot write %s: %s)\n", path, strerror(errno));
         return NULL;
     }
-    fprintf(gp, "# gnuplot script written by the libaedyn example; data in %s*.csv\n"
+    /* the file names are gnuplot string variables: the plot commands of the
+     * examples use csv, never the prefix itself */
+    fputs("# gnuplot script written by a libaedyn example\nprefix = ", gp);
+    plot_gp_string(gp, prefix);
+    fprintf(gp, "\ncsv = prefix.'.csv'\n"
                 "set terminal svg size %d,%d dynamic font 'sans,13' background '#ffffff'\n"
-                "set output '%s.svg'\n"
+                "set output prefix.'.svg'\n"
                 "set datafile separator comma\n"
                 "set termoption noenhanced\n"
                 "set grid lc rgb '#dddddd'\n",
-            prefix, width, height, prefix);
+            width, height);
     return gp;
 }
 
@@ -184,37 +192,23 @@ void ex_plot_end(FILE *gp, const char *prefix)
 {
     if (!gp)
         return;
-    char cmd[4200];
     if (fclose(gp) != 0) {
         printf("plot: skipped (writing %s.gp failed)\n", prefix);
         return;
     }
-    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-        printf("plot: gnuplot not found, skipped (script kept in %s.gp)\n", prefix);
-        return;
+    char script[4096], why[128];
+    snprintf(script, sizeof script, "%s.gp", prefix);
+    switch (plot_spawn_gnuplot(script, why, sizeof why)) {
+    case PLOT_SPAWN_OK:
+        printf("plot: %s.svg (script %s)\n", prefix, script);
+        break;
+    case PLOT_SPAWN_NOT_FOUND:
+        printf("plot: gnuplot not found, skipped (script kept in %s)\n", script);
+        break;
+    case PLOT_SPAWN_FAILED:
+        printf("plot: gnuplot failed on %s (%s; ignored)\n", script, why);
+        break;
     }
-    snprintf(cmd, sizeof cmd, "gnuplot '%s.gp'", prefix);
-    if (system(cmd) != 0)
-        printf("plot: gnuplot failed on %s.gp (ignored)\n", prefix);
-    else
-        printf("plot: %s.svg (script %s.gp)\n", prefix, prefix);
-}
-
-size_t ex_log_times(double t0, double t1, size_t n, size_t D, double *t)
-{
-    size_t m = 0;
-    uint64_t last = 0;
-    for (size_t i = 0; i < n; i++) {
-        const double ti = t0 * pow(t1 / t0, (double)i / (double)(n - 1));
-        uint64_t steps = (uint64_t)llround(ti * (double)D);
-        if (steps < 1)
-            steps = 1;
-        if (m > 0 && steps <= last)
-            continue;
-        last = steps;
-        t[m++] = (double)steps / (double)D;
-    }
-    return m;
 }
 
 double *ex_leading_eigvecs(const aedyn_data *data, size_t n)

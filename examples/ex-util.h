@@ -1,7 +1,7 @@
 /* Small helpers shared by the example programs (not part of the library):
- * status checks, option parsing, CSV logs, gnuplot scripts, time grids and
- * overlaps of weights with eigenvectors. Everything here uses only the
- * public API of libaedyn. */
+ * status checks, option parsing, CSV logs, gnuplot scripts and overlaps of
+ * weights with eigenvectors. Everything here uses only the public API of
+ * libaedyn; the output times come from the library (aedyn_grid_log). */
 #ifndef AEDYN_EX_UTIL_H
 #define AEDYN_EX_UTIL_H
 
@@ -40,18 +40,15 @@ void ex_csv_row(FILE *f, size_t n, const double *v);
 void ex_csv_close(FILE *f);
 
 /* Begin PREFIX.gp: a gnuplot script writing PREFIX.svg (comma-separated
- * data, a size in pixels). The caller fprintf()s the plot commands, then
- * calls ex_plot_end(), which runs gnuplot when it is installed and `plot` is
- * true, and otherwise says why it skipped. Never fails the program because
+ * data, a size in pixels). It defines the gnuplot string variables `prefix`
+ * and `csv` (PREFIX.csv): the caller fprintf()s the plot commands using them
+ * (never pasting the prefix into the script), then calls ex_plot_end(), which
+ * runs gnuplot (tools/plot-spawn.h: no shell) when it is installed and `plot`
+ * is true, and otherwise says why it skipped. Never fails the program because
  * gnuplot is absent or fails. Returns NULL (with a message) when the script
  * cannot be written or plotting is disabled. */
 FILE *ex_plot_begin(const char *prefix, bool plot, int width, int height);
 void ex_plot_end(FILE *gp, const char *prefix);
-
-/* n log-spaced times from t0 to t1 (t0 > 0, n >= 2), each rounded to a
- * whole number of steps (multiples of 1/D), strictly increasing. Returns the
- * number of distinct times written (<= n). */
-size_t ex_log_times(double t0, double t1, size_t n, size_t D, double *t);
 
 /* The leading n eigenvectors of @p data (explicit eigen-groups, in order of
  * decreasing eigenvalue), n x D row-major, allocated; exits if fewer than n

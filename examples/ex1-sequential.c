@@ -22,7 +22,6 @@
 #include "ex-util.h"
 
 #define MAXK 8
-#define NT_MAX 400
 
 int main(int argc, char **argv)
 {
@@ -112,10 +111,13 @@ int main(int argc, char **argv)
                                        src ? "ode" : "sgd", k + 1, i + 1);
     FILE *csv = ex_csv_open(out, ".csv", header);
 
-    double times[NT_MAX + 1];
-    size_t nt = ex_log_times(0.1, tmax, (size_t)(per_decade * log10(tmax / 0.1)) + 1, D, times + 1);
-    times[0] = 0.0;
-    nt += 1;
+    /* output times: t = 0, then log-spaced times from 0.1 to tmax on whole steps */
+    const size_t n_log = (size_t)(per_decade * log10(tmax / 0.1)) + 1;
+    uint64_t *steps = ex_alloc(n_log + 1, sizeof *steps);
+    double *times = ex_alloc(n_log + 1, sizeof *times);
+    size_t nt;
+    ex_check(aedyn_grid_log(0.1, tmax, n_log, D, AEDYN_GRID_ZERO, steps, times, &nt),
+             "output times");
     double *e_sgd = ex_alloc(nt, sizeof(double)), *e_ode = ex_alloc(nt, sizeof(double));
     double *ov_sgd = ex_alloc(nt * K, sizeof(double)), *ov_ode = ex_alloc(nt * K, sizeof(double));
     double cs[MAXK * MAXK], co[MAXK * MAXK], row[3 + MAXK + 1 + 2 * MAXK + 2 * MAXK * MAXK];
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
         printf(" ov%zu:SGD/ODE", i + 1);
     printf("\n");
     for (size_t n = 0; n < nt; n++) {
-        const uint64_t target = (uint64_t)llround(times[n] * (double)D);
+        const uint64_t target = steps[n];
         ex_check(aedyn_sgd_step(sgd, target - aedyn_sgd_get_n_steps(sgd)), "sgd step");
         ex_check(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd)), "ode advance");
         ex_check(aedyn_net_error(net, data, &e_sgd[n]), "sgd error");
@@ -248,8 +250,8 @@ int main(int argc, char **argv)
                     "set ylabel 'error E[(1/2D)|x - x_hat|^2]'\n"
                     "set title 'erf AE, K = %zu, spiked model (D = %zu, eta = %g)'\n"
                     "set key top right\n", tmax, K, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD', "
-                    "'' u 1:3 w l lw 2 lc rgb '#000000' t 'ODE'", out);
+        fprintf(gp, "plot csv u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD', "
+                    "'' u 1:3 w l lw 2 lc rgb '#000000' t 'ODE'");
         for (size_t m = 1; m <= K; m++)
             fprintf(gp, ", %.10g w l dt 2 lc rgb '#888888' t '%s'", pca[m],
                     m == 1 ? "eps_PCA(m), m = 1..K" : "");
@@ -261,9 +263,9 @@ int main(int argc, char **argv)
         fprintf(gp, "plot ");
         for (size_t i = 0; i < K; i++) {
             const size_t cs_col = 3 + K + 1 + i + 1, co_col = cs_col + K;
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD e_%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD e_%zu', "
                         "'' u 1:%zu w l lw 2 lc rgb '%s' t 'ODE e_%zu'",
-                    i ? ", " : "", out, cs_col, col[i % 8], i + 1, co_col, col[i % 8], i + 1);
+                    i ? ", " : "", cs_col, col[i % 8], i + 1, co_col, col[i % 8], i + 1);
         }
         fprintf(gp, "\nunset multiplot\n");
     }
@@ -282,5 +284,7 @@ int main(int argc, char **argv)
     aedyn_rng_destroy(rng_data);
     aedyn_rng_destroy(rng_init);
     aedyn_rng_destroy(rng_sgd);
+    free(steps);
+    free(times);
     return fail;
 }

@@ -23,7 +23,6 @@
 #include "ex-util.h"
 
 #define MAXK 8
-#define NT_MAX 400
 
 int main(int argc, char **argv)
 {
@@ -102,10 +101,13 @@ int main(int argc, char **argv)
                                    k + 1);
     FILE *csv = ex_csv_open(out, ".csv", header);
 
-    double times[NT_MAX + 1];
-    size_t nt = ex_log_times(0.1, tmax, (size_t)(per_decade * log10(tmax / 0.1)) + 1, D, times + 1);
-    times[0] = 0.0;
-    nt += 1;
+    /* output times: t = 0, then log-spaced times from 0.1 to tmax on whole steps */
+    const size_t n_log = (size_t)(per_decade * log10(tmax / 0.1)) + 1;
+    uint64_t *steps = ex_alloc(n_log + 1, sizeof *steps);
+    double *times = ex_alloc(n_log + 1, sizeof *times);
+    size_t nt;
+    ex_check(aedyn_grid_log(0.1, tmax, n_log, D, AEDYN_GRID_ZERO, steps, times, &nt),
+             "output times");
     double *eu = ex_alloc(nt, sizeof(double)), *eo = ex_alloc(nt, sizeof(double));
     double *et = ex_alloc(nt, sizeof(double));
     double *diag = ex_alloc(nt * 5 * K, sizeof(double)); /* per time: Qs, Qo, T0s, T0o, Qt */
@@ -116,7 +118,7 @@ int main(int argc, char **argv)
     printf("%9s %10s %10s %10s %6s | %8s %8s %8s %8s | %8s\n", "t", "untied-SGD", "untied-ODE",
            "tied-SGD", "dev", "Q-SGD", "Q-ODE", "T0-SGD", "T0-ODE", "Q-tied");
     for (size_t n = 0; n < nt; n++) {
-        const uint64_t target = (uint64_t)llround(times[n] * (double)D);
+        const uint64_t target = steps[n];
         ex_check(aedyn_sgd_step(sgd_u, target - aedyn_sgd_get_n_steps(sgd_u)), "sgd step");
         ex_check(aedyn_sgd_step(sgd_t, target - aedyn_sgd_get_n_steps(sgd_t)), "sgd step (tied)");
         ex_check(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd_u)), "ode advance");
@@ -226,24 +228,24 @@ int main(int argc, char **argv)
                     "set xlabel 't = steps / D'\nset key top right\n"
                     "set title 'erf AE, K = %zu, spiked model (D = %zu, eta = %g): error / "
                     "eps_PCA(K) - 1'\nset ylabel 'error / eps_PCA(K) - 1'\n", tmax, K, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:($2/$5-1) w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'untied SGD', "
+        fprintf(gp, "plot csv u 1:($2/$5-1) w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'untied SGD', "
                     "'' u 1:($3/$5-1) w l lw 2 lc rgb '#000000' t 'untied ODE', "
-                    "'' u 1:($4/$5-1) w p pt 5 ps 0.5 lc rgb '#d62728' t 'tied SGD'\n", out);
+                    "'' u 1:($4/$5-1) w p pt 5 ps 0.5 lc rgb '#d62728' t 'tied SGD'\n");
         fprintf(gp, "set title 'encoder: Q^kk = w^k Omega w^k / D'\nset ylabel 'Q^kk'\nplot ");
         static const char *col[] = {"#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e",
                                     "#8c564b", "#e377c2", "#17becf", "#7f7f7f"};
         for (size_t k = 0; k < K; k++)
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
                         "'' u 1:%zu w l lw 2 lc rgb '%s' t 'ODE k=%zu', "
                         "'' u 1:%zu w p pt 5 ps 0.4 lc rgb '#d62728' t '%s'",
-                    k ? ", " : "", out, 6 + k, col[k % 8], k + 1, 6 + K + k, col[k % 8], k + 1,
+                    k ? ", " : "", 6 + k, col[k % 8], k + 1, 6 + K + k, col[k % 8], k + 1,
                     6 + 4 * K + k, k ? "" : "tied SGD");
         fprintf(gp, "\nset title 'decoder: T0^kk = |v^k|^2 / D'\nset ylabel 'T0^kk'\n"
                     "set key bottom right\nplot ");
         for (size_t k = 0; k < K; k++)
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc rgb '%s' t 'SGD k=%zu', "
                         "'' u 1:%zu w l lw 2 lc rgb '%s' t 'ODE k=%zu'",
-                    k ? ", " : "", out, 6 + 2 * K + k, col[k % 8], k + 1, 6 + 3 * K + k,
+                    k ? ", " : "", 6 + 2 * K + k, col[k % 8], k + 1, 6 + 3 * K + k,
                     col[k % 8], k + 1);
         fprintf(gp, "\nunset multiplot\n");
     }
@@ -263,5 +265,7 @@ int main(int argc, char **argv)
     aedyn_rng_destroy(rng_init);
     aedyn_rng_destroy(rng_u);
     aedyn_rng_destroy(rng_t);
+    free(steps);
+    free(times);
     return fail;
 }

@@ -31,7 +31,6 @@
 #include "ex-util.h"
 
 #define MAXK 8
-#define NT_MAX 400
 
 typedef struct {
     aedyn_net *net;
@@ -86,10 +85,13 @@ int main(int argc, char **argv)
     for (size_t j = 0; j < K * D; j++)
         V[j] = sigma0 * aedyn_rng_normal(rng_init);
 
-    double times[NT_MAX + 1];
-    size_t nt = ex_log_times(0.1, tmax, (size_t)(per_decade * log10(tmax / 0.1)) + 1, D, times + 1);
-    times[0] = 0.0;
-    nt += 1;
+    /* output times: t = 0, then log-spaced times from 0.1 to tmax on whole steps */
+    const size_t n_log = (size_t)(per_decade * log10(tmax / 0.1)) + 1;
+    uint64_t *steps = ex_alloc(n_log + 1, sizeof *steps);
+    double *times = ex_alloc(n_log + 1, sizeof *times);
+    size_t nt;
+    ex_check(aedyn_grid_log(0.1, tmax, n_log, D, AEDYN_GRID_ZERO, steps, times, &nt),
+             "output times");
 
     run_t run[2];
     for (int r = 0; r < 2; r++) {
@@ -135,7 +137,7 @@ int main(int argc, char **argv)
            "dev", "bias-SGD", "bias-ODE", "dev", "b-SGD", "b-ODE");
     double row[5 + 2 * MAXK];
     for (size_t n = 0; n < nt; n++) {
-        const uint64_t target = (uint64_t)llround(times[n] * (double)D);
+        const uint64_t target = steps[n];
         for (int r = 0; r < 2; r++) {
             run_t *u = &run[r];
             ex_check(aedyn_sgd_step(u->sgd, target - aedyn_sgd_get_n_steps(u->sgd)), "sgd step");
@@ -242,19 +244,19 @@ int main(int argc, char **argv)
                     "set xlabel 't = steps / D'\nset logscale y\nset key top right\n"
                     "set title 'ReLU AE, K = %zu, spiked model M = %zu (D = %zu, eta = %g)'\n"
                     "set ylabel 'error E[(1/2D)|x - xhat|^2]'\n", tmax, K, M, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:2 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'no bias, SGD', "
+        fprintf(gp, "plot csv u 1:2 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'no bias, SGD', "
                     "'' u 1:3 w l lw 2 lc rgb '#1f77b4' t 'no bias, ODE', "
                     "'' u 1:4 w p pt 5 ps 0.5 lc rgb '#d62728' t 'trained bias, SGD', "
-                    "'' u 1:5 w l lw 2 lc rgb '#d62728' t 'trained bias, ODE'", out);
+                    "'' u 1:5 w l lw 2 lc rgb '#d62728' t 'trained bias, ODE'");
         for (size_t m = 1; m <= M && m <= npca; m++)
             fprintf(gp, ", %.10g w l dt 2 lc rgb '#888888' t '%s'", pca[m],
                     m == 1 ? "eps_PCA(m)" : "");
         fprintf(gp, "\nunset logscale y\nset title 'trained biases'\nset ylabel 'bias beta_k'\n"
                     "set key top left\nplot ");
         for (size_t k = 0; k < K; k++)
-            fprintf(gp, "%s'%s.csv' u 1:%zu w p pt 7 ps 0.5 lc %zu t 'SGD k=%zu', "
+            fprintf(gp, "%scsv u 1:%zu w p pt 7 ps 0.5 lc %zu t 'SGD k=%zu', "
                         "'' u 1:%zu w l lw 2 lc %zu t 'ODE k=%zu'",
-                    k ? ", " : "", out, 6 + k, k + 1, k + 1, 6 + K + k, k + 1, k + 1);
+                    k ? ", " : "", 6 + k, k + 1, k + 1, 6 + K + k, k + 1, k + 1);
         fprintf(gp, "\nunset multiplot\n");
     }
     ex_plot_end(gp, out);
@@ -272,5 +274,7 @@ int main(int argc, char **argv)
     aedyn_data_destroy(data);
     aedyn_rng_destroy(rng_data);
     aedyn_rng_destroy(rng_init);
+    free(steps);
+    free(times);
     return fail;
 }

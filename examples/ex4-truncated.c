@@ -28,7 +28,6 @@
 #include "ex-util.h"
 
 #define MAXK 8
-#define NT_MAX 400
 
 enum { VAN_SGD, VAN_ODE, TRU_SGD, TRU_ODE, SANGER, NSRC };
 static const char *src_name[NSRC] = {"vanilla-SGD", "vanilla-ODE", "truncated-SGD",
@@ -124,17 +123,20 @@ int main(int argc, char **argv)
                                        src_name[s], k + 1, i + 1);
     FILE *csv = ex_csv_open(out, ".csv", header);
 
-    double times[NT_MAX + 1];
-    size_t nt = ex_log_times(0.1, tmax, (size_t)(per_decade * log10(tmax / 0.1)) + 1, D, times + 1);
-    times[0] = 0.0;
-    nt += 1;
+    /* output times: t = 0, then log-spaced times from 0.1 to tmax on whole steps */
+    const size_t n_log = (size_t)(per_decade * log10(tmax / 0.1)) + 1;
+    uint64_t *steps = ex_alloc(n_log + 1, sizeof *steps);
+    double *times = ex_alloc(n_log + 1, sizeof *times);
+    size_t nt;
+    ex_check(aedyn_grid_log(0.1, tmax, n_log, D, AEDYN_GRID_ZERO, steps, times, &nt),
+             "output times");
     double cosm[NSRC][MAXK * MAXK], err[NSRC], diag[NSRC];
     double row[2 + 2 * NSRC + NSRC * MAXK * MAXK];
     double worst[2] = {0, 0}, t_worst[2] = {0, 0};
     printf("%8s | %9s %9s %9s %9s %9s | %s\n", "t", "van-SGD", "van-ODE", "tru-SGD", "tru-ODE",
            "Sanger", "diag: van-SGD/ODE tru-SGD/ODE Sanger");
     for (size_t n = 0; n < nt; n++) {
-        const uint64_t target = (uint64_t)llround(times[n] * (double)D);
+        const uint64_t target = steps[n];
         ex_check(aedyn_sgd_step(sv, target - aedyn_sgd_get_n_steps(sv)), "sgd step");
         ex_check(aedyn_sgd_step(st, target - aedyn_sgd_get_n_steps(st)), "sgd step");
         ex_check(aedyn_sgd_step(ss, target - aedyn_sgd_get_n_steps(ss)), "sanger step");
@@ -255,20 +257,20 @@ int main(int argc, char **argv)
                     "set xlabel 't = steps / D'\nset logscale y\nset key bottom left\n"
                     "set title 'erf AE, K = %zu, spiked model (D = %zu, eta = %g); Sanger: linear "
                     "tied'\nset ylabel 'error E[(1/2D)|x - xhat|^2]'\n", tmax, K, D, eta);
-        fprintf(gp, "plot '%s.csv' u 1:3 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
+        fprintf(gp, "plot csv u 1:3 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
                     "'' u 1:4 w l lw 2 lc rgb '#1f77b4' t 'vanilla ODE', "
                     "'' u 1:5 w p pt 5 ps 0.5 lc rgb '#d62728' t 'truncated SGD', "
                     "'' u 1:6 w l lw 2 lc rgb '#d62728' t 'truncated ODE', "
                     "'' u 1:7 w l lw 2 dt 3 lc rgb '#2ca02c' t 'Sanger (linear) SGD', "
-                    "'' u 1:2 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n", out);
+                    "'' u 1:2 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n");
         fprintf(gp, "unset logscale y\nset yrange [0:1.05]\nset key top left\n"
                     "set title 'ordered components: min_k |cos(v^k, e_k)|'\n"
                     "set ylabel 'min_k |cos(v^k, e_k)|'\n");
-        fprintf(gp, "plot '%s.csv' u 1:8 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
+        fprintf(gp, "plot csv u 1:8 w p pt 7 ps 0.5 lc rgb '#1f77b4' t 'vanilla SGD', "
                     "'' u 1:9 w l lw 2 lc rgb '#1f77b4' t 'vanilla ODE', "
                     "'' u 1:10 w p pt 5 ps 0.5 lc rgb '#d62728' t 'truncated SGD', "
                     "'' u 1:11 w l lw 2 lc rgb '#d62728' t 'truncated ODE', "
-                    "'' u 1:12 w l lw 2 dt 3 lc rgb '#2ca02c' t 'Sanger SGD'\n", out);
+                    "'' u 1:12 w l lw 2 dt 3 lc rgb '#2ca02c' t 'Sanger SGD'\n");
         fprintf(gp, "unset multiplot\n");
     }
     ex_plot_end(gp, out);
@@ -290,5 +292,7 @@ int main(int argc, char **argv)
     aedyn_rng_destroy(rng_v);
     aedyn_rng_destroy(rng_t);
     aedyn_rng_destroy(rng_s);
+    free(steps);
+    free(times);
     return fail;
 }

@@ -27,7 +27,6 @@
 
 #define MAXK 16
 #define MAXFILES 64
-#define NT_MAX 200
 
 typedef struct {
     const char *files[MAXFILES];
@@ -253,14 +252,17 @@ int main(int argc, char **argv)
            "network's error on Omega_hat; ODE = prediction on Omega_hat\n");
 
     FILE *csv = ex_csv_open(out, ".csv", "t,err_sgd_test,err_sgd_pop,err_ode,pca_K");
-    double times[NT_MAX + 1];
-    size_t nt = ex_log_times(0.1, tmax, (size_t)(per_decade * log10(tmax / 0.1)) + 1, D, times + 1);
-    times[0] = 0.0;
-    nt += 1;
+    /* output times: t = 0, then log-spaced times from 0.1 to tmax on whole steps */
+    const size_t n_log = (size_t)(per_decade * log10(tmax / 0.1)) + 1;
+    uint64_t *steps = ex_alloc(n_log + 1, sizeof *steps);
+    double *times = ex_alloc(n_log + 1, sizeof *times);
+    size_t nt;
+    ex_check(aedyn_grid_log(0.1, tmax, n_log, D, AEDYN_GRID_ZERO, steps, times, &nt),
+             "output times");
     double worst = 0.0, t_worst = 0.0, e_first = 0.0, e_last = 0.0;
     printf("%8s %10s %10s %10s %10s %7s\n", "t", "SGD", "SGD-pop", "ODE", "eps_PCA(K)", "dev");
     for (size_t n = 0; n < nt; n++) {
-        const uint64_t target = (uint64_t)llround(times[n] * (double)D);
+        const uint64_t target = steps[n];
         ex_check(aedyn_sgd_step(sgd, target - aedyn_sgd_get_n_steps(sgd)), "sgd step");
         ex_check(aedyn_ode_advance(ode, aedyn_sgd_get_time(sgd)), "ode advance");
         double es, ep, eo;
@@ -306,9 +308,9 @@ int main(int argc, char **argv)
                     "set ylabel 'error E[(1/2D)|x - xhat|^2]'\nset key top right\n"
                     "set title '%s, erf AE K = %zu, eta = %g: SGD on real images vs ODE on the "
                     "empirical spectrum'\n", tmax, name, K, eta);
-        fprintf(gp, "plot '%s.csv' u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD, held-out "
+        fprintf(gp, "plot csv u 1:2 w p pt 7 ps 0.6 lc rgb '#1f77b4' t 'SGD, held-out "
                     "images', '' u 1:4 w l lw 2 lc rgb '#000000' t 'ODE', "
-                    "'' u 1:5 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n", out);
+                    "'' u 1:5 w l dt 2 lc rgb '#888888' t 'eps_PCA(K)'\n");
     }
     ex_plot_end(gp, out);
 
@@ -320,5 +322,7 @@ int main(int argc, char **argv)
     aedyn_images_destroy(test);
     aedyn_rng_destroy(rng_init);
     aedyn_rng_destroy(rng_sgd);
+    free(steps);
+    free(times);
     return fail;
 }

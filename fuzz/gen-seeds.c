@@ -1,6 +1,6 @@
 /* Write the seed corpora of the fuzz targets (fuzz/run-fuzz.sh): small valid
  * files of every format, so that no binary file is committed.
- * Usage: gen-seeds OUTDIR   (creates OUTDIR/{idx,idx-gz,cifar10,cifar10-gz,npy}/)
+ * Usage: gen-seeds OUTDIR   (creates OUTDIR/{idx,idx-gz,cifar10,cifar10-gz,npy,options}/)
  * The *-gz directories hold the decompressed content: their targets gzip it. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -124,5 +124,33 @@ int main(int argc, char **argv)
     put("npy", "npy-v3-2x2", buf, n, 0);
     n = npy_file(buf, 1, "{'descr': '<i4', 'fortran_order': True, 'shape': (2L, 1L), }", 1);
     put("npy", "npy-v1-bad-dtype", buf, n, 0);
+
+    /* options: argument words separated by NUL bytes */
+#define SEED_(s) { s, sizeof s - 1 }
+    static const struct {
+        const char *words;
+        size_t len;
+    } command_lines[] = {
+        SEED_(""),
+        SEED_("--D\0" "200\0--K\0" "3\0--M\0" "3\0--t-max\0" "5\0--points\0" "5"),
+        SEED_("--spikes\0" "3,5,9\0--noise\0" "0.5\0--raw\0--activation\0relu\0--bias"),
+        SEED_("--data\0idx\0--images\0train.idx\0test.idx\0--subset\0" "100\0"
+              "--preprocess\0zca"),
+        SEED_("--data=gaussian\0--covariance=omega.npy\0--mode=ode\0--integrator=rk4\0"
+              "--dt=0.01"),
+        SEED_("--rule\0sanger\0--tied\0--activation\0linear\0--mode\0sgd\0--seed\0"
+              "18446744073709551615"),
+        SEED_("--init-weights\0W.npy\0-\0--out\0x\0--plot\0--plot-format\0svg\0--quiet"),
+        SEED_("--lr\0" "1e-3\0--wd\0" "0.5\0--init-std\0.5\0--t-min\0" "0.01\0--rtol\0"
+              "1E-8"),
+        SEED_("--K\0" "2\0--K\0" "3"),
+        SEED_("--help"),
+    };
+#undef SEED_
+    for (size_t i = 0; i < sizeof command_lines / sizeof command_lines[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "argv-%zu", i);
+        put("options", name, command_lines[i].words, command_lines[i].len, 0);
+    }
     return 0;
 }

@@ -5,7 +5,9 @@
 # crash, leak, undefined behaviour, timeout or broken invariant; skipped
 # (exit 77) when clang or its fuzzer runtime (libclang-rt-14-dev) is missing.
 #
-# Targets: idx, idx-gz, cifar10, cifar10-gz (fuzz-images.c), npy (fuzz-npy.c).
+# Targets: idx, idx-gz, cifar10, cifar10-gz (fuzz-images.c), npy (fuzz-npy.c),
+# options (fuzz-options.c: the option parser of the aedyn program, built from
+# tools/cli-options.c and tools/cli-config.c).
 #
 # Usage: run-fuzz.sh [options] [-- LIB_SOURCES...]
 #   --check            only check that clang can build a fuzzer (exit 0 or 77)
@@ -18,7 +20,7 @@
 #   LIB_SOURCES        the library's C sources (default: lib/*.c of this tree)
 # Environment:
 #   AEDYN_FUZZ_SECONDS   time per target, in seconds (default 20)
-#   AEDYN_FUZZ_TARGETS   targets to run (default: all five)
+#   AEDYN_FUZZ_TARGETS   targets to run (default: all six)
 #   AEDYN_FUZZ_WORKDIR   build and keep the fuzzers and their corpora in this
 #                        directory (reused and grown by later runs) instead of
 #                        a temporary directory
@@ -47,7 +49,7 @@ while [ $# -gt 0 ]; do
 done
 [ $# -gt 0 ] || set -- "$top"/lib/*.c
 seconds=${AEDYN_FUZZ_SECONDS:-20}
-targets=${AEDYN_FUZZ_TARGETS:-idx idx-gz cifar10 cifar10-gz npy}
+targets=${AEDYN_FUZZ_TARGETS:-idx idx-gz cifar10 cifar10-gz npy options}
 jobs=${AEDYN_FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 artifacts=${artifacts:-$builddir/fuzz/artifacts}
 
@@ -140,9 +142,22 @@ build_target idx-gz "$here/fuzz-images.c" -DFUZZ_CIFAR10=0 -DFUZZ_GZIP=1
 build_target cifar10 "$here/fuzz-images.c" -DFUZZ_CIFAR10=1 -DFUZZ_GZIP=0
 build_target cifar10-gz "$here/fuzz-images.c" -DFUZZ_CIFAR10=1 -DFUZZ_GZIP=1
 build_target npy "$here/fuzz-npy.c"
+# the option parser: the program's sources, not the library's
+build_target options "$here/fuzz-options.c" -D_POSIX_C_SOURCE=200809L -I"$top/tools" \
+    "$top/tools/cli-options.c" "$top/tools/cli-config.c"
 "$clang" -std=c11 -O1 "$here/gen-seeds.c" -lz -o "$work/gen-seeds"
 rm -rf "$work/seeds"
 "$work/gen-seeds" "$work/seeds"
+# the dictionary of the option parser: option names and value names, from the
+# option table through the built program (no list of names kept here)
+: > "$work/options.dict"
+if [ -x "$builddir/tools/aedyn" ]; then
+    "$builddir/tools/aedyn" --list-options | awk -F '\t' '{
+        print "\"" $1 "\""; print "\"" $1 "=\""
+        if ($2 ~ /\|/) { n = split($2, v, "|"); for (i = 1; i <= n; i++) print "\"" v[i] "\"" }
+    }' > "$work/options.dict"
+fi
+printf '"%s"\n' 0 1 1e-3 .5 -1 1:3 18446744073709551615 1e308 1e-308 >> "$work/options.dict"
 
 mkdir -p "$artifacts" "$work/tmp"
 # The targets' temporary files go to $work/tmp, removed with $work.
@@ -159,6 +174,7 @@ for t in $targets; do
     case $t in
         cifar10*) extra="-max_len=16384" ;;
         npy) extra="-max_len=4096 -dict=$here/npy.dict" ;;
+        options) extra="-max_len=1024 -dict=$work/options.dict" ;;
         *) extra="-max_len=4096" ;;
     esac
     echo "== fuzz-$t: ${seconds}s, seeds $(ls "$work/seeds/$t" | wc -l), corpus $work/corpus-$t"

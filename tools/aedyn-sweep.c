@@ -1,9 +1,12 @@
 /* aedyn-sweep: a grid of `aedyn run` experiments distributed over MPI ranks
  * (see aedyn-sweep(1) and docs/sweep.md).
  *
- * Every option of `aedyn run` is accepted; options with numeric or choice
- * values also take lists (--lr 0.05,0.1  --seed 1:32  --K 2,4  --spikes
- * 3,5/3,5,9). The grid is the product of the lists, run indices in row-major
+ * Every option of `aedyn run` is accepted, read with the program's option
+ * table (cli-config.c): an option the table marks sweepable also takes a
+ * list (--lr 0.05,0.1  --seed 1:32  --K 2,4  --spikes 3,5/3,5,9), whose
+ * elements go through the option's own strict parser and bounds, with no
+ * code per option. The sweep's own options are a table too. The grid is
+ * the product of the lists, run indices in row-major
  * order (the last list varies fastest). Run i is exactly
  *     aedyn run OPTIONS-OF-RUN-i --stream i --out OUTDIR/run-i
  * performed by cli_run_outcome() (the code of `aedyn run`): the stream id i
@@ -22,12 +25,13 @@
 
 #define TAG_RESULT 1 /* worker -> rank 0: the result of a run (run = -1: first request) */
 #define TAG_WORK 2   /* rank 0 -> worker: a run index, or -1 to stop */
-#define MAX_RUNS 10000000
+#define MAX_RUNS 1000000 /* runs of one grid: rank 0 keeps a result of each */
 
-/* One option of the command line: fixed (one value) or a dimension of the grid. */
+/* One run option of the command line: fixed (n <= 1) or a dimension of the
+ * grid (n > 1). */
 typedef struct {
     cli_token tok;
-    char **values; /* the list (NULL for a fixed option: tok.v is used) */
+    char **values; /* the expanded list of a sweepable option (owned), or NULL */
     size_t n;
 } item;
 
@@ -37,9 +41,27 @@ typedef struct {
     size_t *dims;    /* indices in items of the swept options, in order */
     size_t n_dims;
     size_t n_runs;
+    bool run_given[CLI_MAX_OPTIONS];
+    /* the sweep's own options (destinations of sweep_options) */
     const char *outdir;
-    bool dry_run, quiet;
+    bool dry_run, quiet, help;
+    bool given[4];
 } sweep;
+
+static const cli_option sweep_options[] = {
+    { .name = "outdir", .metavar = "DIR", .type = CLI_STRING, .offset = offsetof(sweep, outdir),
+      .dflt = "sweep", .help = "directory of the outputs, created if needed" },
+    { .name = "dry-run", .type = CLI_FLAG, .flag = true, .offset = offsetof(sweep, dry_run),
+      .help = "print the command line of every run and exit" },
+    { .name = "quiet", .type = CLI_FLAG, .flag = true, .offset = offsetof(sweep, quiet),
+      .help = "no line per finished run on stderr" },
+    { .name = "help", .type = CLI_FLAG, .flag = true, .offset = offsetof(sweep, help),
+      .flags = CLI_ACTION, .help = "show this help and exit" },
+};
+static const cli_table sweep_table = { sweep_options,
+                                       sizeof sweep_options / sizeof sweep_options[0] };
+_Static_assert(sizeof sweep_options / sizeof sweep_options[0] <= sizeof ((sweep *)0)->given,
+               "sweep.given is too small");
 
 /* Sent back to rank 0 after each run (homogeneous clusters: raw bytes). */
 typedef struct {
@@ -79,48 +101,29 @@ static void usage(FILE *f)
           "\n"
           "Run the grid of `aedyn run` experiments spanned by the lists among the options\n"
           "and write DIR/run-NNNNN.{csv,json,_W.npy,_V.npy} per run and DIR/summary.csv.\n"
-          "Lists: integers 1,2,8 or ranges A:B or A:B:STEP (--seed 1:32, --K 2:8:2);\n"
-          "numbers and choices 0.05,0.1 or erf,relu; --spikes 3,5/3,5,9 ('/' between\n"
-          "lists). The last list varies fastest. Run i uses the random stream i\n"
-          "(--stream i), so its results do not depend on the number of ranks; rank 0\n"
-          "hands out runs on request (with one rank it performs them all). A run that\n"
-          "fails (divergence, a value rejected for that grid point) is reported in the\n"
-          "summary and the sweep goes on.\n"
+          "Lists (of the options marked 'list' below): integers 1,2,8 or inclusive ranges\n"
+          "A:B or A:B:STEP (--seed 1:32, --K 2:8:2 is 2,4,6,8, 1:6:2 is 1,3,5); numbers\n"
+          "and choices 0.05,0.1 or erf,relu; --spikes 3,5/3,5,9 ('/' between lists). Each\n"
+          "element is read like the option's value in aedyn, and each option is given\n"
+          "once (one value or one list). The last list varies fastest. Run i uses the\n"
+          "random stream i (--stream i), so its results do not depend on the number of\n"
+          "ranks; rank 0 hands out runs on request (with one rank it performs them all).\n"
+          "A run that fails (divergence, a value rejected for that grid point) is\n"
+          "reported in the summary and the sweep goes on.\n"
           "\n"
-          "Sweep options:\n"
-          "  --outdir DIR\n"
-          "        directory of the outputs, created if needed [default: sweep]\n"
-          "  --dry-run\n"
-          "        print the command line of every run and exit\n"
-          "  --quiet\n"
-          "        no line per finished run on stderr\n"
-          "  --help\n"
-          "        show this help and exit\n"
-          "\n"
-          "Run options (see aedyn --help; --out and --stream are set per run):\n",
+          "Sweep options:\n",
           f);
-    cli_usage_options(f);
+    sweep defaults = { 0 };
+    cli_table_defaults(&sweep_table, &defaults);
+    cli_table_usage(f, &sweep_table, &defaults, false);
+    fputs("\nRun options (see aedyn --help; --out and --stream are set per run):\n", f);
+    cli_usage_options(f, true);
     fputs("\nExit status: 0 every run ok, 1 some run failed (see the summary), 2 bad\n"
           "options. See aedyn-sweep(1) and docs/sweep.md.\n",
           f);
 }
 
 /* ---- lists ---- */
-
-static bool parse_uint(const char *s, size_t len, unsigned long long *out)
-{
-    if (len == 0 || len > 20)
-        return false;
-    char buf[24];
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    if (buf[0] < '0' || buf[0] > '9')
-        return false;
-    char *end;
-    errno = 0;
-    *out = strtoull(buf, &end, 0);
-    return errno == 0 && *end == '\0';
-}
 
 static void push(item *it, size_t *cap, char *v)
 {
@@ -134,132 +137,145 @@ static void push(item *it, size_t *cap, char *v)
     it->values[it->n++] = v;
 }
 
-/* Split the value of a sweepable option into its list. */
+/* The values of the inclusive range A:B or A:B:STEP of an integer option:
+ * A, A + STEP, ... up to B (B itself only when the steps land on it). */
+static bool expand_range(item *it, size_t *cap, const char *range)
+{
+    const cli_option *o = it->tok.opt;
+    char part[3][32];
+    size_t n_parts = 0;
+    const char *p = range;
+    for (;;) {
+        size_t len = strcspn(p, ":");
+        if (n_parts == 3 || len >= sizeof part[0])
+            goto bad;
+        memcpy(part[n_parts], p, len);
+        part[n_parts++][len] = '\0';
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    uint64_t a, b, step = 1;
+    if (n_parts < 2 || cli_parse_u64(part[0], &a) != CLI_NUM_OK ||
+        cli_parse_u64(part[1], &b) != CLI_NUM_OK ||
+        (n_parts == 3 && cli_parse_u64(part[2], &step) != CLI_NUM_OK) || step == 0 || b < a)
+        goto bad;
+    if ((b - a) / step >= MAX_RUNS) {
+        cli_error("--%s: the range '%s' has more than %d values", o->name, range, MAX_RUNS);
+        return false;
+    }
+    for (uint64_t v = a;; v += step) {
+        char buf[24];
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+        if (!cli_option_check(o, buf))
+            return false;
+        push(it, cap, xstrndup(buf, strlen(buf)));
+        if (b - v < step)
+            break;
+    }
+    return true;
+bad:
+    cli_error("--%s: bad range '%s' (A:B or A:B:STEP: decimal integers, A <= B, STEP >= 1)",
+              o->name, range);
+    return false;
+}
+
+/* Split the value of a sweepable option into its list; every element is
+ * read by the option's own parser (cli_option_check), so the sweep accepts
+ * exactly the values aedyn accepts. */
 static bool expand(item *it)
 {
-    const char *name = it->tok.name, *s = it->tok.v;
-    char sep = it->tok.sweep == CLI_SWEEP_SLASH ? '/' : ',';
+    const cli_option *o = it->tok.opt;
+    const char *s = it->tok.v[0];
+    cli_list_kind kind = cli_option_list_kind(o);
+    const char sep[2] = { kind == CLI_LIST_SLASH ? '/' : ',', '\0' };
     size_t cap = 0;
     const char *p = s;
     for (;;) {
-        size_t len = strcspn(p, (char[]){ sep, '\0' });
-        const char *colon = memchr(p, ':', len);
+        size_t len = strcspn(p, sep);
         if (len == 0) {
-            cli_error("--%s: empty element in the list '%s'", name, s);
+            cli_error("--%s: empty element in the list '%s'", o->name, s);
             return false;
         }
-        if (colon && it->tok.sweep == CLI_SWEEP_INT) {
-            const char *colon2 = memchr(colon + 1, ':', len - (size_t)(colon + 1 - p));
-            unsigned long long a, b, step = 1;
-            const char *end_b = colon2 ? colon2 : p + len;
-            if (!parse_uint(p, (size_t)(colon - p), &a) ||
-                !parse_uint(colon + 1, (size_t)(end_b - colon - 1), &b) ||
-                (colon2 && !parse_uint(colon2 + 1, (size_t)(p + len - colon2 - 1), &step)) ||
-                step == 0 || b < a) {
-                cli_error("--%s: bad range '%.*s' (A:B or A:B:STEP, integers, A <= B, STEP >= 1)",
-                          name, (int)len, p);
+        char *elem = xstrndup(p, len);
+        if (kind == CLI_LIST_INT && strchr(elem, ':')) {
+            bool ok = expand_range(it, &cap, elem);
+            free(elem);
+            if (!ok)
                 return false;
-            }
-            if ((b - a) / step >= MAX_RUNS) {
-                cli_error("--%s: range '%.*s' has more than %d values", name, (int)len, p,
-                          MAX_RUNS);
-                return false;
-            }
-            for (unsigned long long v = a;; v += step) {
-                char buf[24];
-                snprintf(buf, sizeof buf, "%llu", v);
-                push(it, &cap, xstrndup(buf, strlen(buf)));
-                if (b - v < step)
-                    break;
-            }
+        } else if (!cli_option_check(o, elem)) {
+            free(elem);
+            return false;
         } else {
-            push(it, &cap, xstrndup(p, len));
+            push(it, &cap, elem);
         }
         if (p[len] == '\0')
             break;
         p += len + 1;
         if (*p == '\0') {
-            cli_error("--%s: trailing '%c' in '%s'", name, sep, s);
+            cli_error("--%s: trailing '%s' in '%s'", o->name, sep, s);
             return false;
         }
     }
     return true;
 }
 
+/* The table an argument belongs to: the sweep's options, else the run's. */
+static const cli_table *table_of(const char *arg)
+{
+    if (strncmp(arg, "--", 2) == 0) {
+        size_t len = strcspn(arg + 2, "=");
+        for (size_t k = 0; k < sweep_table.n; k++)
+            if (strlen(sweep_options[k].name) == len &&
+                strncmp(sweep_options[k].name, arg + 2, len) == 0)
+                return &sweep_table;
+    }
+    return cli_run_options();
+}
+
 /* Parse the command line of the sweep. Returns CLI_EXIT_OK, CLI_EXIT_USAGE,
  * or -1 after --help. */
 static int parse_sweep(sweep *sw, int argc, char **argv)
 {
-    sw->outdir = "sweep";
+    if (!cli_table_defaults(&sweep_table, sw))
+        return CLI_EXIT_USAGE;
     sw->items = xmalloc((size_t)argc * sizeof *sw->items);
     sw->dims = xmalloc((size_t)argc * sizeof *sw->dims);
+    sw->n_runs = 1;
     int i = 1;
     while (i < argc) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            return -1;
-        if (strcmp(a, "--dry-run") == 0 || strcmp(a, "--quiet") == 0) {
-            *(a[2] == 'd' ? &sw->dry_run : &sw->quiet) = true;
-            i++;
-            continue;
-        }
-        if (strcmp(a, "--outdir") == 0 || strncmp(a, "--outdir=", 9) == 0) {
-            if (a[8] == '=')
-                sw->outdir = a + 9;
-            else if (i + 1 < argc)
-                sw->outdir = argv[++i];
-            else {
-                cli_error("option '--outdir' needs a value (DIR)");
-                return CLI_EXIT_USAGE;
-            }
-            if (*sw->outdir == '\0') {
-                cli_error("--outdir needs a non-empty DIR");
-                return CLI_EXIT_USAGE;
-            }
-            i++;
-            continue;
-        }
+        const cli_table *t = table_of(argv[i]);
         item it = { 0 };
-        if (cli_next_option(argc, argv, &i, &it.tok) != CLI_EXIT_OK)
+        if (cli_next_option(t, argc, argv, &i, &it.tok) != CLI_EXIT_OK)
             return CLI_EXIT_USAGE;
-        if (strcmp(it.tok.name, "out") == 0 || strcmp(it.tok.name, "stream") == 0) {
-            cli_error("--%s is set per run by aedyn-sweep (use --outdir DIR)", it.tok.name);
-            return CLI_EXIT_USAGE;
-        }
-        if (strcmp(it.tok.name, "help") == 0)
+        const cli_option *o = it.tok.opt;
+        if (o->flags & CLI_ACTION)
             return -1;
-        bool list = false;
-        if (it.tok.sweep != CLI_SWEEP_NONE && it.tok.v) {
-            if (!expand(&it))
+        if (t == &sweep_table) {
+            if (!cli_mark_option(sw->given, t, o) ||
+                !cli_option_set(o, sw, it.tok.v, it.tok.nwords))
                 return CLI_EXIT_USAGE;
-            list = it.n > 1;
-            if (!list) {
-                free(it.values[0]);
-                free(it.values);
-                it.values = NULL;
-                it.n = 0;
-            }
+            continue;
         }
-        for (size_t k = 0; list && k < sw->n_items; k++)
-            if (sw->items[k].values && strcmp(sw->items[k].tok.name, it.tok.name) == 0) {
-                cli_error("--%s: give one list per option", it.tok.name);
-                return CLI_EXIT_USAGE;
-            }
-        if (list) {
-            if (sw->n_runs > MAX_RUNS / it.n) {
-                cli_error("--%s: the grid has more than %d runs", it.tok.name, MAX_RUNS);
-                return CLI_EXIT_USAGE;
-            }
-            sw->dims[sw->n_dims++] = sw->n_items;
+        if (o->flags & CLI_SWEEP_SETS) {
+            cli_error("--%s is set per run by aedyn-sweep (use --outdir DIR)", o->name);
+            return CLI_EXIT_USAGE;
         }
-        if (sw->n_runs == 0)
-            sw->n_runs = 1;
-        if (list)
-            sw->n_runs *= it.n;
-        sw->items[sw->n_items++] = it;
+        if (!cli_mark_option(sw->run_given, t, o))
+            return CLI_EXIT_USAGE;
+        sw->items[sw->n_items++] = it; /* owned by the sweep from here on */
+        item *in = &sw->items[sw->n_items - 1];
+        if (cli_option_list_kind(o) != CLI_LIST_NONE && !expand(in))
+            return CLI_EXIT_USAGE;
+        if (in->n > 1) {
+            if (sw->n_runs > MAX_RUNS / in->n) {
+                cli_error("--%s: the grid has more than %d runs", o->name, MAX_RUNS);
+                return CLI_EXIT_USAGE;
+            }
+            sw->n_runs *= in->n;
+            sw->dims[sw->n_dims++] = sw->n_items - 1;
+        }
     }
-    if (sw->n_runs == 0)
-        sw->n_runs = 1;
     return CLI_EXIT_OK;
 }
 
@@ -309,17 +325,19 @@ static void build_argv(const sweep *sw, size_t run, run_argv *ra)
     size_t d = 0;
     for (size_t k = 0; k < sw->n_items; k++) {
         const item *it = &sw->items[k];
-        size_t len = strlen(it->tok.name) + 3;
+        size_t len = strlen(it->tok.opt->name) + 3;
         char *dashed = own(ra, len);
-        snprintf(dashed, len, "--%s", it->tok.name);
+        snprintf(dashed, len, "--%s", it->tok.opt->name);
         ra->av[n++] = dashed;
-        if (it->values) {
+        if (it->n > 1) {
             ra->av[n++] = it->values[choice_of(sw, run, d++)];
+        } else if (it->n == 1) {
+            ra->av[n++] = it->values[0];
         } else {
-            if (it->tok.v)
-                ra->av[n++] = (char *)it->tok.v;
-            if (it->tok.v2)
-                ra->av[n++] = (char *)it->tok.v2;
+            if (it->tok.v[0])
+                ra->av[n++] = (char *)it->tok.v[0];
+            if (it->tok.v[1])
+                ra->av[n++] = (char *)it->tok.v[1];
         }
     }
     char *stream = own(ra, 24);
@@ -419,7 +437,7 @@ static void summary_header(FILE *f, const sweep *sw)
 {
     fputs("run,status,seed,stream,D,K,lr", f);
     for (size_t d = 0; d < sw->n_dims; d++) {
-        const char *name = sw->items[sw->dims[d]].tok.name;
+        const char *name = sw->items[sw->dims[d]].tok.opt->name;
         if (is_fixed_column(name))
             continue;
         fputc(',', f);
@@ -454,7 +472,7 @@ static void summary_row(FILE *f, const sweep *sw, const result_msg *m)
         fputs(",,", f);
     for (size_t d = 0; d < sw->n_dims; d++) {
         const item *it = &sw->items[sw->dims[d]];
-        if (is_fixed_column(it->tok.name))
+        if (is_fixed_column(it->tok.opt->name))
             continue;
         fputc(',', f);
         csv_text(f, it->values[choice_of(sw, run, d)]);
@@ -508,8 +526,24 @@ typedef struct {
     bool *done;
     size_t n_done, n_failed;
     FILE *partial;       /* rows in the order they finish */
+    const char *partial_path;
+    bool partial_failed; /* a write of it failed: reported at the end, exit 1 */
+    char partial_error[512];
     double t0;
 } collector;
+
+/* The partial summary could not be written: stop writing it, and remember
+ * why (the messages of cli_error() are muted while the runs go). */
+static void partial_failed(collector *c, const char *what)
+{
+    if (!c->partial_failed)
+        snprintf(c->partial_error, sizeof c->partial_error, "%s '%s': %s", what,
+                 c->partial_path, strerror(errno));
+    c->partial_failed = true;
+    if (c->partial)
+        fclose(c->partial);
+    c->partial = NULL;
+}
 
 static void collect(collector *c, const result_msg *m)
 {
@@ -522,7 +556,8 @@ static void collect(collector *c, const result_msg *m)
         c->n_failed++;
     if (c->partial) {
         summary_row(c->partial, c->sw, m);
-        fflush(c->partial);
+        if (fflush(c->partial) != 0 || ferror(c->partial))
+            partial_failed(c, "error writing");
     }
     if (!c->sw->quiet) {
         fprintf(stderr, "[aedyn-sweep] run %zu (%zu/%zu done) %s on rank %d in %.1f s", run,
@@ -595,9 +630,10 @@ static bool write_summary(collector *c)
     for (size_t run = 0; run < c->sw->n_runs; run++)
         if (c->done[run])
             summary_row(f, c->sw, &c->results[run]);
-    bool ok = fclose(f) == 0;
+    bool ok = fflush(f) == 0 && !ferror(f);
+    ok = fclose(f) == 0 && ok;
     if (!ok)
-        cli_error("error writing '%s'", path);
+        cli_error("error writing '%s': %s", path, strerror(errno));
     free(path);
     return ok;
 }
@@ -666,9 +702,14 @@ int main(int argc, char **argv)
                 printf("   # invalid: %s\n", cli_last_error());
             free_argv(&sw, &ra);
         }
+        rc = CLI_EXIT_OK;
+        if (rank_ == 0 && (fflush(stdout) != 0 || ferror(stdout))) {
+            cli_error("error writing the command lines to standard output: %s", strerror(errno));
+            rc = CLI_EXIT_FAILURE;
+        }
         free(valid);
         free_sweep(&sw);
-        return finish(CLI_EXIT_OK);
+        return finish(rc);
     }
     int dir_ok = 1;
     if (rank_ == 0 && !make_dirs(sw.outdir)) {
@@ -690,8 +731,14 @@ int main(int argc, char **argv)
         if (!c.done)
             die_oom();
         char *partial = dir_file(&sw, "summary.csv.partial");
-        if ((c.partial = fopen(partial, "w")))
+        c.partial_path = partial;
+        if ((c.partial = fopen(partial, "w"))) {
             summary_header(c.partial, &sw);
+            if (fflush(c.partial) != 0 || ferror(c.partial))
+                partial_failed(&c, "error writing");
+        } else {
+            partial_failed(&c, "cannot create");
+        }
         if (!sw.quiet)
             fprintf(stderr, "[aedyn-sweep] %zu runs (%zu invalid) on %d rank%s, outputs in %s/\n",
                     sw.n_runs, sw.n_runs - n_valid, size, size > 1 ? "s" : "", sw.outdir);
@@ -713,16 +760,18 @@ int main(int argc, char **argv)
             dispatch(&c, size, valid);
         }
         cli_error_quiet(false);
+        if (c.partial && fclose(c.partial) != 0)
+            partial_failed(&c, "error writing");
+        c.partial = NULL;
+        if (c.partial_failed)
+            cli_error("%s", c.partial_error);
         bool written = write_summary(&c);
-        if (c.partial) {
-            fclose(c.partial);
-            if (written)
-                remove(partial);
-        }
+        if (written)
+            remove(partial); /* complete in summary.csv */
         if (!sw.quiet)
             fprintf(stderr, "[aedyn-sweep] %zu runs, %zu failed, %.1f s; summary: %s/summary.csv\n",
                     c.n_done, c.n_failed, now() - c.t0, sw.outdir);
-        rc = written && c.n_failed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
+        rc = written && !c.partial_failed && c.n_failed == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
         free(partial);
         free(c.results);
         free(c.done);

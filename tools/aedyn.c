@@ -15,6 +15,10 @@ int main(int argc, char **argv)
         } else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0) {
             cli_usage(stdout);
             return CLI_EXIT_OK;
+        } else if (strcmp(cmd, "--list-options") == 0 && argc == 2) {
+            /* hidden: one line per option, read by the test of the man page */
+            cli_list_options(stdout);
+            return CLI_EXIT_OK;
         } else if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
             printf("aedyn %s (libaedyn %s)\n", AEDYN_VERSION_STRING, aedyn_version_string());
             return CLI_EXIT_OK;

@@ -7,6 +7,7 @@
 set -u
 aedyn=${1:?usage: test-cli.sh AEDYN [MKIMAGES]}
 mkimages=${2:-}
+case $aedyn in /*) ;; *) aedyn=$(pwd)/$aedyn ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/aedyn-cli.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -53,6 +54,19 @@ if [ -f "$tmp/x.json" ]; then
     if command -v python3 >/dev/null 2>&1; then
         python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/x.json" \
             && ok "JSON parses" || fail "JSON does not parse"
+        # every option of the table is a parameter, with its effective value
+        "$aedyn" --list-options | cut -f1 > "$tmp/options"
+        python3 - "$tmp/x.json" "$tmp/options" <<'EOT' && ok "JSON parameters: every option of the table" \
+            || fail "JSON parameters do not follow the option table"
+import json, sys
+p = json.load(open(sys.argv[1]))["parameters"]
+names = [l.strip()[2:].replace("-", "_") for l in open(sys.argv[2]) if l.strip()]
+missing = [n for n in names if n not in p and n not in ("help", "raw")]
+assert not missing, f"missing {missing}"
+assert p["D"] == 200 and p["K"] == 2 and p["points"] == 5 and p["t_max"] == 5, p
+assert p["spikes"] == [3, 5] and p["t_min"] == 0.05 and p["integrator"] == "bdf", p
+assert p["dt"] is None and p["images"] is None and p["standardise"] is True, p
+EOT
     fi
 else
     fail "no $tmp/x.json"
@@ -78,11 +92,26 @@ else
     fail "run with --integrator dopri5 failed"
 fi
 
+# A NaN in a reported number is divergence, even below the trainer's 1e150
+# guard: status "diverged", exit 1 (it ended "ok" with NaN errors).
+"$aedyn" run --lr 1e4 --activation linear --D 100 --t-max 0.05 --points 3 --out "$tmp/nan" \
+    --quiet 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q '"status": "diverged"' "$tmp/nan.json" && grep -q "SGD diverged" "$tmp/err"; then
+    ok "a NaN error is divergence: $(cat "$tmp/err")"
+else
+    fail "NaN run exited $rc, status $(grep '"status"' "$tmp/nan.json"): $(cat "$tmp/err")"
+fi
+awk -F, 'NR > 1 && $2 == "nan" { found = 1 } END { exit !found }' "$tmp/nan.csv" \
+    || fail "the NaN row is not in the CSV"
+
 # 2. Bad options and values: exit 2, a one-line message naming the option.
+to=""
+command -v timeout >/dev/null 2>&1 && to="timeout 60"
 check_usage() {
     opt=$1
     shift
-    "$aedyn" run "$@" >"$tmp/out" 2>"$tmp/err"
+    $to "$aedyn" run "$@" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     if [ "$rc" -ne 2 ]; then
         fail "aedyn run $* exited $rc, expected 2"
@@ -91,7 +120,7 @@ check_usage() {
     elif [ "$(wc -l < "$tmp/err")" -ne 1 ]; then
         fail "aedyn run $*: message is not one line: $(cat "$tmp/err")"
     else
-        ok "aedyn run $* -> 2: $(cat "$tmp/err")"
+        ok "aedyn run $(echo "$*" | tr "\n" "?" | cut -c1-100) -> 2: $(cat "$tmp/err")"
     fi
 }
 check_usage --frobnicate --frobnicate
@@ -105,6 +134,60 @@ check_usage --stream --stream -1
 check_usage --covariance --covariance "$tmp/missing.npy" --data gaussian
 check_usage --K --K 300 --D 200
 check_usage --mode --mode ode --tied
+# Strict numbers, one value per option (the program and aedyn-sweep share the
+# parser): no blanks, signs, octal or hexadecimal tricks.
+check_usage --seed --seed " -1"
+check_usage --seed --seed "-1"
+check_usage --seed --seed "+1"
+check_usage --seed --seed 0x10
+check_usage --seed --seed "1 "
+check_usage --seed --seed 18446744073709551616
+check_usage --K --K " 2"
+check_usage --lr --lr " 1"
+check_usage --lr --lr +1
+check_usage --lr --lr 0x1p3
+check_usage --lr --lr inf
+check_usage --lr --lr nan
+check_usage --lr --lr 1e400
+check_usage --lr --lr 1e-400
+check_usage --wd --wd -0
+check_usage --K --K 2 --K 3
+check_usage --raw --raw --standardise
+check_usage --K "--K=1
+2"
+# Counts derived from the options are bounded where they cannot be served:
+# output times (the grid was allocated with points + 1 entries: a heap
+# overflow, or a hang), SGD steps t-max x D and fixed ODE steps t-max/dt (2^53:
+# t-max 1e300 silently ran one step), D.
+check_usage --points --points 18446744073709551615
+check_usage --points --points 4611686018427387904
+check_usage --points --points 1000001
+check_usage --t-max --t-max 1e300
+check_usage --t-max --t-max 1e13
+check_usage --D --D 1073741825
+check_usage --dt --integrator euler --dt 1e-300 --D 10 --t-max 1
+check_usage --dt --integrator rk4 --dt 1e-13 --t-max 1000 --mode ode
+# A model whose variance is not a finite positive number (sigma^2, Lambda^2,
+# Tr Omega overflow or underflow) is refused: it ran as an all-zero model,
+# every error 0, "status": "ok".
+check_usage --noise --noise 1e300
+check_usage --noise --noise 1e-200
+check_usage --spikes --spikes 1e308,1e308
+check_usage --spikes --spikes 1e-200,3
+check_usage --spikes --spikes 1e154,1e154
+check_usage --noise --raw --M 0 --noise 0
+# A long stray word is cut short in the message, whose hint still fits (found
+# by fuzz-options: a 494-byte word truncated it before "options start with --").
+long=$(printf 'x%.0s' $(seq 600))
+check_usage "options start with --" "$long"
+for s in 010:10 08:8 007:7 18446744073709551615:18446744073709551615; do
+    if "$aedyn" run --D 20 --t-max 0.1 --points 1 --seed "${s%%:*}" --out "$tmp/seed" --quiet \
+            2>"$tmp/err" && grep -q "^  \"seed\": ${s#*:},\$" "$tmp/seed.json"; then
+        ok "--seed ${s%%:*} is seed ${s#*:} (decimal)"
+    else
+        fail "--seed ${s%%:*}: not seed ${s#*:}: $(grep '^  "seed"' "$tmp/seed.json") $(cat "$tmp/err")"
+    fi
+done
 
 # 3. --help and --version exit 0 and document every option with its default.
 if "$aedyn" --help >"$tmp/help" 2>&1; then
@@ -143,6 +226,9 @@ if [ -n "$mkimages" ] && "$mkimages" idx "$tmp/train.idx" 300 8 8 1 && "$mkimage
         json_has "$tmp/i.json" ode_modes 64
         json_has "$tmp/i.json" sampler '"real"'
         json_has "$tmp/i.json" preprocess '"paper"'
+        json_has "$tmp/i.json" subset 300
+        json_has "$tmp/i.json" noise null
+        json_has "$tmp/i.json" covariance null
         header=$(head -n 1 "$tmp/i.csv")
         case $header in
             t,sgd_error,ode_error,pca1,pca2,*,sgd_error_stderr,sgd_gauss_error) ok "image CSV columns" ;;
@@ -202,6 +288,7 @@ if [ -n "$mkimages" ] && "$mkimages" idx "$tmp/train.idx" 300 8 8 1 && "$mkimage
     check_usage --subset --data idx --images "$tmp/train.idx" "$tmp/test.idx" --subset 1000
     check_usage --test-size --data idx --images "$tmp/train.idx" --test-size 300
     check_usage --K --data idx --images "$tmp/train.idx" --K 65
+    check_usage --t-max --data idx --images "$tmp/train.idx" --t-max 1e15
 else
     fail "mkimages could not write the test images"
 fi
@@ -254,6 +341,56 @@ if PATH=/nonexistent "$aedyn" run --D 100 --t-max 2 --points 4 --out "$tmp/nog" 
     [ -e "$tmp/nog.png" ] && fail "without gnuplot: a PNG appeared"
 else
     fail "--plot without gnuplot exited $?: $(cat "$tmp/err")"
+fi
+
+# 8. Output prefixes are file names, never commands: a prefix with a quote, ';',
+#    '$(...)' and blanks writes its files and runs nothing; a line break (which
+#    would end a gnuplot string and start a gnuplot `!` shell command) is refused.
+mkdir "$tmp/hostile"
+weird="a b'; touch pwned; echo \"\$(touch pwned2)\" \`touch pwned3\`"
+if (cd "$tmp/hostile" && "$aedyn" run --D 50 --t-max 1 --points 2 --quiet --plot --out "$weird" \
+        2>"$tmp/err"); then
+    for ext in .csv .json _W.npy _V.npy .gp; do
+        [ -s "$tmp/hostile/$weird$ext" ] || fail "hostile prefix: no '$weird$ext'"
+    done
+    if command -v gnuplot >/dev/null 2>&1; then
+        [ -s "$tmp/hostile/$weird.png" ] || fail "hostile prefix: gnuplot wrote no PNG ($(cat "$tmp/err"))"
+    fi
+    ok "an --out prefix with quotes, ';' and blanks is only a file name"
+else
+    fail "hostile prefix run exited $?: $(cat "$tmp/err")"
+fi
+nl='
+'
+(cd "$tmp/hostile" && "$aedyn" run --D 50 --t-max 1 --points 2 --quiet --plot \
+    --out "p$nl!touch pwned4$nl#" >/dev/null 2>&1)
+ls "$tmp/hostile" | grep -q '^pwned' && fail "a command ran: $(ls "$tmp/hostile" | grep '^pwned' | tr '\n' ' ')" \
+    || ok "no command ran from an output prefix"
+
+# 9. Every output write is checked: a file that cannot be written (here a link
+#    to /dev/full, which refuses every write, even root's) fails the run with
+#    exit 1 and a message naming it (the JSON sidecar, the plot script and the
+#    table on stdout failed silently with exit 0).
+if [ -w /dev/full ]; then
+    for f in p.json p.gp p.csv p_W.npy p_V.npy; do
+        rm -rf "$tmp/full"
+        mkdir "$tmp/full"
+        ln -s /dev/full "$tmp/full/$f"
+        $to "$aedyn" run --D 50 --t-max 1 --points 2 --quiet --plot --out "$tmp/full/p" \
+            >/dev/null 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" -eq 1 ] && grep -q "$f" "$tmp/err"; then
+            ok "a failed write of $f exits 1: $(head -1 "$tmp/err")"
+        else
+            fail "a failed write of $f exited $rc: $(cat "$tmp/err")"
+        fi
+    done
+    $to "$aedyn" run --D 50 --t-max 1 --points 2 >/dev/full 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q "standard output" "$tmp/err" && ok "a failed table on stdout exits 1" \
+        || fail "a failed write of the table exited $rc: $(cat "$tmp/err")"
+else
+    echo "skip: no /dev/full"
 fi
 
 echo "cli tests: $fails failed"

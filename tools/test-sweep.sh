@@ -122,12 +122,45 @@ else
     fail "diverging sweep: no summary"
 fi
 
+# A run whose errors become NaN below the trainer's guard counts as failed.
+run_np 1 --outdir "$tmp/nan" --quiet --activation linear --D 100 --t-max 0.05 --points 3 --lr 0.5,3e4 \
+    >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "NaN sweep exited $rc, expected 1"
+if [ -f "$tmp/nan/summary.csv" ]; then
+    awk -F, 'NR == 2 && $2 != "ok" { exit 1 } NR == 3 && $2 != "diverged" { exit 1 }' \
+        "$tmp/nan/summary.csv" && ok "NaN errors reported as divergence" \
+        || fail "NaN summary: $(cat "$tmp/nan/summary.csv")"
+else
+    fail "NaN sweep: no summary"
+fi
+
 # 4. Three ranks (two workers) still give the same files.
 # shellcheck disable=SC2086
 run_np 3 --outdir "$tmp/np3" --quiet $grid >/dev/null 2>&1
 for f in "$tmp"/np1/run-*.csv; do
     cmp -s "$f" "$tmp/np3/$(basename "$f")" || fail "np 3: $(basename "$f") differs"
 done
+
+# Every output write is checked (/dev/full refuses all writes): the summary,
+# the partial summary and a run's files fail the sweep with exit 1, naming
+# the file (the partial summary and the runs' JSON failed silently).
+if [ -w /dev/full ]; then
+    for f in summary.csv summary.csv.partial run-00001.json; do
+        rm -rf "$tmp/full"
+        mkdir "$tmp/full"
+        ln -s /dev/full "$tmp/full/$f"
+        run_np 1 --outdir "$tmp/full" --quiet --D 30 --t-max 1 --points 2 --seed 1:2 >/dev/null 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" -eq 1 ] && { grep -q "$f" "$tmp/err" || grep -q "$f" "$tmp/full/summary.csv"; }; then
+            ok "a failed write of $f exits 1"
+        else
+            fail "a failed write of $f exited $rc: $(cat "$tmp/err")"
+        fi
+    done
+    "$sweep" --dry-run --seed 1:3 >/dev/full 2>"$tmp/err"
+    [ $? -eq 1 ] || fail "--dry-run to /dev/full did not fail: $(cat "$tmp/err")"
+fi
 
 # 5. Bad sweep options: exit 2 with a one-line message naming the option. Run
 #    without mpirun (MPI singleton): mpirun takes seconds to wind down a failed job.
@@ -151,6 +184,40 @@ check_usage --out --dry-run --out x
 check_usage --stream --dry-run --stream 3
 check_usage --frobnicate --dry-run --frobnicate
 check_usage --K --dry-run --K 300,400 --D 200
+# One value or one list per option, and the program's strict parser for every
+# element: a later --K does not override a swept one; no blanks, signs or
+# hexadecimal in lists or ranges.
+check_usage --K --dry-run --K 1:3 --K 2
+check_usage --seed --dry-run --seed 1:3 --seed 1:3
+check_usage --outdir --dry-run --outdir a --outdir b
+check_usage --seed --dry-run --seed " 1,2"
+check_usage --seed --dry-run --seed 1,0x10
+check_usage --seed --dry-run --seed 1:0x10
+check_usage --seed --dry-run --seed "-1:2"
+check_usage --lr --dry-run --lr "0.5, 1"
+check_usage --lr --dry-run --lr 0.5,+1
+check_usage --lr --dry-run --lr 0.5,inf
+check_usage --K --dry-run --K 0,2
+check_usage --K --dry-run --K 1:4:0
+check_usage --raw --dry-run --standardise --raw
+# Bounds: a grid point that cannot be served stops the sweep before it starts
+# (one such point stalled a whole sweep); at most 1000000 runs.
+check_usage --points --outdir "$tmp/stall" --quiet --D 20 --t-max 1 --points 3,18446744073709551615
+[ -e "$tmp/stall" ] && fail "a sweep refused at parse time created its directory"
+"$sweep" --dry-run --t-max 1,1e300 2>&1 | grep -q "invalid: --t-max 1e+300 is" \
+    && ok "t-max x D beyond 2^53 is an invalid grid point" || fail "--t-max 1,1e300 not flagged invalid"
+check_usage --seed --dry-run --seed 1:1000001
+check_usage --K --dry-run --D 2000 --seed 1:1000 --K 1:1001
+# Ranges: A:B is inclusive, a range of one value is that value, and a step
+# that does not land on B stops before it.
+dry_values() { # dry_values OPTION VALUE: the values of OPTION in the dry run, one line
+    "$sweep" --dry-run --D 10 "$1" "$2" 2>"$tmp/err" | sed -n "s/.* $1 \([^ ]*\) .*/\1/p" | tr '\n' ' '
+}
+for case in "2:2=2 " "1:2:5=1 " "1:6:2=1 3 5 " "1:3=1 2 3 " "3,1:2=3 1 2 " "007=007 "; do
+    got=$(dry_values --K "${case%%=*}")
+    [ "$got" = "${case#*=}" ] && ok "--K ${case%%=*} runs K = $got" \
+        || fail "--K ${case%%=*}: got '$got', expected '${case#*=}' ($(cat "$tmp/err"))"
+done
 "$sweep" --help >"$tmp/help" 2>&1 && grep -q -- "--outdir" "$tmp/help" && grep -q -- "--lr" "$tmp/help" \
     || fail "--help"
 

@@ -1,0 +1,377 @@
+/* The outputs of `aedyn run`: the table on stdout, PREFIX.csv (header and
+ * rows written by one function), the JSON sidecar PREFIX.json and the final
+ * weights PREFIX_W.npy, PREFIX_V.npy (PREFIX_b.npy). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cli-output.h"
+
+/* ---- the CSV ---- */
+
+/* Writes either the header (names) or one row (values): the columns are
+ * defined here and only here. */
+typedef struct {
+    FILE *f;
+    bool header;
+    size_t n;
+} row_writer;
+
+static void column(row_writer *w, const char *name, double value)
+{
+    if (w->n++)
+        fputc(',', w->f);
+    if (w->header)
+        fputs(name, w->f);
+    else if (isnan(value))
+        fputs("nan", w->f);
+    else
+        fprintf(w->f, "%.12g", value);
+}
+
+static void csv_columns(row_writer *w, const cli_state *r, double t)
+{
+    static const char *const op_names[4] = { "Q", "R", "T", "T0" };
+    char name[64];
+    column(w, "t", t);
+    column(w, "sgd_error", r->sgd_err);
+    column(w, "ode_error", r->ode_err);
+    for (size_t m = 1; m <= r->K; m++) {
+        snprintf(name, sizeof name, "pca%zu", m);
+        column(w, name, r->pca[m - 1]);
+    }
+    for (int which = 0; which < 2; which++) {
+        const double *op = which == 0 ? r->op_sgd : r->op_ode;
+        for (size_t p = 0; p < 4; p++)
+            for (size_t k = 0; k < r->K; k++)
+                for (size_t l = 0; l < r->K; l++) {
+                    snprintf(name, sizeof name, "%s_%s_%zu_%zu", which == 0 ? "sgd" : "ode",
+                             op_names[p], k, l);
+                    column(w, name, op[(p * r->K + k) * r->K + l]);
+                }
+    }
+    if (cli_image_data(r)) {
+        column(w, "sgd_error_stderr", r->sgd_err_se);
+        column(w, "sgd_gauss_error", r->sgd_gauss_err);
+    }
+    fputc('\n', w->f);
+}
+
+/* Flush PREFIX.csv and check that everything so far was written. */
+static bool csv_flush(cli_state *r)
+{
+    if (fflush(r->csv) != 0 || ferror(r->csv)) {
+        cli_error("error writing '%s': %s", cli_out_path(r, ".csv"), strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+bool cli_csv_header(cli_state *r)
+{
+    row_writer w = { r->csv, true, 0 };
+    csv_columns(&w, r, 0);
+    return csv_flush(r);
+}
+
+bool cli_csv_row(cli_state *r, double t)
+{
+    row_writer w = { r->csv, false, 0 };
+    csv_columns(&w, r, t);
+    return csv_flush(r);
+}
+
+bool cli_csv_close(cli_state *r)
+{
+    bool ok = csv_flush(r);
+    int err = fclose(r->csv);
+    r->csv = NULL;
+    if (ok && err != 0) {
+        cli_error("error writing '%s': %s", cli_out_path(r, ".csv"), strerror(errno));
+        ok = false;
+    }
+    return ok;
+}
+
+/* ---- the table on stdout ---- */
+
+static size_t table_pca_columns(const cli_state *r)
+{
+    return r->K < 4 ? r->K : 4;
+}
+
+void cli_table_header(const cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    printf("aedyn %s: ", aedyn_version_string());
+    if (c->data == CLI_DATA_SPIKED) {
+        printf("spiked model, D = %zu, M = %zu, Lambda = ", r->D, r->M);
+        for (size_t m = 0; m < r->M; m++)
+            printf("%s%g", m ? "," : "", r->lambda[m]);
+        printf(", sigma = %g, %s", c->noise, c->standardise ? "standardised" : "raw");
+    } else if (cli_image_data(r)) {
+        printf("%s images, D = %zu: %zu training images from %s, %zu held out from %s\n"
+               "       preprocessing %s, SGD on %s, ODE on the %zu-mode empirical spectrum",
+               c->data == CLI_DATA_CIFAR ? "CIFAR-10" : "IDX", r->D, r->n_train, c->images.v[0],
+               r->n_test, c->images.v[c->images.n - 1], cli_value_name(c, "preprocess"),
+               c->sampler == AEDYN_IMAGES_SAMPLE_REAL ? "real images"
+                                                      : "Gaussian-equivalent samples",
+               r->D);
+    } else {
+        printf("Gaussian model from %s, D = %zu", c->covariance, r->D);
+    }
+    printf("\n       K = %zu %s%s%s autoencoder, %s SGD, lr = %g%s, seed = %llu", r->K,
+           cli_value_name(c, "activation"), c->bias ? " biased" : "",
+           c->tied ? " tied" : "", cli_value_name(c, "rule"), c->lr, c->wd > 0 ? ", wd" : "",
+           (unsigned long long)c->seed);
+    if (c->stream)
+        printf(", stream = %llu", (unsigned long long)c->stream);
+    putchar('\n');
+    if (r->run_ode)
+        printf("       ODE: %s, rtol = %g\n", cli_value_name(&r->eff, "integrator"),
+               c->rtol);
+    printf("error = E[(1/2D)|x - xhat|^2]; pca(m) = error of PCA with m components\n");
+    if (cli_image_data(r))
+        printf("sgd_error: on the %zu held-out images\n", r->n_test);
+    putchar('\n');
+    printf("%9s %11s %11s %9s", "t", "sgd_error", "ode_error", "sgd/ode-1");
+    for (size_t m = 1; m <= table_pca_columns(r); m++)
+        printf("   pca(%zu)", m);
+    if (r->K > table_pca_columns(r))
+        printf("  pca(%zu)", r->K);
+    putchar('\n');
+}
+
+static void table_cell(double v)
+{
+    if (isnan(v))
+        printf(" %11s", "-");
+    else
+        printf(" %11.6f", v);
+}
+
+void cli_table_row(const cli_state *r, double t)
+{
+    printf("%9.4g", t);
+    table_cell(r->sgd_err);
+    table_cell(r->ode_err);
+    if (isnan(r->sgd_err) || isnan(r->ode_err))
+        printf(" %9s", "-");
+    else
+        printf(" %8.2f%%", 100 * (r->sgd_err - r->ode_err) / r->ode_err);
+    for (size_t m = 1; m <= table_pca_columns(r); m++)
+        printf(" %8.5f", r->pca[m - 1]);
+    if (r->K > table_pca_columns(r))
+        printf(" %8.5f", r->pca[r->K - 1]);
+    putchar('\n');
+    fflush(stdout);
+}
+
+/* ---- JSON sidecar ---- */
+
+static void json_string(FILE *f, const char *s)
+{
+    cli_json_string(f, s ? s : "");
+}
+
+static void json_number(FILE *f, double v)
+{
+    cli_json_number(f, v);
+}
+
+static void json_key(FILE *f, int indent, const char *key)
+{
+    fprintf(f, ",\n%*s", indent, "");
+    json_string(f, key);
+    fputs(": ", f);
+}
+
+static void json_kv_str(FILE *f, int indent, const char *key, const char *v)
+{
+    json_key(f, indent, key);
+    if (v)
+        json_string(f, v);
+    else
+        fputs("null", f);
+}
+
+static void json_kv_num(FILE *f, int indent, const char *key, double v)
+{
+    json_key(f, indent, key);
+    json_number(f, v);
+}
+
+static void json_kv_uint(FILE *f, int indent, const char *key, unsigned long long v)
+{
+    json_key(f, indent, key);
+    fprintf(f, "%llu", v);
+}
+
+static void json_kv_bool(FILE *f, int indent, const char *key, bool v)
+{
+    json_key(f, indent, key);
+    fputs(v ? "true" : "false", f);
+}
+
+/* "parameters": every option of the table (but actions such as --help, and
+ * --raw, which shares "standardise" with --standardise) with its effective
+ * value; null for an option of another data model or a default the run did
+ * not resolve. Then values the options imply. */
+static void json_parameters(FILE *f, const cli_state *r)
+{
+    const cli_table *t = cli_run_options();
+    const cli_config *e = &r->eff;
+    unsigned scope = cli_image_data(r)                 ? CLI_IMAGES
+                     : e->data == CLI_DATA_GAUSSIAN    ? CLI_GAUSSIAN
+                                                       : CLI_SPIKED;
+    fputc('{', f);
+    bool first = true;
+    for (size_t i = 0; i < t->n; i++) {
+        const cli_option *o = &t->opts[i];
+        bool shared = false;
+        for (size_t j = 0; j < i; j++)
+            shared = shared || t->opts[j].offset == o->offset;
+        if ((o->flags & CLI_ACTION) || shared)
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%s", o->name);
+        for (char *p = key; *p; p++)
+            *p = *p == '-' ? '_' : *p;
+        fputs(first ? "\n    " : ",\n    ", f);
+        first = false;
+        json_string(f, key);
+        fputs(": ", f);
+        unsigned only = o->flags & (CLI_SPIKED | CLI_GAUSSIAN | CLI_IMAGES);
+        bool unresolved = !o->dflt && o->dflt_doc && !e->given[i];
+        if ((only && !(only & scope)) || unresolved)
+            fputs("null", f);
+        else
+            cli_option_json(f, o, e);
+    }
+    if (cli_image_data(r)) {
+        json_kv_uint(f, 4, "train_images", r->n_train);
+        json_kv_uint(f, 4, "test_images", r->n_test);
+        json_kv_str(f, 4, "test_images_from",
+                    e->images.n == 2 ? "TEST file" : "last images of TRAIN");
+    }
+    json_kv_str(f, 4, "init", e->init_weights.n ? "weights"
+                              : e->init_informed ? "informed" : "gaussian");
+    fputs("\n  }", f);
+}
+
+bool cli_json_write(cli_state *r)
+{
+    char *path = strdup(cli_out_path(r, ".json"));
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (!f) {
+        cli_error("cannot write '%s': %s", path ? path : "the JSON sidecar", strerror(errno));
+        free(path);
+        return false;
+    }
+    char started[32];
+    struct tm tm;
+    gmtime_r(&r->started, &tm);
+    strftime(started, sizeof started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fputs("{\n  \"program\": \"aedyn run\"", f);
+    json_kv_str(f, 2, "library_version", aedyn_version_string());
+    json_kv_str(f, 2, "header_version", AEDYN_VERSION_STRING);
+    json_key(f, 2, "command_line");
+    fputc('[', f);
+    for (int i = 0; i < r->argc; i++) {
+        if (i)
+            fputs(", ", f);
+        json_string(f, r->argv[i]);
+    }
+    fputc(']', f);
+    json_kv_str(f, 2, "started", started);
+    json_kv_uint(f, 2, "seed", (unsigned long long)r->cfg->seed);
+    json_kv_uint(f, 2, "stream", (unsigned long long)r->cfg->stream);
+    json_key(f, 2, "parameters");
+    json_parameters(f, r);
+    json_kv_bool(f, 2, "ran_sgd", r->run_sgd);
+    json_kv_bool(f, 2, "ran_ode", r->run_ode);
+    json_kv_str(f, 2, "error_convention", "E[(1/2D)|x - xhat|^2]");
+    if (cli_image_data(r))
+        json_kv_str(f, 2, "sgd_error_measured_on", "held-out images");
+    json_kv_num(f, 2, "trace_omega_over_D", aedyn_data_get_trace(r->data) / (double)r->D);
+    json_key(f, 2, "pca_errors");
+    fputc('[', f);
+    for (size_t m = 0; m < r->K; m++) {
+        if (m)
+            fputs(", ", f);
+        json_number(f, r->pca[m]);
+    }
+    fputc(']', f);
+    json_kv_uint(f, 2, "rows", r->rows);
+    json_kv_num(f, 2, "sgd_time", r->run_sgd ? aedyn_sgd_get_time(r->sgd) : NAN);
+    json_kv_uint(f, 2, "sgd_steps", r->run_sgd ? aedyn_sgd_get_n_steps(r->sgd) : 0);
+    json_kv_num(f, 2, "final_sgd_error", r->sgd_err);
+    json_kv_num(f, 2, "ode_time", r->run_ode ? aedyn_ode_get_time(r->ode) : NAN);
+    json_kv_num(f, 2, "final_ode_error", r->ode_err);
+    if (r->run_ode) {
+        uint64_t n_rhs = 0, n_steps = 0, n_rej = 0;
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_RHS, &n_rhs);
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_STEPS, &n_steps);
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_REJECTED, &n_rej);
+        json_kv_uint(f, 2, "ode_rhs_evaluations", n_rhs);
+        json_kv_uint(f, 2, "ode_steps", n_steps);
+        json_kv_uint(f, 2, "ode_rejected_steps", n_rej);
+        json_kv_uint(f, 2, "ode_modes", aedyn_ode_get_n_modes(r->ode));
+    }
+    json_kv_num(f, 2, "wall_time_s", cli_elapsed(r));
+    json_kv_str(f, 2, "status", r->status);
+    json_kv_str(f, 2, "message", r->message);
+    json_key(f, 2, "files");
+    fputs("{", f);
+    fputs("\"csv\": ", f);
+    json_string(f, cli_out_path(r, ".csv"));
+    fputs(", \"W\": ", f);
+    json_string(f, cli_out_path(r, "_W.npy"));
+    fputs(", \"V\": ", f);
+    json_string(f, cli_out_path(r, "_V.npy"));
+    if (r->cfg->bias) {
+        fputs(", \"bias\": ", f);
+        json_string(f, cli_out_path(r, "_b.npy"));
+    }
+    fputs("}\n}\n", f);
+    bool ok = fflush(f) == 0 && !ferror(f);
+    ok = fclose(f) == 0 && ok;
+    if (!ok)
+        cli_error("error writing '%s': %s", path, strerror(errno));
+    free(path);
+    return ok;
+}
+
+/* ---- final weights ---- */
+
+bool cli_weights_write(cli_state *r)
+{
+    double *W = cli_alloc(r->K, r->D, sizeof *W), *V = cli_alloc(r->K, r->D, sizeof *V);
+    double *b = calloc(r->K, sizeof *b);
+    bool ok = W && V && b;
+    aedyn_status st = AEDYN_OK;
+    if (ok && r->run_sgd) {
+        st = aedyn_net_get_weights(r->net, W, V, b);
+    } else if (ok) {
+        /* ODE only (never tied: the ODE does not support tied networks) */
+        st = aedyn_ode_get_weights(r->ode, W, V);
+        if (st == AEDYN_OK)
+            st = aedyn_ode_get_biases(r->ode, b);
+    }
+    if (ok && st == AEDYN_OK)
+        st = aedyn_npy_write(cli_out_path(r, "_W.npy"), W, r->K, r->D);
+    if (ok && st == AEDYN_OK)
+        st = aedyn_npy_write(cli_out_path(r, "_V.npy"), V, r->K, r->D);
+    if (ok && st == AEDYN_OK && r->cfg->bias)
+        st = aedyn_npy_write(cli_out_path(r, "_b.npy"), b, r->K, 1);
+    if (!ok)
+        cli_error("out of memory for the final weights");
+    else if (st != AEDYN_OK)
+        cli_error("writing the final weights: %s", aedyn_error_message());
+    free(W);
+    free(V);
+    free(b);
+    return ok && st == AEDYN_OK;
+}
+

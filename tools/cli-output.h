@@ -1,0 +1,26 @@
+/* The outputs of `aedyn run` (cli-output.c). */
+#ifndef AEDYN_CLI_OUTPUT_H
+#define AEDYN_CLI_OUTPUT_H
+
+#include "cli-state.h"
+
+/* The table on stdout: its header (with the run's description), one row. */
+void cli_table_header(const cli_state *r);
+void cli_table_row(const cli_state *r, double t);
+
+/* PREFIX.csv (r->csv, open): the header line, one row at time t (flushed),
+ * and the end. Each is false after a message naming the file when a write
+ * failed. */
+bool cli_csv_header(cli_state *r);
+bool cli_csv_row(cli_state *r, double t);
+bool cli_csv_close(cli_state *r);
+
+/* PREFIX.json: written when the run starts (status "running") and rewritten
+ * at its end. False after a message naming the file when a write failed. */
+bool cli_json_write(cli_state *r);
+
+/* PREFIX_W.npy, PREFIX_V.npy (PREFIX_b.npy with --bias): the final weights of
+ * SGD, or of the ODE without SGD. False after a message. */
+bool cli_weights_write(cli_state *r);
+
+#endif

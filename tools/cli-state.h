@@ -1,0 +1,64 @@
+/* The state of one `aedyn run`, shared by the run loop (cli-run.c), its
+ * outputs (cli-output.c: table, CSV, JSON sidecar, weights) and the plot
+ * (cli-plot.c). Private to the programs. */
+#ifndef AEDYN_CLI_STATE_H
+#define AEDYN_CLI_STATE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+#include "cli-config.h"
+
+typedef struct cli_state {
+    const cli_config *cfg;
+    cli_config eff;                /* cfg with the values the run resolved */
+    int argc;
+    char **argv;
+    aedyn_rng *rng;
+    aedyn_images *train, *test;    /* image data: training and held-out sets */
+    size_t n_train, n_test;
+    aedyn_data *data;
+    aedyn_net *net;
+    aedyn_sgd *sgd;
+    aedyn_ode *ode;
+    int integrator;                /* the ODE's method (--integrator auto resolved) */
+    size_t D, M, K;
+    double lambda[CLI_MAX_SPIKES]; /* spike strengths used */
+    bool run_sgd, run_ode;
+    bool sgd_live, ode_live;       /* not diverged */
+    double *pca;                   /* pca[m-1] = eps_PCA(m), m = 1..K */
+    double *op_sgd, *op_ode;       /* Q, R, T, T0 each K x K, one after another */
+    double sgd_err, ode_err;
+    double sgd_err_se, sgd_gauss_err; /* image data: standard error on the held-out set,
+                                         error under N(0, Omega_hat) */
+    double last_t, last_sgd_err, last_ode_err, last_dev; /* for the outcome */
+    uint64_t *steps;               /* the output times: steps (t = steps/D) and t */
+    double *times;
+    size_t n_times;
+    size_t rows;
+    FILE *csv;
+    char *path;                    /* scratch for PREFIX + suffix */
+    size_t path_cap;
+    struct timespec t0;
+    time_t started;
+    double last_progress;
+    bool progress;                 /* a progress line is shown (stderr is a terminal) */
+    bool progress_shown;
+    const char *status;            /* "running", "ok", "diverged", "error" */
+    char message[512];
+} cli_state;
+
+/* Seconds since the run started. */
+double cli_elapsed(const cli_state *r);
+
+/* PREFIX (--out) followed by @p suffix, in a buffer of @p r reused by the
+ * next call. */
+const char *cli_out_path(cli_state *r, const char *suffix);
+
+/* Whether the run trains on images (--data cifar|idx). */
+static inline bool cli_image_data(const cli_state *r)
+{
+    return r->train != NULL;
+}
+
+#endif
