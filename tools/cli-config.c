@@ -16,7 +16,6 @@ static const cli_choice data_choices[] = {
     { "cifar", CLI_DATA_CIFAR },   { "idx", CLI_DATA_IDX },         { NULL, 0 } };
 static const cli_choice mode_choices[] = {
     { "sgd", CLI_MODE_SGD }, { "ode", CLI_MODE_ODE }, { "both", CLI_MODE_BOTH }, { NULL, 0 } };
-static const cli_choice integrator_extra[] = { { "auto", CLI_INTEGRATOR_AUTO }, { NULL, 0 } };
 static const cli_choice plot_format_choices[] = {
     { "png", CLI_PLOT_PNG }, { "svg", CLI_PLOT_SVG }, { NULL, 0 } };
 
@@ -126,9 +125,9 @@ static const cli_option options[] = {
       .dflt = "both", .flags = CLI_SWEEP, .section = "Dynamics",
       .help = "simulate SGD, integrate the ODE, or both from the same initial weights" },
     { .name = "integrator", .type = CLI_ENUM, .enumeration = AEDYN_ENUM_METHOD,
-      .choices = integrator_extra, .offset = OFF(integrator), .dflt = "auto",
-      .flags = CLI_SWEEP,
-      .help = "ODE integrator (auto: bdf for small states, rkc for large)" },
+      .offset = OFF(integrator), .dflt = "auto", .flags = CLI_SWEEP,
+      .help = "ODE integrator (auto: dopri5 while the dynamics are not stiff, bdf while they "
+              "are)" },
     { .name = "rtol", .metavar = "TOL", .type = CLI_NUMBER, .offset = OFF(rtol), .dflt = "1e-6",
       .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP,
       .help = "relative tolerance of dopri5, rkc and bdf" },

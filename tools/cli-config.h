@@ -25,8 +25,6 @@ typedef enum { CLI_MODE_SGD = 1, CLI_MODE_ODE = 2, CLI_MODE_BOTH = 3 } cli_mode;
 
 typedef enum { CLI_PLOT_PNG, CLI_PLOT_SVG } cli_plot_format;
 
-/* --integrator auto: the library's default choice for the ODE's size */
-#define CLI_INTEGRATOR_AUTO (-1)
 
 /* The values of the options (the destinations of the table's entries);
  * enumerated values are ints. */
@@ -62,7 +60,7 @@ typedef struct cli_config {
     size_t points;
     /* dynamics */
     int mode;               /* cli_mode */
-    int integrator;         /* an aedyn_ode_method, or CLI_INTEGRATOR_AUTO */
+    int integrator;         /* an aedyn_ode_method */
     double rtol, atol, dt;  /* dt 0 = default of the integrator */
     /* output */
     const char *out;

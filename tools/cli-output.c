@@ -318,6 +318,24 @@ bool cli_json_write(cli_state *r)
         json_kv_uint(f, 2, "ode_steps", n_steps);
         json_kv_uint(f, 2, "ode_rejected_steps", n_rej);
         json_kv_uint(f, 2, "ode_modes", aedyn_ode_get_n_modes(r->ode));
+        /* the automatic method's switches: [time, method it switched to] */
+        uint64_t n_sw = 0;
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_SWITCHES, &n_sw);
+        json_kv_uint(f, 2, "ode_switches", n_sw);
+        json_key(f, 2, "ode_switch_log");
+        fputc('[', f);
+        for (size_t i = 0; i < n_sw && i < AEDYN_ODE_MAX_SWITCHES; i++) {
+            double ts;
+            aedyn_ode_method m;
+            if (aedyn_ode_get_switch(r->ode, i, &ts, &m) != AEDYN_OK)
+                break;
+            fputs(i ? ", [" : "[", f);
+            json_number(f, ts);
+            fputs(", ", f);
+            json_string(f, aedyn_enum_name(AEDYN_ENUM_METHOD, (int)m));
+            fputc(']', f);
+        }
+        fputc(']', f);
     }
     json_kv_num(f, 2, "wall_time_s", cli_elapsed(r));
     json_kv_str(f, 2, "status", r->status);

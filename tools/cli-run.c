@@ -340,9 +340,7 @@ static int setup(cli_state *r)
     if (r->run_ode) {
         if ((st = aedyn_ode_create_from_sgd(&r->ode, r->sgd)) != AEDYN_OK)
             return setup_failed(r, "ODE", st);
-        aedyn_ode_method m = (aedyn_ode_method)c->integrator;
-        if (c->integrator == CLI_INTEGRATOR_AUTO)
-            aedyn_ode_get_method(r->ode, &m, NULL);
+        const aedyn_ode_method m = (aedyn_ode_method)c->integrator;
         if (dt == 0 && m == AEDYN_ODE_EULER)
             dt = 1.0 / (double)r->D;
         else if (dt == 0 && m == AEDYN_ODE_RK4)

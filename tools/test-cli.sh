@@ -49,8 +49,10 @@ if [ -f "$tmp/x.json" ]; then
         grep -q "\"$key\":" "$tmp/x.json" || fail "JSON lacks key $key"
     done
     grep -q '"status": "ok"' "$tmp/x.json" && ok "JSON status ok" || fail "JSON status is not ok"
-    grep -q '"integrator": "bdf"' "$tmp/x.json" && ok "JSON names the integrator auto chose" \
-        || fail "JSON does not say the default integrator was bdf"
+    grep -q '"integrator": "auto"' "$tmp/x.json" && ok "JSON names the default integrator" \
+        || fail "JSON does not say the default integrator was auto"
+    grep -q '"ode_switch_log": \[' "$tmp/x.json" && ok "JSON has the switch log" \
+        || fail "JSON lacks the automatic method's switch log"
     if command -v python3 >/dev/null 2>&1; then
         python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/x.json" \
             && ok "JSON parses" || fail "JSON does not parse"
@@ -64,7 +66,7 @@ names = [l.strip()[2:].replace("-", "_") for l in open(sys.argv[2]) if l.strip()
 missing = [n for n in names if n not in p and n not in ("help", "raw")]
 assert not missing, f"missing {missing}"
 assert p["D"] == 200 and p["K"] == 2 and p["points"] == 5 and p["t_max"] == 5, p
-assert p["spikes"] == [3, 5] and p["t_min"] == 0.05 and p["integrator"] == "bdf", p
+assert p["spikes"] == [3, 5] and p["t_min"] == 0.05 and p["integrator"] == "auto", p
 assert p["dt"] is None and p["images"] is None and p["standardise"] is True, p
 EOT
     fi
@@ -81,13 +83,13 @@ for f in x_W.npy x_V.npy; do
     fi
 done
 
-# The same ODE with DOPRI5 at rtol 1e-11: the default (bdf, rtol 1e-6) is
-# within 1e-5 relative of it (measured 9e-7 at t = 5; rkc: 2.3e-5).
+# The same ODE with DOPRI5 at rtol 1e-11: the default (auto, rtol 1e-6) is
+# within 1e-5 relative of it.
 if "$aedyn" run --D 200 --t-max 5 --points 5 --out "$tmp/r" --integrator dopri5 \
     --rtol 1e-11 --atol 1e-14 --quiet >/dev/null 2>&1 && grep -q '"integrator": "dopri5"' "$tmp/r.json"; then
     paste -d, "$tmp/x.csv" "$tmp/r.csv" | awk -F, -v n="$ncol" \
         'NR > 1 { d = $3 - $(n + 3); if (d < 0) d = -d; if (d > 1e-5 * $3) exit 1 }' \
-        && ok "default integrator matches a tight DOPRI5 run" || fail "bdf and dopri5 ODE errors differ"
+        && ok "default integrator matches a tight DOPRI5 run" || fail "auto and dopri5 ODE errors differ"
 else
     fail "run with --integrator dopri5 failed"
 fi
