@@ -8,6 +8,7 @@ from ctypes import byref, c_bool, c_double, c_int, c_size_t, c_uint64
 
 import numpy as np
 
+from . import _callbacks
 from ._errors import AedynError, ERR_INVALID, ERR_NULL, ERR_SIZE
 from ._handle import (Handle, as_enum, as_f64, as_float, as_size, as_u64, out_ptr, ptr)
 from ._lib import (ACT_FN, C, ENUM_ACTIVATION, ENUM_IMAGES_MODE, ENUM_IMAGES_SAMPLER,
@@ -692,7 +693,6 @@ class ODE(Handle):
         self._adopt(out.value)
         self._K, self._D = net._K, net._D
         self._callbacks = None
-        self._cb_holder = [None]
 
     @classmethod
     def from_sgd(cls, sgd):
@@ -708,7 +708,6 @@ class ODE(Handle):
         self._adopt(out.value)
         self._K, self._D = sgd.net._K, sgd.net._D
         self._callbacks = None
-        self._cb_holder = [None]
         return self
 
     @property
@@ -765,26 +764,22 @@ class ODE(Handle):
                                 f"{type(f).__name__}")
         fns = [self._wrap_callback(f) if f is not None else None for f in (g, dg, ddg)]
         cptrs = [ctypes.cast(f, ctypes.c_void_p) if f is not None else None for f in fns]
-        st = C.ode_set_activation(h, cptrs[0], cptrs[1], cptrs[2], None)
         # the library may call the functions here (to check g' when ddg is
-        # None): an exception they raised belongs to this call, not to a later one
-        exc, self._cb_holder[0] = self._cb_holder[0], None
-        if exc is not None and st != 0:
-            raise exc
-        check(st, call)
+        # None): an exception they raised belongs to this call, not to a later
+        # one (check() raises it if the call failed, and forgets it otherwise)
+        _callbacks.clear()
+        check(C.ode_set_activation(h, cptrs[0], cptrs[1], cptrs[2], None), call)
         self._callbacks = fns   # kept alive as long as the ODE may call them
 
-    def _wrap_callback(self, f):
-        # The trampoline refers to a holder, not to self: no reference cycle,
-        # so the ODE is still freed as soon as its last reference goes.
-        holder = self._cb_holder
-
+    @staticmethod
+    def _wrap_callback(f):
+        # The trampoline does not refer to the ODE: no reference cycle, so the
+        # ODE is still freed as soon as its last reference goes.
         def trampoline(x, user):
             try:
                 return float(f(x))
-            except BaseException as exc:  # noqa: BLE001 - re-raised by advance()
-                if holder[0] is None:
-                    holder[0] = exc
+            except BaseException as exc:  # noqa: BLE001 - raised again after the C call
+                _callbacks.store(exc)
                 return math.nan
         return ACT_FN(trampoline)
 
@@ -792,11 +787,9 @@ class ODE(Handle):
         """Integrate to t_end (>= time), landing exactly on it (GIL released)."""
         call = "aedyn_ode_advance"
         h = self._h
-        st = C.ode_advance(h, as_float(t_end, "t_end", call))
-        if self._cb_holder[0] is not None:
-            exc, self._cb_holder[0] = self._cb_holder[0], None
-            raise exc
-        check(st, call)
+        t_end = as_float(t_end, "t_end", call)
+        _callbacks.clear()
+        check(C.ode_advance(h, t_end), call)
 
     @property
     def time(self):

@@ -5,7 +5,7 @@ import os
 from ctypes import (POINTER, c_bool, c_char_p, c_double, c_int, c_size_t, c_uint,
                     c_uint64, c_void_p)
 
-from . import _errors
+from . import _callbacks, _errors
 
 #: SONAME major of the library this module binds (libaedyn.so.1).
 SOVERSION = "1"
@@ -252,7 +252,16 @@ def check(status, call):
     """Raise AedynError unless status is AEDYN_OK (0).
 
     Must be called right after the C call, on the same thread, so that the
-    thread-local detail message is the one of that call.
+    thread-local detail message is the one of that call. If a Python callable
+    that the call invoked (a user schedule, a user activation) raised an
+    exception, the callable returned NaN to C, the call failed because of it,
+    and that exception is raised here instead, with a note naming the C call
+    and its status.
     """
+    pending = _callbacks.take()
     if status != 0:
-        raise _errors.AedynError(status, error_message(), strerror(status), call)
+        err = _errors.AedynError(status, error_message(), strerror(status), call)
+        if pending is not None:
+            _callbacks.annotate(pending, err)
+            raise pending
+        raise err
