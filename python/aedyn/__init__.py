@@ -23,6 +23,7 @@ from ._lib import path as library_path
 from ._handle import handle_counts
 from ._core import (ACTIVATIONS, METHODS, PREPROCESS, RULES, SAMPLERS, SPIKE_VECTORS, ODE,
                     SGD, Data, Group, Images, Net, Rng, npy_read, npy_write)
+from ._schedule import SCHEDULE_TARGETS, Schedule, ScheduleView
 from ._run import output_steps, run
 
 __version__ = "0.2.0"
@@ -36,7 +37,8 @@ __all__ = [
     "ERR_IO", "ERR_FORMAT", "STATUS_NAMES", "strerror", "error_message",
     "version_info", "version_number", "version_string", "library_path", "SOVERSION",
     "SUPPORTED_MAJOR", "SUPPORTED_MINOR", "handle_counts",
-    "Rng", "Data", "Group", "Images", "Net", "SGD", "ODE", "run", "output_steps",
+    "Rng", "Data", "Group", "Images", "Net", "SGD", "ODE", "Schedule", "ScheduleView",
+    "SCHEDULE_TARGETS", "run", "output_steps",
     "npy_read", "npy_write", "spiked", "gaussian",
     "ACTIVATIONS", "RULES", "METHODS", "PREPROCESS", "SAMPLERS", "SPIKE_VECTORS",
 ]

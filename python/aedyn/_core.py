@@ -13,6 +13,7 @@ from ._errors import AedynError, ERR_INVALID, ERR_NULL, ERR_SIZE
 from ._handle import (Handle, as_enum, as_f64, as_float, as_size, as_u64, out_ptr, ptr)
 from ._lib import (ACT_FN, C, ENUM_ACTIVATION, ENUM_IMAGES_MODE, ENUM_IMAGES_SAMPLER,
                    ENUM_METHOD, ENUM_ODE_STAT, ENUM_RULE, ENUM_SPIKES, EnumTable, check)
+from ._schedule import ScheduleOwner
 
 # name -> value of the C enumerations, with the library's own spellings
 ACTIVATIONS = EnumTable(ENUM_ACTIVATION, "activation")
@@ -25,6 +26,7 @@ ODE_STATS = EnumTable(ENUM_ODE_STAT, "ODE statistic")
 
 NET_BIAS = 1
 NET_TIED = 2
+NET_SKIP = 4
 SPIKED_STANDARDISE = 1
 
 Group = namedtuple("Group", "rho multiplicity n_explicit")
@@ -446,12 +448,12 @@ class Net(Handle):
     def _destroy(p):
         C.net_destroy(p)
 
-    def __init__(self, D, K, activation="erf", bias=False, tied=False):
+    def __init__(self, D, K, activation="erf", bias=False, tied=False, skip=False):
         call = "aedyn_net_create"
         D = as_size(D, "D", call)
         K = as_size(K, "K", call)
         act = as_enum(activation, ACTIVATIONS, "activation", call)
-        flags = (NET_BIAS if bias else 0) | (NET_TIED if tied else 0)
+        flags = (NET_BIAS if bias else 0) | (NET_TIED if tied else 0) | (NET_SKIP if skip else 0)
         out = out_ptr()
         check(C.net_create(byref(out), D, K, act, flags), call)
         self._adopt(out.value)
@@ -481,11 +483,30 @@ class Net(Handle):
     def has_bias(self):
         return bool(self.flags & NET_BIAS)
 
+    @property
+    def has_skip(self):
+        """Whether the network has a skip connection xhat = c x + ... (AEDYN_NET_SKIP)."""
+        return bool(self.flags & NET_SKIP)
+
+    @property
+    def skip(self):
+        """The skip weight c (0 without skip connection); settable when has_skip."""
+        c = c_double()
+        check(C.net_get_skip(self._h, byref(c)), "aedyn_net_get_skip")
+        return c.value
+
+    @skip.setter
+    def skip(self, c):
+        call = "aedyn_net_set_skip"
+        check(C.net_set_skip(self._h, as_float(c, "c", call)), call)
+
     def copy(self):
         """A new network with the same shape, activation, flags and weights."""
-        new = Net(self._D, self._K, self.activation, self.has_bias, self.tied)
+        new = Net(self._D, self._K, self.activation, self.has_bias, self.tied, self.has_skip)
         W, V, b = self.get_weights()
         new.set_weights(W, None if self.tied else V, b if self.has_bias else None)
+        if self.has_skip:
+            new.skip = self.skip
         return new
 
     def init_gaussian(self, rng, sigma0=0.1):
@@ -594,10 +615,21 @@ class Net(Handle):
         check(C.net_error(h, d, byref(err)), call)
         return err.value
 
+    def error_denoising(self, data, a=1.0, sigma_n=0.0):
+        """Exact population error as a denoiser, E (1/2D)|x - xhat(a x + sigma_n xi)|^2,
+        against the clean x (with the 1/2); (1, 0) is population_error()."""
+        call = "aedyn_net_error_denoising"
+        h, d = self._h, _data_arg(data, call)
+        err = c_double()
+        check(C.net_error_denoising(h, d, as_float(a, "a", call),
+                                    as_float(sigma_n, "sigma_n", call), byref(err)), call)
+        return err.value
+
     def __repr__(self):
         if self.closed:
             return "<aedyn.Net closed>"
-        extra = (" tied" if self.tied else "") + (" bias" if self.has_bias else "")
+        extra = ((" tied" if self.tied else "") + (" bias" if self.has_bias else "") +
+                 (" skip" if self.has_skip else ""))
         return f"<aedyn.Net D={self._D} K={self._K} {self.activation}{extra}>"
 
 
@@ -612,22 +644,37 @@ def _net_arg(net, call):
 
 # ---------------------------------------------------------------- SGD
 
-class SGD(Handle):
+class SGD(ScheduleOwner):
     """Online SGD trainer. It borrows net, data and rng: they stay alive (and
     their C handles allocated) as long as the trainer is open."""
+
+    _set_fn = C.sgd_set_schedule
+    _get_fn = C.sgd_get_schedule
+    _call_prefix = "aedyn_sgd"
 
     @staticmethod
     def _destroy(p):
         C.sgd_destroy(p)
 
-    def __init__(self, net, data, rng, rule="vanilla", lr=1.0):
+    def __init__(self, net, data, rng, rule="vanilla", lr=1.0, *, denoising=None,
+                 skip_rate=None, schedules=None):
         call = "aedyn_sgd_create"
         n, d, r = _net_arg(net, call), _data_arg(data, call), _rng_arg(rng, call)
         ru = as_enum(rule, RULES, "rule", call)
         out = out_ptr()
         check(C.sgd_create(byref(out), n, d, r, ru, as_float(lr, "lr", call)), call)
         self._adopt(out.value, borrowed=(net, data, rng))
+        self._init_schedules()
         self.net, self.data, self.rng, self.rule = net, data, rng, _name_of(RULES, ru)
+        try:
+            if denoising is not None:
+                self.set_denoising(*denoising)
+            if skip_rate is not None:
+                self.skip_rate = skip_rate
+            self._set_schedules(schedules)
+        except BaseException:
+            self.close()
+            raise
 
     def set_learning_rates(self, eta_w, eta_v, eta_b):
         call = "aedyn_sgd_set_learning_rates"
@@ -647,17 +694,52 @@ class SGD(Handle):
         call = "aedyn_sgd_set_weight_decay"
         check(C.sgd_set_weight_decay(self._h, as_float(kappa, "kappa", call)), call)
 
+    @property
+    def weight_decay(self):
+        """The weight decay kappa."""
+        k = c_double()
+        check(C.sgd_get_weight_decay(self._h, byref(k)), "aedyn_sgd_get_weight_decay")
+        return k.value
+
+    def set_denoising(self, a=1.0, sigma_n=0.0):
+        """Train as a denoising autoencoder: input a x + sigma_n xi, target x."""
+        call = "aedyn_sgd_set_denoising"
+        check(C.sgd_set_denoising(self._h, as_float(a, "a", call),
+                                  as_float(sigma_n, "sigma_n", call)), call)
+
+    @property
+    def denoising(self):
+        """(a, sigma_n): the input scale and noise level ((1, 0): plain autoencoder)."""
+        a, sn = c_double(), c_double()
+        check(C.sgd_get_denoising(self._h, byref(a), byref(sn)), "aedyn_sgd_get_denoising")
+        return a.value, sn.value
+
+    @property
+    def skip_rate(self):
+        """The skip weight's learning rate eta_c (follows eta_v until set)."""
+        e = c_double()
+        check(C.sgd_get_skip_rate(self._h, byref(e)), "aedyn_sgd_get_skip_rate")
+        return e.value
+
+    @skip_rate.setter
+    def skip_rate(self, eta_c):
+        call = "aedyn_sgd_set_skip_rate"
+        check(C.sgd_set_skip_rate(self._h, as_float(eta_c, "eta_c", call)), call)
+
     def step(self, n=1):
         """n online steps on fresh inputs (the GIL is released meanwhile)."""
         call = "aedyn_sgd_step"
         h = self._h
-        check(C.sgd_step(h, as_u64(n, "n", call)), call)
+        n = as_u64(n, "n", call)
+        _callbacks.clear()
+        check(C.sgd_step(h, n), call)
 
     def step_input(self, x):
         """One step on the given input x (length D)."""
         call = "aedyn_sgd_step_input"
         h = self._h
         a = as_f64(x, (self.net._D,), "x", call)
+        _callbacks.clear()
         check(C.sgd_step_input(h, ptr(a)), call)
 
     @property
@@ -676,23 +758,38 @@ class SGD(Handle):
 
 # ---------------------------------------------------------------- ODE
 
-class ODE(Handle):
+class ODE(ScheduleOwner):
     """The ODE of online SGD, from a network's current weights (borrows
     nothing: net and data may be closed afterwards)."""
+
+    _set_fn = C.ode_set_schedule
+    _get_fn = C.ode_get_schedule
+    _call_prefix = "aedyn_ode"
 
     @staticmethod
     def _destroy(p):
         C.ode_destroy(p)
 
-    def __init__(self, net, data, rule="vanilla", lr=1.0):
+    def __init__(self, net, data, rule="vanilla", lr=1.0, *, denoising=None, skip_rate=None,
+                 schedules=None):
         call = "aedyn_ode_create"
         n, d = _net_arg(net, call), _data_arg(data, call)
         ru = as_enum(rule, RULES, "rule", call)
         out = out_ptr()
         check(C.ode_create(byref(out), n, d, ru, as_float(lr, "lr", call)), call)
         self._adopt(out.value)
+        self._init_schedules()
         self._K, self._D = net._K, net._D
         self._callbacks = None
+        try:
+            if denoising is not None:
+                self.set_denoising(*denoising)
+            if skip_rate is not None:
+                self.skip_rate = skip_rate
+            self._set_schedules(schedules)
+        except BaseException:
+            self.close()
+            raise
 
     @classmethod
     def from_sgd(cls, sgd):
@@ -706,6 +803,8 @@ class ODE(Handle):
         check(C.ode_create_from_sgd(byref(out), sgd._h), call)
         self = object.__new__(cls)
         self._adopt(out.value)
+        # the ODE copied the trainer's schedules: their callables must outlive it too
+        self._init_schedules(sgd._sched_keep)
         self._K, self._D = sgd.net._K, sgd.net._D
         self._callbacks = None
         return self
@@ -727,6 +826,53 @@ class ODE(Handle):
     def set_weight_decay(self, kappa):
         call = "aedyn_ode_set_weight_decay"
         check(C.ode_set_weight_decay(self._h, as_float(kappa, "kappa", call)), call)
+
+    @property
+    def learning_rates(self):
+        """(eta_w, eta_v, eta_b)."""
+        a, b, c = c_double(), c_double(), c_double()
+        check(C.ode_get_learning_rates(self._h, byref(a), byref(b), byref(c)),
+              "aedyn_ode_get_learning_rates")
+        return a.value, b.value, c.value
+
+    @property
+    def weight_decay(self):
+        """The weight decay kappa."""
+        k = c_double()
+        check(C.ode_get_weight_decay(self._h, byref(k)), "aedyn_ode_get_weight_decay")
+        return k.value
+
+    def set_denoising(self, a=1.0, sigma_n=0.0):
+        """Integrate a denoising autoencoder: input a x + sigma_n xi, target x."""
+        call = "aedyn_ode_set_denoising"
+        check(C.ode_set_denoising(self._h, as_float(a, "a", call),
+                                  as_float(sigma_n, "sigma_n", call)), call)
+
+    @property
+    def denoising(self):
+        """(a, sigma_n): the input scale and noise level ((1, 0): plain autoencoder)."""
+        a, sn = c_double(), c_double()
+        check(C.ode_get_denoising(self._h, byref(a), byref(sn)), "aedyn_ode_get_denoising")
+        return a.value, sn.value
+
+    @property
+    def skip_rate(self):
+        """The skip weight's learning rate eta_c (follows eta_v until set)."""
+        e = c_double()
+        check(C.ode_get_skip_rate(self._h, byref(e)), "aedyn_ode_get_skip_rate")
+        return e.value
+
+    @skip_rate.setter
+    def skip_rate(self, eta_c):
+        call = "aedyn_ode_set_skip_rate"
+        check(C.ode_set_skip_rate(self._h, as_float(eta_c, "eta_c", call)), call)
+
+    @property
+    def skip(self):
+        """The skip weight c at the current time (0 without skip connection)."""
+        c = c_double()
+        check(C.ode_get_skip(self._h, byref(c)), "aedyn_ode_get_skip")
+        return c.value
 
     def set_method(self, method, step=0.0):
         """"euler", "rk4" (fixed step), "dopri5", "rkc" or "bdf" (adaptive;
@@ -820,9 +966,12 @@ class ODE(Handle):
         return b
 
     def error(self):
-        """Population test error now (with the 1/2 of the loss)."""
+        """Population test error now (with the 1/2 of the loss; for a denoising
+        autoencoder against the clean input, at the current a and sigma_n)."""
         err = c_double()
-        check(C.ode_error(self._h, byref(err)), "aedyn_ode_error")
+        h = self._h
+        _callbacks.clear()
+        check(C.ode_error(h, byref(err)), "aedyn_ode_error")
         return err.value
 
     def overlaps(self, n=None):

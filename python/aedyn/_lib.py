@@ -107,6 +107,9 @@ _PROTOTYPES = {
     "aedyn_net_error_mc": (Status, [P, P, P, c_size_t, DP, DP]),
     "aedyn_net_order_params": (Status, [P, P, DP, DP, DP, DP]),
     "aedyn_net_error": (Status, [P, P, DP]),
+    "aedyn_net_set_skip": (Status, [P, c_double]),
+    "aedyn_net_get_skip": (Status, [P, DP]),
+    "aedyn_net_error_denoising": (Status, [P, P, c_double, c_double, DP]),
     # sgd
     "aedyn_sgd_create": (Status, [POINTER(P), P, P, P, c_int, c_double]),
     "aedyn_sgd_destroy": (None, [P]),
@@ -121,6 +124,12 @@ _PROTOTYPES = {
     "aedyn_sgd_step_input": (Status, [P, DP]),
     "aedyn_sgd_get_n_steps": (c_uint64, [P]),
     "aedyn_sgd_get_time": (c_double, [P]),
+    "aedyn_sgd_set_denoising": (Status, [P, c_double, c_double]),
+    "aedyn_sgd_get_denoising": (Status, [P, DP, DP]),
+    "aedyn_sgd_set_skip_rate": (Status, [P, c_double]),
+    "aedyn_sgd_get_skip_rate": (Status, [P, DP]),
+    "aedyn_sgd_set_schedule": (Status, [P, c_int, P]),
+    "aedyn_sgd_get_schedule": (Status, [P, c_int, POINTER(P)]),
     # ode
     "aedyn_ode_create": (Status, [POINTER(P), P, P, c_int, c_double]),
     "aedyn_ode_create_from_sgd": (Status, [POINTER(P), P]),
@@ -146,6 +155,25 @@ _PROTOTYPES = {
     "aedyn_ode_get_weights": (Status, [P, DP, DP]),
     "aedyn_ode_get_stat": (Status, [P, c_int, U64P]),
     "aedyn_ode_get_switch": (Status, [P, c_size_t, DP, POINTER(c_int)]),
+    "aedyn_ode_set_denoising": (Status, [P, c_double, c_double]),
+    "aedyn_ode_get_denoising": (Status, [P, DP, DP]),
+    "aedyn_ode_set_skip_rate": (Status, [P, c_double]),
+    "aedyn_ode_get_skip_rate": (Status, [P, DP]),
+    "aedyn_ode_get_skip": (Status, [P, DP]),
+    "aedyn_ode_set_schedule": (Status, [P, c_int, P]),
+    "aedyn_ode_get_schedule": (Status, [P, c_int, POINTER(P)]),
+    # schedule
+    "aedyn_schedule_create_constant": (Status, [POINTER(P), c_double]),
+    "aedyn_schedule_create_piecewise": (Status, [POINTER(P), c_size_t, DP, DP]),
+    "aedyn_schedule_create_power": (Status, [POINTER(P), c_double, c_double, c_double]),
+    "aedyn_schedule_create_exponential": (Status, [POINTER(P), c_double, c_double]),
+    "aedyn_schedule_create_cosine": (Status, [POINTER(P), c_double, c_double, c_double]),
+    "aedyn_schedule_create_user": (Status, [POINTER(P), c_void_p, c_void_p, c_size_t, DP]),
+    "aedyn_schedule_destroy": (None, [P]),
+    "aedyn_schedule_set_warmup": (Status, [P, c_double]),
+    "aedyn_schedule_get_warmup": (Status, [P, DP]),
+    "aedyn_schedule_value": (Status, [P, c_double, DP]),
+    "aedyn_schedule_next_breakpoint": (Status, [P, c_double, DP]),
     # images
     "aedyn_images_load_cifar10": (Status, [POINTER(P), c_char_p, c_size_t, c_size_t]),
     "aedyn_images_load_idx": (Status, [POINTER(P), c_char_p, c_size_t, c_size_t]),
@@ -188,6 +216,8 @@ for _name, (_res, _args) in _PROTOTYPES.items():
 
 #: The user activation callback type: double (*)(double x, void *user).
 ACT_FN = ctypes.CFUNCTYPE(c_double, c_double, c_void_p)
+#: The user schedule type aedyn_schedule_fn: double (*)(double t, void *user).
+SCHEDULE_FN = ctypes.CFUNCTYPE(c_double, c_double, c_void_p)
 
 
 def strerror(status):
@@ -214,7 +244,7 @@ if version_info[0] != SUPPORTED_MAJOR or version_info[1] < SUPPORTED_MINOR:
 
 #: The enumerations with named values (enum aedyn_enum of aedyn-enum.h).
 ENUM_ACTIVATION, ENUM_RULE, ENUM_METHOD, ENUM_SPIKES, ENUM_IMAGES_MODE, \
-    ENUM_IMAGES_SAMPLER, ENUM_ODE_STAT = range(7)
+    ENUM_IMAGES_SAMPLER, ENUM_ODE_STAT, ENUM_SCHEDULE_TARGET = range(8)
 
 
 class EnumTable(dict):

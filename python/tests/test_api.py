@@ -139,7 +139,8 @@ def test_ode_queries():
         assert np.allclose(W, net.W, atol=1e-13) and np.allclose(V, net.V, atol=1e-13)
         st = o.stats()
         assert set(st) == {"rhs", "steps", "rejected", "jacobians", "factorisations",
-                           "switches"}
+                           "switches", "breakpoints"}
+        assert st["breakpoints"] == 0
         # default integrator: the automatic choice between DOPRI5 and BDF
         assert o.method == ("auto", 0.0)
         o.set_method("rkc", 0.25)
