@@ -20,6 +20,29 @@ except ImportError:  # pragma: no cover - depends on how the module is used
     _buildconfig = None
 
 ENV_VAR = "AEDYN_LIBRARY"
+#: In a source checkout: the build directory to use instead of <top>/build.
+BUILDDIR_VAR = "AEDYN_BUILDDIR"
+
+#: The directory of the package; a wheel (pip install) carries its own copy of
+#: the library and of the aedyn program in its _native/ subdirectory.
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+NATIVE_DIR = os.path.join(PACKAGE_DIR, "_native")
+
+
+def source_tree_build_dir():
+    """The build directory of the source checkout this package was imported from.
+
+    None unless the package is python/aedyn of a libaedyn source tree (its
+    top directory holding meson.build and python/meson.build): then
+    $AEDYN_BUILDDIR if set, else <top>/build (which need not exist).
+    """
+    python_dir = os.path.dirname(PACKAGE_DIR)
+    top = os.path.dirname(python_dir)
+    if not (os.path.basename(python_dir) == "python" and
+            os.path.isfile(os.path.join(python_dir, "meson.build")) and
+            os.path.isfile(os.path.join(top, "meson.build"))):
+        return None
+    return os.environ.get(BUILDDIR_VAR) or os.path.join(top, "build")
 
 
 def _candidates():
@@ -32,8 +55,17 @@ def _candidates():
     soversion = getattr(_buildconfig, "SOVERSION", SOVERSION) or SOVERSION
     name = f"libaedyn.so.{soversion}"
     out = []
+    native = os.path.join(NATIVE_DIR, name)
+    if os.path.exists(native):
+        out.append(("the copy installed with the package", native))
     if _buildconfig is not None and _buildconfig.LIBDIR:
         out.append(("configured libdir", os.path.join(_buildconfig.LIBDIR, name)))
+    build = source_tree_build_dir()
+    if build is not None:
+        where = f"${BUILDDIR_VAR}" if os.environ.get(BUILDDIR_VAR) else "the source tree's build/"
+        out.append((where, os.path.join(build, name)))
+        if os.environ.get(BUILDDIR_VAR):
+            return out   # an explicit choice too
     out.append(("dynamic loader search path", name))
     return out
 
@@ -45,9 +77,10 @@ def _load():
             return ctypes.CDLL(path), path
         except OSError as exc:
             tried.append(f"  {where}: {path}: {exc}")
-    raise _errors.AedynLoadError(
-        "cannot load libaedyn; tried:\n" + "\n".join(tried) +
-        f"\nSet {ENV_VAR} to the full path of libaedyn.so.{SOVERSION}.")
+    hint = (f"\nSet {ENV_VAR} to the full path of libaedyn.so.{SOVERSION}"
+            f" (or, in a source checkout, build it with `meson setup build && ninja -C build`,"
+            f" or set {BUILDDIR_VAR} to your build directory).")
+    raise _errors.AedynLoadError("cannot load libaedyn; tried:\n" + "\n".join(tried) + hint)
 
 
 lib, path = _load()
