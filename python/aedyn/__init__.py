@@ -24,7 +24,11 @@ from ._handle import handle_counts
 from ._core import (ACTIVATIONS, METHODS, PREPROCESS, RULES, SAMPLERS, SPIKE_VECTORS, ODE,
                     SGD, Data, Group, Images, Net, Rng, npy_read, npy_write)
 from ._schedule import SCHEDULE_TARGETS, Schedule, ScheduleView
+from ._result import Result
 from ._run import output_steps, run
+from ._plot import plot
+from ._program import (ProgramError, ProgramOption, program_options, program_path,
+                       run_program)
 
 __version__ = "0.2.0"
 
@@ -38,7 +42,8 @@ __all__ = [
     "version_info", "version_number", "version_string", "library_path", "SOVERSION",
     "SUPPORTED_MAJOR", "SUPPORTED_MINOR", "handle_counts",
     "Rng", "Data", "Group", "Images", "Net", "SGD", "ODE", "Schedule", "ScheduleView",
-    "SCHEDULE_TARGETS", "run", "output_steps",
+    "SCHEDULE_TARGETS", "Result", "run", "output_steps", "plot", "run_program",
+    "program_options", "program_path", "ProgramError", "ProgramOption",
     "npy_read", "npy_write", "spiked", "gaussian",
     "ACTIVATIONS", "RULES", "METHODS", "PREPROCESS", "SAMPLERS", "SPIKE_VECTORS",
 ]
