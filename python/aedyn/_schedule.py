@@ -378,6 +378,10 @@ class ScheduleView(Schedule):
     replaces that schedule or is closed.
     """
 
+    _owner: "ScheduleOwner"
+    _target: int
+    _generation: int
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("schedule views come from SGD.get_schedule() or ODE.get_schedule()")
 
@@ -408,6 +412,7 @@ class ScheduleView(Schedule):
 
     @property
     def closed(self) -> bool:
+        """Whether the view can no longer be used (closed, replaced, or its owner closed)."""
         try:
             self._h
         except AedynError:
