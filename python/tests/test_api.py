@@ -182,16 +182,6 @@ def test_fashion_mnist_if_installed():
         assert abs(X.mean()) < 1e-9 and abs(X.std() - 0.5) < 1e-9
 
 
-def test_sequential_example_runs():
-    d = os.environ.get("AEDYN_EXAMPLES_DIR")
-    if not d:
-        pytest.skip("AEDYN_EXAMPLES_DIR not set")
-    p = subprocess.run([sys.executable, os.path.join(d, "sequential.py"), "--quick",
-                        "--no-plot"], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
-    assert "eps_PCA(2)" in p.stdout
-
-
 def test_threads_with_separate_handles():
     """One set of handles per thread gives the single-threaded results."""
     import threading
