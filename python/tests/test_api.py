@@ -23,6 +23,20 @@ def run_python(code, **env):
     return subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True)
 
 
+def test_installed_package_uses_its_own_library_and_program():
+    """Against a pip-installed package (pip-install.sh sets the prefix): the
+    module, its library and its program all come from that environment."""
+    prefix = os.environ.get("AEDYN_EXPECT_INSTALLED")
+    if not prefix:
+        pytest.skip("not testing an installed package (AEDYN_EXPECT_INSTALLED unset)")
+    prefix = os.path.realpath(prefix) + os.sep
+    native = os.path.join(os.path.dirname(os.path.realpath(aedyn.__file__)), "_native")
+    assert os.path.realpath(aedyn.__file__).startswith(prefix)
+    assert os.path.realpath(aedyn.library_path) == os.path.join(native, "libaedyn.so.1")
+    assert os.path.realpath(aedyn.program_path()) == os.path.join(native, "aedyn")
+    assert "AEDYN_LIBRARY" not in os.environ and "AEDYN_PROGRAM" not in os.environ
+
+
 def test_missing_library_is_an_import_error():
     p = run_python("import aedyn", AEDYN_LIBRARY="/nonexistent/libaedyn.so.1")
     assert p.returncode != 0
