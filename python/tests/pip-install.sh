@@ -14,6 +14,8 @@
 #   4. an sdist and a wheel built from the clone with `python3 -m build`
 #      (the wheel built from the sdist): the wheel holds the library, the
 #      program and the licence, and no C development file (size printed);
+#      the wheel installed into a (private) user site works there and
+#      uninstalls cleanly;
 #   5. `pip uninstall aedyn` leaves the environment exactly as it was.
 # Usage: pip-install.sh SOURCE_DIR BUILD_DIR PYTHON
 # BUILD_DIR provides the C reference program and the C example 1 that the
@@ -107,6 +109,30 @@ if missing or extra:
 print(f"wheel {os.path.basename(whl)}: {os.path.getsize(whl) / 1024:.0f} KiB, "
       f"{len(names)} files; sdist {os.path.getsize(sdist) / 1024:.0f} KiB")
 EOF
+
+# 4b. the wheel into the user site (PEP 668: Debian's Python asks for
+# --break-system-packages there; a private PYTHONUSERBASE keeps it harmless)
+if "$python" -m pip --version > /dev/null 2>&1; then
+    export PYTHONUSERBASE="$tmp/user"
+    "$python" -m pip install -q --user --break-system-packages --no-index --no-deps \
+        "$tmp"/dist/aedyn-*.whl > "$tmp/user.log" 2>&1 ||
+        { cat "$tmp/user.log"; echo "FAIL: pip install --user of the wheel"; exit 1; }
+    (cd "$tmp" && "$python" -c 'import aedyn, os, sys
+base = os.path.realpath(os.environ["PYTHONUSERBASE"]) + os.sep
+for p in (aedyn.__file__, aedyn.library_path, aedyn.program_path()):
+    assert os.path.realpath(p).startswith(base), p
+r = aedyn.run_program(D=100, t_max=1, points=2)
+assert r.sgd_status == "ok" and len(r) == 3
+print("pip install --user: aedyn, its library and program from", base)') ||
+        { echo "FAIL: the package installed in the user site"; exit 1; }
+    "$python" -m pip uninstall -q -y --break-system-packages aedyn > /dev/null
+    left=$(cd "$tmp/user" && find . -type f)
+    [ -z "$left" ] || { echo "$left"; echo "FAIL: pip uninstall left files in the user site"; exit 1; }
+    unset PYTHONUSERBASE
+else
+    echo "FAIL: pip not found for $python (apt-get install python3-pip)"
+    exit 1
+fi
 
 # 5. uninstall leaves nothing behind
 "$venv_python" -m pip uninstall -q -y aedyn
