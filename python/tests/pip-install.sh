@@ -114,7 +114,8 @@ EOF
 # --break-system-packages there; a private PYTHONUSERBASE keeps it harmless)
 if "$python" -m pip --version > /dev/null 2>&1; then
     export PYTHONUSERBASE="$tmp/user"
-    "$python" -m pip install -q --user --break-system-packages --no-index --no-deps \
+    "$python" -m pip install -q --root-user-action=ignore --user --break-system-packages \
+        --no-index --no-deps \
         "$tmp"/dist/aedyn-*.whl > "$tmp/user.log" 2>&1 ||
         { cat "$tmp/user.log"; echo "FAIL: pip install --user of the wheel"; exit 1; }
     (cd "$tmp" && "$python" -c 'import aedyn, os, sys
@@ -125,7 +126,8 @@ r = aedyn.run_program(D=100, t_max=1, points=2)
 assert r.sgd_status == "ok" and len(r) == 3
 print("pip install --user: aedyn, its library and program from", base)') ||
         { echo "FAIL: the package installed in the user site"; exit 1; }
-    "$python" -m pip uninstall -q -y --break-system-packages aedyn > /dev/null
+    "$python" -m pip uninstall -q -y --root-user-action=ignore --break-system-packages aedyn \
+        > /dev/null
     left=$(cd "$tmp/user" && find . -type f)
     [ -z "$left" ] || { echo "$left"; echo "FAIL: pip uninstall left files in the user site"; exit 1; }
     unset PYTHONUSERBASE

@@ -13,6 +13,8 @@ def test_version():
     assert aedyn.version_info[0] == aedyn.SUPPORTED_MAJOR
     assert aedyn.version_info[1] >= aedyn.SUPPORTED_MINOR
     assert aedyn.version_string == ".".join(map(str, aedyn.version_info))
+    # the package and the library it loads are one release
+    assert aedyn.__version__ == aedyn.version_string
     # libaedyn.so.<SONAME> or the real file it names (libaedyn.so.<SONAME>.<minor>.<patch>)
     assert os.path.basename(aedyn.library_path).startswith(f"libaedyn.so.{aedyn.SOVERSION}")
 
