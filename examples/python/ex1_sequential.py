@@ -204,4 +204,5 @@ if not args.no_plot:
 
 for h in (net, data, rng_data, rng_init, rng_sgd):
     h.close()
-sys.exit(1 if fail else 0)
+if "ipykernel" not in sys.modules:     # a script: the exit status says whether the claims hold
+    sys.exit(1 if fail else 0)
