@@ -13,8 +13,9 @@
  * |R - R_ref| / |R_ref|, |T0 - T0_ref| / |T0_ref|).
  *
  * Problems (docs/ode.md): standardised spiked, raw spiked (stiff), a
- * 1024-mode full spectrum, and Fashion-MNIST's empirical spectrum (when the
- * dataset is installed).
+ * 1024-mode full spectrum, Fashion-MNIST's empirical spectrum (when the
+ * dataset is installed), a denoising autoencoder with a trained skip weight,
+ * and the same driven by schedules (breakpoints included).
  * Usage: bench-tolerance [quick]   (quick: rtol 1e-6 only, short horizons) */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
@@ -36,6 +37,7 @@ typedef struct {
     double t[N_TIMES];
     size_t nt;
     double *ref; /* nt x (1 + 3 K^2): error, Q, R, T0 */
+    void (*setup)(aedyn_ode *); /* denoising, schedules: applied after creation (or NULL) */
 } problem;
 
 static size_t obs_size(size_t K) { return 1 + 3 * K * K; }
@@ -67,6 +69,8 @@ static bool integrate(const problem *p, aedyn_ode_method method, double rtol, do
     bench_check(aedyn_ode_create(&ode, p->net, p->data, AEDYN_SGD_VANILLA, p->eta), "ode");
     bench_check(aedyn_ode_set_method(ode, method, 0.0), "method");
     bench_check(aedyn_ode_set_tolerances(ode, rtol, rtol * 1e-3), "tolerances");
+    if (p->setup)
+        p->setup(ode);
     const size_t m = obs_size(p->K);
     const double t0 = bench_now();
     bool ok = true;
@@ -155,6 +159,31 @@ static void run_problem(problem *p, const double *rtols, size_t n_rtol, int reps
     free(p->ref);
 }
 
+/* A variance-preserving denoising autoencoder: a = sqrt(0.7), sigma_n =
+ * sqrt(0.3); the skip weight trained at the decoder's rate. */
+static void setup_dae(aedyn_ode *o)
+{
+    bench_check(aedyn_ode_set_denoising(o, sqrt(0.7), sqrt(0.3)), "denoising");
+}
+
+/* The DAE driven by schedules: encoder and decoder rates on a cosine from
+ * 1 to 0.1 over t = 200 after a warm-up to t = 5, a noise level dropping
+ * from 0.8 to 0.3 at t = 40. */
+static void setup_schedules(aedyn_ode *o)
+{
+    setup_dae(o);
+    aedyn_schedule *rate, *noise;
+    bench_check(aedyn_schedule_create_cosine(&rate, 1.0, 0.1, 200.0), "cosine");
+    bench_check(aedyn_schedule_set_warmup(rate, 5.0), "warm-up");
+    const double tn[2] = { 0.0, 40.0 }, vn[2] = { 0.8, 0.3 };
+    bench_check(aedyn_schedule_create_piecewise(&noise, 2, tn, vn), "piecewise");
+    bench_check(aedyn_ode_set_schedule(o, AEDYN_SCHEDULE_ENCODER_RATE, rate), "schedule");
+    bench_check(aedyn_ode_set_schedule(o, AEDYN_SCHEDULE_DECODER_RATE, rate), "schedule");
+    bench_check(aedyn_ode_set_schedule(o, AEDYN_SCHEDULE_NOISE, noise), "schedule");
+    aedyn_schedule_destroy(rate);
+    aedyn_schedule_destroy(noise);
+}
+
 int main(int argc, char **argv)
 {
     const bool quick = argc > 1 && strcmp(argv[1], "quick") == 0;
@@ -175,10 +204,10 @@ int main(int argc, char **argv)
     bench_check(aedyn_net_create(&net, 1000, 4, AEDYN_NET_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
     problem ps = { "standardised spiked, D=1000 K=4 erf, eta 1", net, std, 1.0,
-                   quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL };
+                   quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL, NULL };
     run_problem(&ps, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
     problem pr = { "raw spiked (3,5,9,17), D=1000 K=4 erf, eta 0.1 (stiff)", net, raw, 0.1,
-                   quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL };
+                   quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL, NULL };
     run_problem(&pr, rtols, n_rtol, reps, AEDYN_ODE_BDF);
 
     const size_t D = 1024;
@@ -193,7 +222,7 @@ int main(int argc, char **argv)
     bench_check(aedyn_net_create(&net_full, D, 4, AEDYN_NET_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
     problem pf = { "full spectrum, 1024 modes, K=4 erf, eta 0.2", net_full, full, 0.2,
-                   quick ? 20.0 : 100.0, 4, { 0 }, 0, NULL };
+                   quick ? 20.0 : 100.0, 4, { 0 }, 0, NULL, NULL };
     run_problem(&pf, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
 
     aedyn_images *im;
@@ -205,11 +234,24 @@ int main(int argc, char **argv)
         bench_check(aedyn_net_create(&net_fashion, 784, 3, AEDYN_NET_ACT_ERF, 0), "net");
         bench_check(aedyn_net_init_gaussian(net_fashion, rng, 0.1), "init");
         problem pm = { "Fashion-MNIST spectrum (10000 images), 784 modes, K=3 erf, eta 0.5",
-                       net_fashion, fashion, 0.5, quick ? 20.0 : 100.0, 3, { 0 }, 0, NULL };
+                       net_fashion, fashion, 0.5, quick ? 20.0 : 100.0, 3, { 0 }, 0, NULL,
+                       NULL };
         run_problem(&pm, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
     } else {
         printf("\nFashion-MNIST not installed (%s): skipped\n", path);
     }
+    aedyn_net *net_skip;
+    bench_check(aedyn_net_create(&net_skip, 1000, 4, AEDYN_NET_ACT_ERF, AEDYN_NET_SKIP), "net");
+    bench_check(aedyn_net_init_gaussian(net_skip, rng, 0.1), "init");
+    problem pd = { "denoising (a^2 = 0.7, sigma_n^2 = 0.3), trained skip, standardised spiked, "
+                   "D=1000 K=4 erf, eta 1", net_skip, std, 1.0, quick ? 100.0 : 1000.0, 4, { 0 },
+                   0, NULL, setup_dae };
+    run_problem(&pd, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
+    problem pc = { "the same DAE with schedules (cosine rates with warm-up, noise 0.8 -> 0.3 at "
+                   "t = 40)", net_skip, std, 1.0, quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL,
+                   setup_schedules };
+    run_problem(&pc, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
+    aedyn_net_destroy(net_skip);
     aedyn_net_destroy(net);
     aedyn_net_destroy(net_full);
     aedyn_net_destroy(net_fashion);

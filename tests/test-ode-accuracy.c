@@ -4,7 +4,10 @@
  * times against a reference at rtol 1e-13 stays within the factor the docs
  * state, at rtol 1e-6 and 1e-10; the automatic method switches to BDF on the
  * stiff model and stays explicit through the learning phase of the
- * standardised one.
+ * standardised one. The same holds for a denoising autoencoder with a
+ * trained skip weight, and for one driven by schedules (a cosine learning
+ * rate with a warm-up, a piecewise constant noise level: the adaptive methods
+ * land on their breakpoints).
  *
  * Global error: the largest, over 10 log-spaced output times, of the
  * relative errors of the population error and of the order-parameter
@@ -31,6 +34,7 @@ typedef struct {
     size_t K;
     double t[N_T];
     size_t nt;
+    void (*setup)(aedyn_ode *); /* denoising, schedules: applied after creation */
 } problem;
 
 static size_t obs_n(size_t K) { return 1 + 3 * K * K; }
@@ -43,6 +47,8 @@ static void run(const problem *p, aedyn_ode_method m, double rtol, double *obs,
     ck_assert_aedyn_ok(aedyn_ode_create(&o, p->net, p->data, AEDYN_SGD_VANILLA, p->eta));
     ck_assert_aedyn_ok(aedyn_ode_set_method(o, m, 0.0));
     ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, rtol, rtol * 1e-3));
+    if (p->setup)
+        p->setup(o);
     for (size_t i = 0; i < p->nt; i++) {
         double *x = obs + i * obs_n(K);
         ck_assert_aedyn_ok(aedyn_ode_advance(o, p->t[i]));
@@ -114,9 +120,10 @@ START_TEST(spiked_models)
                                                 AEDYN_DATA_SPIKES_RANDOM, rng,
                                                 AEDYN_DATA_STANDARDISE));
     aedyn_net *net = erf_net(1000, 4, rng);
-    problem ps = { "standardised spiked", net, std, 1.0, 300.0, AEDYN_ODE_DOPRI5, 4, { 0 }, 0 };
+    problem ps = { "standardised spiked", net, std, 1.0, 300.0, AEDYN_ODE_DOPRI5, 4, { 0 }, 0,
+                   NULL };
     check_problem(&ps);
-    problem pr = { "raw spiked (stiff)", net, raw, 0.1, 300.0, AEDYN_ODE_BDF, 4, { 0 }, 0 };
+    problem pr = { "raw spiked (stiff)", net, raw, 0.1, 300.0, AEDYN_ODE_BDF, 4, { 0 }, 0, NULL };
     check_problem(&pr);
     aedyn_net_destroy(net);
     aedyn_data_destroy(std);
@@ -141,10 +148,58 @@ START_TEST(full_spectrum)
     free(E);
     aedyn_net *net = erf_net(D, 4, rng);
     problem pf = { "full spectrum (256 modes)", net, full, 0.2, 100.0, AEDYN_ODE_DOPRI5, 4,
-                   { 0 }, 0 };
+                   { 0 }, 0, NULL };
     check_problem(&pf);
     aedyn_net_destroy(net);
     aedyn_data_destroy(full);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
+/* A variance-preserving denoising autoencoder: a = sqrt(0.7), sigma_n =
+ * sqrt(0.3); the skip weight trained at the decoder's rate. */
+static void setup_dae(aedyn_ode *o)
+{
+    ck_assert_aedyn_ok(aedyn_ode_set_denoising(o, sqrt(0.7), sqrt(0.3)));
+}
+
+/* The same DAE driven by schedules: encoder and decoder rates on a cosine
+ * from 1 to 0.1 over t = 200 after a warm-up to t = 5, and a noise level that
+ * drops from 0.8 to 0.3 at t = 40 (breakpoints at 5, 40, 200). */
+static void setup_schedules(aedyn_ode *o)
+{
+    setup_dae(o);
+    aedyn_schedule *rate, *noise;
+    ck_assert_aedyn_ok(aedyn_schedule_create_cosine(&rate, 1.0, 0.1, 200.0));
+    ck_assert_aedyn_ok(aedyn_schedule_set_warmup(rate, 5.0));
+    const double tn[2] = { 0.0, 40.0 }, vn[2] = { 0.8, 0.3 };
+    ck_assert_aedyn_ok(aedyn_schedule_create_piecewise(&noise, 2, tn, vn));
+    ck_assert_aedyn_ok(aedyn_ode_set_schedule(o, AEDYN_SCHEDULE_ENCODER_RATE, rate));
+    ck_assert_aedyn_ok(aedyn_ode_set_schedule(o, AEDYN_SCHEDULE_DECODER_RATE, rate));
+    ck_assert_aedyn_ok(aedyn_ode_set_schedule(o, AEDYN_SCHEDULE_NOISE, noise));
+    aedyn_schedule_destroy(rate);
+    aedyn_schedule_destroy(noise);
+}
+
+START_TEST(denoising_and_schedules)
+{
+    aedyn_rng *rng;
+    aedyn_data *std;
+    aedyn_net *net;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 3, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&std, 1000, 4, NULL, 1.0,
+                                                AEDYN_DATA_SPIKES_RANDOM, rng,
+                                                AEDYN_DATA_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 1000, 4, AEDYN_NET_ACT_ERF, AEDYN_NET_SKIP));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
+    problem pd = { "denoising, trained skip", net, std, 1.0, 300.0, AEDYN_ODE_DOPRI5, 4,
+                   { 0 }, 0, setup_dae };
+    check_problem(&pd);
+    problem pc = { "denoising with schedules", net, std, 1.0, 300.0, AEDYN_ODE_DOPRI5, 4,
+                   { 0 }, 0, setup_schedules };
+    check_problem(&pc);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(std);
     aedyn_rng_destroy(rng);
 }
 END_TEST
@@ -196,6 +251,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, spiked_models);
     tcase_add_test(tc, full_spectrum);
+    tcase_add_test(tc, denoising_and_schedules);
     tcase_add_test(tc, automatic_choice);
     suite_add_tcase(s, tc);
     return testutil_run(s);
