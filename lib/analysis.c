@@ -246,7 +246,7 @@ AEDYN_API aedyn_status aedyn_analysis_create(aedyn_analysis **out, aedyn_ode *od
     an->D = v.D;
     an->tol_res = 1e-12;
     an->tol_neutral = 1e-8;
-    an->theta = 0.01;
+    an->theta = 0.1;
     an->lambda_u = NAN;
     const size_t N = an->N, K = v.K, P = v.P;
     an->idx = aedyn__calloc(N + 1, sizeof *an->idx);
@@ -1353,37 +1353,44 @@ AEDYN_API aedyn_status aedyn_analysis_unstable_component(const aedyn_analysis *a
 
 /* ---- plateaus ------------------------------------------------------------------------ */
 
-/* The time where log(speed) crosses log(thr) between samples a and b. */
-static double crossing(const double *t, const double *v, size_t a, size_t b, double thr)
+/* The time where log(q) (q = speed / scale) crosses log(theta) between
+ * samples a and b. */
+static double crossing(const double *t, const double *q, size_t a, size_t b, double theta)
 {
-    const double la = log(fmax(v[a], DBL_MIN)), lb = log(fmax(v[b], DBL_MIN)), lt = log(thr);
+    const double la = log(fmax(q[a], DBL_MIN)), lb = log(fmax(q[b], DBL_MIN)), lt = log(theta);
     if (!(la != lb))
         return t[b];
     const double u = (lt - la) / (lb - la);
     return t[a] + fmin(1.0, fmax(0.0, u)) * (t[b] - t[a]);
 }
 
-/* Analyse the stretch [i0, i1] of the samples (states Y, times t, speeds v)
- * into rec; false when it is not a plateau (shorter than one e-folding of
- * its unstable direction). */
+/* Analyse the stretch [i0, i1] of the samples (states Y, times t, speeds v,
+ * their scales sc and ratios q = v / sc) into rec; *keep is false when it
+ * is not a plateau: fewer than 3 samples (a dip between two of them). */
 static aedyn_status analyse_stretch(aedyn_analysis *an, const double *Y, const double *t,
-                                    const double *v, size_t ns, size_t i0, size_t i1, double vmax,
-                                    plateau_rec *rec, bool *keep)
+                                    const double *v, const double *sc, const double *q,
+                                    size_t ns, size_t i0, size_t i1, plateau_rec *rec, bool *keep)
 {
     const size_t N = an->N;
-    const double thr = an->theta * vmax;
     size_t ref = i0;
     for (size_t i = i0; i <= i1; i++)
-        if (v[i] < v[ref])
+        if (q[i] < q[ref])
             ref = i;
     const double *yref = Y + ref * N, *yin = Y + i0 * N;
     double *r = rec->v;
     for (int f = 0; f <= AEDYN_ANALYSIS_PLATEAU_MIN_SPEED; f++)
         r[f] = NAN;
-    r[AEDYN_ANALYSIS_PLATEAU_T_ENTRY] = i0 == 0 ? t[0] : crossing(t, v, i0 - 1, i0, thr);
-    r[AEDYN_ANALYSIS_PLATEAU_T_EXIT] = i1 + 1 >= ns ? NAN : crossing(t, v, i1, i1 + 1, thr);
+    r[AEDYN_ANALYSIS_PLATEAU_T_ENTRY] = i0 == 0 ? t[0] : crossing(t, q, i0 - 1, i0, an->theta);
+    r[AEDYN_ANALYSIS_PLATEAU_T_EXIT] = i1 + 1 >= ns ? NAN
+                                                    : crossing(t, q, i1, i1 + 1, an->theta);
     r[AEDYN_ANALYSIS_PLATEAU_T_REFERENCE] = t[ref];
-    r[AEDYN_ANALYSIS_PLATEAU_MIN_SPEED] = v[ref] / vmax;
+    r[AEDYN_ANALYSIS_PLATEAU_MIN_SPEED] = q[ref];
+    *keep = i1 >= i0 + 2;
+    if (!*keep)
+        return AEDYN_OK;
+    /* the exit threshold: theta x the scale where the speed crosses it */
+    const double thr = an->theta * sc[i1 + 1 < ns ? i1 + 1 : ns - 1];
+    (void)v;
     aedyn_status st = aedyn__ode_error_at(an->ode, yref, &r[AEDYN_ANALYSIS_PLATEAU_ERROR]);
     if (st)
         return st;
@@ -1427,7 +1434,6 @@ static aedyn_status analyse_stretch(aedyn_analysis *an, const double *Y, const d
     r[AEDYN_ANALYSIS_PLATEAU_N_STABLE] = (double)an->n_stable;
     r[AEDYN_ANALYSIS_PLATEAU_N_SYMMETRY] = (double)an->n_sym;
     r[AEDYN_ANALYSIS_PLATEAU_MULTIPLICITY] = (double)an->mult;
-    *keep = true;
     if (an->m_u == 0) {
         r[AEDYN_ANALYSIS_PLATEAU_T_PREDICTED] = INFINITY;
         return AEDYN_OK;
@@ -1449,10 +1455,6 @@ static aedyn_status analyse_stretch(aedyn_analysis *an, const double *Y, const d
     r[AEDYN_ANALYSIS_PLATEAU_DELTA] = Delta;
     r[AEDYN_ANALYSIS_PLATEAU_T_PREDICTED] = delta0 > 0.0 ? t[i0] + log(Delta / delta0) / lam
                                                          : INFINITY;
-    /* at least one e-folding of the unstable direction on the plateau */
-    const double t_out = isnan(r[AEDYN_ANALYSIS_PLATEAU_T_EXIT]) ? t[ns - 1]
-                                                                : r[AEDYN_ANALYSIS_PLATEAU_T_EXIT];
-    *keep = lam * (t_out - r[AEDYN_ANALYSIS_PLATEAU_T_ENTRY]) >= 1.0;
     return AEDYN_OK;
 }
 
@@ -1473,7 +1475,8 @@ AEDYN_API aedyn_status aedyn_analysis_plateaus(aedyn_analysis *an, double t_end,
                            "n_points x %zu (the state) <= %zu", fn, n_points,
                            AEDYN_ANALYSIS_MAX_POINTS, N, MAX_SAMPLES_STATE_);
     double *Y = aedyn__calloc(n_points * N, sizeof *Y);
-    double *t = aedyn__calloc(2 * n_points, sizeof *t), *v = t + n_points;
+    double *t = aedyn__calloc(4 * n_points, sizeof *t), *v = t + n_points, *sc = v + n_points;
+    double *q = sc + n_points;
     plateau_rec *pl = aedyn__calloc(n_points / 2 + 1, sizeof *pl);
     if (!Y || !t || !pl) {
         free(Y);
@@ -1504,22 +1507,34 @@ AEDYN_API aedyn_status aedyn_analysis_plateaus(aedyn_analysis *an, double t_end,
         v[i] = norm_red(an, an->f);
         vmax = fmax(vmax, v[i]);
     }
+    /* the scale of sample i: the largest speed from a tenth of its elapsed
+     * time on (the escape ahead of a plateau, or the transition that led to
+     * it); a suffix maximum read from a pointer that only moves forward */
     size_t np = 0;
     if (!st && vmax > 0.0) {
-        const double thr = an->theta * vmax;
+        for (size_t i = n_points; i-- > 0;)
+            q[i] = i + 1 < n_points ? fmax(v[i], q[i + 1]) : v[i];
+        size_t j = 0;
+        for (size_t i = 0; i < n_points; i++) {
+            while (j < i && t[j] - t0 < 0.1 * (t[i] - t0))
+                j++;
+            sc[i] = q[j];
+        }
+        for (size_t i = 0; i < n_points; i++)
+            q[i] = sc[i] > 0.0 ? v[i] / sc[i] : 1.0;
         for (size_t i = 0; i < n_points && !st;) {
-            if (!(v[i] < thr)) {
+            if (!(q[i] < an->theta)) {
                 i++;
                 continue;
             }
-            size_t j = i;
-            while (j + 1 < n_points && v[j + 1] < thr)
-                j++;
+            size_t k = i;
+            while (k + 1 < n_points && q[k + 1] < an->theta)
+                k++;
             bool keep = false;
-            st = analyse_stretch(an, Y, t, v, n_points, i, j, vmax, &pl[np], &keep);
+            st = analyse_stretch(an, Y, t, v, sc, q, n_points, i, k, &pl[np], &keep);
             if (!st && keep)
                 np++;
-            i = j + 1;
+            i = k + 1;
         }
     }
     free(Y);

@@ -245,7 +245,7 @@ static aedyn_status an_call_(fixture *f, an_op_ op)
         ck_assert_aedyn_ok(aedyn_analysis_get_tolerances(an, &res, &neu));
         ck_assert_aedyn_ok(aedyn_analysis_get_max_iterations(an, &it));
         ck_assert_aedyn_ok(aedyn_analysis_get_plateau_threshold(an, &th));
-        ck_assert(res == 1e-12 && neu == 1e-8 && it == 100 && th == 0.01);
+        ck_assert(res == 1e-12 && neu == 1e-8 && it == 100 && th == 0.1);
         ck_assert_uint_eq(aedyn_analysis_get_n_plateaus(an), 0);
     }
     aedyn_analysis_destroy(an);

@@ -32,11 +32,12 @@
  *   linearisation at the ODE's current state instead (no Newton, no
  *   deflation).
  * - aedyn_analysis_plateaus() integrates the ODE to a final time, finds the
- *   stretches where its speed |dy/dt| stays below a fraction of its largest
- *   value, and for each reports the entry and exit times, the error, the
- *   kind (fixed point, or drifting state), the leading unstable eigenvalue
- *   lambda_u and the predicted escape time
- *   t_entry + ln(Delta / delta_0) / lambda_u.
+ *   stretches where its speed |dy/dt| stays below a fraction theta of its
+ *   scale (the largest speed from a tenth of the elapsed time on: the
+ *   escape ahead, or the transition just behind), and for each reports the
+ *   entry and exit times, the error, the kind (fixed point, or drifting
+ *   state), the leading unstable eigenvalue lambda_u and the predicted
+ *   escape time t_entry + ln(Delta / delta_0) / lambda_u.
  *
  * Refused: ODEs with schedules attached (their dynamics depend on time;
  * AEDYN_ERR_UNSUPPORTED), and states of more than AEDYN_ANALYSIS_MAX_STATE
@@ -132,7 +133,7 @@ typedef enum aedyn_analysis_plateau_field {
      *  for a drifting state, from the invariant set the linearisation
      *  describes) */
     AEDYN_ANALYSIS_PLATEAU_DELTA0 = 8,
-    /** Delta = threshold x the largest speed / lambda_u: the unstable
+    /** Delta = theta x the scale at the exit / lambda_u: the unstable
      *  amplitude whose speed reaches the exit threshold */
     AEDYN_ANALYSIS_PLATEAU_DELTA = 9,
     /** the predicted exit t_entry + ln(Delta / delta_0) / lambda_u (from the
@@ -148,7 +149,7 @@ typedef enum aedyn_analysis_plateau_field {
     AEDYN_ANALYSIS_PLATEAU_N_SYMMETRY = 14,
     /** Newton's iterations from the slowest sample */
     AEDYN_ANALYSIS_PLATEAU_ITERATIONS = 15,
-    /** the speed at the slowest sample over the largest speed */
+    /** the speed at the slowest sample over its scale */
     AEDYN_ANALYSIS_PLATEAU_MIN_SPEED = 16
 } aedyn_analysis_plateau_field;
 
@@ -204,8 +205,8 @@ AEDYN_API aedyn_status aedyn_analysis_get_max_iterations(const aedyn_analysis *a
 
 /**
  * The plateau threshold theta of aedyn_analysis_plateaus(): a plateau is a
- * stretch where |dy/dt| < theta x its largest value along the trajectory.
- * Finite, in (0, 1); default 0.01.
+ * stretch where |dy/dt| < theta x its scale, the largest speed from a tenth
+ * of the elapsed time on. Finite, in (0, 1); default 0.1.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID
  * @experimental
  * @since 0.2
@@ -388,10 +389,12 @@ AEDYN_API aedyn_status aedyn_analysis_unstable_component(const aedyn_analysis *a
  * Integrate the borrowed ODE from its current time to @p t_end (it is left
  * there), sampling its state at @p n_points times (the current one, then
  * times whose distance from it is log-spaced from 1e-4 of the span to the
- * whole span), and find its plateaus: maximal stretches where the speed
- * |dy/dt| stays below the plateau threshold times its largest sampled
- * value, which last at least one e-folding time of their unstable
- * direction. Each is analysed at its slowest sample (Newton, then the
+ * whole span), and find its plateaus: maximal stretches of at least 3
+ * samples where the speed |dy/dt| (over the reduced state) stays below the
+ * plateau threshold theta times its scale, the largest speed sampled from a
+ * tenth of the elapsed time t - t_0 on (for a plateau, the escape ahead of
+ * it or the transition that led to it; entry and exit interpolated in
+ * log(speed / scale)). Each is analysed at its slowest sample (Newton, then the
  * stability there or the frozen-time linearisation); read them with
  * aedyn_analysis_get_plateau(). The fixed-point results (outcome,
  * eigenvalues, ...) are then those of the last plateau. For escape times
