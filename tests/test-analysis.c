@@ -680,6 +680,52 @@ static void check_escape(const spiked *s, const aedyn_analysis *an, aedyn_net_ac
     ck_assert_msg(fabs(slope * lam - 1.0) <= 0.02, "%s: slope %g vs %g", what, slope, 1.0 / lam);
 }
 
+START_TEST(staircase_d4000)
+{
+    /* The linear staircase at D = 4000 (K = M = 3, sigma0 = 1e-3): the bulk
+     * modes' rates are 2e-6 of the spikes', so the zero components of the
+     * saddle are converged only to ~1e-8. Measured regressions: they were
+     * taken for two more symmetry directions (orbit dimension 7, not 5;
+     * lambda_u's multiplicity 1, not 2), and the saddle's two equal rates,
+     * split by 1.5e-6 in the gauge Newton lands in, were not one eigenspace:
+     * delta_0 came out 1e-4 (not 2.6e-2) and the predicted exit 48 for an
+     * observed 22.8. Required: the orbit of S = {1} (2Kr - r^2 = 5),
+     * multiplicity 2, the predicted exit within 5 % of the plateau's
+     * duration (measured 1.3 %). */
+    aedyn_rng *rd, *ri;
+    aedyn_data *d;
+    aedyn_net *net;
+    aedyn_ode *o;
+    aedyn_analysis *an;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rd, 1, 0));
+    ck_assert_aedyn_ok(aedyn_rng_create(&ri, 1, 1));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&d, 4000, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM,
+                                                rd, AEDYN_DATA_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, 4000, 3, AEDYN_NET_ACT_LINEAR, 0));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, ri, 1e-3));
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 1.0));
+    ck_assert_aedyn_ok(aedyn_ode_set_method(o, AEDYN_ODE_DOPRI5, 0.0));
+    ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, 1e-10, 1e-16));
+    ck_assert_aedyn_ok(aedyn_analysis_create(&an, o));
+    ck_assert_aedyn_ok(aedyn_analysis_plateaus(an, 300.0, 2000));
+    print_plateaus(an);
+    ck_assert_uint_eq(aedyn_analysis_get_n_plateaus(an), 4);
+    ck_assert_double_eq(pf(an, 1, AEDYN_ANALYSIS_PLATEAU_N_SYMMETRY), 5.0);
+    ck_assert_double_eq(pf(an, 1, AEDYN_ANALYSIS_PLATEAU_MULTIPLICITY), 2.0);
+    const double tin = pf(an, 1, AEDYN_ANALYSIS_PLATEAU_T_ENTRY);
+    const double tx = pf(an, 1, AEDYN_ANALYSIS_PLATEAU_T_EXIT);
+    const double tp = pf(an, 1, AEDYN_ANALYSIS_PLATEAU_T_PREDICTED);
+    ck_assert_msg(fabs(tp - tx) <= 0.05 * (tx - tin), "exit %g, predicted %g, entry %g", tx, tp,
+                  tin);
+    aedyn_analysis_destroy(an);
+    aedyn_ode_destroy(o);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rd);
+    aedyn_rng_destroy(ri);
+}
+END_TEST
+
 START_TEST(escape_times)
 {
     /* Starting the ODE at a fixed point displaced by delta_0 along its
@@ -903,6 +949,7 @@ int main(void)
     tcase_add_test(tc, structured_eigenvalues_match_dense_differences);
     tcase_add_test(tc, erf_runaway_at_long_times);
     tcase_add_test(tc, linear_staircase);
+    tcase_add_test(tc, staircase_d4000);
     tcase_add_test(tc, escape_times);
     tcase_add_test(tc, denoising_and_bias);
     tcase_add_test(tc, refusals);

@@ -126,7 +126,8 @@ typedef enum aedyn_analysis_plateau_field {
     /** the leading unstable eigenvalue lambda_u (its real part; NaN when
      *  there is none) */
     AEDYN_ANALYSIS_PLATEAU_LAMBDA = 6,
-    /** how many eigenvalues share lambda_u (equal units give equal rates) */
+    /** how many eigenvalues share lambda_u, to 1e-3 (equal units give equal
+     *  rates) */
     AEDYN_ANALYSIS_PLATEAU_MULTIPLICITY = 7,
     /** delta_0: the norm of the state's component in the unstable
      *  eigenspace of lambda_u at entry, measured from the fixed point (or,
@@ -344,8 +345,8 @@ AEDYN_API aedyn_status aedyn_analysis_get_counts(const aedyn_analysis *an, size_
 
 /**
  * The leading unstable eigenvalue (its real part; NaN when none is
- * unstable) and how many eigenvalues share it (0 when none); either pointer
- * may be NULL.
+ * unstable) and how many eigenvalues share it, to a relative 1e-3 (0 when
+ * none); either pointer may be NULL.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (nothing computed yet)
  * @experimental
  * @since 0.2
