@@ -1,4 +1,4 @@
-/* Example 8 (docs/theory.md section 9, docs/results.md section 8): the
+/* Example 8 (docs/theory.md section 11, docs/results.md section 8): the
  * plateaus of the learning staircase, their kind, their unstable eigenvalue
  * and their predicted escape times.
  *

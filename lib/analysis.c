@@ -1,5 +1,5 @@
 /* The analysis module (include/aedyn/aedyn-analysis.h; docs/theory.md
- * section 9): fixed points of the learning ODEs by a globalised Newton
+ * section 11): fixed points of the learning ODEs by a globalised Newton
  * method on the reduced state, their stability, runaways, and the plateaus
  * of a trajectory with predicted escape times.
  *
@@ -374,7 +374,7 @@ AEDYN_API aedyn_status aedyn_analysis_get_plateau_threshold(const aedyn_analysis
     return AEDYN_OK;
 }
 
-/* The symmetries of the fixed points (docs/theory.md section 9): a group
+/* The symmetries of the fixed points (docs/theory.md section 11): a group
  * acting on each mode as w_tau -> A w_tau, s_tau -> A^-T s_tau, and on the
  * biases as beta -> A beta:
  *  - a linear network without weight decay: every A in GL(K) (vanilla), or

@@ -1,5 +1,5 @@
 /* The analysis module (fixed points, stability, runaways, plateaus;
- * docs/theory.md section 9):
+ * docs/theory.md section 11):
  *  - the saddles of a linear autoencoder on the spiked model (K = M = 3):
  *    found from nearby starts, their error, their Jacobian's eigenvalues
  *    against the closed form, the neutral count against the dimension of
@@ -98,7 +98,7 @@ static void weights_from(const spiked *s, size_t nb, const double *wt, const dou
  * aligned saddle of the subset S = {tau_0 .. tau_{r-1}} (live unit j on
  * spike tau_j with components a_j, b_j = 1/a_j; units r..K-1 zero), with
  * P - M bulk modes of eigenvalue rho_b and rates (ew, ev): docs/theory.md
- * section 9. Writes 2 K P values; returns the expected neutral count
+ * section 11. Writes 2 K P values; returns the expected neutral count
  * 2 K r - r^2 (the zeros). */
 static size_t closed_form(const spiked *s, const size_t *S, size_t r, const double *a, size_t P,
                           double ew, double ev, double *lam, size_t *n_unst)

@@ -86,7 +86,7 @@ void cli_plateau_table(const cli_state *r)
     const size_t n = aedyn_analysis_get_n_plateaus(r->an);
     printf("\nplateaus of the ODE up to t = %g: stretches where |dy/dt| < %g of its largest value\n"
            "(lambda_u: leading unstable eigenvalue there, m its multiplicity; predicted exit\n"
-           "t_entry + ln(Delta/delta0)/lambda_u; docs/theory.md section 9)\n\n",
+           "t_entry + ln(Delta/delta0)/lambda_u; docs/theory.md section 11)\n\n",
            r->cfg->t_max, theta);
     printf("%3s %9s %9s %11s %-11s %10s %2s %6s %10s %10s\n", "#", "t_entry", "t_exit", "error",
            "kind", "lambda_u", "m", "unstab", "delta0", "predicted");

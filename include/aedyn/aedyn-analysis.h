@@ -2,7 +2,7 @@
  * @file aedyn-analysis.h
  * @brief Fixed points of the learning ODEs, their stability, and the
  *        plateaus of a trajectory with predicted escape times
- *        (docs/theory.md section 9, docs/guide/analysis.md).
+ *        (docs/theory.md section 11, docs/guide/analysis.md).
  *
  * **Experimental**: everything here is declared only when
  * `AEDYN_EXPERIMENTAL` is defined before including `<aedyn.h>`, and is
