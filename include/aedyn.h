@@ -12,6 +12,7 @@
 #include "aedyn/aedyn-net.h"
 #include "aedyn/aedyn-sgd.h"
 #include "aedyn/aedyn-ode.h"
+#include "aedyn/aedyn-analysis.h"
 #include "aedyn/aedyn-images.h"
 #include "aedyn/aedyn-npy.h"
 #include "aedyn/aedyn-enum.h"

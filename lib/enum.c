@@ -19,6 +19,8 @@ static const char *const ode_stats[] = { "rhs", "steps", "rejected", "jacobians"
                                          "factorisations", "switches", "breakpoints" };
 static const char *const schedule_targets[] = { "encoder-rate", "decoder-rate", "bias-rate",
                                                 "skip-rate", "noise", "input-scale" };
+static const char *const analysis_outcomes[] = { "none", "fixed-point", "runaway", "not-found",
+                                                 "linearised" };
 
 #define TABLE_(a, what) { a, (int)(sizeof a / sizeof a[0]), what }
 static const enum_table tables[] = {
@@ -30,6 +32,7 @@ static const enum_table tables[] = {
     [AEDYN_ENUM_IMAGES_SAMPLER] = TABLE_(samplers, "image sampler"),
     [AEDYN_ENUM_ODE_STAT] = TABLE_(ode_stats, "ODE statistic"),
     [AEDYN_ENUM_SCHEDULE_TARGET] = TABLE_(schedule_targets, "schedule target"),
+    [AEDYN_ENUM_ANALYSIS_OUTCOME] = TABLE_(analysis_outcomes, "analysis outcome"),
 };
 #undef TABLE_
 #define N_TABLES_ ((int)(sizeof tables / sizeof tables[0]))
@@ -38,7 +41,7 @@ static const enum_table tables[] = {
 _Static_assert(AEDYN_NET_ACT_RELU == 2 && AEDYN_SGD_SANGER == 2 && AEDYN_ODE_AUTO == 5 &&
                    AEDYN_DATA_SPIKES_SINUSOIDAL == 1 && AEDYN_IMAGES_PCA_WHITE == 4 &&
                    AEDYN_IMAGES_SAMPLE_GAUSSIAN == 1 && AEDYN_ODE_STAT_BREAKPOINTS == 6 &&
-                   AEDYN_SCHEDULE_INPUT_SCALE == 5,
+                   AEDYN_SCHEDULE_INPUT_SCALE == 5 && AEDYN_ANALYSIS_LINEARISED == 4,
                "enum tables out of date");
 
 static const enum_table *table(aedyn_enum e)

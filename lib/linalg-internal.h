@@ -46,6 +46,23 @@ void aedyn__scal(size_t n, double alpha, double *x);
  * on failure. */
 aedyn_status aedyn__eigh_desc(size_t n, double *A, double *w);
 
+/* Eigenvalues of the general (nonsymmetric) n x n row-major matrix A, which
+ * is overwritten, into wr and wi (n each; LAPACK's order: a complex pair is
+ * adjacent, the one with positive imaginary part first), and optionally the
+ * left (VL) and right (VR) eigenvectors, n x n row-major, NULL to skip: a
+ * real eigenvalue j has its vector in column j, a complex pair j, j + 1 the
+ * real and imaginary parts of the vector of wr[j] + i wi[j] in columns j and
+ * j + 1; every vector has Euclidean norm 1. Left eigenvectors satisfy
+ * u^H A = lambda u^H. A that is not finite gives AEDYN_ERR_NUMERIC (LAPACK
+ * would not stop on it); so does a QR algorithm that does not converge. */
+aedyn_status aedyn__eig(size_t n, double *A, double *wr, double *wi, double *VL, double *VR);
+
+/* Thin singular value decomposition A = U diag(s) VT of the m x n row-major
+ * matrix A (overwritten), k = min(m, n): s (k) decreasing, U m x k and VT
+ * k x n row-major. AEDYN_ERR_NUMERIC when A is not finite or the iteration
+ * does not converge. */
+aedyn_status aedyn__svd(size_t m, size_t n, double *A, double *s, double *U, double *VT);
+
 /* LU factorisation with partial pivoting of the n x n column-major A, in
  * place (unit lower L below the diagonal, U on and above it; row k was
  * swapped with row piv[k]). Returns false, with A partly factored, when a

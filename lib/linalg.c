@@ -147,6 +147,52 @@ aedyn_status aedyn__eigh_desc(size_t n, double *A, double *w)
     return AEDYN_OK;
 }
 
+/* LAPACKE could not allocate its workspace. */
+static bool lapack_nomem(lapack_int info)
+{
+    return info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR;
+}
+
+aedyn_status aedyn__eig(size_t n, double *A, double *wr, double *wi, double *VL, double *VR)
+{
+    if (n == 0)
+        return AEDYN_OK;
+    aedyn_status st = fits("nonsymmetric eigenproblem", n, 0, 0, 0, 0, 0);
+    if (st)
+        return st;
+    if (!aedyn__all_finite(A, n * n))
+        return aedyn__fail(AEDYN_ERR_NUMERIC, "nonsymmetric eigenproblem of order %zu: the "
+                           "matrix is not finite", n);
+    double dummy = 0.0;
+    lapack_int info = LAPACKE_dgeev(LAPACK_ROW_MAJOR, VL ? 'V' : 'N', VR ? 'V' : 'N',
+                                    (lapack_int)n, A, (lapack_int)n, wr, wi, VL ? VL : &dummy,
+                                    (lapack_int)n, VR ? VR : &dummy, (lapack_int)n);
+    if (info != 0)
+        return aedyn__fail(lapack_nomem(info) ? AEDYN_ERR_NOMEM : AEDYN_ERR_NUMERIC,
+                           "LAPACKE_dgeev failed for order %zu (info = %d)", n, (int)info);
+    return AEDYN_OK;
+}
+
+aedyn_status aedyn__svd(size_t m, size_t n, double *A, double *s, double *U, double *VT)
+{
+    const size_t k = m < n ? m : n;
+    if (k == 0)
+        return AEDYN_OK;
+    aedyn_status st = fits("singular value decomposition", m, n, 0, 0, 0, 0);
+    if (st)
+        return st;
+    if (!aedyn__all_finite(A, m * n))
+        return aedyn__fail(AEDYN_ERR_NUMERIC, "singular value decomposition of a %zu x %zu "
+                           "matrix: the matrix is not finite", m, n);
+    lapack_int info = LAPACKE_dgesdd(LAPACK_ROW_MAJOR, 'S', (lapack_int)m, (lapack_int)n, A,
+                                     (lapack_int)n, s, U, (lapack_int)k, VT, (lapack_int)n);
+    if (info != 0)
+        return aedyn__fail(lapack_nomem(info) ? AEDYN_ERR_NOMEM : AEDYN_ERR_NUMERIC,
+                           "LAPACKE_dgesdd failed for a %zu x %zu matrix (info = %d)", m, n,
+                           (int)info);
+    return AEDYN_OK;
+}
+
 void aedyn__symmetrise_upper(size_t n, double *A)
 {
     for (size_t i = 0; i < n; i++)

@@ -21,7 +21,11 @@
  *
  * which costs P factorisations of 2K x 2K blocks and one of p x p instead of
  * one of n x n. For a spiked model with K = 4 that is 24 parameters against
- * 100 unknowns; for an image spectrum (784 modes, K = 3), 15 against 4 707. */
+ * 100 unknowns; for an image spectrum (784 modes, K = 3), 15 against 4 707.
+ *
+ * The stability analysis (lib/analysis.c) assembles the same J densely
+ * (aedyn__ode_jac_dense), with U by central differences for the accuracy
+ * its eigenvalues need. */
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,10 +213,38 @@ static void par_gradient(const aedyn_ode *o, const ode_par *q, const double *y, 
         v[aedyn__ode_skip_index(o)] = -o->Rt[k];
 }
 
-int aedyn__ode_jac_eval(void *ctx, double t, const double *y)
+/* Whether parameter q is a variance (a diagonal of Q or T0), which a
+ * difference must not step below 0. */
+static bool par_nonnegative(const ode_par *q)
 {
-    aedyn_ode *o = ctx;
-    aedyn__ode_jac *j = o->jac;
+    return (q->kind == PAR_Q || q->kind == PAR_T0) && q->k == q->l;
+}
+
+/* f1 = the sweep at y with parameter g of o's current order parameters
+ * moved to value v (and restored). */
+static void sweep_moved(aedyn_ode *o, aedyn__ode_jac *j, size_t g, const double *y, double v,
+                        bool generic, double *f1)
+{
+    double *twin, inc;
+    double *m = par_slot(o, &j->par[g], j->ytmp, &twin, &inc);
+    const double saved = *m;
+    *m = v;
+    if (twin)
+        *twin = v;
+    aedyn__ode_coefficients(o, j->ytmp, generic);
+    aedyn__ode_sweep(o, y, f1);
+    *m = saved;
+    if (twin)
+        *twin = saved;
+}
+
+/* J = blockdiag(L_tau) + U V^T at (t, y) into j: the blocks' coefficients,
+ * U by differences in the order parameters (forward, or central for the
+ * analyses: see ode-internal.h) and V in closed form. Returns the number of
+ * right-hand-side equivalents used, or -1 when the Jacobian is not finite
+ * or a schedule failed. */
+static int jac_eval(aedyn_ode *o, aedyn__ode_jac *j, double t, const double *y, bool central)
+{
     const size_t K = o->K, n = j->n, P = o->P;
     const bool generic = aedyn__ode_generic(o);
     if (aedyn__ode_prepare(o, t, y) != AEDYN_OK)
@@ -232,31 +264,44 @@ int aedyn__ode_jac_eval(void *ctx, double t, const double *y)
     aedyn__ode_sweep(o, y, j->f0);
     memcpy(j->ytmp, y, n * sizeof *y);
     bool finite = aedyn__all_finite(j->f0, n);
+    /* central differences: step eps^(1/3) (truncation and rounding errors
+     * both about eps^(2/3) = 4e-11 relative) */
+    const double rel = central ? cbrt(DBL_EPSILON) : sqrt(DBL_EPSILON);
     for (size_t g = 0; g < j->p; g++) {
         double *twin, inc;
-        double *m = par_slot(o, &j->par[g], j->ytmp, &twin, &inc);
-        const double saved = *m;
-        *m = saved + inc;
-        inc = *m - saved;
-        if (twin)
-            *twin = *m;
-        aedyn__ode_coefficients(o, j->ytmp, generic);
-        aedyn__ode_sweep(o, y, j->f1);
-        *m = saved;
-        if (twin)
-            *twin = saved;
+        const double m0 = *par_slot(o, &j->par[g], j->ytmp, &twin, &inc);
+        inc *= rel / sqrt(DBL_EPSILON);
         double *u = j->Um + g * n;
-        for (size_t i = 0; i < n; i++)
-            u[i] = (j->f1[i] - j->f0[i]) / inc;
+        const double up = m0 + inc;
+        const double h = up - m0;
+        sweep_moved(o, j, g, y, up, generic, j->f1);
+        if (!central) {
+            for (size_t i = 0; i < n; i++)
+                u[i] = (j->f1[i] - j->f0[i]) / h;
+        } else if (!par_nonnegative(&j->par[g]) || m0 - h >= 0.0) {
+            sweep_moved(o, j, g, y, m0 - h, generic, u);
+            for (size_t i = 0; i < n; i++)
+                u[i] = (j->f1[i] - u[i]) / (2.0 * h);
+        } else { /* one-sided, second order: (-3 f(m) + 4 f(m + h) - f(m + 2h)) / 2h */
+            sweep_moved(o, j, g, y, m0 + 2.0 * h, generic, u);
+            for (size_t i = 0; i < n; i++)
+                u[i] = (4.0 * j->f1[i] - 3.0 * j->f0[i] - u[i]) / (2.0 * h);
+        }
         finite = finite && aedyn__all_finite(u, n);
         par_gradient(o, &j->par[g], y, j->Vm + g * n);
     }
     /* o->A, C, G, bdrift are scratch (every reader recomputes them) */
-    return finite ? (int)(1 + j->p) : -1;
+    return finite ? (int)(1 + (central ? 2 : 1) * j->p) : -1;
 }
 
-/* The 2K x 2K block I - c L_tau (variables w_0..w_K-1, s_0..s_K-1), column-major. */
-static void block(const aedyn_ode *o, const aedyn__ode_jac *j, size_t tau, double c, double *B)
+int aedyn__ode_jac_eval(void *ctx, double t, const double *y)
+{
+    aedyn_ode *o = ctx;
+    return jac_eval(o, o->jac, t, y, false);
+}
+
+/* The 2K x 2K block L_tau (variables w_0..w_K-1, s_0..s_K-1), column-major. */
+static void block_L(const aedyn_ode *o, const aedyn__ode_jac *j, size_t tau, double *B)
 {
     const size_t K = o->K, b = 2 * K;
     const double rs = j->rs0[tau], rf = j->rf0[tau], ew = j->ew0, ev = j->ev0, kap = o->kappa;
@@ -264,15 +309,26 @@ static void block(const aedyn_ode *o, const aedyn__ode_jac *j, size_t tau, doubl
     memset(B, 0, b * b * sizeof *B);
     for (size_t k = 0; k < K; k++) {
         for (size_t a = 0; a < K; a++) {
-            B[a * b + k] = -c * ew * rs * j->C0[k * K + a];                 /* dw_k / dw_a */
+            B[a * b + k] = ew * rs * j->C0[k * K + a];                     /* dw_k / dw_a */
             if (!trunc || a <= k)
-                B[(K + a) * b + K + k] = c * ev * j->G0[k * K + a];          /* ds_k / ds_a */
+                B[(K + a) * b + K + k] = -ev * j->G0[k * K + a];           /* ds_k / ds_a */
         }
-        B[(K + k) * b + k] += -c * ew * rf * j->A0[k];                      /* dw_k / ds_k */
-        B[k * b + K + k] += -c * ev * rf * j->A0[k];                        /* ds_k / dw_k */
-        B[k * b + k] += 1.0 + c * kap;
-        B[(K + k) * b + K + k] += 1.0 + c * kap;
+        B[(K + k) * b + k] += ew * rf * j->A0[k];                          /* dw_k / ds_k */
+        B[k * b + K + k] += ev * rf * j->A0[k];                            /* ds_k / dw_k */
+        B[k * b + k] -= kap;
+        B[(K + k) * b + K + k] -= kap;
     }
+}
+
+/* The 2K x 2K block I - c L_tau, column-major. */
+static void block(const aedyn_ode *o, const aedyn__ode_jac *j, size_t tau, double c, double *B)
+{
+    const size_t b = 2 * o->K;
+    block_L(o, j, tau, B);
+    for (size_t i = 0; i < b * b; i++)
+        B[i] = -c * B[i];
+    for (size_t i = 0; i < b; i++)
+        B[i * b + i] += 1.0;
 }
 
 /* x <- B^-1 x with the blocks' inverses (the biases' block is the identity). */
@@ -336,4 +392,31 @@ void aedyn__ode_jac_solve(void *ctx, double *x)
     (void)aedyn__gemv(false, p, n, 1.0, j->Vm, n, x, 0.0, j->z);
     aedyn__lu_solve(p, j->S, j->spiv, j->z);
     (void)aedyn__gemv(true, p, n, j->c, j->Wm, n, j->z, 1.0, x);
+}
+
+aedyn_status aedyn__ode_jac_dense(aedyn_ode *o, aedyn__ode_jac *j, const double *y, double *J)
+{
+    const size_t K = o->K, P = o->P, n = j->n, b = 2 * K;
+    if (jac_eval(o, j, o->t, y, true) < 0) {
+        if (aedyn__ode_prepare(o, o->t, y) != AEDYN_OK)
+            return aedyn__fail(AEDYN_ERR_INVALID, "ODE Jacobian at t = %g: a schedule failed: "
+                               "%s", o->t, aedyn_error_message());
+        return aedyn__fail(AEDYN_ERR_DIVERGED, "ODE Jacobian at t = %g: not finite", o->t);
+    }
+    /* U V^T: J (n x n) = Ur^T Vr for the p x n row-major views of U and V */
+    aedyn_status st = aedyn__gemm(true, false, n, n, j->p, 1.0, j->Um, n, j->Vm, n, 0.0, J, n);
+    if (st)
+        return st;
+    double *B = j->Sblk;
+    for (size_t tau = 0; tau < P; tau++) {
+        block_L(o, j, tau, B);
+        for (size_t c = 0; c < b; c++) {
+            const size_t col = c < K ? tau * K + c : P * K + tau * K + (c - K);
+            for (size_t r = 0; r < b; r++) {
+                const size_t row = r < K ? tau * K + r : P * K + tau * K + (r - K);
+                J[row * n + col] += B[c * b + r];
+            }
+        }
+    }
+    return aedyn__check_finite("ODE Jacobian", "the Jacobian", J, n * n);
 }

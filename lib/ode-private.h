@@ -3,12 +3,10 @@
 #define AEDYN_ODE_PRIVATE_H
 
 #include "common-private.h"
+#include "ode-internal.h"
 #include "stepper-internal.h"
 
 #define AEDYN__N_TARGETS 6 /* the values of aedyn_schedule_target */
-
-/* Structured Jacobian for BDF (ode-jac.c). */
-typedef struct aedyn__ode_jac aedyn__ode_jac;
 
 struct aedyn_ode {
     size_t D, K, P;          /* input dimension, hidden units, modes */
@@ -95,10 +93,9 @@ void aedyn__ode_moments(aedyn_ode *o, const double *y);
  * general Stein form with Gaussian quadrature (generic == true). */
 void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic);
 
-/* Structured Jacobian J = blockdiag(L_tau) + U V^T and the Woodbury solves
- * of I - c J that the BDF stepper calls through aedyn__linsys (ode-jac.c). */
-aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out);
-void aedyn__ode_jac_destroy(aedyn__ode_jac *j);
+/* The structured Jacobian of o->jac (forward differences) and the Woodbury
+ * solves of I - c J that the BDF stepper calls through aedyn__linsys
+ * (ode-jac.c; create, destroy and the dense assembly are in ode-internal.h). */
 int aedyn__ode_jac_eval(void *ode, double t, const double *y);
 bool aedyn__ode_jac_factor(void *ode, double c);
 void aedyn__ode_jac_solve(void *ode, double *b);

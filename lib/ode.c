@@ -408,6 +408,27 @@ void aedyn__ode_rhs(void *ctx, double t, const double *y, double *dydt)
     aedyn__ode_sweep(o, y, dydt);
 }
 
+aedyn_status aedyn__ode_eval(aedyn_ode *o, const double *y, double *f)
+{
+    const aedyn_status st = aedyn__ode_prepare(o, o->t, y);
+    if (st != AEDYN_OK)
+        return st;
+    aedyn__ode_moments(o, y);
+    aedyn__ode_coefficients(o, y, aedyn__ode_generic(o));
+    aedyn__ode_sweep(o, y, f);
+    return AEDYN_OK;
+}
+
+aedyn__ode_view aedyn__ode_get_view(const aedyn_ode *o)
+{
+    return (aedyn__ode_view){ .D = o->D, .K = o->K, .P = o->P, .n_state = o->n_state,
+                              .act = o->act, .rule = o->rule, .has_bias = o->has_bias,
+                              .has_skip = o->has_skip, .user_activation = o->ug != NULL,
+                              .n_schedules = o->n_sched, .eta_w = o->eta_w, .eta_v = o->eta_v,
+                              .eta_b = o->eta_b, .kappa = o->kappa, .t = o->t, .rho = o->rho,
+                              .U = o->U, .y = o->y };
+}
+
 /* The plain autoencoder: every mode's terms carry rho_tau / D. */
 static void sweep_plain(const aedyn_ode *o, const double *y, double *dydt)
 {
@@ -969,15 +990,13 @@ AEDYN_API aedyn_status aedyn_ode_get_mode(const aedyn_ode *ode, size_t i, double
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, double *R,
-                                              double *T, double *T0)
+aedyn_status aedyn__ode_order_params_at(aedyn_ode *o, const double *y, double *Q, double *R,
+                                        double *T, double *T0)
 {
-    AEDYN__REQUIRE_NONNULL(ode);
-    aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
     /* the network's order parameters on the clean data: spectra rho */
     double *rq = o->rq, *rk = o->rk;
     o->rq = o->rk = o->rho;
-    aedyn__ode_moments(o, o->y);
+    aedyn__ode_moments(o, y);
     o->rq = rq;
     o->rk = rk;
     const size_t KK = o->K * o->K, kk = KK * sizeof(double);
@@ -995,6 +1014,14 @@ AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, d
     return AEDYN_OK;
 }
 
+AEDYN_API aedyn_status aedyn_ode_order_params(const aedyn_ode *ode, double *Q, double *R,
+                                              double *T, double *T0)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
+    return aedyn__ode_order_params_at(o, o->y, Q, R, T, T0);
+}
+
 AEDYN_API aedyn_status aedyn_ode_get_biases(const aedyn_ode *ode, double *bias)
 {
     AEDYN__REQUIRE_NONNULL(ode);
@@ -1003,17 +1030,14 @@ AEDYN_API aedyn_status aedyn_ode_get_biases(const aedyn_ode *ode, double *bias)
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
+aedyn_status aedyn__ode_error_at(aedyn_ode *o, const double *y, double *err)
 {
-    AEDYN__REQUIRE_NONNULL(ode);
-    AEDYN__REQUIRE_NONNULL(err);
-    aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
     const size_t K = o->K;
-    aedyn_status st = aedyn__ode_prepare(o, o->t, o->y);
+    aedyn_status st = aedyn__ode_prepare(o, o->t, y);
     if (st != AEDYN_OK)
         return st;
-    aedyn__ode_moments(o, o->y);
-    aedyn__ode_coefficients(o, o->y, aedyn__ode_generic(o));
+    aedyn__ode_moments(o, y);
+    aedyn__ode_coefficients(o, y, aedyn__ode_generic(o));
     /* (1 - c a)^2 Tr Omega/(2D) + c^2 sigma_n^2/2 - sum R^kk E g' + 1/2 sum T0 E[g g],
      * with R = R_kappa and the fields of the noisy input (docs/theory.md) */
     const double a = o->cur[AEDYN_SCHEDULE_INPUT_SCALE], sn = o->cur[AEDYN_SCHEDULE_NOISE];
@@ -1028,6 +1052,14 @@ AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
     if (st == AEDYN_OK)
         *err = e;
     return st;
+}
+
+AEDYN_API aedyn_status aedyn_ode_error(const aedyn_ode *ode, double *err)
+{
+    AEDYN__REQUIRE_NONNULL(ode);
+    AEDYN__REQUIRE_NONNULL(err);
+    aedyn_ode *o = (aedyn_ode *)ode; /* workspace only */
+    return aedyn__ode_error_at(o, o->y, err);
 }
 
 AEDYN_API aedyn_status aedyn_ode_overlaps(const aedyn_ode *ode, size_t n, double *enc,

@@ -16,6 +16,7 @@ static const struct {
     { AEDYN_ENUM_IMAGES_SAMPLER, AEDYN_IMAGES_SAMPLE_GAUSSIAN + 1 },
     { AEDYN_ENUM_ODE_STAT, AEDYN_ODE_STAT_BREAKPOINTS + 1 },
     { AEDYN_ENUM_SCHEDULE_TARGET, AEDYN_SCHEDULE_INPUT_SCALE + 1 },
+    { AEDYN_ENUM_ANALYSIS_OUTCOME, AEDYN_ANALYSIS_LINEARISED + 1 },
 };
 
 START_TEST(every_value_has_a_name_that_parses_back)
@@ -36,6 +37,8 @@ START_TEST(every_value_has_a_name_that_parses_back)
     ck_assert_str_eq(aedyn_enum_name(AEDYN_ENUM_ACTIVATION, AEDYN_NET_ACT_ERF), "erf");
     ck_assert_str_eq(aedyn_enum_name(AEDYN_ENUM_METHOD, AEDYN_ODE_BDF), "bdf");
     ck_assert_str_eq(aedyn_enum_name(AEDYN_ENUM_IMAGES_MODE, AEDYN_IMAGES_PCA_WHITE), "pca-white");
+    ck_assert_str_eq(aedyn_enum_name(AEDYN_ENUM_ANALYSIS_OUTCOME, AEDYN_ANALYSIS_RUNAWAY),
+                     "runaway");
     ck_assert_ptr_null(aedyn_enum_name((aedyn_enum)99, 0));
 }
 END_TEST

@@ -184,6 +184,74 @@ static aedyn_status nan_schedule_run_(fixture *f, bool ode)
     return st;
 }
 
+/* An analysis of the fixture's ODE, made for one call and destroyed after
+ * it; what the failed call must not have changed is checked here (the
+ * settings, no result) and by the snapshot (the ODE). */
+typedef enum {
+    AN_SET_TOL_, AN_SET_ITER_, AN_GET_ITER_NULL_, AN_SET_THETA_, AN_FIXED_SCHED_,
+    AN_OUTCOME_NULL_, AN_RESIDUALS_, AN_STATE_, AN_WEIGHTS_NAN_, AN_ERROR_, AN_ORDER_PARAMS_,
+    AN_EIGENVALUES_, AN_COUNTS_, AN_UNSTABLE_, AN_DIRECTION_, AN_COMPONENT_NULL_, AN_PLATEAUS_T_,
+    AN_PLATEAUS_N_, AN_PLATEAU_, AN_PLATEAU_FIELD_
+} an_op_;
+
+static aedyn_status an_call_(fixture *f, an_op_ op)
+{
+    aedyn_analysis *an;
+    ck_assert_aedyn_ok(aedyn_analysis_create(&an, f->ode));
+    double v = 42.0, y[4 * K_ * (2 + 2 * K_) + K_ + 8];
+    size_t n = 7;
+    aedyn_schedule *s;
+    aedyn_status st = AEDYN_OK;
+    switch (op) {
+    case AN_SET_TOL_: st = aedyn_analysis_set_tolerances(an, nan_, 1e-8); break;
+    case AN_SET_ITER_: st = aedyn_analysis_set_max_iterations(an, 0); break;
+    case AN_GET_ITER_NULL_: st = aedyn_analysis_get_max_iterations(an, NULL); break;
+    case AN_SET_THETA_: st = aedyn_analysis_set_plateau_threshold(an, 1.0); break;
+    case AN_FIXED_SCHED_:
+        ck_assert_aedyn_ok(aedyn_schedule_create_constant(&s, 0.5));
+        ck_assert_aedyn_ok(aedyn_ode_set_schedule(f->ode, AEDYN_SCHEDULE_DECODER_RATE, s));
+        st = aedyn_analysis_fixed_point(an);
+        ck_assert_aedyn_ok(aedyn_ode_set_schedule(f->ode, AEDYN_SCHEDULE_DECODER_RATE, NULL));
+        aedyn_schedule_destroy(s);
+        break;
+    case AN_OUTCOME_NULL_: st = aedyn_analysis_get_outcome(an, NULL); break;
+    case AN_RESIDUALS_: st = aedyn_analysis_get_residuals(an, y); break;
+    case AN_STATE_: st = aedyn_analysis_get_state(an, y); break;
+    case AN_WEIGHTS_NAN_:
+        ck_assert_aedyn_ok(aedyn_analysis_linearise(an));
+        st = aedyn_analysis_get_weights(an, nan_, f->W, NULL, NULL);
+        break;
+    case AN_ERROR_: st = aedyn_analysis_error(an, &v); break;
+    case AN_ORDER_PARAMS_: st = aedyn_analysis_order_params(an, y, NULL, NULL, NULL); break;
+    case AN_EIGENVALUES_: st = aedyn_analysis_get_eigenvalues(an, y, NULL); break;
+    case AN_COUNTS_: st = aedyn_analysis_get_counts(an, &n, NULL, NULL, NULL); break;
+    case AN_UNSTABLE_: st = aedyn_analysis_get_unstable(an, &v, &n); break;
+    case AN_DIRECTION_: st = aedyn_analysis_get_direction(an, y, NULL, NULL, NULL, NULL); break;
+    case AN_COMPONENT_NULL_:
+        ck_assert_aedyn_ok(aedyn_analysis_linearise(an));
+        st = aedyn_analysis_unstable_component(an, NULL, f->V, NULL, &v);
+        break;
+    case AN_PLATEAUS_T_: st = aedyn_analysis_plateaus(an, -1.0, 100); break;
+    case AN_PLATEAUS_N_: st = aedyn_analysis_plateaus(an, 10.0, 2); break;
+    case AN_PLATEAU_: st = aedyn_analysis_get_plateau(an, 0, AEDYN_ANALYSIS_PLATEAU_T_EXIT, &v); break;
+    case AN_PLATEAU_FIELD_:
+        st = aedyn_analysis_get_plateau(an, 0, (aedyn_analysis_plateau_field)99, &v);
+        break;
+    }
+    if (st != AEDYN_OK) {
+        double res, neu, th;
+        size_t it;
+        ck_assert(v == 42.0 && n == 7);
+        ck_assert_aedyn_ok(aedyn_analysis_get_tolerances(an, &res, &neu));
+        ck_assert_aedyn_ok(aedyn_analysis_get_max_iterations(an, &it));
+        ck_assert_aedyn_ok(aedyn_analysis_get_plateau_threshold(an, &th));
+        ck_assert(res == 1e-12 && neu == 1e-8 && it == 100 && th == 0.1);
+        ck_assert_uint_eq(aedyn_analysis_get_n_plateaus(an), 0);
+    }
+    aedyn_analysis_destroy(an);
+    return st;
+}
+
 /* X(name, entry point, expected status, message fragment, call) */
 #define CASES(X)                                                                                   \
     /* status and version */                                                                       \
@@ -369,6 +437,63 @@ static aedyn_status nan_schedule_run_(fixture *f, bool ode)
       aedyn_ode_advance(f->ode, 1.0))                                                              \
     X(ode_advance_nan, "aedyn_ode_advance", AEDYN_ERR_INVALID, "t_end",                            \
       aedyn_ode_advance(f->ode, nan_))                                                             \
+    /* analysis (experimental) */                                                                  \
+    X(an_create_null, "aedyn_analysis_create", AEDYN_ERR_NULL, "ode",                              \
+      aedyn_analysis_create((aedyn_analysis **)&f->p, NULL))                                       \
+    X(an_destroy_null, "aedyn_analysis_destroy", AEDYN_OK, "",                                     \
+      (aedyn_analysis_destroy(NULL), AEDYN_OK))                                                    \
+    X(an_set_tol_nan, "aedyn_analysis_set_tolerances", AEDYN_ERR_INVALID, "got nan",               \
+      an_call_(f, AN_SET_TOL_))                                                                    \
+    X(an_get_tol_null, "aedyn_analysis_get_tolerances", AEDYN_ERR_NULL, "an",                      \
+      aedyn_analysis_get_tolerances(NULL, NULL, NULL))                                             \
+    X(an_set_iter_zero, "aedyn_analysis_set_max_iterations", AEDYN_ERR_INVALID, "got 0",           \
+      an_call_(f, AN_SET_ITER_))                                                                   \
+    X(an_get_iter_null, "aedyn_analysis_get_max_iterations", AEDYN_ERR_NULL, "'n'",                \
+      an_call_(f, AN_GET_ITER_NULL_))                                                              \
+    X(an_set_theta_one, "aedyn_analysis_set_plateau_threshold", AEDYN_ERR_INVALID, "got 1",        \
+      an_call_(f, AN_SET_THETA_))                                                                  \
+    X(an_get_theta_null, "aedyn_analysis_get_plateau_threshold", AEDYN_ERR_NULL, "an",             \
+      aedyn_analysis_get_plateau_threshold(NULL, f->x))                                            \
+    X(an_fixed_point_schedule, "aedyn_analysis_fixed_point", AEDYN_ERR_UNSUPPORTED, "schedule",    \
+      an_call_(f, AN_FIXED_SCHED_))                                                                \
+    X(an_linearise_null, "aedyn_analysis_linearise", AEDYN_ERR_NULL, "an",                         \
+      aedyn_analysis_linearise(NULL))                                                              \
+    X(an_outcome_null, "aedyn_analysis_get_outcome", AEDYN_ERR_NULL, "outcome",                    \
+      an_call_(f, AN_OUTCOME_NULL_))                                                               \
+    X(an_n_iterations_null, "aedyn_analysis_get_n_iterations", AEDYN_OK, "",                       \
+      IS(aedyn_analysis_get_n_iterations(NULL) == 0))                                              \
+    X(an_residuals_early, "aedyn_analysis_get_residuals", AEDYN_ERR_INVALID, "nothing analysed",   \
+      an_call_(f, AN_RESIDUALS_))                                                                  \
+    X(an_state_early, "aedyn_analysis_get_state", AEDYN_ERR_INVALID, "nothing analysed",           \
+      an_call_(f, AN_STATE_))                                                                      \
+    X(an_weights_nan, "aedyn_analysis_get_weights", AEDYN_ERR_INVALID, "not finite",               \
+      an_call_(f, AN_WEIGHTS_NAN_))                                                                \
+    X(an_error_early, "aedyn_analysis_error", AEDYN_ERR_INVALID, "nothing analysed",               \
+      an_call_(f, AN_ERROR_))                                                                      \
+    X(an_order_params_early, "aedyn_analysis_order_params", AEDYN_ERR_INVALID, "nothing analysed", \
+      an_call_(f, AN_ORDER_PARAMS_))                                                               \
+    X(an_n_eigenvalues_null, "aedyn_analysis_get_n_eigenvalues", AEDYN_OK, "",                     \
+      IS(aedyn_analysis_get_n_eigenvalues(NULL) == 0))                                             \
+    X(an_eigenvalues_early, "aedyn_analysis_get_eigenvalues", AEDYN_ERR_INVALID,                   \
+      "nothing analysed", an_call_(f, AN_EIGENVALUES_))                                            \
+    X(an_counts_early, "aedyn_analysis_get_counts", AEDYN_ERR_INVALID, "nothing analysed",         \
+      an_call_(f, AN_COUNTS_))                                                                     \
+    X(an_unstable_early, "aedyn_analysis_get_unstable", AEDYN_ERR_INVALID, "nothing analysed",     \
+      an_call_(f, AN_UNSTABLE_))                                                                   \
+    X(an_direction_early, "aedyn_analysis_get_direction", AEDYN_ERR_INVALID, "nothing analysed",   \
+      an_call_(f, AN_DIRECTION_))                                                                  \
+    X(an_component_null, "aedyn_analysis_unstable_component", AEDYN_ERR_NULL, "'W'",               \
+      an_call_(f, AN_COMPONENT_NULL_))                                                             \
+    X(an_plateaus_t_end, "aedyn_analysis_plateaus", AEDYN_ERR_INVALID, "t_end = -1",               \
+      an_call_(f, AN_PLATEAUS_T_))                                                                 \
+    X(an_plateaus_points, "aedyn_analysis_plateaus", AEDYN_ERR_SIZE, "n_points = 2",               \
+      an_call_(f, AN_PLATEAUS_N_))                                                                 \
+    X(an_n_plateaus_null, "aedyn_analysis_get_n_plateaus", AEDYN_OK, "",                           \
+      IS(aedyn_analysis_get_n_plateaus(NULL) == 0))                                                \
+    X(an_plateau_none, "aedyn_analysis_get_plateau", AEDYN_ERR_SIZE, "out of range",               \
+      an_call_(f, AN_PLATEAU_))                                                                    \
+    X(an_plateau_field, "aedyn_analysis_get_plateau", AEDYN_ERR_SIZE, "plateau 0",                 \
+      an_call_(f, AN_PLATEAU_FIELD_))                                                              \
     X(ode_denoising_sigma, "aedyn_ode_set_denoising", AEDYN_ERR_INVALID, "sigma_n", \
       aedyn_ode_set_denoising(f->ode, 1.0, -inf_)) \
     X(ode_get_denoising_null, "aedyn_ode_get_denoising", AEDYN_ERR_NULL, "ode", \

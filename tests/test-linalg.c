@@ -1,6 +1,7 @@
 /* Private dense linear algebra: the LU solver of the implicit ODE stepper
- * (against known solutions and LAPACK's dgesv) and the symmetric
- * eigendecomposition's ordering. */
+ * (against known solutions and LAPACK's dgesv), the symmetric
+ * eigendecomposition's ordering, and the nonsymmetric eigenproblem and SVD of
+ * the stability analysis (against known spectra and their own residuals). */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -168,6 +169,112 @@ END_TEST
 
 /* Sizes beyond the int of BLAS and LAPACK are refused before any call (the
  * matrices are never touched: NULL would crash a real call). */
+START_TEST(eig_known_spectra_and_vectors)
+{
+    /* the companion matrix of (x - 1)(x + 2)(x^2 + 2x + 5): roots 1, -2,
+     * -1 +- 2i; x^4 + 3x^3 + 5x^2 + x - 10 (row-major, last row the
+     * negated coefficients) */
+    const size_t n = 4;
+    const double C[16] = { 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 10, -1, -5, -3 };
+    double A[16], wr[4], wi[4], VL[16], VR[16];
+    memcpy(A, C, sizeof A);
+    ck_assert_aedyn_ok(aedyn__eig(n, A, wr, wi, VL, VR));
+    int found[4] = { 0 };
+    const double er[4] = { 1, -2, -1, -1 }, ei[4] = { 0, 0, 2, -2 };
+    for (size_t j = 0; j < n; j++)
+        for (int r = 0; r < 4; r++)
+            if (fabs(wr[j] - er[r]) < 1e-12 && fabs(wi[j] - ei[r]) < 1e-12)
+                found[r]++;
+    for (int r = 0; r < 4; r++)
+        ck_assert_msg(found[r] == 1, "root %g%+gi found %d times", er[r], ei[r], found[r]);
+    /* residuals |A v - lambda v| and |u^H A - lambda u^H| of every pair,
+     * with the complex vectors of the LAPACK layout */
+    for (size_t j = 0; j < n; j++) {
+        const bool cplx = wi[j] != 0.0;
+        const size_t jr = cplx && wi[j] < 0 ? j - 1 : j; /* column of the real part */
+        const double sgn = cplx && wi[j] < 0 ? -1.0 : 1.0;
+        double res = 0.0, resl = 0.0, nv = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double avr = 0, avi = 0, uar = 0, uai = 0;
+            for (size_t k = 0; k < n; k++) {
+                const double vr = VR[k * n + jr], vi = cplx ? sgn * VR[k * n + jr + 1] : 0.0;
+                avr += C[i * n + k] * vr;
+                avi += C[i * n + k] * vi;
+                const double ur = VL[k * n + jr], ui = cplx ? sgn * VL[k * n + jr + 1] : 0.0;
+                uar += ur * C[k * n + i]; /* u^T A, then conjugate: (u^H A)_i */
+                uai += ui * C[k * n + i];
+            }
+            const double vr = VR[i * n + jr], vi = cplx ? sgn * VR[i * n + jr + 1] : 0.0;
+            const double ur = VL[i * n + jr], ui = cplx ? sgn * VL[i * n + jr + 1] : 0.0;
+            res = fmax(res, hypot(avr - (wr[j] * vr - wi[j] * vi), avi - (wr[j] * vi + wi[j] * vr)));
+            /* u^H A = lambda u^H  <=>  A^T conj(u) = lambda conj(u) */
+            resl = fmax(resl, hypot(uar - (wr[j] * ur + wi[j] * ui),
+                                    -uai - (wi[j] * ur - wr[j] * ui)));
+            nv += vr * vr + vi * vi;
+        }
+        ck_assert_msg(res < 1e-12 && resl < 1e-12, "eigenpair %zu: residuals %g, %g", j, res,
+                      resl);
+        ck_assert_double_eq_tol(nv, 1.0, 1e-12);
+    }
+    /* eigenvalues only; a zero-order problem; a NaN is refused, not looped on */
+    memcpy(A, C, sizeof A);
+    ck_assert_aedyn_ok(aedyn__eig(n, A, wr, wi, NULL, NULL));
+    ck_assert_aedyn_ok(aedyn__eig(0, NULL, NULL, NULL, NULL, NULL));
+    memcpy(A, C, sizeof A);
+    A[5] = NAN;
+    ck_assert_aedyn_fails(aedyn__eig(n, A, wr, wi, NULL, VR), AEDYN_ERR_NUMERIC);
+}
+END_TEST
+
+START_TEST(svd_reconstructs)
+{
+    /* A = U diag(s) VT to rounding, U and V orthonormal, s decreasing,
+     * for tall, wide and rank-deficient matrices */
+    const size_t shapes[][2] = { { 7, 4 }, { 4, 7 }, { 30, 30 } };
+    for (int c = 0; c < 3; c++) {
+        const size_t m = shapes[c][0], n = shapes[c][1], k = m < n ? m : n;
+        double *A0 = random_matrix(m > n ? m : n, 0.0, 40 + c), *A = malloc(m * n * sizeof *A);
+        double *s = malloc(k * sizeof *s), *U = malloc(m * k * sizeof *U);
+        double *VT = malloc(k * n * sizeof *VT);
+        if (c == 2) /* rank 29: the last column is the sum of two others */
+            for (size_t i = 0; i < m; i++)
+                A0[i * n + n - 1] = A0[i * n] + A0[i * n + 1];
+        memcpy(A, A0, m * n * sizeof *A);
+        ck_assert_aedyn_ok(aedyn__svd(m, n, A, s, U, VT));
+        double err = 0.0, orth = 0.0;
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++) {
+                double r = 0.0;
+                for (size_t l = 0; l < k; l++)
+                    r += U[i * k + l] * s[l] * VT[l * n + j];
+                err = fmax(err, fabs(r - A0[i * n + j]));
+            }
+        for (size_t a = 0; a < k; a++)
+            for (size_t b = 0; b < k; b++) {
+                double u = 0.0, v = 0.0;
+                for (size_t i = 0; i < m; i++)
+                    u += U[i * k + a] * U[i * k + b];
+                for (size_t j = 0; j < n; j++)
+                    v += VT[a * n + j] * VT[b * n + j];
+                orth = fmax(orth, fmax(fabs(u - (a == b)), fabs(v - (a == b))));
+            }
+        for (size_t l = 1; l < k; l++)
+            ck_assert(s[l] <= s[l - 1]);
+        ck_assert_msg(err < 1e-12 * s[0] && orth < 1e-12, "%zu x %zu: %g, %g", m, n, err, orth);
+        if (c == 2)
+            ck_assert_msg(s[k - 1] < 1e-13 * s[0], "rank-deficient: s_min/s_max = %g",
+                          s[k - 1] / s[0]);
+        A[0] = INFINITY;
+        ck_assert_aedyn_fails(aedyn__svd(m, n, A, s, U, VT), AEDYN_ERR_NUMERIC);
+        free(A0);
+        free(A);
+        free(s);
+        free(U);
+        free(VT);
+    }
+}
+END_TEST
+
 START_TEST(blas_sizes_beyond_int_are_refused)
 {
     const size_t big = (size_t)INT_MAX + 1;
@@ -183,6 +290,8 @@ START_TEST(blas_sizes_beyond_int_are_refused)
                           AEDYN_ERR_SIZE);
     ck_assert_aedyn_fails(aedyn__syr_upper(big, 1, NULL, NULL, big), AEDYN_ERR_SIZE);
     ck_assert_aedyn_fails(aedyn__eigh_desc(big, NULL, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__eig(big, NULL, NULL, NULL, NULL, NULL), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn__svd(big, 2, NULL, NULL, NULL, NULL), AEDYN_ERR_SIZE);
 }
 END_TEST
 
@@ -194,6 +303,8 @@ int main(void)
     tcase_add_test(tc, lu_pivots_on_zero_diagonal);
     tcase_add_test(tc, lu_reports_singular_and_nonfinite);
     tcase_add_test(tc, blas_wrappers_match_loops);
+    tcase_add_test(tc, eig_known_spectra_and_vectors);
+    tcase_add_test(tc, svd_reconstructs);
     tcase_add_test(tc, blas_sizes_beyond_int_are_refused);
     suite_add_tcase(s, tc);
     return testutil_run(s);

@@ -8,10 +8,14 @@
 int main(int argc, char **argv)
 {
     int first = 1; /* first option */
+    int command = CLI_COMMAND_RUN;
     if (argc > 1) {
         const char *cmd = argv[1];
         if (strcmp(cmd, "run") == 0) {
             first = 2;
+        } else if (strcmp(cmd, "analyse") == 0 || strcmp(cmd, "analyze") == 0) {
+            first = 2;
+            command = CLI_COMMAND_ANALYSE;
         } else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0) {
             cli_usage(stdout);
             return CLI_EXIT_OK;
@@ -23,13 +27,15 @@ int main(int argc, char **argv)
             printf("aedyn %s (libaedyn %s)\n", AEDYN_VERSION_STRING, aedyn_version_string());
             return CLI_EXIT_OK;
         } else if (strncmp(cmd, "--", 2) != 0) {
-            cli_error("unknown command '%s' (commands: run, help, version; see aedyn --help)",
+            cli_error("unknown command '%s' (commands: run, analyse, help, version; see aedyn "
+                      "--help)",
                       cmd);
             return CLI_EXIT_USAGE;
         }
     }
     cli_config cfg;
     cli_config_defaults(&cfg);
+    cfg.command = command;
     bool help;
     int rc = cli_parse(&cfg, argc - first, argv + first, &help);
     if (rc != CLI_EXIT_OK)

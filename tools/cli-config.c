@@ -138,6 +138,13 @@ static const cli_option options[] = {
       .dflt_doc = "euler 1/D, rk4 0.01, adaptive auto", .lo = 0, .hi = INFINITY,
       .flags = CLI_LO_OPEN | CLI_SWEEP,
       .help = "fixed step of euler and rk4 (first trial step of the adaptive methods)" },
+    { .name = "analyse", .type = CLI_FLAG, .flag = true, .offset = OFF(analyse),
+      .help = "after the run, find the plateaus of the ODE's trajectory up to t-max (a second "
+              "copy of the ODE, sampled at 2000 times): for each, entry and exit times, "
+              "error, kind (fixed point or drifting state), leading unstable eigenvalue "
+              "lambda_u and predicted exit t_entry + ln(Delta/delta0)/lambda_u; a table after "
+              "the run's, and \"plateaus\" in the JSON (needs the ODE; the library's "
+              "experimental analysis module)" },
     /* ---- output ---- */
     { .name = "out", .metavar = "PREFIX", .type = CLI_STRING, .offset = OFF(out),
       .dflt_doc = "none", .flags = CLI_SWEEP_SETS, .section = "Output",
@@ -199,6 +206,7 @@ double cli_effective_t_min(const cli_config *cfg)
 void cli_usage(FILE *f)
 {
     fputs("Usage: aedyn [run] [OPTION...]\n"
+          "       aedyn analyse [OPTION...]\n"
           "       aedyn --version\n"
           "\n"
           "Online SGD of a shallow autoencoder side by side with the asymptotically exact\n"
@@ -206,7 +214,13 @@ void cli_usage(FILE *f)
           "K = 2 erf autoencoder on the standardised spiked model with D = 1000.\n"
           "Errors are E[(1/2D)|x - xhat|^2] (the 1/2 is kept). With --data cifar|idx the SGD\n"
           "error is measured on held-out images and the ODE runs on the spectrum of the\n"
-          "training images (D modes).\n",
+          "training images (D modes).\n"
+          "\n"
+          "aedyn analyse builds the same data, network and ODE and, instead of running them,\n"
+          "looks for a fixed point of the ODE from the initial weights (--init-weights W V\n"
+          "analyses given weights) and reports its error, its stability (eigenvalues,\n"
+          "unstable, neutral and stable directions) or the runaway it found instead; --out\n"
+          "PREFIX writes PREFIX.json and the analysed weights PREFIX_W.npy, PREFIX_V.npy.\n",
           f);
     cli_usage_options(f, false);
     fputs("\nOptions also take the form --name=value; each is given at most once. Numbers\n"
@@ -309,6 +323,21 @@ static bool check_combination(const cli_config *cfg)
     }
     if (cfg->rule == AEDYN_SGD_SANGER && (!cfg->tied || cfg->activation != AEDYN_NET_ACT_LINEAR)) {
         cli_error("--rule sanger needs --tied and --activation linear");
+        return false;
+    }
+    if (cfg->analyse && cfg->command == CLI_COMMAND_ANALYSE) {
+        cli_error("--analyse is an option of 'aedyn run' ('aedyn analyse' analyses anyway)");
+        return false;
+    }
+    bool needs_ode = cfg->analyse || cfg->command == CLI_COMMAND_ANALYSE;
+    const char *who = cfg->command == CLI_COMMAND_ANALYSE ? "aedyn analyse" : "--analyse";
+    if (needs_ode && cfg->mode == CLI_MODE_SGD) {
+        cli_error("%s needs the ODE (--mode ode or both)", who);
+        return false;
+    }
+    if (needs_ode && (cfg->tied || cfg->rule == AEDYN_SGD_SANGER)) {
+        cli_error("%s: the ODE does not support %s", who,
+                  cfg->tied ? "tied networks (--tied)" : "Sanger's rule");
         return false;
     }
     if ((cfg->tied || cfg->rule == AEDYN_SGD_SANGER) && cfg->mode == CLI_MODE_ODE) {

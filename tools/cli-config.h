@@ -25,6 +25,10 @@ typedef enum { CLI_MODE_SGD = 1, CLI_MODE_ODE = 2, CLI_MODE_BOTH = 3 } cli_mode;
 
 typedef enum { CLI_PLOT_PNG, CLI_PLOT_SVG } cli_plot_format;
 
+/* What the program does with the configuration: `aedyn run` (the default) or
+ * `aedyn analyse` (the fixed point of the ODE from the initial weights). */
+typedef enum { CLI_COMMAND_RUN = 0, CLI_COMMAND_ANALYSE = 1 } cli_command;
+
 
 /* The values of the options (the destinations of the table's entries);
  * enumerated values are ints. */
@@ -62,11 +66,13 @@ typedef struct cli_config {
     int mode;               /* cli_mode */
     int integrator;         /* an aedyn_ode_method */
     double rtol, atol, dt;  /* dt 0 = default of the integrator */
+    bool analyse;           /* the plateaus of the ODE's trajectory (run) */
     /* output */
     const char *out;
     bool plot, quiet;
     int plot_format;        /* cli_plot_format */
     bool help;
+    int command;            /* cli_command: set by the program, not an option */
     bool given[CLI_MAX_OPTIONS]; /* given[i]: option i of the table was given (or, in
                                     the effective configuration of a run, resolved) */
 } cli_config;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cli-analyse.h"
 #include "cli-output.h"
 
 /* ---- the CSV ---- */
@@ -218,7 +219,7 @@ static void json_kv_bool(FILE *f, int indent, const char *key, bool v)
  * --raw, which shares "standardise" with --standardise) with its effective
  * value; null for an option of another data model or a default the run did
  * not resolve. Then values the options imply. */
-static void json_parameters(FILE *f, const cli_state *r)
+void cli_json_parameters(FILE *f, const cli_state *r)
 {
     const cli_table *t = cli_run_options();
     const cli_config *e = &r->eff;
@@ -288,7 +289,7 @@ bool cli_json_write(cli_state *r)
     json_kv_uint(f, 2, "seed", (unsigned long long)r->cfg->seed);
     json_kv_uint(f, 2, "stream", (unsigned long long)r->cfg->stream);
     json_key(f, 2, "parameters");
-    json_parameters(f, r);
+    cli_json_parameters(f, r);
     json_kv_bool(f, 2, "ran_sgd", r->run_sgd);
     json_kv_bool(f, 2, "ran_ode", r->run_ode);
     json_kv_str(f, 2, "error_convention", "E[(1/2D)|x - xhat|^2]");
@@ -336,6 +337,15 @@ bool cli_json_write(cli_state *r)
             fputc(']', f);
         }
         fputc(']', f);
+    }
+    if (r->cfg->analyse) {
+        double theta = NAN;
+        if (r->an)
+            aedyn_analysis_get_plateau_threshold(r->an, &theta);
+        json_kv_num(f, 2, "plateau_threshold", theta);
+        json_kv_uint(f, 2, "plateau_samples", CLI_PLATEAU_POINTS);
+        json_key(f, 2, "plateaus");
+        cli_plateaus_json(f, r);
     }
     json_kv_num(f, 2, "wall_time_s", cli_elapsed(r));
     json_kv_str(f, 2, "status", r->status);

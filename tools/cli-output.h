@@ -19,6 +19,10 @@ bool cli_csv_close(cli_state *r);
  * at its end. False after a message naming the file when a write failed. */
 bool cli_json_write(cli_state *r);
 
+/* The value of "parameters" in a JSON record: every option with its
+ * effective value (see aedyn(1)). */
+void cli_json_parameters(FILE *f, const cli_state *r);
+
 /* PREFIX_W.npy, PREFIX_V.npy (PREFIX_b.npy with --bias): the final weights of
  * SGD, or of the ODE without SGD. False after a message. */
 bool cli_weights_write(cli_state *r);

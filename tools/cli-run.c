@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "cli-analyse.h"
 #include "cli-output.h"
 #include "cli-plot.h"
 #include "cli-run.h"
@@ -357,6 +358,8 @@ static int setup(cli_state *r)
         if ((st = aedyn_ode_set_tolerances(r->ode, c->rtol, c->atol)) != AEDYN_OK)
             return setup_failed(r, "--rtol/--atol", st);
     }
+    if ((rc = cli_analyse_setup(r)) != CLI_EXIT_OK)
+        return rc;
     r->sgd_live = r->run_sgd;
     r->ode_live = r->run_ode;
     r->pca = calloc(r->K, sizeof *r->pca);
@@ -375,6 +378,8 @@ static int setup(cli_state *r)
 
 static void teardown(cli_state *r)
 {
+    aedyn_analysis_destroy(r->an);
+    aedyn_ode_destroy(r->ode_an);
     aedyn_ode_destroy(r->ode);
     aedyn_sgd_destroy(r->sgd);
     aedyn_net_destroy(r->net);
@@ -638,12 +643,25 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
     r.progress = !cfg->quiet && isatty(STDERR_FILENO);
     cli_error_reset();
     int rc = setup(&r);
+    if (rc == CLI_EXIT_OK && cfg->command == CLI_COMMAND_ANALYSE) {
+        /* aedyn analyse: the fixed point from the initial weights, no run */
+        rc = cli_analyse_command(&r);
+        fill_outcome(&r, rc, rc == CLI_EXIT_OK ? "ok" : "error", outcome);
+        teardown(&r);
+        return rc;
+    }
     if (rc == CLI_EXIT_OK)
         rc = make_times(&r);
     if (rc == CLI_EXIT_OK && cfg->out)
         rc = open_outputs(&r);
     if (rc == CLI_EXIT_OK) {
         run_loop(&r);
+        if (cfg->analyse && strcmp(r.status, "ok") == 0) {
+            if (!cli_analyse_plateaus(&r))
+                r.status = "error";
+            else if (!cfg->quiet)
+                cli_plateau_table(&r);
+        }
         close_outputs(&r);
         rc = strcmp(r.status, "ok") == 0 ? CLI_EXIT_OK : CLI_EXIT_FAILURE;
         fill_outcome(&r, rc, r.status, outcome);

@@ -21,6 +21,9 @@ typedef struct cli_state {
     aedyn_net *net;
     aedyn_sgd *sgd;
     aedyn_ode *ode;
+    aedyn_ode *ode_an;             /* --analyse: the copy of the ODE the analysis integrates */
+    aedyn_analysis *an;            /* --analyse, aedyn analyse */
+    bool analysed;                 /* its results are there */
     int integrator;                /* the ODE's method (--integrator auto resolved) */
     size_t D, M, K;
     double lambda[CLI_MAX_SPIKES]; /* spike strengths used */

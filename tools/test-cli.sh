@@ -404,5 +404,60 @@ else
     echo "skip: no /dev/full"
 fi
 
+# 10. --analyse and aedyn analyse (the experimental analysis module): a linear
+#     K = M = 2 autoencoder from small weights sits at the origin, then at the
+#     saddle of the first component, then reaches the minimum; the plateau
+#     table lists them, the JSON holds them; aedyn analyse of the final weights
+#     finds the minimum (a fixed point with nothing unstable), of the initial
+#     ones the origin (unstable); refusals exit 2 naming the option.
+if $to "$aedyn" run --activation linear --D 200 --init-std 0.001 --t-max 200 --points 10 \
+    --analyse --out "$tmp/an" >"$tmp/out" 2>"$tmp/err"; then
+    grep -q "plateaus of the ODE" "$tmp/out" && ok "--analyse prints the plateau table" \
+        || fail "--analyse printed no plateau table: $(tail -5 "$tmp/out")"
+    if command -v python3 >/dev/null 2>&1; then
+        python3 - "$tmp/an.json" <<'EOT' && ok "--analyse: JSON plateaus origin, saddle, minimum" \
+            || fail "--analyse: JSON plateaus wrong"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = d["plateaus"]
+assert d["parameters"]["analyse"] is True and d["plateau_threshold"] == 0.1, d["parameters"]
+assert len(p) == 3, p
+assert [x["kind"] for x in p] == ["fixed-point"] * 3, p
+assert p[0]["t_entry"] == 0 and p[0]["n_unstable"] > 0 and abs(p[0]["error"] - 0.5) < 1e-6, p[0]
+assert p[1]["n_unstable"] > 0 and p[1]["t_exit"] > p[1]["t_entry"] > p[0]["t_exit"], p[1]
+assert abs(p[1]["t_predicted"] / p[1]["t_exit"] - 1) < 0.1, p[1]
+assert p[2]["t_exit"] is None and p[2]["n_unstable"] == 0 and p[2]["t_predicted"] is None, p[2]
+assert abs(p[2]["fixed_point_error"] / d["pca_errors"][1] - 1) < 1e-9, (p[2], d["pca_errors"])
+EOT
+    fi
+else
+    fail "run --analyse exited $?: $(cat "$tmp/err")"
+fi
+if $to "$aedyn" analyse --activation linear --D 200 --init-weights "$tmp/an_W.npy" "$tmp/an_V.npy" \
+    --out "$tmp/fix" >"$tmp/out" 2>"$tmp/err"; then
+    grep -q "Newton: fixed-point" "$tmp/out" && grep -q "0 unstable" "$tmp/out" \
+        && ok "aedyn analyse: the final weights are at a stable fixed point" \
+        || fail "aedyn analyse of the final weights: $(head -8 "$tmp/out")"
+    grep -q '"outcome": "fixed-point"' "$tmp/fix.json" && [ -f "$tmp/fix_W.npy" ] \
+        && ok "aedyn analyse writes its JSON and weights" || fail "aedyn analyse files"
+else
+    fail "aedyn analyse exited $?: $(cat "$tmp/err")"
+fi
+$to "$aedyn" analyse --activation linear --D 200 --init-std 0.001 --quiet --out "$tmp/org" \
+    >"$tmp/out" 2>"$tmp/err" && grep -q '"outcome": "fixed-point"' "$tmp/org.json" \
+    && grep -q '"n_unstable": 1[0-9]' "$tmp/org.json" \
+    && ok "aedyn analyse: small initial weights are near the unstable origin" \
+    || fail "aedyn analyse of small weights: $(cat "$tmp/err") $(grep n_unstable "$tmp/org.json")"
+check_usage --analyse --analyse --mode sgd
+check_usage --analyse --analyse --tied
+$to "$aedyn" analyse --mode sgd >/dev/null 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q "aedyn analyse needs the ODE" "$tmp/err" \
+    && ok "aedyn analyse --mode sgd -> 2: $(cat "$tmp/err")" \
+    || fail "aedyn analyse --mode sgd exited $rc: $(cat "$tmp/err")"
+$to "$aedyn" frobnicate >/dev/null 2>"$tmp/err"
+grep -q "analyse" "$tmp/err" && ok "unknown command lists analyse" \
+    || fail "unknown command: $(cat "$tmp/err")"
+
 echo "cli tests: $fails failed"
 [ "$fails" -eq 0 ]

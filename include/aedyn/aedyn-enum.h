@@ -29,8 +29,11 @@ typedef enum aedyn_enum {
     AEDYN_ENUM_IMAGES_SAMPLER = 5, /**< ::aedyn_images_sampler: real, gaussian */
     AEDYN_ENUM_ODE_STAT = 6,       /**< ::aedyn_ode_stat: rhs, steps, rejected, jacobians,
                                         factorisations, switches, breakpoints */
-    AEDYN_ENUM_SCHEDULE_TARGET = 7 /**< ::aedyn_schedule_target: encoder-rate, decoder-rate,
+    AEDYN_ENUM_SCHEDULE_TARGET = 7, /**< ::aedyn_schedule_target: encoder-rate, decoder-rate,
                                         bias-rate, skip-rate, noise, input-scale */
+    AEDYN_ENUM_ANALYSIS_OUTCOME = 8 /**< aedyn_analysis_outcome (experimental tier,
+                                         aedyn-analysis.h): none, fixed-point, runaway,
+                                         not-found, linearised */
 } aedyn_enum;
 
 /**

@@ -14,7 +14,8 @@ loader's search path.
     res = aedyn.run(data, net, rng, lr=0.5, t_max=50)    # an aedyn.Result
     aedyn.plot(res, file="run.png")                       # needs matplotlib
 
-``python -m aedyn`` is the aedyn program. Every failing call raises
+aedyn.Analysis (experimental) finds the fixed points, stability and plateaus
+of an ODE. ``python -m aedyn`` is the aedyn program. Every failing call raises
 aedyn.AedynError (status, name, detail). See docs/python.md.
 """
 
@@ -25,8 +26,9 @@ from ._lib import (SOVERSION, SUPPORTED_MAJOR, SUPPORTED_MINOR, error_message, s
                    version_info, version_number, version_string)
 from ._lib import path as library_path
 from ._handle import handle_counts
-from ._core import (ACTIVATIONS, METHODS, PREPROCESS, RULES, SAMPLERS, SPIKE_VECTORS, ODE,
-                    SGD, Data, Group, Images, Net, Rng, npy_read, npy_write)
+from ._core import (ACTIVATIONS, ANALYSIS_OUTCOMES, METHODS, PREPROCESS, RULES, SAMPLERS,
+                    SPIKE_VECTORS, ODE, SGD, Analysis, Data, Group, Images, Net, Plateau, Rng,
+                    npy_read, npy_write)
 from ._schedule import SCHEDULE_TARGETS, Schedule, ScheduleView
 from ._result import Result
 from ._run import output_steps, run
@@ -46,9 +48,11 @@ __all__ = [
     "ERR_IO", "ERR_FORMAT", "STATUS_NAMES", "strerror", "error_message",
     "version_info", "version_number", "version_string", "library_path", "SOVERSION",
     "SUPPORTED_MAJOR", "SUPPORTED_MINOR", "handle_counts",
-    "Rng", "Data", "Group", "Images", "Net", "SGD", "ODE", "Schedule", "ScheduleView",
+    "Rng", "Data", "Group", "Images", "Net", "SGD", "ODE", "Analysis", "Plateau",
+    "Schedule", "ScheduleView",
     "SCHEDULE_TARGETS", "Result", "run", "output_steps", "plot", "run_program",
     "program_options", "program_path", "ProgramError", "ProgramOption",
     "npy_read", "npy_write", "spiked", "gaussian",
     "ACTIVATIONS", "RULES", "METHODS", "PREPROCESS", "SAMPLERS", "SPIKE_VECTORS",
+    "ANALYSIS_OUTCOMES",
 ]

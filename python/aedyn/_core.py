@@ -15,8 +15,9 @@ from numpy.typing import ArrayLike, NDArray
 from . import _callbacks
 from ._errors import AedynError, ERR_INVALID, ERR_NULL, ERR_SIZE
 from ._handle import (Handle, as_enum, as_f64, as_float, as_size, as_u64, out_ptr, ptr)
-from ._lib import (ACT_FN, C, ENUM_ACTIVATION, ENUM_IMAGES_MODE, ENUM_IMAGES_SAMPLER,
-                   ENUM_METHOD, ENUM_ODE_STAT, ENUM_RULE, ENUM_SPIKES, EnumTable, check)
+from ._lib import (ACT_FN, C, ENUM_ACTIVATION, ENUM_ANALYSIS_OUTCOME, ENUM_IMAGES_MODE,
+                   ENUM_IMAGES_SAMPLER, ENUM_METHOD, ENUM_ODE_STAT, ENUM_RULE, ENUM_SPIKES,
+                   EnumTable, check)
 from ._schedule import Schedule, ScheduleOwner, Target
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,6 +46,9 @@ SAMPLERS = EnumTable(ENUM_IMAGES_SAMPLER, "sampler")
 #: ODE statistics: "rhs", "steps", "rejected", "jacobians", "factorisations", "switches",
 #: "breakpoints".
 ODE_STATS = EnumTable(ENUM_ODE_STAT, "ODE statistic")
+#: Outcomes of a fixed-point search (experimental analysis module): "none",
+#: "fixed-point", "runaway", "not-found", "linearised".
+ANALYSIS_OUTCOMES = EnumTable(ENUM_ANALYSIS_OUTCOME, "analysis outcome")
 
 NET_BIAS = 1
 NET_TIED = 2
@@ -1369,6 +1373,7 @@ class ODE(_Dynamics):
     _call_prefix = "aedyn_ode"
     _prefix = "ode"
     _callbacks: Optional[List[Any]]
+    _skip: bool          # the state ends with the skip weight
 
     @staticmethod
     def _destroy(p: int) -> None:
@@ -1386,6 +1391,7 @@ class ODE(_Dynamics):
         self._adopt(out.value)
         self._init_schedules()
         self._K, self._D = net._K, net._D
+        self._skip = net.has_skip
         self._callbacks = None
         self._setup(denoising, skip_rate, schedules)
 
@@ -1417,6 +1423,7 @@ class ODE(_Dynamics):
         # the ODE copied the trainer's schedules: their callables must outlive it too
         self._init_schedules(sgd._sched_keep)
         self._K, self._D = sgd.net._K, sgd.net._D
+        self._skip = sgd.net.has_skip
         self._callbacks = None
         return self
 
@@ -1690,6 +1697,464 @@ class ODE(_Dynamics):
         if self.closed:
             return "<aedyn.ODE closed>"
         return f"<aedyn.ODE K={self._K} modes={self.modes} t={self.time:g}>"
+
+
+# ---------------------------------------------------------------- analysis
+
+class Plateau(NamedTuple):
+    """One plateau of an ODE trajectory (:meth:`Analysis.plateaus`).
+
+    The fields are those of ``aedyn_analysis_get_plateau`` (``enum
+    aedyn_analysis_plateau_field``), in its order; times are ODE times.
+
+    Attributes
+    ----------
+    t_entry : float
+        Where the speed falls below the threshold (the first sample if the
+        trajectory starts on the plateau).
+    t_exit : float
+        Where it rises above it again (NaN: the plateau lasts to the end).
+    t_reference : float
+        The slowest sample, where the plateau is analysed.
+    error : float
+        The error there: the plateau's level.
+    kind : str
+        "fixed-point" when Newton from the slowest sample converged near it;
+        otherwise a drifting state ("runaway" or "not-found"), analysed by its
+        frozen-time linearisation.
+    fixed_point_error : float
+        The error of the fixed point (NaN for a drifting state).
+    lambda_u : float
+        The leading unstable eigenvalue (its real part; NaN when none).
+    multiplicity : int
+        How many eigenvalues share lambda_u, to 1e-3.
+    delta0 : float
+        The state's component in the unstable eigenspace at entry.
+    Delta : float
+        The unstable amplitude whose speed reaches the exit threshold.
+    t_predicted : float
+        The predicted exit t_entry + ln(Delta / delta0) / lambda_u (+inf when
+        nothing is unstable).
+    n_unstable, n_neutral, n_stable : int
+        Directions of the linearisation by stability (neutral includes the
+        symmetry directions).
+    n_symmetry : int
+        The dimension of the symmetry orbit (fixed points only).
+    newton_iterations : int
+        Newton's iterations from the slowest sample.
+    min_speed : float
+        The speed at the slowest sample over its scale.
+    """
+
+    t_entry: float
+    t_exit: float
+    t_reference: float
+    error: float
+    kind: str
+    fixed_point_error: float
+    lambda_u: float
+    multiplicity: int
+    delta0: float
+    Delta: float
+    t_predicted: float
+    n_unstable: int
+    n_neutral: int
+    n_stable: int
+    n_symmetry: int
+    newton_iterations: int
+    min_speed: float
+
+
+class Analysis(Handle):
+    """Fixed points, stability and plateaus of an ODE (experimental).
+
+    The library's analysis module (``aedyn-analysis.h``, experimental tier:
+    its shape may change in any release; docs/guide/analysis.md). It borrows
+    `ode`: the ODE stays alive (its C handle allocated) as long as the
+    analysis is open, and its state and settings are read at each call. A
+    search replaces the results of the previous one; the getters raise
+    ``AedynError(ERR_INVALID)`` before any search.
+
+    Parameters
+    ----------
+    ode : ODE
+        The ODE to analyse. Refused: a state of more than 1024 numbers
+        (``ERR_UNSUPPORTED``); schedules make the searches fail with
+        ``ERR_UNSUPPORTED``.
+    """
+
+    _K: int
+    _D: int
+    _N: int
+    _ode: ODE
+
+    @staticmethod
+    def _destroy(p: int) -> None:
+        C.analysis_destroy(p)
+
+    def __init__(self, ode: ODE) -> None:
+        call = "aedyn_analysis_create"
+        if not isinstance(ode, ODE):
+            raise AedynError(ERR_NULL if ode is None else ERR_INVALID,
+                             f"ode must be an aedyn.ODE (got {type(ode).__name__})", call=call)
+        out = out_ptr()
+        check(C.analysis_create(byref(out), ode._h), call)
+        self._adopt(out.value, borrowed=(ode,))
+        self._ode = ode
+        self._K, self._D = ode._K, ode._D
+        # the ODE's state: wt and s (P x K each), K biases, the skip weight
+        self._N = 2 * ode.modes * ode._K + ode._K + (1 if ode._skip else 0)
+
+    @property
+    def ode(self) -> ODE:
+        """The ODE analysed (borrowed)."""
+        return self._ode
+
+    def set_tolerances(self, residual: float = 1e-12, neutral: float = 1e-8) -> None:
+        """Set Newton's tolerance and the neutral band of eigenvalues.
+
+        Parameters
+        ----------
+        residual : float, default 1e-12
+            Newton stops when ``|f(y)| <= residual * |J| |y|``; finite, in (0, 1).
+        neutral : float, default 1e-8
+            An eigenvalue is neutral when ``|Re lambda| <= neutral`` times the
+            largest ``|lambda|``; finite, in (0, 1).
+        """
+        call = "aedyn_analysis_set_tolerances"
+        check(C.analysis_set_tolerances(self._h, as_float(residual, "residual", call),
+                                        as_float(neutral, "neutral", call)), call)
+
+    @property
+    def tolerances(self) -> Tuple[float, float]:
+        """(residual, neutral) of :meth:`set_tolerances`."""
+        r, n = c_double(), c_double()
+        check(C.analysis_get_tolerances(self._h, byref(r), byref(n)),
+              "aedyn_analysis_get_tolerances")
+        return r.value, n.value
+
+    @property
+    def max_iterations(self) -> int:
+        """The most Newton iterations (1 to 10000; default 100); settable."""
+        n = c_size_t()
+        check(C.analysis_get_max_iterations(self._h, byref(n)),
+              "aedyn_analysis_get_max_iterations")
+        return n.value
+
+    @max_iterations.setter
+    def max_iterations(self, n: int) -> None:
+        call = "aedyn_analysis_set_max_iterations"
+        check(C.analysis_set_max_iterations(self._h, as_size(n, "n", call)), call)
+
+    @property
+    def plateau_threshold(self) -> float:
+        """The plateau threshold theta of :meth:`plateaus` (in (0, 1); default 0.1); settable."""
+        t = c_double()
+        check(C.analysis_get_plateau_threshold(self._h, byref(t)),
+              "aedyn_analysis_get_plateau_threshold")
+        return t.value
+
+    @plateau_threshold.setter
+    def plateau_threshold(self, theta: float) -> None:
+        call = "aedyn_analysis_set_plateau_threshold"
+        check(C.analysis_set_plateau_threshold(self._h, as_float(theta, "theta", call)), call)
+
+    def fixed_point(self) -> str:
+        """Look for a fixed point from the ODE's current state and analyse it.
+
+        A globalised Newton method (trust region) on the reduced state with
+        the ODE's structured Jacobian; the ODE is not changed.
+
+        Returns
+        -------
+        str
+            The outcome (:attr:`outcome`): "fixed-point", "runaway" (the
+            residual falls only as the weights grow: no fixed point at finite
+            weights; :meth:`direction` is the runaway) or "not-found". For the
+            last two the stability is the frozen-time linearisation at the
+            starting state.
+
+        Raises
+        ------
+        AedynError
+            ``ERR_UNSUPPORTED`` (schedules attached), ``ERR_DIVERGED`` (a state
+            that is not finite), ``ERR_NUMERIC``.
+        """
+        call = "aedyn_analysis_fixed_point"
+        h = self._h
+        _callbacks.clear()
+        check(C.analysis_fixed_point(h), call)
+        return self.outcome
+
+    def linearise(self) -> str:
+        """The frozen-time linearisation at the ODE's current state.
+
+        Eigenvalues of the Jacobian there, without Newton and without
+        deflating symmetries.
+
+        Returns
+        -------
+        str
+            "linearised".
+
+        Raises
+        ------
+        AedynError
+            As :meth:`fixed_point`.
+        """
+        call = "aedyn_analysis_linearise"
+        h = self._h
+        _callbacks.clear()
+        check(C.analysis_linearise(h), call)
+        return self.outcome
+
+    @property
+    def outcome(self) -> str:
+        """The outcome of the last search: a name of :data:`ANALYSIS_OUTCOMES` ("none" before any)."""
+        o = c_int()
+        check(C.analysis_get_outcome(self._h, byref(o)), "aedyn_analysis_get_outcome")
+        return str(ANALYSIS_OUTCOMES.name_of(o.value))
+
+    @property
+    def n_iterations(self) -> int:
+        """Newton's iterations in the last search."""
+        return int(C.analysis_get_n_iterations(self._h))
+
+    def residuals(self) -> Array:
+        """Newton's relative residuals.
+
+        Returns
+        -------
+        ndarray, shape (n_iterations + 1,)
+            ``|f| / (|J| |y|)`` at the start and after each iteration.
+        """
+        h = self._h
+        r = np.empty(int(C.analysis_get_n_iterations(h)) + 1)
+        check(C.analysis_get_residuals(h, ptr(r)), "aedyn_analysis_get_residuals")
+        return r
+
+    def state(self) -> Array:
+        """The analysed state in the ODE's layout.
+
+        The fixed point, or the starting state for the other outcomes.
+
+        Returns
+        -------
+        ndarray, shape (2 P K + K [+ 1],)
+            Encoder components wt (P x K, ``wt[tau, k] = w^k . u_tau``),
+            decoder components s (P x K, ``v^k . u_tau / sqrt(D)``), the K
+            biases, then the skip weight for a network with a skip
+            connection; P = ``ode.modes``.
+        """
+        y = np.empty(self._N)
+        check(C.analysis_get_state(self._h, ptr(y)), "aedyn_analysis_get_state")
+        return y
+
+    def weights(self, shift: float = 0.0) -> Tuple[Array, Array, Array]:
+        """Full weights of the analysed state, moved along :meth:`direction`.
+
+        Made for starting a network (and an ODE) at a fixed point displaced
+        along its unstable eigenvector.
+
+        Parameters
+        ----------
+        shift : float, default 0
+            How far to move along the unit direction (0: the state itself;
+            another value needs a direction).
+
+        Returns
+        -------
+        W, V : ndarray, shape (K, D)
+        bias : ndarray, shape (K,)
+        """
+        call = "aedyn_analysis_get_weights"
+        sh = as_float(shift, "shift", call)
+        W, V, b = np.empty((self._K, self._D)), np.empty((self._K, self._D)), np.empty(self._K)
+        check(C.analysis_get_weights(self._h, sh, ptr(W), ptr(V), ptr(b)), call)
+        return W, V, b
+
+    def error(self) -> float:
+        """The population error of the analysed state.
+
+        Returns
+        -------
+        float
+            With the 1/2 of the loss.
+        """
+        err = c_double()
+        h = self._h
+        _callbacks.clear()
+        check(C.analysis_error(h, byref(err)), "aedyn_analysis_error")
+        return err.value
+
+    def order_params(self) -> Dict[str, Array]:
+        """The order parameters of the analysed state.
+
+        Returns
+        -------
+        dict of str to ndarray, shape (K, K)
+            "Q", "R", "T", "T0" as in ``ODE.order_params``.
+        """
+        K = self._K
+        op = {k: np.empty((K, K)) for k in ("Q", "R", "T", "T0")}
+        check(C.analysis_order_params(self._h, ptr(op["Q"]), ptr(op["R"]), ptr(op["T"]),
+                                      ptr(op["T0"])), "aedyn_analysis_order_params")
+        return op
+
+    def eigenvalues(self) -> NDArray[np.complex128]:
+        """The eigenvalues of the Jacobian on the reduced state.
+
+        Returns
+        -------
+        ndarray of complex, shape (n,)
+            In decreasing order of the real part; at a fixed point the
+            symmetry directions are exact zeros.
+        """
+        h = self._h
+        n = int(C.analysis_get_n_eigenvalues(h))
+        re, im = np.empty(n), np.empty(n)
+        check(C.analysis_get_eigenvalues(h, ptr(re), ptr(im)), "aedyn_analysis_get_eigenvalues")
+        out: NDArray[np.complex128] = re + 1j * im
+        return out
+
+    def counts(self) -> Dict[str, int]:
+        """How many directions are unstable, neutral and stable.
+
+        Returns
+        -------
+        dict of str to int
+            "unstable", "neutral", "stable", and "symmetry": the dimension of
+            the symmetry orbit among the neutral ones (0 except at fixed
+            points).
+        """
+        v = [c_size_t() for _ in range(4)]
+        check(C.analysis_get_counts(self._h, *[byref(x) for x in v]),
+              "aedyn_analysis_get_counts")
+        return dict(zip(("unstable", "neutral", "stable", "symmetry"), (x.value for x in v)))
+
+    def unstable(self) -> Tuple[float, int]:
+        """The leading unstable eigenvalue.
+
+        Returns
+        -------
+        lambda_u : float
+            Its real part (NaN when nothing is unstable).
+        multiplicity : int
+            How many eigenvalues share it, to a relative 1e-3 (0 when none).
+        """
+        lam, m = c_double(), c_size_t()
+        check(C.analysis_get_unstable(self._h, byref(lam), byref(m)),
+              "aedyn_analysis_get_unstable")
+        return lam.value, m.value
+
+    def direction(self) -> Tuple[Array, Dict[str, Array]]:
+        """The direction of the outcome, and the order parameters' derivatives along it.
+
+        The runaway direction for "runaway", else the eigenvector of the
+        leading unstable eigenvalue.
+
+        Returns
+        -------
+        y : ndarray, shape like :meth:`state`
+            A unit vector in the state layout.
+        derivatives : dict of str to ndarray, shape (K, K)
+            "dQ", "dR", "dT", "dT0": the derivatives of the order parameters
+            along y.
+
+        Raises
+        ------
+        AedynError
+            ``ERR_INVALID`` when there is no unstable or runaway direction.
+        """
+        K = self._K
+        y = np.empty(self._N)
+        d = {k: np.empty((K, K)) for k in ("dQ", "dR", "dT", "dT0")}
+        check(C.analysis_get_direction(self._h, ptr(y), ptr(d["dQ"]), ptr(d["dR"]),
+                                       ptr(d["dT"]), ptr(d["dT0"])),
+              "aedyn_analysis_get_direction")
+        return y, d
+
+    def unstable_component(self, W: ArrayLike, V: ArrayLike,
+                           bias: Optional[ArrayLike] = None) -> float:
+        """delta_0 of given weights: their component in the unstable eigenspace.
+
+        The norm of the component of (their state on the ODE's modes) minus
+        (the analysed state) in the eigenspace of the leading unstable
+        eigenvalue; components outside the span of the modes are not seen.
+
+        Parameters
+        ----------
+        W, V : array_like, shape (K, D)
+            Encoder and decoder weights.
+        bias : array_like, shape (K,), optional
+            The biases (default zeros).
+
+        Returns
+        -------
+        float
+        """
+        call = "aedyn_analysis_unstable_component"
+        shape = (self._K, self._D)
+        w, v = as_f64(W, shape, "W", call), as_f64(V, shape, "V", call)
+        b = as_f64(bias, (self._K,), "bias", call, required=False)
+        out = c_double()
+        check(C.analysis_unstable_component(self._h, ptr(w), ptr(v), ptr(b), byref(out)), call)
+        return out.value
+
+    def plateaus(self, t_end: float, n_points: int = 2000) -> List[Plateau]:
+        """Integrate the ODE to t_end and find the plateaus of its trajectory.
+
+        The ODE is left at t_end. A plateau is a stretch of at least 3 samples
+        where the speed stays below :attr:`plateau_threshold` times its scale;
+        each is analysed at its slowest sample. The fixed-point results
+        (:attr:`outcome`, :meth:`eigenvalues`, ...) are then those of the last
+        plateau. For escape times from small displacements, give the ODE
+        tolerances well below them (``ODE.set_tolerances``).
+
+        Parameters
+        ----------
+        t_end : float
+            Final time, finite and > ``ode.time``.
+        n_points : int, default 2000
+            Samples of the trajectory (3 to 100000; log-spaced distances from
+            the current time), as ``aedyn run --analyse`` takes.
+
+        Returns
+        -------
+        list of Plateau
+            In order of entry.
+
+        Raises
+        ------
+        AedynError
+            ``ERR_INVALID`` (t_end), ``ERR_SIZE`` (n_points),
+            ``ERR_UNSUPPORTED`` (schedules), or the failure of the
+            integration (the ODE stops where it failed; no plateau).
+        """
+        call = "aedyn_analysis_plateaus"
+        h = self._h
+        te, n = as_float(t_end, "t_end", call), as_size(n_points, "n_points", call)
+        _callbacks.clear()
+        check(C.analysis_plateaus(h, te, n), call)
+        out: List[Plateau] = []
+        v = c_double()
+        for i in range(int(C.analysis_get_n_plateaus(h))):
+            vals: List[Any] = []
+            for f, name in enumerate(Plateau._fields):
+                check(C.analysis_get_plateau(h, i, f, byref(v)), "aedyn_analysis_get_plateau")
+                vals.append(v.value)
+            p = Plateau(*vals)
+            out.append(p._replace(
+                kind=str(ANALYSIS_OUTCOMES.name_of(int(vals[4]))),
+                multiplicity=int(p.multiplicity), n_unstable=int(p.n_unstable),
+                n_neutral=int(p.n_neutral), n_stable=int(p.n_stable),
+                n_symmetry=int(p.n_symmetry), newton_iterations=int(p.newton_iterations)))
+        return out
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<aedyn.Analysis closed>"
+        return f"<aedyn.Analysis K={self._K} outcome={self.outcome}>"
 
 
 # ---------------------------------------------------------------- npy

@@ -201,6 +201,33 @@ _PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
     "aedyn_ode_get_skip": (Status, [P, DP]),
     "aedyn_ode_set_schedule": (Status, [P, c_int, P]),
     "aedyn_ode_get_schedule": (Status, [P, c_int, POINTER(P)]),
+    # analysis (experimental tier: fixed points, stability, plateaus)
+    "aedyn_analysis_create": (Status, [POINTER(P), P]),
+    "aedyn_analysis_destroy": (None, [P]),
+    "aedyn_analysis_set_tolerances": (Status, [P, c_double, c_double]),
+    "aedyn_analysis_get_tolerances": (Status, [P, DP, DP]),
+    "aedyn_analysis_set_max_iterations": (Status, [P, c_size_t]),
+    "aedyn_analysis_get_max_iterations": (Status, [P, SZP]),
+    "aedyn_analysis_set_plateau_threshold": (Status, [P, c_double]),
+    "aedyn_analysis_get_plateau_threshold": (Status, [P, DP]),
+    "aedyn_analysis_fixed_point": (Status, [P]),
+    "aedyn_analysis_linearise": (Status, [P]),
+    "aedyn_analysis_get_outcome": (Status, [P, POINTER(c_int)]),
+    "aedyn_analysis_get_n_iterations": (c_size_t, [P]),
+    "aedyn_analysis_get_residuals": (Status, [P, DP]),
+    "aedyn_analysis_get_state": (Status, [P, DP]),
+    "aedyn_analysis_get_weights": (Status, [P, c_double, DP, DP, DP]),
+    "aedyn_analysis_error": (Status, [P, DP]),
+    "aedyn_analysis_order_params": (Status, [P, DP, DP, DP, DP]),
+    "aedyn_analysis_get_n_eigenvalues": (c_size_t, [P]),
+    "aedyn_analysis_get_eigenvalues": (Status, [P, DP, DP]),
+    "aedyn_analysis_get_counts": (Status, [P, SZP, SZP, SZP, SZP]),
+    "aedyn_analysis_get_unstable": (Status, [P, DP, SZP]),
+    "aedyn_analysis_get_direction": (Status, [P, DP, DP, DP, DP, DP]),
+    "aedyn_analysis_unstable_component": (Status, [P, DP, DP, DP, DP]),
+    "aedyn_analysis_plateaus": (Status, [P, c_double, c_size_t]),
+    "aedyn_analysis_get_n_plateaus": (c_size_t, [P]),
+    "aedyn_analysis_get_plateau": (Status, [P, c_size_t, c_int, DP]),
     # schedule
     "aedyn_schedule_create_constant": (Status, [POINTER(P), c_double]),
     "aedyn_schedule_create_piecewise": (Status, [POINTER(P), c_size_t, DP, DP]),
@@ -307,6 +334,7 @@ ENUM_IMAGES_MODE = 4
 ENUM_IMAGES_SAMPLER = 5
 ENUM_ODE_STAT = 6
 ENUM_SCHEDULE_TARGET = 7
+ENUM_ANALYSIS_OUTCOME = 8
 
 
 class EnumTable(Dict[str, int]):

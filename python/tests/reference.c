@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#define AEDYN_EXPERIMENTAL /* the analysis module (scenario 6) */
 #include <aedyn.h>
 
 static void check(aedyn_status st, const char *what)
@@ -268,6 +269,119 @@ static void scenario_schedules(void)
         aedyn_schedule_destroy(sc[i]);
 }
 
+/* 6. The analysis module (experimental): the plateaus of a linear staircase
+ *    (spiked model, K = M = 3, small weights), Newton from the slowest state
+ *    of its second plateau (a saddle) and everything known there, the
+ *    frozen-time linearisation, and the runaway of untied erf units at long
+ *    times (K = M = 2, t = 2e4). */
+static void scenario_analysis(void)
+{
+    enum { D = 200, K = 3, NF = 17 };
+    aedyn_rng *rng; aedyn_data *data; aedyn_net *net; aedyn_ode *ode, *o2;
+    aedyn_analysis *an, *an2;
+    aedyn_analysis_outcome out;
+    double v[NF], W[K * D], V[K * D], b[K], x, Q[K * K], R[K * K], T[K * K], T0[K * K];
+
+    check(aedyn_rng_create(&rng, 23, 0), "rng");
+    check(aedyn_data_create_spiked(&data, D, 3, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                   AEDYN_DATA_STANDARDISE), "spiked");
+    check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, 0), "net");
+    check(aedyn_net_init_gaussian(net, rng, 1e-4), "init");
+    check(aedyn_ode_create(&ode, net, data, AEDYN_SGD_VANILLA, 1.0), "ode");
+    check(aedyn_ode_create(&o2, net, data, AEDYN_SGD_VANILLA, 1.0), "ode2");
+    check(aedyn_ode_set_method(ode, AEDYN_ODE_DOPRI5, 0), "method");
+    check(aedyn_ode_set_tolerances(ode, 1e-10, 1e-16), "tolerances");
+    check(aedyn_analysis_create(&an, ode), "analysis");
+    check(aedyn_analysis_plateaus(an, 400.0, 500), "plateaus");
+    const size_t np = aedyn_analysis_get_n_plateaus(an);
+    emit1("an_n_plateaus", (double)np);
+    for (size_t i = 0; i < np; i++) {
+        for (int f = 0; f < NF; f++)
+            check(aedyn_analysis_get_plateau(an, i, (aedyn_analysis_plateau_field)f, &v[f]),
+                  "plateau");
+        emit("an_plateau", v, NF);
+    }
+    double t_ref;
+    check(aedyn_analysis_get_plateau(an, 1, AEDYN_ANALYSIS_PLATEAU_T_REFERENCE, &t_ref), "t_ref");
+
+    /* Newton from the slowest state of plateau 1 */
+    check(aedyn_ode_advance(o2, t_ref), "advance");
+    check(aedyn_analysis_create(&an2, o2), "analysis2");
+    check(aedyn_analysis_fixed_point(an2), "fixed point");
+    check(aedyn_analysis_get_outcome(an2, &out), "outcome");
+    emit1("an_outcome", (double)out);
+    const size_t it = aedyn_analysis_get_n_iterations(an2);
+    double *r = xmalloc((it + 1) * sizeof *r);
+    check(aedyn_analysis_get_residuals(an2, r), "residuals");
+    emit("an_residuals", r, it + 1);
+    free(r);
+    const size_t N = 2 * aedyn_ode_get_n_modes(o2) * K + K, n = aedyn_analysis_get_n_eigenvalues(an2);
+    double *y = xmalloc(N * sizeof *y), *re = xmalloc(n * sizeof *re), *im = xmalloc(n * sizeof *im);
+    check(aedyn_analysis_get_state(an2, y), "state");
+    emit("an_state", y, N);
+    check(aedyn_analysis_get_eigenvalues(an2, re, im), "eigenvalues");
+    emit("an_eig_re", re, n);
+    emit("an_eig_im", im, n);
+    size_t c[4], mult;
+    check(aedyn_analysis_get_counts(an2, &c[0], &c[1], &c[2], &c[3]), "counts");
+    for (int i = 0; i < 4; i++)
+        v[i] = (double)c[i];
+    emit("an_counts", v, 4);
+    check(aedyn_analysis_get_unstable(an2, &x, &mult), "unstable");
+    v[0] = x;
+    v[1] = (double)mult;
+    emit("an_unstable", v, 2);
+    check(aedyn_analysis_get_direction(an2, y, Q, R, T, T0), "direction");
+    emit("an_dir", y, N);
+    emit("an_dQ", Q, K * K); emit("an_dR", R, K * K);
+    emit("an_dT", T, K * K); emit("an_dT0", T0, K * K);
+    check(aedyn_analysis_error(an2, &x), "error");
+    emit1("an_error", x);
+    check(aedyn_analysis_order_params(an2, Q, R, T, T0), "op");
+    emit("an_Q", Q, K * K); emit("an_R", R, K * K);
+    emit("an_T", T, K * K); emit("an_T0", T0, K * K);
+    check(aedyn_analysis_get_weights(an2, 1e-3, W, V, b), "weights");
+    emit("an_W", W, K * D);
+    emit("an_V", V, K * D);
+    emit("an_bias", b, K);
+    check(aedyn_analysis_unstable_component(an2, W, V, b, &x), "component");
+    emit1("an_delta0", x);
+    /* the frozen-time linearisation at the same state */
+    check(aedyn_analysis_linearise(an2), "linearise");
+    check(aedyn_analysis_get_eigenvalues(an2, re, im), "eigenvalues");
+    emit("an_lin_re", re, n);
+    check(aedyn_analysis_get_counts(an2, &c[0], &c[1], &c[2], &c[3]), "counts");
+    for (int i = 0; i < 4; i++)
+        v[i] = (double)c[i];
+    emit("an_lin_counts", v, 4);
+    free(y); free(re); free(im);
+    aedyn_analysis_destroy(an); aedyn_analysis_destroy(an2);
+    aedyn_ode_destroy(ode); aedyn_ode_destroy(o2); aedyn_net_destroy(net);
+    aedyn_data_destroy(data); aedyn_rng_destroy(rng);
+
+    /* untied erf, K = M = 2, at t = 2e4: a runaway */
+    enum { D2 = 500, K2 = 2 };
+    aedyn_rng *ri;
+    check(aedyn_rng_create(&rng, 1, 0), "rng");
+    check(aedyn_rng_create(&ri, 1, 1), "rng init");
+    check(aedyn_data_create_spiked(&data, D2, K2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                   AEDYN_DATA_STANDARDISE), "spiked");
+    check(aedyn_net_create(&net, D2, K2, AEDYN_NET_ACT_ERF, 0), "net");
+    check(aedyn_net_init_gaussian(net, ri, 0.1), "init");
+    check(aedyn_ode_create(&ode, net, data, AEDYN_SGD_VANILLA, 1.0), "ode");
+    check(aedyn_ode_advance(ode, 2e4), "advance");
+    check(aedyn_analysis_create(&an, ode), "analysis");
+    check(aedyn_analysis_fixed_point(an), "fixed point");
+    check(aedyn_analysis_get_outcome(an, &out), "outcome");
+    emit1("ru_outcome", (double)out);
+    emit1("ru_iterations", (double)aedyn_analysis_get_n_iterations(an));
+    check(aedyn_analysis_get_direction(an, NULL, Q, NULL, NULL, T0), "direction");
+    emit("ru_dQ", Q, K2 * K2);
+    emit("ru_dT0", T0, K2 * K2);
+    aedyn_analysis_destroy(an); aedyn_ode_destroy(ode); aedyn_net_destroy(net);
+    aedyn_data_destroy(data); aedyn_rng_destroy(rng); aedyn_rng_destroy(ri);
+}
+
 int main(void)
 {
     scenario_rng();
@@ -275,5 +389,6 @@ int main(void)
     scenario_gaussian();
     scenario_images();
     scenario_schedules();
+    scenario_analysis();
     return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -129,16 +129,19 @@ def test_enumerations_match_the_headers():
                    "AEDYN_ENUM_IMAGES_MODE": _lib.ENUM_IMAGES_MODE,
                    "AEDYN_ENUM_IMAGES_SAMPLER": _lib.ENUM_IMAGES_SAMPLER,
                    "AEDYN_ENUM_ODE_STAT": _lib.ENUM_ODE_STAT,
-                   "AEDYN_ENUM_SCHEDULE_TARGET": _lib.ENUM_SCHEDULE_TARGET}
+                   "AEDYN_ENUM_SCHEDULE_TARGET": _lib.ENUM_SCHEDULE_TARGET,
+                   "AEDYN_ENUM_ANALYSIS_OUTCOME": _lib.ENUM_ANALYSIS_OUTCOME}
     tables = {"aedyn_net_activation": aedyn.ACTIVATIONS, "aedyn_sgd_rule": aedyn.RULES,
               "aedyn_ode_method": aedyn.METHODS, "aedyn_data_spikes": aedyn.SPIKE_VECTORS,
               "aedyn_images_mode": aedyn.PREPROCESS, "aedyn_images_sampler": aedyn.SAMPLERS,
-              "aedyn_ode_stat": _core.ODE_STATS, "aedyn_schedule_target": aedyn.SCHEDULE_TARGETS}
+              "aedyn_ode_stat": _core.ODE_STATS, "aedyn_schedule_target": aedyn.SCHEDULE_TARGETS,
+              "aedyn_analysis_outcome": aedyn.ANALYSIS_OUTCOMES}
     for ctype, table in tables.items():
         values = sorted(int(v) for _, v in body[ctype])
         assert values == sorted(table.values()), (ctype, values, table)
     # the library's names are the header's enumerators, lower case with '-'
-    prefix = {"aedyn_ode_stat": "AEDYN_ODE_STAT_", "aedyn_schedule_target": "AEDYN_SCHEDULE_"}
+    prefix = {"aedyn_ode_stat": "AEDYN_ODE_STAT_", "aedyn_schedule_target": "AEDYN_SCHEDULE_",
+              "aedyn_analysis_outcome": "AEDYN_ANALYSIS_"}
     for ctype, pre in prefix.items():
         names = {n[len(pre):].lower().replace("_", "-"): int(v) for n, v in body[ctype]}
         assert names == dict(tables[ctype]), (ctype, names, tables[ctype])

@@ -1,0 +1,62 @@
+/* The ODE module's interface to the analyses that sit on top of it
+ * (lib/analysis.c: fixed points, stability, plateaus). An analysis borrows
+ * an ODE and evaluates its right-hand side, its structured Jacobian, its
+ * error and its order parameters at states of its own, in the ODE's layout
+ * (wt: P x K, s: P x K, beta: K, then the skip weight c with AEDYN_NET_SKIP),
+ * at the ODE's current time. These calls use the ODE's workspace (the
+ * order parameters and coefficients of the last evaluation), as the public
+ * observables do, but change neither its state, its time nor its stepper:
+ * the Jacobian lives in a handle of the caller's. The layout of the ODE
+ * stays in ode-private.h. */
+#ifndef AEDYN_ODE_INTERNAL_H
+#define AEDYN_ODE_INTERNAL_H
+
+#include "common-private.h"
+
+/* What an analysis reads of an ODE (pointers into the ODE, valid while it
+ * lives; y is its current state). */
+typedef struct aedyn__ode_view {
+    size_t D, K, P, n_state;
+    aedyn_net_activation act;
+    aedyn_sgd_rule rule;
+    bool has_bias, has_skip;
+    bool user_activation;     /* aedyn_ode_set_activation() replaced the activation */
+    size_t n_schedules;       /* schedules attached: the dynamics depend on t */
+    double eta_w, eta_v, eta_b, kappa;
+    double t;
+    const double *rho;        /* P eigenvalues of the modes */
+    const double *U;          /* P x D orthonormal mode directions */
+    const double *y;          /* the current state (n_state) */
+} aedyn__ode_view;
+
+aedyn__ode_view aedyn__ode_get_view(const aedyn_ode *o);
+
+/* f = dy/dt at the state y (n_state each), at the ODE's current time.
+ * AEDYN_ERR_INVALID when a schedule has a bad value there. */
+aedyn_status aedyn__ode_eval(aedyn_ode *o, const double *y, double *f);
+
+/* The structured Jacobian J = blockdiag(L_tau) + U V^T (ode-jac.c): a
+ * handle of its own per user (BDF keeps one in the ODE). */
+typedef struct aedyn__ode_jac aedyn__ode_jac;
+aedyn_status aedyn__ode_jac_create(const aedyn_ode *o, aedyn__ode_jac **out);
+void aedyn__ode_jac_destroy(aedyn__ode_jac *j);
+
+/* The Jacobian at y assembled into the dense n_state x n_state row-major J,
+ * J[i * n + j] = d f_i / d y_j, from its structure: the blocks L_tau exactly,
+ * V = dm/dy exactly and U = df/dm by central differences in the p order
+ * parameters (one-sided second-order differences for a diagonal of Q or T0
+ * too close to 0 to step below it), accurate to about 1e-10 relative where
+ * BDF's forward differences give 1e-8. Costs 2 p evaluations of the
+ * coefficients and the sweep, and one n x n x p product.
+ * AEDYN_ERR_INVALID (a schedule's bad value), AEDYN_ERR_DIVERGED (J not
+ * finite). */
+aedyn_status aedyn__ode_jac_dense(aedyn_ode *o, aedyn__ode_jac *j, const double *y, double *J);
+
+/* The population error (with the 1/2) and the order parameters Q, R, T, T0
+ * (K x K each, NULL to skip; those of the clean data, as
+ * aedyn_ode_order_params()) of the network whose state is y. */
+aedyn_status aedyn__ode_error_at(aedyn_ode *o, const double *y, double *err);
+aedyn_status aedyn__ode_order_params_at(aedyn_ode *o, const double *y, double *Q, double *R,
+                                        double *T, double *T0);
+
+#endif
