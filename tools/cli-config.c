@@ -11,13 +11,17 @@
 
 #define OFF(field) offsetof(cli_config, field)
 
+/* The names of the choice options ({ name, value, metavariable of the number
+ * a CLI_CHOICE_ARG choice takes or NULL }), each list ended by a NULL name. */
 static const cli_choice data_choices[] = {
-    { "spiked", CLI_DATA_SPIKED }, { "gaussian", CLI_DATA_GAUSSIAN },
-    { "cifar", CLI_DATA_CIFAR },   { "idx", CLI_DATA_IDX },         { NULL, 0 } };
+    { "spiked", CLI_DATA_SPIKED, NULL }, { "gaussian", CLI_DATA_GAUSSIAN, NULL },
+    { "cifar", CLI_DATA_CIFAR, NULL },   { "idx", CLI_DATA_IDX, NULL },
+    { NULL, 0, NULL } };
 static const cli_choice mode_choices[] = {
-    { "sgd", CLI_MODE_SGD }, { "ode", CLI_MODE_ODE }, { "both", CLI_MODE_BOTH }, { NULL, 0 } };
+    { "sgd", CLI_MODE_SGD, NULL }, { "ode", CLI_MODE_ODE, NULL }, { "both", CLI_MODE_BOTH, NULL },
+    { NULL, 0, NULL } };
 static const cli_choice plot_format_choices[] = {
-    { "png", CLI_PLOT_PNG }, { "svg", CLI_PLOT_SVG }, { NULL, 0 } };
+    { "png", CLI_PLOT_PNG, NULL }, { "svg", CLI_PLOT_SVG, NULL }, { NULL, 0, NULL } };
 
 static const cli_option options[] = {
     /* ---- data ---- */
