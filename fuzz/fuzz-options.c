@@ -11,11 +11,13 @@
  * refusal leaves a one-line message that names an option (contains "--");
  * an accepted command line gives a configuration within the documented
  * bounds (counts, finite positive numbers, t-max x D <= 2^53 for the spiked
- * model, names for every enumerated value) whose JSON record can be written;
+ * model, names for every enumerated value, schedule SPECs that make
+ * schedules with finite values >= 0) whose JSON record can be written;
  * a number the strict parsers accept is finite and reads back. */
 #include "fuzz-common.h"
 #include <math.h>
 #include "cli-config.h"
+#include "cli-schedule.h"
 
 #define MAX_WORDS 64
 
@@ -94,12 +96,35 @@ static void check_config(const cli_config *c)
     }
     if (c->data == CLI_DATA_CIFAR || c->data == CLI_DATA_IDX)
         FUZZ_CHECK(c->images.n >= 1 && c->images.n <= 2, "%zu image files", c->images.n);
+    FUZZ_CHECK(isfinite(c->denoise * c->denoise) && c->denoise >= 0, "denoise = %g", c->denoise);
+    FUZZ_CHECK(isfinite(c->input_scale * c->input_scale), "input_scale = %g", c->input_scale);
+    FUZZ_CHECK(isfinite(c->skip.arg) && (c->skip.choice == CLI_SKIP_FIXED || c->skip.arg == 0),
+               "skip %d %g", c->skip.choice, c->skip.arg);
+    FUZZ_CHECK(!(c->lr_schedule && cli_given(c, "lr")), "--lr with --lr-schedule");
+    FUZZ_CHECK(!(c->noise_schedule && cli_given(c, "denoise")), "--denoise with --noise-schedule");
+    /* an accepted SPEC makes a schedule whose values are finite and >= 0 */
+    const char *specs[2] = { c->lr_schedule, c->noise_schedule };
+    const char *names[2] = { "lr-schedule", "noise-schedule" };
+    for (int k = 0; k < 2; k++) {
+        if (!specs[k])
+            continue;
+        aedyn_schedule *s = NULL;
+        FUZZ_CHECK(cli_schedule_parse(cli_run_option(names[k]), specs[k], &s) && s,
+                   "accepted --%s '%s' does not make a schedule", names[k], specs[k]);
+        for (double t = 0; s && t < 1e4; t = 3 * t + 0.5) {
+            double v = -1;
+            FUZZ_CHECK(aedyn_schedule_value(s, t, &v) == AEDYN_OK && isfinite(v) && v >= 0 &&
+                           (k == 0 || isfinite(v * v)),
+                       "--%s '%s' at t = %g: %g", names[k], specs[k], t, v);
+        }
+        aedyn_schedule_destroy(s);
+    }
     FUZZ_CHECK(!c->plot || c->out, "--plot without --out");
     FUZZ_CHECK(!(c->init_informed && c->init_weights.n), "informed and given weights");
     const cli_table *t = cli_run_options();
     for (size_t i = 0; i < t->n; i++) {
         const cli_option *o = &t->opts[i];
-        if (o->type == CLI_ENUM || o->type == CLI_CHOICE)
+        if (o->type == CLI_ENUM || o->type == CLI_CHOICE || o->type == CLI_CHOICE_ARG)
             FUZZ_CHECK(strcmp(cli_option_value_name(o, c), "?") != 0, "--%s has no name",
                        o->name);
         cli_option_json(sink, o, c);

@@ -144,6 +144,10 @@ int main(int argc, char **argv)
         SEED_("--lr\0" "1e-3\0--wd\0" "0.5\0--init-std\0.5\0--t-min\0" "0.01\0--rtol\0"
               "1E-8"),
         SEED_("--K\0" "2\0--K\0" "3"),
+        SEED_("--denoise\0" "0.5\0--input-scale\0" "-0.8\0--skip\0fixed\0-0.5\0"
+              "--lr-schedule\0power:1:10:0.5+warmup:2"),
+        SEED_("--skip\0train\0--noise-schedule\0piecewise:2:20=1:50=0.5\0--bias"),
+        SEED_("--lr-schedule=cosine:1:0.05:200\0--noise-schedule\0exponential:1:1e+2"),
         SEED_("--help"),
     };
 #undef SEED_

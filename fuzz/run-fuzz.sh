@@ -7,7 +7,7 @@
 #
 # Targets: idx, idx-gz, cifar10, cifar10-gz (fuzz-images.c), npy (fuzz-npy.c),
 # options (fuzz-options.c: the option parser of the aedyn program, built from
-# tools/cli-options.c and tools/cli-config.c).
+# tools/cli-options.c, tools/cli-schedule.c and tools/cli-config.c).
 #
 # Usage: run-fuzz.sh [options] [-- LIB_SOURCES...]
 #   --check            only check that clang can build a fuzzer (exit 0 or 77)
@@ -144,7 +144,7 @@ build_target cifar10-gz "$here/fuzz-images.c" -DFUZZ_CIFAR10=1 -DFUZZ_GZIP=1
 build_target npy "$here/fuzz-npy.c"
 # the option parser: the program's sources, not the library's
 build_target options "$here/fuzz-options.c" -D_POSIX_C_SOURCE=200809L -I"$top/tools" \
-    "$top/tools/cli-options.c" "$top/tools/cli-config.c"
+    "$top/tools/cli-options.c" "$top/tools/cli-schedule.c" "$top/tools/cli-config.c"
 "$clang" -std=c11 -O1 "$here/gen-seeds.c" -lz -o "$work/gen-seeds"
 rm -rf "$work/seeds"
 "$work/gen-seeds" "$work/seeds"
@@ -158,6 +158,8 @@ if [ -x "$builddir/tools/aedyn" ]; then
     }' > "$work/options.dict"
 fi
 printf '"%s"\n' 0 1 1e-3 .5 -1 1:3 18446744073709551615 1e308 1e-308 >> "$work/options.dict"
+# the words of schedule SPECs (tools/cli-schedule.h)
+printf '"%s"\n' constant: power: exponential: cosine: piecewise: +warmup: = : >> "$work/options.dict"
 
 mkdir -p "$artifacts" "$work/tmp"
 # The targets' temporary files go to $work/tmp, removed with $work.

@@ -466,8 +466,10 @@ static void summary_row(FILE *f, const sweep *sw, const result_msg *m)
         fprintf(f, ",%zu", cfg.D);
     else
         fputs(",", f);
-    if (parsed)
+    if (parsed && !cfg.lr_schedule)
         fprintf(f, ",%zu,%.12g", cfg.K, cfg.lr);
+    else if (parsed) /* the schedule gives the rate: its own column */
+        fprintf(f, ",%zu,nan", cfg.K);
     else
         fputs(",,", f);
     for (size_t d = 0; d < sw->n_dims; d++) {

@@ -1,11 +1,13 @@
 #!/bin/sh
 # Test (suite 'cli'): the options that aedyn-sweep(1) and docs/sweep.md say take
 # lists are those the option table marks sweepable, each in the row of its
-# list kind (`aedyn --list-options`, last column: int, comma, slash, -).
+# list kind (`aedyn --list-options`, last column: int, comma, slash,
+# schedule, -).
 #   aedyn-sweep.1, section LISTS: item headers "Integers: --a, --b",
-#     "Numbers: ...", "Choices: ...", "Number lists: ..."
+#     "Numbers: ...", "Choices: ...", "Number lists: ...", "Schedules: ..."
 #   docs/sweep.md, section Lists: table rows "| integers (`--a --b`) |",
-#     "| numbers (...)", "| choices (...)", "| number lists (...)"
+#     "| numbers (...)", "| choices (...)", "| number lists (...)",
+#     "| schedules (...)"
 # Numbers and choices are both comma lists; the documents keep them apart by
 # the metavariable (choices have a|b|c).
 # Usage: check-sweep-lists.sh PATH/TO/aedyn aedyn-sweep.1 sweep.md
@@ -27,12 +29,13 @@ for doc in man md; do
         rows=$(awk '/^## /{ on = ($0 ~ /^## Lists/) } on && /^\| [a-z]/' "$md")
         file=$md
     fi
-    for kind in int comma-number comma-choice slash; do
+    for kind in int comma-number comma-choice slash schedule; do
         case $kind in
             int) label='[Ii]ntegers' ;;
             comma-number) label='[Nn]umbers' ;;
             comma-choice) label='[Cc]hoices' ;;
             slash) label='[Nn]umber lists' ;;
+            schedule) label='[Ss]chedules' ;;
         esac
         documented=$(printf '%s\n' "$rows" | grep "^[|]* *$label" | grep -o -- '--[A-Za-z][A-Za-z0-9-]*' | sort -u)
         expected=$(awk -F '\t' -v k="$kind" '

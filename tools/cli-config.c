@@ -11,13 +11,20 @@
 
 #define OFF(field) offsetof(cli_config, field)
 
+/* The names of the choice options ({ name, value, metavariable of the number
+ * a CLI_CHOICE_ARG choice takes or NULL }), each list ended by a NULL name. */
 static const cli_choice data_choices[] = {
-    { "spiked", CLI_DATA_SPIKED }, { "gaussian", CLI_DATA_GAUSSIAN },
-    { "cifar", CLI_DATA_CIFAR },   { "idx", CLI_DATA_IDX },         { NULL, 0 } };
+    { "spiked", CLI_DATA_SPIKED, NULL }, { "gaussian", CLI_DATA_GAUSSIAN, NULL },
+    { "cifar", CLI_DATA_CIFAR, NULL },   { "idx", CLI_DATA_IDX, NULL },
+    { NULL, 0, NULL } };
 static const cli_choice mode_choices[] = {
-    { "sgd", CLI_MODE_SGD }, { "ode", CLI_MODE_ODE }, { "both", CLI_MODE_BOTH }, { NULL, 0 } };
+    { "sgd", CLI_MODE_SGD, NULL }, { "ode", CLI_MODE_ODE, NULL }, { "both", CLI_MODE_BOTH, NULL },
+    { NULL, 0, NULL } };
 static const cli_choice plot_format_choices[] = {
-    { "png", CLI_PLOT_PNG }, { "svg", CLI_PLOT_SVG }, { NULL, 0 } };
+    { "png", CLI_PLOT_PNG, NULL }, { "svg", CLI_PLOT_SVG, NULL }, { NULL, 0, NULL } };
+static const cli_choice skip_choices[] = {
+    { "none", CLI_SKIP_NONE, NULL }, { "fixed", CLI_SKIP_FIXED, "C" },
+    { "train", CLI_SKIP_TRAIN, NULL }, { NULL, 0, NULL } };
 
 static const cli_option options[] = {
     /* ---- data ---- */
@@ -91,6 +98,12 @@ static const cli_option options[] = {
     { .name = "lr", .metavar = "ETA", .type = CLI_NUMBER, .offset = OFF(lr), .dflt = "1",
       .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP,
       .help = "learning rate eta (encoder, decoder and bias)" },
+    { .name = "lr-schedule", .metavar = "SPEC", .type = CLI_SCHEDULE, .offset = OFF(lr_schedule),
+      .dflt_doc = "none", .lo = 0, .hi = INFINITY, .flags = CLI_SWEEP,
+      .help = "learning rate eta(t) of encoder, decoder, bias and trained skip, in place of "
+              "--lr: constant:V, power:V0:TAU:BETA (V0 (1 + t/TAU)^-BETA), exponential:V0:TAU, "
+              "cosine:V0:VMIN:T, piecewise:V0:T1=V1:T2=V2..., each optionally followed by "
+              "+warmup:TW (see aedyn(1))" },
     { .name = "wd", .metavar = "KAPPA", .type = CLI_NUMBER, .offset = OFF(wd), .dflt = "0",
       .lo = 0, .hi = INFINITY, .flags = CLI_SWEEP, .help = "weight decay kappa (below D)" },
     { .name = "init-std", .metavar = "SIGMA0", .type = CLI_NUMBER, .offset = OFF(init_std),
@@ -109,6 +122,25 @@ static const cli_option options[] = {
       .flags = CLI_SWEEP_SETS,
       .help = "stream id of the generator: (seed, stream) pairs give independent runs "
               "(aedyn-sweep gives run i the stream i)" },
+    /* ---- denoising ---- */
+    { .name = "denoise", .metavar = "SIGMA", .type = CLI_NUMBER, .offset = OFF(denoise),
+      .dflt = "0", .lo = 0, .hi = INFINITY, .flags = CLI_SQUARED | CLI_SWEEP,
+      .section = "Denoising",
+      .help = "noise level sigma_n of a denoising autoencoder: the network sees xtilde = "
+              "a x + sigma_n xi, xi ~ N(0, I) fresh at every step, and is trained and measured "
+              "against the clean x (0 and --input-scale 1: the plain autoencoder)" },
+    { .name = "input-scale", .metavar = "A", .type = CLI_NUMBER, .offset = OFF(input_scale),
+      .dflt = "1", .lo = -INFINITY, .hi = INFINITY, .flags = CLI_SQUARED | CLI_SWEEP,
+      .help = "the scale a of the clean input in xtilde (a = sqrt(1 - Delta) with --denoise "
+              "sqrt(Delta): the variance-preserving convention)" },
+    { .name = "skip", .type = CLI_CHOICE_ARG, .choices = skip_choices, .offset = OFF(skip),
+      .dflt = "none", .lo = -INFINITY, .hi = INFINITY,
+      .help = "a scalar skip connection, xhat = c xtilde + sum_k v^k g(lambda^k): none; fixed C "
+              "keeps c = C; train trains c from 0 at the decoder's learning rate" },
+    { .name = "noise-schedule", .metavar = "SPEC", .type = CLI_SCHEDULE,
+      .offset = OFF(noise_schedule), .dflt_doc = "none", .lo = 0, .hi = INFINITY,
+      .flags = CLI_SQUARED | CLI_SWEEP,
+      .help = "noise level sigma_n(t), in place of --denoise (a SPEC as for --lr-schedule)" },
     /* ---- output times ---- */
     { .name = "t-max", .metavar = "T", .type = CLI_NUMBER, .offset = OFF(t_max), .dflt = "100",
       .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP, .section = "Output times",
@@ -183,6 +215,8 @@ static size_t index_of(const char *name)
     return (size_t)(o - options);
 }
 
+const cli_option *cli_run_option(const char *name) { return &options[index_of(name)]; }
+
 bool cli_given(const cli_config *cfg, const char *name) { return cfg->given[index_of(name)]; }
 void cli_set_given(cli_config *cfg, const char *name) { cfg->given[index_of(name)] = true; }
 
@@ -199,6 +233,11 @@ size_t cli_effective_M(const cli_config *cfg)
 double cli_effective_t_min(const cli_config *cfg)
 {
     return cfg->t_min > 0 ? cfg->t_min : cfg->t_max / 100.0;
+}
+
+bool cli_denoising(const cli_config *cfg)
+{
+    return cfg->denoise != 0 || cfg->input_scale != 1 || cfg->noise_schedule;
 }
 
 /* ---- usage ---- */
@@ -325,6 +364,22 @@ static bool check_combination(const cli_config *cfg)
         cli_error("--rule sanger needs --tied and --activation linear");
         return false;
     }
+    /* a schedule is the value: the constant it replaces is not given with it */
+    if (cfg->lr_schedule && cli_given(cfg, "lr")) {
+        cli_error("--lr and --lr-schedule exclude each other (the schedule gives the rate)");
+        return false;
+    }
+    if (cfg->noise_schedule && cli_given(cfg, "denoise")) {
+        cli_error("--denoise and --noise-schedule exclude each other (the schedule gives "
+                  "sigma_n)");
+        return false;
+    }
+    if (cfg->rule == AEDYN_SGD_SANGER
+        && (cli_denoising(cfg) || cfg->skip.choice != CLI_SKIP_NONE)) {
+        cli_error("--rule sanger has no reconstruction target: it trains no denoising autoencoder "
+                  "(--denoise, --input-scale, --noise-schedule) and no skip (--skip)");
+        return false;
+    }
     if (cfg->analyse && cfg->command == CLI_COMMAND_ANALYSE) {
         cli_error("--analyse is an option of 'aedyn run' ('aedyn analyse' analyses anyway)");
         return false;
@@ -333,6 +388,11 @@ static bool check_combination(const cli_config *cfg)
     const char *who = cfg->command == CLI_COMMAND_ANALYSE ? "aedyn analyse" : "--analyse";
     if (needs_ode && cfg->mode == CLI_MODE_SGD) {
         cli_error("%s needs the ODE (--mode ode or both)", who);
+        return false;
+    }
+    if (needs_ode && (cfg->lr_schedule || cfg->noise_schedule)) {
+        cli_error("%s: the analysis needs autonomous dynamics, not schedules (--lr-schedule, "
+                  "--noise-schedule)", who);
         return false;
     }
     if (needs_ode && (cfg->tied || cfg->rule == AEDYN_SGD_SANGER)) {

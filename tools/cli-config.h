@@ -16,7 +16,7 @@
 /* 2^53: the most SGD steps (t-max x D) or fixed ODE steps (t-max / dt) a run
  * may take; beyond it step counts and times are no longer exact doubles. */
 #define CLI_MAX_STEPS 9007199254740992.0
-#define CLI_MAX_OPTIONS 48 /* room of cli_config.given */
+#define CLI_MAX_OPTIONS 64 /* room of cli_config.given */
 
 typedef enum { CLI_DATA_SPIKED, CLI_DATA_GAUSSIAN, CLI_DATA_CIFAR, CLI_DATA_IDX } cli_data_kind;
 
@@ -28,6 +28,9 @@ typedef enum { CLI_PLOT_PNG, CLI_PLOT_SVG } cli_plot_format;
 /* What the program does with the configuration: `aedyn run` (the default) or
  * `aedyn analyse` (the fixed point of the ODE from the initial weights). */
 typedef enum { CLI_COMMAND_RUN = 0, CLI_COMMAND_ANALYSE = 1 } cli_command;
+
+/* --skip: no skip connection, a fixed skip weight, or a trained one. */
+typedef enum { CLI_SKIP_NONE, CLI_SKIP_FIXED, CLI_SKIP_TRAIN } cli_skip_mode;
 
 
 /* The values of the options (the destinations of the table's entries);
@@ -55,10 +58,16 @@ typedef struct cli_config {
     /* training */
     int rule;               /* aedyn_sgd_rule */
     double lr, wd, init_std;
+    const char *lr_schedule; /* SPEC (cli-schedule.h) on every rate, NULL: the constant lr */
     bool init_informed;
     cli_files init_weights; /* W V; V "-" keeps the random decoder */
     uint64_t seed;
     uint64_t stream;        /* stream id of the generator (aedyn-sweep: the run index) */
+    /* denoising */
+    double denoise;         /* sigma_n: xtilde = a x + sigma_n xi */
+    double input_scale;     /* a */
+    cli_choice_arg skip;    /* .choice a cli_skip_mode, .arg the C of "fixed C" */
+    const char *noise_schedule; /* SPEC of sigma_n(t), NULL: the constant denoise */
     /* output times */
     double t_max, t_min;    /* t_min 0 = t_max / 100 */
     size_t points;
@@ -111,5 +120,12 @@ void cli_list_options(FILE *f);
 /* Effective values after defaults are resolved. */
 size_t cli_effective_M(const cli_config *cfg);
 double cli_effective_t_min(const cli_config *cfg);
+
+/* Whether the run trains a denoising autoencoder: noise, an input scale
+ * other than 1, or a noise schedule (a skip alone is not denoising). */
+bool cli_denoising(const cli_config *cfg);
+
+/* The option called @p name of the table (it must exist). */
+const cli_option *cli_run_option(const char *name);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli-options.h"
+#include "cli-schedule.h"
 
 /* ---- errors ---- */
 
@@ -254,8 +255,52 @@ static bool parse_choice(const cli_option *o, const char *s, int *out)
     return false;
 }
 
+/* The choice of a CLI_CHOICE_ARG option called @p name, or NULL. */
+static const cli_choice *find_choice(const cli_option *o, const char *name)
+{
+    for (size_t k = 0; o->choices && o->choices[k].name; k++)
+        if (strcmp(o->choices[k].name, name) == 0)
+            return &o->choices[k];
+    return NULL;
+}
+
+/* A CLI_CHOICE_ARG: a name, and the number after a name that takes one. */
+static bool parse_choice_arg(const cli_option *o, const char *const *w, unsigned nw,
+                             cli_choice_arg *out)
+{
+    const cli_choice *c = w[0] ? find_choice(o, w[0]) : NULL;
+    char list[256];
+    if (!c) {
+        cli_error("--%s must be one of %s (got '%s')", o->name,
+                  cli_option_metavar(o, list, sizeof list), w[0] ? w[0] : "");
+        return false;
+    }
+    cli_choice_arg r = { .choice = c->value, .arg = 0 };
+    if (c->arg) {
+        if (nw < 2 || !w[1]) {
+            cli_error("--%s %s needs a value: --%s %s %s", o->name, c->name, o->name, c->name,
+                      c->arg);
+            return false;
+        }
+        if (!parse_num(o, w[1], w[1], &r.arg))
+            return false;
+    } else if (nw > 1 && w[1]) {
+        cli_error("--%s %s takes no value (got '%s')", o->name, c->name, w[1]);
+        return false;
+    }
+    *out = r;
+    return true;
+}
+
 const char *cli_option_value_name(const cli_option *o, const void *base)
 {
+    if (o->type == CLI_CHOICE_ARG) {
+        int want = ((const cli_choice_arg *)cfield(base, o))->choice;
+        for (size_t k = 0; o->choices && o->choices[k].name; k++)
+            if (o->choices[k].value == want)
+                return o->choices[k].name;
+        return "?";
+    }
     int want = *(const int *)cfield(base, o), v;
     for (size_t i = 0; choice_at(o, i, &v); i++)
         if (v == want)
@@ -320,6 +365,20 @@ static bool set_value(const cli_option *o, void *base, const char *const *w, uns
             *(cli_numbers *)field(base, o) = r;
         return true;
     }
+    case CLI_CHOICE_ARG: {
+        cli_choice_arg r;
+        if (!parse_choice_arg(o, w, nw, &r))
+            return false;
+        if (base)
+            *(cli_choice_arg *)field(base, o) = r;
+        return true;
+    }
+    case CLI_SCHEDULE:
+        if (!word_ok(o, w[0]) || !cli_schedule_parse(o, w[0], NULL))
+            return false;
+        if (base)
+            *(const char **)field(base, o) = w[0];
+        return true;
     case CLI_FILES: {
         cli_files r = { .n = nw };
         if (nw < o->min_words || nw > o->max_words || nw > 2) {
@@ -432,6 +491,20 @@ int cli_next_option(const cli_table *t, int argc, char **argv, int *i, cli_token
         return CLI_EXIT_USAGE;
     }
     tok->nwords = 1;
+    if (o->type == CLI_CHOICE_ARG) {
+        /* a choice that takes a number takes the next argument, whatever it
+         * is (a negative number such as -0.5 is not an option) */
+        const cli_choice *c = find_choice(o, tok->v[0]);
+        if (!c || !c->arg)
+            return CLI_EXIT_OK;
+        if (*i >= argc || is_option_word(argv[*i])) {
+            cli_error("option '--%s %s' needs a value (--%s %s %s)", o->name, c->name, o->name,
+                      c->name, c->arg);
+            return CLI_EXIT_USAGE;
+        }
+        tok->v[tok->nwords++] = argv[(*i)++];
+        return CLI_EXIT_OK;
+    }
     if (o->type != CLI_FILES)
         return CLI_EXIT_OK;
     /* more words: the required ones, then an optional one when the next
@@ -455,6 +528,19 @@ const char *cli_option_metavar(const cli_option *o, char *buf, size_t size)
 {
     if (o->metavar || o->type == CLI_FLAG)
         return o->metavar ? o->metavar : "";
+    if (o->type == CLI_CHOICE_ARG) {
+        size_t len = 0;
+        buf[0] = '\0';
+        for (size_t k = 0; o->choices && o->choices[k].name; k++) {
+            const cli_choice *c = &o->choices[k];
+            int n = snprintf(buf + len, size - len, "%s%s%s%s", k ? "|" : "", c->name,
+                             c->arg ? " " : "", c->arg ? c->arg : "");
+            if (n < 0 || (size_t)n >= size - len)
+                break;
+            len += (size_t)n;
+        }
+        return buf;
+    }
     if (o->type != CLI_ENUM && o->type != CLI_CHOICE)
         return "?";
     size_t len = 0;
@@ -504,6 +590,7 @@ cli_list_kind cli_option_list_kind(const cli_option *o)
     case CLI_ENUM:
     case CLI_CHOICE: return CLI_LIST_COMMA;
     case CLI_NUMBERS: return CLI_LIST_SLASH;
+    case CLI_SCHEDULE: return CLI_LIST_SCHEDULE;
     default: return CLI_LIST_NONE;
     }
 }
@@ -551,6 +638,23 @@ void cli_option_json(FILE *f, const cli_option *o, const void *base)
     case CLI_NUMBER: cli_json_number(f, *(const double *)p); return;
     case CLI_ENUM:
     case CLI_CHOICE: cli_json_string(f, cli_option_value_name(o, base)); return;
+    case CLI_CHOICE_ARG: {
+        const cli_choice_arg *v = p;
+        const cli_choice *c = NULL;
+        for (size_t k = 0; o->choices && o->choices[k].name && !c; k++)
+            if (o->choices[k].value == v->choice)
+                c = &o->choices[k];
+        fputs("{\"mode\": ", f);
+        cli_json_string(f, c ? c->name : "?");
+        fputs(", \"value\": ", f);
+        if (c && c->arg)
+            cli_json_number(f, v->arg);
+        else
+            fputs("null", f);
+        fputc('}', f);
+        return;
+    }
+    case CLI_SCHEDULE:
     case CLI_STRING:
         if (*(const char *const *)p)
             cli_json_string(f, *(const char *const *)p);
@@ -616,7 +720,7 @@ static void print_wrapped(FILE *f, const char *text, int indent, int width)
 void cli_table_usage(FILE *f, const cli_table *t, const void *defaults, bool lists)
 {
     static const char *const list_syntax[] = { "", "list: 1,2 or A:B[:STEP]", "list: a,b",
-                                               "lists: a,b/c,d" };
+                                               "lists: a,b/c,d", "list: SPEC,SPEC" };
     for (size_t i = 0; i < t->n; i++) {
         const cli_option *o = &t->opts[i];
         char mv[256], bound[64], text[1024];
@@ -643,7 +747,7 @@ void cli_table_usage(FILE *f, const cli_table *t, const void *defaults, bool lis
 
 void cli_table_list(FILE *f, const cli_table *t, const void *defaults)
 {
-    static const char *const kinds[] = { "-", "int", "comma", "slash" };
+    static const char *const kinds[] = { "-", "int", "comma", "slash", "schedule" };
     for (size_t i = 0; i < t->n; i++) {
         const cli_option *o = &t->opts[i];
         char mv[256], bound[64];

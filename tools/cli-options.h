@@ -38,14 +38,28 @@ typedef enum cli_type {
     CLI_CHOICE,  /* int: one of the program's .choices */
     CLI_STRING,  /* const char *: a non-empty word (NULL when not given) */
     CLI_NUMBERS, /* cli_numbers: comma-separated numbers, each like CLI_NUMBER */
-    CLI_FILES    /* cli_files: .min_words to .max_words non-empty words */
+    CLI_FILES,   /* cli_files: .min_words to .max_words non-empty words */
+    CLI_CHOICE_ARG, /* cli_choice_arg: one of .choices; a choice with an .arg takes one more
+                       word, a number like CLI_NUMBER within .lo, .hi ("fixed 0.5") */
+    CLI_SCHEDULE /* const char *: a schedule SPEC (cli-schedule.h), checked when parsed;
+                    NULL when not given */
 } cli_type;
 
-/* A named value of a CLI_CHOICE option (or an extra one of a CLI_ENUM). */
+/* A named value of a CLI_CHOICE option (or an extra one of a CLI_ENUM, or a
+ * choice of a CLI_CHOICE_ARG, where a non-NULL .arg is the metavariable of
+ * the number that follows the name). */
 typedef struct cli_choice {
     const char *name;
     int value;
+    const char *arg;
 } cli_choice;
+
+/* The value of a CLI_CHOICE_ARG option: the choice and its number (0 when
+ * the choice takes none). */
+typedef struct cli_choice_arg {
+    int choice;
+    double arg;
+} cli_choice_arg;
 
 #define CLI_MAX_NUMBERS 64
 typedef struct cli_numbers {
@@ -79,13 +93,14 @@ typedef struct cli_option {
     const char *dflt;     /* default value, parsed like a command-line value; NULL: none */
     const char *dflt_doc; /* when dflt is NULL: the default in words ("t-max/100");
                              the value is then resolved by the run */
-    double lo, hi;        /* CLI_NUMBER, CLI_NUMBERS: bounds */
+    double lo, hi;        /* CLI_NUMBER, CLI_NUMBERS, the number of a CLI_CHOICE_ARG and
+                             the values of a CLI_SCHEDULE: bounds */
     uint64_t ilo, ihi;    /* CLI_SIZE, CLI_U64: bounds */
     unsigned flags;
     bool flag;            /* CLI_FLAG: the value it stores */
     aedyn_enum enumeration;    /* CLI_ENUM */
-    const cli_choice *choices; /* CLI_CHOICE: the names; CLI_ENUM: extra names, or NULL;
-                                  terminated by { NULL, 0 } */
+    const cli_choice *choices; /* CLI_CHOICE, CLI_CHOICE_ARG: the names; CLI_ENUM: extra
+                                  names, or NULL; terminated by { NULL, 0, NULL } */
     unsigned min_words, max_words; /* CLI_FILES */
     const char *section;  /* non-NULL: starts a section of --help */
     const char *help;
@@ -100,7 +115,7 @@ typedef struct cli_table {
 typedef struct cli_token {
     const cli_option *opt;
     const char *v[2]; /* its words, NULL when absent */
-    unsigned nwords;  /* 0 (flag), 1 or 2 */
+    unsigned nwords;  /* 0 (flag), 1 or 2 (a file list, a choice with its number) */
 } cli_token;
 
 /* Split the option at argv[*i] (with its words) into @p tok and advance *i
@@ -147,7 +162,8 @@ const char *cli_option_bound(const cli_option *o, char *buf, size_t size);
 const char *cli_option_value_name(const cli_option *o, const void *base);
 
 /* Write the value of @p o at @p base as a JSON value (null for an absent
- * string, file list or number list, or a non-finite number). */
+ * string, schedule, file list or number list, or a non-finite number; an
+ * object {"mode": NAME, "value": NUMBER or null} for a CLI_CHOICE_ARG). */
 void cli_option_json(FILE *f, const cli_option *o, const void *base);
 
 /* A JSON string (escaped) and a JSON number (the shortest form that reads
@@ -160,7 +176,8 @@ typedef enum {
     CLI_LIST_NONE,  /* one value only */
     CLI_LIST_INT,   /* integers: 1,2,8 and inclusive ranges A:B, A:B:STEP */
     CLI_LIST_COMMA, /* numbers and names: comma-separated */
-    CLI_LIST_SLASH  /* number lists (values with commas): '/'-separated */
+    CLI_LIST_SLASH, /* number lists (values with commas): '/'-separated */
+    CLI_LIST_SCHEDULE /* schedule SPECs (no commas in them): comma-separated */
 } cli_list_kind;
 cli_list_kind cli_option_list_kind(const cli_option *o);
 

@@ -56,6 +56,14 @@ static void csv_columns(row_writer *w, const cli_state *r, double t)
         column(w, "sgd_error_stderr", r->sgd_err_se);
         column(w, "sgd_gauss_error", r->sgd_gauss_err);
     }
+    if (r->has_skip) {
+        column(w, "sgd_skip", r->sgd_skip);
+        column(w, "ode_skip", r->ode_skip);
+    }
+    if (r->cfg->lr_schedule)
+        column(w, "lr", r->lr_now);
+    if (r->cfg->noise_schedule)
+        column(w, "sigma_n", r->sigma_now);
     fputc('\n', w->f);
 }
 
@@ -122,25 +130,48 @@ void cli_table_header(const cli_state *r)
     } else {
         printf("Gaussian model from %s, D = %zu", c->covariance, r->D);
     }
-    printf("\n       K = %zu %s%s%s autoencoder, %s SGD, lr = %g%s, seed = %llu", r->K,
-           cli_value_name(c, "activation"), c->bias ? " biased" : "",
-           c->tied ? " tied" : "", cli_value_name(c, "rule"), c->lr, c->wd > 0 ? ", wd" : "",
-           (unsigned long long)c->seed);
+    printf("\n       K = %zu %s%s%s%s autoencoder, %s SGD, ", r->K,
+           cli_value_name(c, "activation"), c->bias ? " biased" : "", c->tied ? " tied" : "",
+           r->dae ? " denoising" : "", cli_value_name(c, "rule"));
+    if (c->lr_schedule)
+        printf("lr schedule %s", c->lr_schedule);
+    else
+        printf("lr = %g", c->lr);
+    printf("%s, seed = %llu", c->wd > 0 ? ", wd" : "", (unsigned long long)c->seed);
     if (c->stream)
         printf(", stream = %llu", (unsigned long long)c->stream);
     putchar('\n');
+    if (r->dae || r->has_skip) {
+        printf("       input xtilde = %g x + ", c->input_scale);
+        if (c->noise_schedule)
+            printf("sigma_n(t) xi, sigma_n schedule %s", c->noise_schedule);
+        else
+            printf("%g xi", c->denoise);
+        if (c->skip.choice == CLI_SKIP_FIXED)
+            printf("; skip c xtilde, c = %g fixed", c->skip.arg);
+        else if (c->skip.choice == CLI_SKIP_TRAIN)
+            printf("; skip c xtilde, c trained from 0");
+        putchar('\n');
+    }
     if (r->run_ode)
         printf("       ODE: %s, rtol = %g\n", cli_value_name(&r->eff, "integrator"),
                c->rtol);
-    printf("error = E[(1/2D)|x - xhat|^2]; pca(m) = error of PCA with m components\n");
+    if (r->dae)
+        printf("error = E[(1/2D)|x - xhat(xtilde)|^2] against the clean x, at sigma_n(t); "
+               "pca(m) = error of PCA with m components on clean inputs\n");
+    else
+        printf("error = E[(1/2D)|x - xhat|^2]; pca(m) = error of PCA with m components\n");
     if (cli_image_data(r))
-        printf("sgd_error: on the %zu held-out images\n", r->n_test);
+        printf("sgd_error: on the %zu held-out images%s\n", r->n_test,
+               r->dae ? ", one noise draw per image (the same at every t)" : "");
     putchar('\n');
     printf("%9s %11s %11s %9s", "t", "sgd_error", "ode_error", "sgd/ode-1");
     for (size_t m = 1; m <= table_pca_columns(r); m++)
         printf("   pca(%zu)", m);
     if (r->K > table_pca_columns(r))
         printf("  pca(%zu)", r->K);
+    if (r->has_skip)
+        printf(" %9s %9s", "sgd_skip", "ode_skip");
     putchar('\n');
 }
 
@@ -165,6 +196,15 @@ void cli_table_row(const cli_state *r, double t)
         printf(" %8.5f", r->pca[m - 1]);
     if (r->K > table_pca_columns(r))
         printf(" %8.5f", r->pca[r->K - 1]);
+    if (r->has_skip) {
+        for (int k = 0; k < 2; k++) {
+            double c = k ? r->ode_skip : r->sgd_skip;
+            if (isnan(c))
+                printf(" %9s", "-");
+            else
+                printf(" %9.5f", c);
+        }
+    }
     putchar('\n');
     fflush(stdout);
 }
@@ -292,9 +332,15 @@ bool cli_json_write(cli_state *r)
     cli_json_parameters(f, r);
     json_kv_bool(f, 2, "ran_sgd", r->run_sgd);
     json_kv_bool(f, 2, "ran_ode", r->run_ode);
-    json_kv_str(f, 2, "error_convention", "E[(1/2D)|x - xhat|^2]");
+    json_kv_str(f, 2, "error_convention",
+                r->dae ? "E[(1/2D)|x - xhat(a x + sigma_n xi)|^2], xi ~ N(0, I), against the "
+                         "clean x, at the noise level sigma_n(t) of the time t"
+                       : "E[(1/2D)|x - xhat|^2]");
     if (cli_image_data(r))
-        json_kv_str(f, 2, "sgd_error_measured_on", "held-out images");
+        json_kv_str(f, 2, "sgd_error_measured_on",
+                    r->dae ? "held-out images, one noise draw per image (generator seed, stream "
+                             "2^64 - 1 - stream), the same draws at every output time"
+                           : "held-out images");
     json_kv_num(f, 2, "trace_omega_over_D", aedyn_data_get_trace(r->data) / (double)r->D);
     json_key(f, 2, "pca_errors");
     fputc('[', f);
@@ -310,6 +356,10 @@ bool cli_json_write(cli_state *r)
     json_kv_num(f, 2, "final_sgd_error", r->sgd_err);
     json_kv_num(f, 2, "ode_time", r->run_ode ? aedyn_ode_get_time(r->ode) : NAN);
     json_kv_num(f, 2, "final_ode_error", r->ode_err);
+    if (r->has_skip) {
+        json_kv_num(f, 2, "final_sgd_skip", r->sgd_skip);
+        json_kv_num(f, 2, "final_ode_skip", r->ode_skip);
+    }
     if (r->run_ode) {
         uint64_t n_rhs = 0, n_steps = 0, n_rej = 0;
         aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_RHS, &n_rhs);
@@ -319,6 +369,9 @@ bool cli_json_write(cli_state *r)
         json_kv_uint(f, 2, "ode_steps", n_steps);
         json_kv_uint(f, 2, "ode_rejected_steps", n_rej);
         json_kv_uint(f, 2, "ode_modes", aedyn_ode_get_n_modes(r->ode));
+        uint64_t n_break = 0;
+        aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_BREAKPOINTS, &n_break);
+        json_kv_uint(f, 2, "ode_breakpoints", n_break);
         /* the automatic method's switches: [time, method it switched to] */
         uint64_t n_sw = 0;
         aedyn_ode_get_stat(r->ode, AEDYN_ODE_STAT_SWITCHES, &n_sw);

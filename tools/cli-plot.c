@@ -32,9 +32,11 @@ bool cli_plot(cli_state *r)
     fprintf(f, "\nset terminal %s size 900,600 noenhanced\nset output ", svg ? "svg" : "png");
     plot_gp_string(f, png);
     fputs("\nset datafile separator ','\nset logscale x\nset logscale y\n"
-          "set xlabel 't = steps/D'\nset ylabel 'error E[(1/2D)|x - xhat|^2]'\n"
-          "set key top right\nset grid\nplot ",
+          "set xlabel 't = steps/D'\n",
           f);
+    fprintf(f, "set ylabel '%s'\nset key top right\nset grid\nplot ",
+            r->dae ? "denoising error E[(1/2D)|x - xhat(a x + sigma_n xi)|^2]"
+                   : "error E[(1/2D)|x - xhat|^2]");
     bool first = true;
     if (r->run_sgd) {
         plot_gp_string(f, csv);

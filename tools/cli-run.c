@@ -13,6 +13,7 @@
 #include "cli-output.h"
 #include "cli-plot.h"
 #include "cli-run.h"
+#include "cli-schedule.h"
 #include "cli-state.h"
 
 /* ---- small helpers ---- */
@@ -278,11 +279,84 @@ static void resolve(cli_state *r, double dt)
     }
     e->t_min = cli_effective_t_min(c);
     cli_set_given(e, "t-min");
+    /* a schedule replaces its constant, which the run did not use: null */
+    if (c->lr_schedule)
+        e->lr = NAN;
+    if (c->noise_schedule)
+        e->denoise = NAN;
     e->integrator = r->integrator;
     if (r->run_ode && dt > 0) {
         e->dt = dt;
         cli_set_given(e, "dt");
     }
+}
+
+/* Attach the schedule of option @p name (a SPEC checked by the parser) to
+ * the trainer for each of the @p n targets; the ODE copies them from it. */
+static int attach_schedule(cli_state *r, const char *name, const char *spec,
+                           const aedyn_schedule_target *targets, size_t n)
+{
+    aedyn_schedule *s = NULL;
+    if (!cli_schedule_parse(cli_run_option(name), spec, &s)) {
+        /* the SPEC was checked: only the system can fail here */
+        set_message(r, "%s", cli_last_error());
+        return CLI_EXIT_FAILURE;
+    }
+    aedyn_status st = AEDYN_OK;
+    for (size_t i = 0; i < n && st == AEDYN_OK; i++)
+        st = aedyn_sgd_set_schedule(r->sgd, targets[i], s);
+    aedyn_schedule_destroy(s);
+    if (st != AEDYN_OK) {
+        char what[64];
+        snprintf(what, sizeof what, "--%s", name);
+        return setup_failed(r, what, st);
+    }
+    return CLI_EXIT_OK;
+}
+
+/* The denoising autoencoder, the skip connection and the schedules of the
+ * trainer (the ODE copies all of them in aedyn_ode_create_from_sgd()); for
+ * image data the generator and scratch of the held-out denoising error. */
+static int setup_denoising(cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    aedyn_status st;
+    int rc;
+    if (c->skip.choice == CLI_SKIP_FIXED) {
+        if ((st = aedyn_net_set_skip(r->net, c->skip.arg)) != AEDYN_OK ||
+            (st = aedyn_sgd_set_skip_rate(r->sgd, 0.0)) != AEDYN_OK)
+            return setup_failed(r, "--skip fixed", st);
+    }
+    /* --skip train: c starts at 0 and its rate follows the decoder's, also
+     * when the decoder's follows --lr-schedule */
+    if (r->dae && (st = aedyn_sgd_set_denoising(r->sgd, c->input_scale,
+                                                c->noise_schedule ? 0.0 : c->denoise)) != AEDYN_OK)
+        return setup_failed(r, "--denoise/--input-scale", st);
+    if (c->noise_schedule) {
+        const aedyn_schedule_target t[1] = { AEDYN_SCHEDULE_NOISE };
+        if ((rc = attach_schedule(r, "noise-schedule", c->noise_schedule, t, 1)) != CLI_EXIT_OK)
+            return rc;
+    }
+    if (c->lr_schedule) {
+        const aedyn_schedule_target t[3] = { AEDYN_SCHEDULE_ENCODER_RATE,
+                                             AEDYN_SCHEDULE_DECODER_RATE,
+                                             AEDYN_SCHEDULE_BIAS_RATE };
+        if ((rc = attach_schedule(r, "lr-schedule", c->lr_schedule, t, 3)) != CLI_EXIT_OK)
+            return rc;
+    }
+    if (r->dae && cli_image_data(r)) {
+        /* its own stream: (seed, 2^64 - 1 - stream) is never the trainer's */
+        if ((st = aedyn_rng_create(&r->eval_rng0, c->seed, ~c->stream)) != AEDYN_OK ||
+            (st = aedyn_rng_create(&r->eval_rng, c->seed, ~c->stream)) != AEDYN_OK)
+            return setup_failed(r, "held-out noise generator", st);
+        r->eval_buf = cli_alloc(3 * CLI_EVAL_BATCH, r->D, sizeof *r->eval_buf);
+        if (!r->eval_buf) {
+            set_message(r, "out of memory for the held-out denoising error (D = %zu)", r->D);
+            cli_error("%s", r->message);
+            return CLI_EXIT_FAILURE;
+        }
+    }
+    return CLI_EXIT_OK;
 }
 
 static int setup(cli_state *r)
@@ -310,7 +384,10 @@ static int setup(cli_state *r)
         cli_error("--K must be <= D (got K = %zu, D = %zu)", r->K, r->D);
         return CLI_EXIT_USAGE;
     }
-    unsigned flags = (c->bias ? AEDYN_NET_BIAS : 0u) | (c->tied ? AEDYN_NET_TIED : 0u);
+    r->has_skip = c->skip.choice != CLI_SKIP_NONE;
+    r->dae = cli_denoising(c);
+    unsigned flags = (c->bias ? AEDYN_NET_BIAS : 0u) | (c->tied ? AEDYN_NET_TIED : 0u) |
+                     (r->has_skip ? AEDYN_NET_SKIP : 0u);
     if ((st = aedyn_net_create(&r->net, r->D, r->K, (aedyn_net_activation)c->activation,
                                flags)) != AEDYN_OK)
         return setup_failed(r, "--K/--D (network)", st);
@@ -328,6 +405,8 @@ static int setup(cli_state *r)
         return setup_failed(r, "--rule/--lr", st);
     if (c->wd > 0 && (st = aedyn_sgd_set_weight_decay(r->sgd, c->wd)) != AEDYN_OK)
         return setup_failed(r, "--wd", st);
+    if ((rc = setup_denoising(r)) != CLI_EXIT_OK)
+        return rc;
     r->run_sgd = c->mode & CLI_MODE_SGD;
     r->run_ode = c->mode & CLI_MODE_ODE;
     if (r->run_ode && (c->tied || c->rule == AEDYN_SGD_SANGER)) {
@@ -387,6 +466,9 @@ static void teardown(cli_state *r)
     aedyn_images_destroy(r->train);
     aedyn_images_destroy(r->test);
     aedyn_rng_destroy(r->rng);
+    aedyn_rng_destroy(r->eval_rng0);
+    aedyn_rng_destroy(r->eval_rng);
+    free(r->eval_buf);
     free(r->pca);
     free(r->op_sgd);
     free(r->op_ode);
@@ -399,27 +481,98 @@ static void teardown(cli_state *r)
 
 /* ---- measurements ---- */
 
-static void measure(cli_state *r)
+/* The denoising test error on the held-out images: each image x gets one
+ * noise draw xi, the same at every output time (eval_rng0 is copied
+ * afresh), and the loss (1/2D)|x - xhat(a x + sigma_n xi)|^2 is averaged
+ * over the images, with its standard error. */
+static aedyn_status heldout_denoising_error(cli_state *r, double a, double sigma_n, double *mean,
+                                            double *std_err)
+{
+    const size_t D = r->D, n = r->n_test, B = CLI_EVAL_BATCH;
+    double *X = r->eval_buf, *Xt = X + B * D, *Xh = Xt + B * D, s = 0, s2 = 0;
+    aedyn_status st = aedyn_rng_copy(r->eval_rng, r->eval_rng0);
+    for (size_t first = 0; st == AEDYN_OK && first < n; first += B) {
+        const size_t m = n - first < B ? n - first : B;
+        if ((st = aedyn_images_get_images(r->test, first, m, X)) != AEDYN_OK ||
+            (st = aedyn_rng_fill_normal(r->eval_rng, Xt, m * D)) != AEDYN_OK)
+            break;
+        for (size_t i = 0; i < m * D; i++)
+            Xt[i] = a * X[i] + sigma_n * Xt[i];
+        if ((st = aedyn_net_reconstruct(r->net, m, Xt, Xh)) != AEDYN_OK)
+            break;
+        for (size_t j = 0; j < m; j++) {
+            double l = 0;
+            for (size_t i = j * D; i < (j + 1) * D; i++)
+                l += (X[i] - Xh[i]) * (X[i] - Xh[i]);
+            l /= 2.0 * (double)D;
+            s += l;
+            s2 += l * l;
+        }
+    }
+    if (st != AEDYN_OK)
+        return st;
+    *mean = s / (double)n;
+    double var = n > 1 ? fmax(s2 / (double)n - *mean * *mean, 0) * (double)n / (double)(n - 1)
+                       : 0;
+    *std_err = sqrt(var / (double)n);
+    return AEDYN_OK;
+}
+
+/* The values of the schedules at time t: sigma_n(t) (the constant without a
+ * noise schedule) and eta(t) (NaN without a learning-rate schedule). */
+static void schedules_at(cli_state *r, double t)
+{
+    const cli_config *c = r->cfg;
+    const aedyn_schedule *s;
+    r->sigma_now = c->denoise;
+    r->lr_now = NAN;
+    if (c->noise_schedule &&
+        (aedyn_sgd_get_schedule(r->sgd, AEDYN_SCHEDULE_NOISE, &s) != AEDYN_OK || !s ||
+         aedyn_schedule_value(s, t, &r->sigma_now) != AEDYN_OK))
+        r->sigma_now = NAN;
+    if (c->lr_schedule &&
+        (aedyn_sgd_get_schedule(r->sgd, AEDYN_SCHEDULE_ENCODER_RATE, &s) != AEDYN_OK || !s ||
+         aedyn_schedule_value(s, t, &r->lr_now) != AEDYN_OK))
+        r->lr_now = NAN;
+}
+
+/* The errors (of a denoising autoencoder: against the clean input, at
+ * sigma_n(t)), the order parameters and the skip weights at time t. */
+static void measure(cli_state *r, double t)
 {
     size_t KK = r->K * r->K;
     double *s = r->op_sgd, *o = r->op_ode;
+    const double a = r->cfg->input_scale;
     r->sgd_err = r->ode_err = r->sgd_err_se = r->sgd_gauss_err = NAN;
+    r->sgd_skip = r->ode_skip = NAN;
     for (size_t i = 0; i < 4 * KK; i++)
         s[i] = o[i] = NAN;
+    schedules_at(r, t);
+    const double sn = r->sigma_now;
     if (r->sgd_live) {
+        /* (a, sigma_n) = (1, 0) is the plain error, exactly */
         double *err = cli_image_data(r) ? &r->sgd_gauss_err : &r->sgd_err;
-        if (aedyn_net_error(r->net, r->data, err) != AEDYN_OK ||
+        if (aedyn_net_error_denoising(r->net, r->data, a, sn, err) != AEDYN_OK ||
             aedyn_net_order_params(r->net, r->data, s, s + KK, s + 2 * KK, s + 3 * KK) != AEDYN_OK)
             *err = NAN;
         /* image data: the SGD error is the test error on the held-out images */
-        if (cli_image_data(r) &&
-            aedyn_net_error_images(r->net, r->test, &r->sgd_err, &r->sgd_err_se) != AEDYN_OK)
-            r->sgd_err = r->sgd_err_se = NAN;
+        if (cli_image_data(r)) {
+            aedyn_status st = r->dae && !(a == 1 && sn == 0)
+                                  ? heldout_denoising_error(r, a, sn, &r->sgd_err, &r->sgd_err_se)
+                                  : aedyn_net_error_images(r->net, r->test, &r->sgd_err,
+                                                           &r->sgd_err_se);
+            if (st != AEDYN_OK)
+                r->sgd_err = r->sgd_err_se = NAN;
+        }
+        if (r->has_skip && aedyn_net_get_skip(r->net, &r->sgd_skip) != AEDYN_OK)
+            r->sgd_skip = NAN;
     }
     if (r->ode_live) {
         if (aedyn_ode_error(r->ode, &r->ode_err) != AEDYN_OK ||
             aedyn_ode_order_params(r->ode, o, o + KK, o + 2 * KK, o + 3 * KK) != AEDYN_OK)
             r->ode_err = NAN;
+        if (r->has_skip && aedyn_ode_get_skip(r->ode, &r->ode_skip) != AEDYN_OK)
+            r->ode_skip = NAN;
     }
 }
 
@@ -454,6 +607,8 @@ static void check_finite(cli_state *r, double t)
             what = first_non_finite(r->op_sgd, n, "order parameters");
         if (!what && cli_image_data(r))
             what = first_non_finite(extra, 2, "population error or standard error");
+        if (!what && r->has_skip)
+            what = first_non_finite(&r->sgd_skip, 1, "skip weight");
         if (what)
             stop_diverged(r, &r->sgd_live, "SGD", what, t);
     }
@@ -461,6 +616,8 @@ static void check_finite(cli_state *r, double t)
         const char *what = first_non_finite(&r->ode_err, 1, "error");
         if (!what)
             what = first_non_finite(r->op_ode, n, "order parameters");
+        if (!what && r->has_skip)
+            what = first_non_finite(&r->ode_skip, 1, "skip weight");
         if (what)
             stop_diverged(r, &r->ode_live, "ODE", what, t);
     }
@@ -581,7 +738,7 @@ static void run_loop(cli_state *r)
             advance_sgd(r, r->steps[i]);
         if (r->run_ode)
             advance_ode(r, t);
-        measure(r);
+        measure(r, t);
         check_finite(r, t);
         clear_progress(r);
         if (r->csv && !cli_csv_row(r, t)) {
@@ -638,7 +795,7 @@ int cli_run_outcome(const cli_config *cfg, int argc, char **argv, cli_outcome *o
                     .integrator = cfg->integrator };
     clock_gettime(CLOCK_MONOTONIC, &r.t0);
     r.started = time(NULL);
-    r.sgd_err = r.ode_err = NAN;
+    r.sgd_err = r.ode_err = r.sgd_skip = r.ode_skip = r.sigma_now = r.lr_now = NAN;
     r.last_t = r.last_sgd_err = r.last_ode_err = r.last_dev = NAN;
     r.progress = !cfg->quiet && isatty(STDERR_FILENO);
     cli_error_reset();

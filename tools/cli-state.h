@@ -9,6 +9,9 @@
 #include <time.h>
 #include "cli-config.h"
 
+/* Images per batch of the held-out denoising error. */
+#define CLI_EVAL_BATCH 256
+
 typedef struct cli_state {
     const cli_config *cfg;
     cli_config eff;                /* cfg with the values the run resolved */
@@ -35,6 +38,15 @@ typedef struct cli_state {
     double sgd_err_se, sgd_gauss_err; /* image data: standard error on the held-out set,
                                          error under N(0, Omega_hat) */
     double last_t, last_sgd_err, last_ode_err, last_dev; /* for the outcome */
+    /* denoising and schedules */
+    bool dae;                      /* a denoising autoencoder (cli_denoising()) */
+    bool has_skip;                 /* --skip fixed|train */
+    double sgd_skip, ode_skip;     /* the skip weights c */
+    double sigma_now, lr_now;      /* sigma_n(t) and eta(t) at the output time */
+    aedyn_rng *eval_rng0, *eval_rng; /* image data, denoising: the noise of the held-out
+                                        images (eval_rng0 is copied into eval_rng at every
+                                        output time: the same draws each time) */
+    double *eval_buf;              /* 3 x CLI_EVAL_BATCH x D scratch of that error */
     uint64_t *steps;               /* the output times: steps (t = steps/D) and t */
     double *times;
     size_t n_times;
