@@ -103,7 +103,8 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     const size_t D = nv.D, K = nv.K;
     s->buf = aedyn__calloc(6 * D, sizeof *s->buf);
     s->lam = aedyn__calloc(7 * K, sizeof *s->lam);
-    if (!s->buf || !s->lam) {
+    s->scratch = aedyn__calloc(aedyn__data_scratch_size(data), sizeof *s->scratch);
+    if (!s->buf || !s->lam || !s->scratch) {
         aedyn_sgd_destroy(s);
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     }
@@ -134,6 +135,7 @@ AEDYN_API void aedyn_sgd_destroy(aedyn_sgd *sgd)
         aedyn_schedule_destroy(sgd->sched[i]);
     free(sgd->buf);
     free(sgd->lam);
+    free(sgd->scratch);
     free(sgd);
 }
 
@@ -727,7 +729,7 @@ AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
             break;
         if (dae) { /* the pending update's input is a noisy buffer */
             double *x = sgd->buf, *xt = noisy_buffer(sgd);
-            st = aedyn__data_sample1(sgd->data, sgd->rng, x);
+            st = aedyn__data_sample1(sgd->data, sgd->rng, x, sgd->scratch);
             if (st == AEDYN_OK) {
                 corrupt(sgd, x, xt);
                 st = step_on(sgd, xt, x);
@@ -736,7 +738,7 @@ AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
         }
         /* the input buffer the pending update does not use */
         double *x = sgd->pend_w && sgd->xp == sgd->buf ? sgd->buf + D : sgd->buf;
-        st = aedyn__data_sample1(sgd->data, sgd->rng, x);
+        st = aedyn__data_sample1(sgd->data, sgd->rng, x, sgd->scratch);
         if (st == AEDYN_OK)
             st = step_on(sgd, x, x);
     }
