@@ -16,4 +16,5 @@
 #include "aedyn/aedyn-npy.h"
 #include "aedyn/aedyn-enum.h"
 #include "aedyn/aedyn-grid.h"
+#include "aedyn/aedyn-replicas.h"
 #endif

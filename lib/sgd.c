@@ -18,6 +18,7 @@
 #include "net-internal.h"
 #include "rng-internal.h"
 #include "schedule-internal.h"
+#include "sgd-internal.h"
 #include "sgd-private.h"
 
 #define AEDYN_SGD_LIMIT_ 1e150
@@ -286,6 +287,36 @@ AEDYN_API aedyn_status aedyn_sgd_get_schedule(const aedyn_sgd *sgd, aedyn_schedu
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_sgd_get_schedule: unknown target %d",
                            (int)target);
     *schedule = sgd->sched[target];
+    return AEDYN_OK;
+}
+
+aedyn_status aedyn__sgd_copy_settings(aedyn_sgd *dst, const aedyn_sgd *src)
+{
+    aedyn_schedule *copy[AEDYN__N_TARGETS] = { NULL };
+    for (int i = 0; i < AEDYN__N_TARGETS; i++)
+        if (src->sched[i]) {
+            const aedyn_status st = aedyn__schedule_copy(src->sched[i], &copy[i]);
+            if (st != AEDYN_OK) {
+                for (int j = 0; j < i; j++)
+                    aedyn_schedule_destroy(copy[j]);
+                return st;
+            }
+        }
+    dst->eta_w = src->eta_w;
+    dst->eta_v = src->eta_v;
+    dst->eta_b = src->eta_b;
+    dst->kappa = src->kappa;
+    dst->a = src->a;
+    dst->sigma_n = src->sigma_n;
+    dst->eta_c = src->eta_c;
+    dst->eta_c_set = src->eta_c_set;
+    dst->n_sched = src->n_sched;
+    for (int i = 0; i < AEDYN__N_TARGETS; i++) {
+        aedyn_schedule_destroy(dst->sched[i]);
+        dst->sched[i] = copy[i];
+    }
+    dst->steps = src->steps;
+    memcpy(dst->cur, src->cur, sizeof dst->cur);
     return AEDYN_OK;
 }
 

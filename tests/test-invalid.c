@@ -26,6 +26,7 @@ typedef struct {
     aedyn_sgd *sgd;
     aedyn_ode *ode;
     aedyn_images *im;
+    aedyn_replicas *rep; /* stays NULL: a create row must not set it */
     double x[D_], W[K_ * D_], V[K_ * D_], b[K_], batch[4 * D_];
     double out[D_ * D_];
     double *p;
@@ -181,6 +182,50 @@ static aedyn_status nan_schedule_run_(fixture *f, bool ode)
         ck_assert_aedyn_ok(aedyn_sgd_set_schedule(f->sgd, AEDYN_SCHEDULE_NOISE, NULL));
     }
     aedyn_schedule_destroy(s);
+    return st;
+}
+
+/* A call on an ensemble of three replicas of the fixture's trainer (with a
+ * generator of its own, so that the fixture's is not drawn from): a failed
+ * call must leave the ensemble's values as they were. */
+typedef enum { REP_STATS_Q_, REP_STATS_Q_NULL_, REP_THREADS_, REP_ESCAPE_DT_, REP_ESCAPE_TIMES_,
+               REP_ESCAPE_STATS_Q_, REP_INIT_SIGMA_, REP_INIT_AFTER_STEP_ } rep_op_;
+
+static aedyn_status rep_call_(fixture *f, rep_op_ op)
+{
+    aedyn_rng *rng;
+    aedyn_replicas *rep;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 8, 1));
+    ck_assert_aedyn_ok(aedyn_replicas_create(&rep, f->sgd, 3, rng));
+    ck_assert_aedyn_ok(aedyn_replicas_set_n_threads(rep, 2));
+    ck_assert_aedyn_ok(aedyn_replicas_step(rep, 10));
+    const size_t nv = aedyn_replicas_get_n_values(rep);
+    double before[3 * 17], after[3 * 17], m[2 * 17], frac = 42.0;
+    const double q[2] = { 0.5, nan_ };
+    ck_assert_uint_eq(nv, 17);
+    ck_assert_aedyn_ok(aedyn_replicas_get_values(rep, before));
+    aedyn_status st = AEDYN_OK;
+    switch (op) {
+    case REP_STATS_Q_: st = aedyn_replicas_stats(rep, 2, q, m, m, m); break;
+    case REP_STATS_Q_NULL_: st = aedyn_replicas_stats(rep, 1, NULL, m, NULL, m); break;
+    case REP_THREADS_: st = aedyn_replicas_set_n_threads(rep, SIZE_MAX); break;
+    case REP_ESCAPE_DT_: st = aedyn_replicas_set_escape(rep, 0.1, -1.0); break;
+    case REP_ESCAPE_TIMES_: st = aedyn_replicas_get_escape_times(rep, m); break;
+    case REP_ESCAPE_STATS_Q_:
+        ck_assert_aedyn_ok(aedyn_replicas_set_escape(rep, 0.1, 1.0));
+        st = aedyn_replicas_escape_stats(rep, 2, q, &frac, m);
+        ck_assert(frac == 42.0);
+        break;
+    case REP_INIT_SIGMA_: st = aedyn_replicas_init_gaussian(rep, inf_); break;
+    case REP_INIT_AFTER_STEP_: st = aedyn_replicas_init_gaussian(rep, 0.1); break;
+    }
+    if (st != AEDYN_OK) {
+        ck_assert_uint_eq(aedyn_replicas_get_n_threads(rep), 2);
+        ck_assert_aedyn_ok(aedyn_replicas_get_values(rep, after));
+        ck_assert(memcmp(before, after, sizeof before) == 0);
+    }
+    aedyn_replicas_destroy(rep);
+    aedyn_rng_destroy(rng);
     return st;
 }
 
@@ -505,7 +550,49 @@ static aedyn_status nan_schedule_run_(fixture *f, bool ode)
     X(sched_next_breakpoint_null, "aedyn_schedule_next_breakpoint", AEDYN_ERR_NULL, "schedule",    \
       aedyn_schedule_next_breakpoint(NULL, 0.0, f->x))                                             \
     X(sched_next_breakpoint_nan, "aedyn_schedule_next_breakpoint", AEDYN_ERR_INVALID, "t = nan",   \
-      sched_call_(SCHED_NEXT_BREAKPOINT_, true, nan_))
+      sched_call_(SCHED_NEXT_BREAKPOINT_, true, nan_))                                            \
+    /* replicas */                                                                                 \
+    X(rep_create_zero, "aedyn_replicas_create", AEDYN_ERR_SIZE, "number of replicas",              \
+      aedyn_replicas_create(&f->rep, f->sgd, 0, f->rng))                                           \
+    X(rep_create_huge, "aedyn_replicas_create", AEDYN_ERR_SIZE, "got 18446744073709551615",       \
+      aedyn_replicas_create(&f->rep, f->sgd, SIZE_MAX, f->rng))                                    \
+    X(rep_create_null, "aedyn_replicas_create", AEDYN_ERR_NULL, "sgd",                             \
+      aedyn_replicas_create(&f->rep, NULL, 2, f->rng))                                             \
+    X(rep_destroy_null, "aedyn_replicas_destroy", AEDYN_OK, "",                                    \
+      (aedyn_replicas_destroy(NULL), AEDYN_OK))                                                    \
+    X(rep_init_sigma, "aedyn_replicas_init_gaussian", AEDYN_ERR_INVALID, "sigma0",                 \
+      rep_call_(f, REP_INIT_SIGMA_))                                                               \
+    X(rep_init_after_step, "aedyn_replicas_init_gaussian", AEDYN_ERR_INVALID, "stepped already",   \
+      rep_call_(f, REP_INIT_AFTER_STEP_))                                                          \
+    X(rep_threads, "aedyn_replicas_set_n_threads", AEDYN_ERR_SIZE, "threads",                      \
+      rep_call_(f, REP_THREADS_))                                                                  \
+    X(rep_get_threads_null, "aedyn_replicas_get_n_threads", AEDYN_OK, "",                          \
+      IS(aedyn_replicas_get_n_threads(NULL) == 0))                                                 \
+    X(rep_get_n_null, "aedyn_replicas_get_n_replicas", AEDYN_OK, "",                               \
+      IS(aedyn_replicas_get_n_replicas(NULL) == 0))                                                \
+    X(rep_get_values_n_null, "aedyn_replicas_get_n_values", AEDYN_OK, "",                          \
+      IS(aedyn_replicas_get_n_values(NULL) == 0))                                                  \
+    X(rep_get_steps_null, "aedyn_replicas_get_n_steps", AEDYN_OK, "",                              \
+      IS(aedyn_replicas_get_n_steps(NULL) == 0))                                                   \
+    X(rep_get_time_null, "aedyn_replicas_get_time", AEDYN_OK, "",                                  \
+      IS(isnan(aedyn_replicas_get_time(NULL))))                                                    \
+    X(rep_step_null, "aedyn_replicas_step", AEDYN_ERR_NULL, "rep", aedyn_replicas_step(NULL, 5))   \
+    X(rep_get_values_null, "aedyn_replicas_get_values", AEDYN_ERR_NULL, "'rep'",                   \
+      aedyn_replicas_get_values(f->rep, NULL))                                                     \
+    X(rep_stats_q, "aedyn_replicas_stats", AEDYN_ERR_INVALID, "q[1] = nan",                        \
+      rep_call_(f, REP_STATS_Q_))                                                                  \
+    X(rep_stats_q_null, "aedyn_replicas_stats", AEDYN_ERR_NULL, "'q'",                             \
+      rep_call_(f, REP_STATS_Q_NULL_))                                                             \
+    X(rep_escape_dt, "aedyn_replicas_set_escape", AEDYN_ERR_INVALID, "dt = -1",                    \
+      rep_call_(f, REP_ESCAPE_DT_))                                                                \
+    X(rep_get_escape_null, "aedyn_replicas_get_escape", AEDYN_ERR_NULL, "rep",                     \
+      aedyn_replicas_get_escape(NULL, NULL, NULL))                                                 \
+    X(rep_escape_times_unset, "aedyn_replicas_get_escape_times", AEDYN_ERR_INVALID, "no escape",   \
+      rep_call_(f, REP_ESCAPE_TIMES_))                                                             \
+    X(rep_escape_stats_q, "aedyn_replicas_escape_stats", AEDYN_ERR_INVALID, "q[1]",                \
+      rep_call_(f, REP_ESCAPE_STATS_Q_))                                                           \
+    X(rep_get_net_null, "aedyn_replicas_get_net", AEDYN_OK, "",                                    \
+      IS(aedyn_replicas_get_net(NULL, 0) == NULL))
 
 #define DEFINE_CASE(name, entry, expect, fragment, call)                                           \
     static aedyn_status case_##name(fixture *f)                                                    \
@@ -558,6 +645,7 @@ START_TEST(every_case)
     ck_assert_ptr_eq(f.sgd, s0);
     ck_assert_ptr_eq(f.ode, o0);
     ck_assert_ptr_eq(f.im, i0);
+    ck_assert_ptr_null(f.rep);
     snap(&f, &after);
     ck_assert_msg(memcmp(&before, &after, sizeof before) == 0, "%s: a handle changed", c->name);
     ck_assert_aedyn_ok(aedyn_sgd_step(f.sgd, 5));
