@@ -16,7 +16,7 @@
 /* 2^53: the most SGD steps (t-max x D) or fixed ODE steps (t-max / dt) a run
  * may take; beyond it step counts and times are no longer exact doubles. */
 #define CLI_MAX_STEPS 9007199254740992.0
-#define CLI_MAX_OPTIONS 48 /* room of cli_config.given */
+#define CLI_MAX_OPTIONS 64 /* room of cli_config.given */
 
 typedef enum { CLI_DATA_SPIKED, CLI_DATA_GAUSSIAN, CLI_DATA_CIFAR, CLI_DATA_IDX } cli_data_kind;
 
@@ -24,6 +24,9 @@ typedef enum { CLI_DATA_SPIKED, CLI_DATA_GAUSSIAN, CLI_DATA_CIFAR, CLI_DATA_IDX 
 typedef enum { CLI_MODE_SGD = 1, CLI_MODE_ODE = 2, CLI_MODE_BOTH = 3 } cli_mode;
 
 typedef enum { CLI_PLOT_PNG, CLI_PLOT_SVG } cli_plot_format;
+
+/* --replica-init: the replicas' initial weights. */
+typedef enum { CLI_REPLICA_INIT_SAME, CLI_REPLICA_INIT_INDEPENDENT } cli_replica_init;
 
 
 /* The values of the options (the destinations of the table's entries);
@@ -62,6 +65,13 @@ typedef struct cli_config {
     int mode;               /* cli_mode */
     int integrator;         /* an aedyn_ode_method */
     double rtol, atol, dt;  /* dt 0 = default of the integrator */
+    /* replica ensembles */
+    size_t replicas;        /* R; 0: one trainer, no ensemble */
+    size_t threads;         /* 0: the online processors */
+    cli_numbers quantiles;  /* probabilities of the band's quantiles */
+    double escape;          /* error level of the escape times; 0: none */
+    double escape_dt;       /* interval of the escape checks */
+    int replica_init;       /* cli_replica_init */
     /* output */
     const char *out;
     bool plot, quiet;

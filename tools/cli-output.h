@@ -15,6 +15,9 @@ bool cli_csv_header(cli_state *r);
 bool cli_csv_row(cli_state *r, double t);
 bool cli_csv_close(cli_state *r);
 
+/* The name of the quantile p in columns and keys: q10 for 0.1, q2p5 for 0.025. */
+void cli_quantile_name(double p, char *buf, size_t size);
+
 /* PREFIX.json: written when the run starts (status "running") and rewritten
  * at its end. False after a message naming the file when a write failed. */
 bool cli_json_write(cli_state *r);

@@ -278,10 +278,41 @@ static void resolve(cli_state *r, double dt)
     e->t_min = cli_effective_t_min(c);
     cli_set_given(e, "t-min");
     e->integrator = r->integrator;
+    if (r->rep) {
+        e->threads = aedyn_replicas_get_n_threads(r->rep);
+        cli_set_given(e, "threads");
+    }
     if (r->run_ode && dt > 0) {
         e->dt = dt;
         cli_set_given(e, "dt");
     }
+}
+
+/* --replicas: the ensemble of the template trainer r->sgd (after the ODE
+ * was made from it), its threads, initial weights and escape level, and the
+ * band's arrays. */
+static int make_replicas(cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    aedyn_status st;
+    if ((st = aedyn_replicas_create(&r->rep, r->sgd, c->replicas, r->rng)) != AEDYN_OK)
+        return setup_failed(r, "--replicas", st);
+    if ((st = aedyn_replicas_set_n_threads(r->rep, c->threads)) != AEDYN_OK)
+        return setup_failed(r, "--threads", st);
+    if (c->replica_init == CLI_REPLICA_INIT_INDEPENDENT &&
+        (st = aedyn_replicas_init_gaussian(r->rep, c->init_std)) != AEDYN_OK)
+        return setup_failed(r, "--replica-init independent", st);
+    if (cli_given(c, "escape") &&
+        (st = aedyn_replicas_set_escape(r->rep, c->escape, c->escape_dt)) != AEDYN_OK)
+        return setup_failed(r, "--escape/--escape-dt", st);
+    r->n_values = aedyn_replicas_get_n_values(r->rep);
+    r->band_std = cli_alloc(r->n_values, 1, sizeof *r->band_std);
+    r->band_q = cli_alloc(r->n_values, c->quantiles.n, sizeof *r->band_q);
+    if (!r->band_std || !r->band_q) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILURE;
+    }
+    return CLI_EXIT_OK;
 }
 
 static int setup(cli_state *r)
@@ -357,6 +388,8 @@ static int setup(cli_state *r)
         if ((st = aedyn_ode_set_tolerances(r->ode, c->rtol, c->atol)) != AEDYN_OK)
             return setup_failed(r, "--rtol/--atol", st);
     }
+    if (c->replicas && (rc = make_replicas(r)) != CLI_EXIT_OK)
+        return rc;
     r->sgd_live = r->run_sgd;
     r->ode_live = r->run_ode;
     r->pca = calloc(r->K, sizeof *r->pca);
@@ -375,6 +408,9 @@ static int setup(cli_state *r)
 
 static void teardown(cli_state *r)
 {
+    aedyn_replicas_destroy(r->rep);
+    free(r->band_std);
+    free(r->band_q);
     aedyn_ode_destroy(r->ode);
     aedyn_sgd_destroy(r->sgd);
     aedyn_net_destroy(r->net);
@@ -401,7 +437,25 @@ static void measure(cli_state *r)
     r->sgd_err = r->ode_err = r->sgd_err_se = r->sgd_gauss_err = NAN;
     for (size_t i = 0; i < 4 * KK; i++)
         s[i] = o[i] = NAN;
-    if (r->sgd_live) {
+    if (r->sgd_live && r->rep) {
+        /* the replicas' means (the band: their spread and quantiles) */
+        const size_t nv = r->n_values, nq = r->cfg->quantiles.n;
+        double *mean = cli_alloc(nv, 1, sizeof *mean);
+        if (!mean || aedyn_replicas_stats(r->rep, nq, r->cfg->quantiles.v, mean, r->band_std,
+                                          r->band_q) != AEDYN_OK) {
+            for (size_t i = 0; mean && i < nv; i++)
+                mean[i] = NAN;
+            for (size_t i = 0; i < nv; i++)
+                r->band_std[i] = NAN;
+            for (size_t i = 0; i < nv * nq; i++)
+                r->band_q[i] = NAN;
+        }
+        if (mean) {
+            r->sgd_err = mean[0];
+            memcpy(s, mean + 1, 4 * KK * sizeof *s);
+        }
+        free(mean);
+    } else if (r->sgd_live) {
         double *err = cli_image_data(r) ? &r->sgd_gauss_err : &r->sgd_err;
         if (aedyn_net_error(r->net, r->data, err) != AEDYN_OK ||
             aedyn_net_order_params(r->net, r->data, s, s + KK, s + 2 * KK, s + 3 * KK) != AEDYN_OK)
@@ -463,10 +517,34 @@ static void check_finite(cli_state *r, double t)
 
 /* ---- the run ---- */
 
+/* The replicas to `target` steps, likewise. */
+static void advance_replicas(cli_state *r, uint64_t target)
+{
+    const uint64_t chunk = r->D * 10;
+    while (r->sgd_live && aedyn_replicas_get_n_steps(r->rep) < target) {
+        uint64_t n = target - aedyn_replicas_get_n_steps(r->rep);
+        aedyn_status st = aedyn_replicas_step(r->rep, n < chunk ? n : chunk);
+        if (st != AEDYN_OK) {
+            r->sgd_live = false;
+            set_message(r, "SGD replicas stopped at t = %g: %s: %s",
+                        aedyn_replicas_get_time(r->rep), aedyn_strerror(st),
+                        aedyn_error_message());
+            r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
+            clear_progress(r);
+            cli_error("%s", r->message);
+        }
+        show_progress(r, aedyn_replicas_get_time(r->rep), false);
+    }
+}
+
 /* Advance SGD to `target` steps, in chunks so that the progress line moves. */
 static void advance_sgd(cli_state *r, uint64_t target)
 {
     uint64_t chunk = r->D * 10;
+    if (r->rep) {
+        advance_replicas(r, target);
+        return;
+    }
     while (r->sgd_live && aedyn_sgd_get_n_steps(r->sgd) < target) {
         uint64_t n = target - aedyn_sgd_get_n_steps(r->sgd);
         aedyn_status st = aedyn_sgd_step(r->sgd, n < chunk ? n : chunk);

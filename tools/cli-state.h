@@ -21,6 +21,10 @@ typedef struct cli_state {
     aedyn_net *net;
     aedyn_sgd *sgd;
     aedyn_ode *ode;
+    aedyn_replicas *rep;           /* --replicas: the ensemble (r->sgd is its template) */
+    size_t n_values;               /* values per replica: error, Q, R, T, T0 */
+    double *band_std;              /* n_values standard deviations over the replicas */
+    double *band_q;                /* n_q x n_values quantiles (n_q = cfg->quantiles.n) */
     int integrator;                /* the ODE's method (--integrator auto resolved) */
     size_t D, M, K;
     double lambda[CLI_MAX_SPIKES]; /* spike strengths used */
