@@ -17,4 +17,5 @@
 #include "aedyn/aedyn-enum.h"
 #include "aedyn/aedyn-grid.h"
 #include "aedyn/aedyn-replicas.h"
+#include "aedyn/aedyn-chain.h"
 #endif

@@ -5,12 +5,14 @@
 #include <stdint.h>
 #include "common-private.h"
 
-/* One replica: its network, trainer and generator, what it escaped at, and
- * its failure (with the message of the thread that ran it). */
+/* One replica: its network and trainer (full SGD) or its reduced chain, its
+ * generator, what it escaped at, and its failure (with the message of the
+ * thread that ran it). */
 typedef struct aedyn__replica {
     aedyn_rng *rng;
     aedyn_net *net;
     aedyn_sgd *sgd;
+    aedyn_chain *chain;
     double t_escape;   /* +infinity until it escapes */
     aedyn_status status;
     char message[480];
@@ -19,6 +21,7 @@ typedef struct aedyn__replica {
 struct aedyn_replicas {
     size_t R, D, K, n_values;
     const aedyn_data *data; /* the template's, borrowed */
+    bool reduced;           /* reduced chains instead of trainers */
     aedyn__replica *rep;    /* R */
     double *values;         /* R x n_values, measured after every step */
     size_t n_threads;

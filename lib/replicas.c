@@ -24,6 +24,7 @@ static aedyn_status remeasure(aedyn_replicas *rep);
 
 static void replica_free(aedyn__replica *x)
 {
+    aedyn_chain_destroy(x->chain);
     aedyn_sgd_destroy(x->sgd);
     aedyn_net_destroy(x->net);
     aedyn_rng_destroy(x->rng);
@@ -79,10 +80,10 @@ static aedyn_status replica_make(aedyn__replica *x, const aedyn_sgd *sgd, const 
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_replicas_create(aedyn_replicas **out, const aedyn_sgd *sgd,
-                                             size_t n_replicas, aedyn_rng *rng)
+/* Both constructors: trainers, or reduced chains. */
+static aedyn_status create(aedyn_replicas **out, const aedyn_sgd *sgd, size_t n_replicas,
+                           aedyn_rng *rng, bool reduced, const char *fn)
 {
-    static const char *fn = "aedyn_replicas_create";
     AEDYN__REQUIRE_NONNULL(out);
     AEDYN__REQUIRE_NONNULL(sgd);
     AEDYN__REQUIRE_NONNULL(rng);
@@ -105,6 +106,7 @@ AEDYN_API aedyn_status aedyn_replicas_create(aedyn_replicas **out, const aedyn_s
     rep->K = K;
     rep->n_values = 1 + 4 * K * K;
     rep->data = data;
+    rep->reduced = reduced;
     rep->n_threads = online_processors();
     rep->level = rep->dt = NAN;
     rep->steps = aedyn_sgd_get_n_steps(sgd);
@@ -116,8 +118,13 @@ AEDYN_API aedyn_status aedyn_replicas_create(aedyn_replicas **out, const aedyn_s
     if ((st = aedyn_net_get_weights(tn, W, V, b)) || (st = aedyn_net_get_skip(tn, &skip)))
         goto fail;
     const uint64_t u = aedyn_rng_u64(rng);
-    for (size_t r = 0; r < R && !st; r++)
-        st = replica_make(&rep->rep[r], sgd, W, V, b, skip, u, r);
+    for (size_t r = 0; r < R && !st; r++) {
+        aedyn__replica *x = &rep->rep[r];
+        if (!reduced)
+            st = replica_make(x, sgd, W, V, b, skip, u, r);
+        else if (!(st = aedyn_rng_create(&x->rng, u, (uint64_t)r)))
+            st = aedyn_chain_create(&x->chain, sgd, x->rng);
+    }
     if (st)
         goto fail;
     free(W);
@@ -132,7 +139,44 @@ fail:
     return st;
 }
 
+AEDYN_API aedyn_status aedyn_replicas_create(aedyn_replicas **out, const aedyn_sgd *sgd,
+                                             size_t n_replicas, aedyn_rng *rng)
+{
+    return create(out, sgd, n_replicas, rng, false, "aedyn_replicas_create");
+}
+
+AEDYN_API aedyn_status aedyn_replicas_create_reduced(aedyn_replicas **out, const aedyn_sgd *sgd,
+                                                     size_t n_replicas, aedyn_rng *rng)
+{
+    static const char *fn = "aedyn_replicas_create_reduced";
+    AEDYN__REQUIRE_NONNULL(sgd);
+    aedyn_chain *probe = NULL; /* refuses what the chain cannot simulate, before any work */
+    aedyn_rng *r0;
+    aedyn_status st = aedyn_rng_create(&r0, 0, 0);
+    if (st)
+        return st;
+    st = aedyn_chain_create(&probe, sgd, r0);
+    aedyn_chain_destroy(probe);
+    aedyn_rng_destroy(r0);
+    return st ? st : create(out, sgd, n_replicas, rng, true, fn);
+}
+
 /* ---- measuring ---------------------------------------------------------------- */
+
+static uint64_t replica_steps(const aedyn__replica *x)
+{
+    return x->chain ? aedyn_chain_get_n_steps(x->chain) : aedyn_sgd_get_n_steps(x->sgd);
+}
+
+static double replica_time(const aedyn__replica *x)
+{
+    return x->chain ? aedyn_chain_get_time(x->chain) : aedyn_sgd_get_time(x->sgd);
+}
+
+static aedyn_status replica_step(aedyn__replica *x, uint64_t n)
+{
+    return x->chain ? aedyn_chain_step(x->chain, n) : aedyn_sgd_step(x->sgd, n);
+}
 
 /* The input scale and noise of a trainer at time t: the schedules where
  * attached, the constants elsewhere. */
@@ -152,6 +196,8 @@ static aedyn_status denoising_now(const aedyn_sgd *s, double t, double *a, doubl
 
 static aedyn_status replica_error(const aedyn_replicas *rep, const aedyn__replica *x, double *err)
 {
+    if (x->chain)
+        return aedyn_chain_error(x->chain, err);
     double a = 1.0, sn = 0.0;
     aedyn_status st = denoising_now(x->sgd, aedyn_sgd_get_time(x->sgd), &a, &sn);
     return st ? st : aedyn_net_error_denoising(x->net, rep->data, a, sn, err);
@@ -162,7 +208,10 @@ static aedyn_status replica_measure(const aedyn_replicas *rep, const aedyn__repl
 {
     const size_t KK = rep->K * rep->K;
     aedyn_status st = replica_error(rep, x, &v[0]);
-    if (st == AEDYN_OK)
+    if (st == AEDYN_OK && x->chain)
+        st = aedyn_chain_order_params(x->chain, v + 1, v + 1 + KK, v + 1 + 2 * KK,
+                                      v + 1 + 3 * KK);
+    else if (st == AEDYN_OK)
         st = aedyn_net_order_params(x->net, rep->data, v + 1, v + 1 + KK, v + 1 + 2 * KK,
                                     v + 1 + 3 * KK);
     return st;
@@ -174,7 +223,7 @@ static aedyn_status replica_check_escape(const aedyn_replicas *rep, aedyn__repli
     double err;
     const aedyn_status st = replica_error(rep, x, &err);
     if (st == AEDYN_OK && err <= rep->level)
-        x->t_escape = aedyn_sgd_get_time(x->sgd);
+        x->t_escape = replica_time(x);
     return st;
 }
 
@@ -193,12 +242,12 @@ static void replica_run(aedyn_replicas *rep, size_t r, uint64_t n)
         uint64_t chunk = n - done;
         const bool watch = rep->every > 0 && isinf(x->t_escape);
         if (watch) {
-            const uint64_t to_check = rep->every - aedyn_sgd_get_n_steps(x->sgd) % rep->every;
+            const uint64_t to_check = rep->every - replica_steps(x) % rep->every;
             chunk = chunk < to_check ? chunk : to_check;
         }
-        st = aedyn_sgd_step(x->sgd, chunk);
+        st = replica_step(x, chunk);
         done += chunk;
-        if (st == AEDYN_OK && watch && aedyn_sgd_get_n_steps(x->sgd) % rep->every == 0)
+        if (st == AEDYN_OK && watch && replica_steps(x) % rep->every == 0)
             st = replica_check_escape(rep, x);
     }
     if (st == AEDYN_OK)
@@ -264,10 +313,10 @@ AEDYN_API aedyn_status aedyn_replicas_step(aedyn_replicas *rep, uint64_t n)
         return st;
     run_parallel(rep, n);
     rep->stepped = rep->stepped || n > 0;
-    rep->steps = aedyn_sgd_get_n_steps(rep->rep[0].sgd);
+    rep->steps = replica_steps(&rep->rep[0]);
     for (size_t r = 1; r < rep->R; r++) /* the failed ones stopped earlier */
         if (rep->rep[r].status == AEDYN_OK)
-            rep->steps = aedyn_sgd_get_n_steps(rep->rep[r].sgd);
+            rep->steps = replica_steps(&rep->rep[r]);
     return first_failure(rep, fn);
 }
 
@@ -284,7 +333,7 @@ static aedyn_status remeasure(aedyn_replicas *rep)
             continue;
         st = replica_measure(rep, x, rep->values + r * rep->n_values);
         if (!st && rep->every > 0 && rep->values[r * rep->n_values] <= rep->level)
-            x->t_escape = aedyn_sgd_get_time(x->sgd);
+            x->t_escape = replica_time(x);
     }
     return st;
 }
@@ -301,7 +350,8 @@ AEDYN_API aedyn_status aedyn_replicas_init_gaussian(aedyn_replicas *rep, double 
                            "initialise them before the first step", fn);
     aedyn_status st = AEDYN_OK;
     for (size_t r = 0; r < rep->R && !st; r++)
-        st = aedyn_net_init_gaussian(rep->rep[r].net, rep->rep[r].rng, sigma0);
+        st = rep->reduced ? aedyn_chain_init_gaussian(rep->rep[r].chain, rep->rep[r].rng, sigma0)
+                          : aedyn_net_init_gaussian(rep->rep[r].net, rep->rep[r].rng, sigma0);
     if (st)
         return st;
     /* the new values, and the escape check at the start */
@@ -348,6 +398,11 @@ AEDYN_API double aedyn_replicas_get_time(const aedyn_replicas *rep)
 AEDYN_API const aedyn_net *aedyn_replicas_get_net(const aedyn_replicas *rep, size_t r)
 {
     return rep && r < rep->R ? rep->rep[r].net : NULL;
+}
+
+AEDYN_API const aedyn_chain *aedyn_replicas_get_chain(const aedyn_replicas *rep, size_t r)
+{
+    return rep && r < rep->R ? rep->rep[r].chain : NULL;
 }
 
 AEDYN_API aedyn_status aedyn_replicas_get_values(const aedyn_replicas *rep, double *values)

@@ -27,6 +27,7 @@ typedef struct {
     aedyn_ode *ode;
     aedyn_images *im;
     aedyn_replicas *rep; /* stays NULL: a create row must not set it */
+    aedyn_chain *chain;  /* likewise */
     double x[D_], W[K_ * D_], V[K_ * D_], b[K_], batch[4 * D_];
     double out[D_ * D_];
     double *p;
@@ -225,6 +226,62 @@ static aedyn_status rep_call_(fixture *f, rep_op_ op)
         ck_assert(memcmp(before, after, sizeof before) == 0);
     }
     aedyn_replicas_destroy(rep);
+    aedyn_rng_destroy(rng);
+    return st;
+}
+
+/* A call on a reduced chain of the fixture's trainer (generator of its own):
+ * a failed call must leave the chain's state as it was. */
+typedef enum { CH_SET_NAN_, CH_SET_NOT_PSD_, CH_SET_ASYM_, CH_INIT_SIGMA_, CH_GET_STATE_NULL_,
+               CH_ERROR_NULL_, CH_CREATE_TIED_, CH_REDUCED_TIED_, CH_STEP_DIVERGE_ } chain_op_;
+
+static aedyn_status chain_call_(fixture *f, chain_op_ op)
+{
+    aedyn_rng *rng;
+    aedyn_chain *c, *c2 = NULL;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 9, 2));
+    ck_assert_aedyn_ok(aedyn_chain_create(&c, f->sgd, rng));
+    ck_assert_aedyn_ok(aedyn_chain_step(c, 7));
+    const size_t n = aedyn_chain_get_n_state(c);
+    double before[64], after[64], y[64];
+    ck_assert_uint_le(n, 64);
+    ck_assert_aedyn_ok(aedyn_chain_get_state(c, before));
+    memcpy(y, before, sizeof y);
+    const size_t qb = 2 * aedyn_chain_get_n_explicit(c) * K_ + K_;
+    aedyn_status st = AEDYN_OK;
+    aedyn_sgd *tied_sgd = NULL;
+    aedyn_replicas *rep = NULL;
+    switch (op) {
+    case CH_SET_NAN_: y[1] = nan_; st = aedyn_chain_set_state(c, y); break;
+    case CH_SET_NOT_PSD_: y[qb] = -y[qb]; st = aedyn_chain_set_state(c, y); break;
+    case CH_SET_ASYM_: y[qb + 1] += 1.0; st = aedyn_chain_set_state(c, y); break;
+    case CH_INIT_SIGMA_: st = aedyn_chain_init_gaussian(c, rng, -1.0); break;
+    case CH_GET_STATE_NULL_: st = aedyn_chain_get_state(c, NULL); break;
+    case CH_ERROR_NULL_: st = aedyn_chain_error(c, NULL); break;
+    case CH_CREATE_TIED_:
+    case CH_REDUCED_TIED_:
+        ck_assert_aedyn_ok(aedyn_sgd_create(&tied_sgd, f->tied, f->data, rng, AEDYN_SGD_VANILLA,
+                                            0.1));
+        st = op == CH_CREATE_TIED_ ? aedyn_chain_create(&c2, tied_sgd, rng)
+                                   : aedyn_replicas_create_reduced(&rep, tied_sgd, 3, rng);
+        ck_assert_ptr_null(c2);
+        ck_assert_ptr_null(rep);
+        aedyn_sgd_destroy(tied_sgd);
+        break;
+    case CH_STEP_DIVERGE_: {
+        /* a state with a huge decoder overlap: the step's update overflows */
+        y[qb + 3 * K_ * K_ - 1] = 1e140;
+        ck_assert_aedyn_ok(aedyn_chain_set_state(c, y));
+        ck_assert_aedyn_ok(aedyn_chain_get_state(c, before));
+        st = aedyn_chain_step(c, 10);
+        break;
+    }
+    }
+    if (st != AEDYN_OK) {
+        ck_assert_aedyn_ok(aedyn_chain_get_state(c, after));
+        ck_assert(memcmp(before, after, n * sizeof *after) == 0);
+    }
+    aedyn_chain_destroy(c);
     aedyn_rng_destroy(rng);
     return st;
 }
@@ -592,7 +649,43 @@ static aedyn_status rep_call_(fixture *f, rep_op_ op)
     X(rep_escape_stats_q, "aedyn_replicas_escape_stats", AEDYN_ERR_INVALID, "q[1]",                \
       rep_call_(f, REP_ESCAPE_STATS_Q_))                                                           \
     X(rep_get_net_null, "aedyn_replicas_get_net", AEDYN_OK, "",                                    \
-      IS(aedyn_replicas_get_net(NULL, 0) == NULL))
+      IS(aedyn_replicas_get_net(NULL, 0) == NULL))                                                 \
+    X(rep_reduced_tied, "aedyn_replicas_create_reduced", AEDYN_ERR_UNSUPPORTED, "tied",            \
+      chain_call_(f, CH_REDUCED_TIED_))                                                            \
+    X(rep_get_chain_null, "aedyn_replicas_get_chain", AEDYN_OK, "",                                \
+      IS(aedyn_replicas_get_chain(NULL, 0) == NULL))                                               \
+    /* chain */                                                                                    \
+    X(chain_create_null, "aedyn_chain_create", AEDYN_ERR_NULL, "sgd",                              \
+      aedyn_chain_create(&f->chain, NULL, f->rng))                                                 \
+    X(chain_create_tied, "aedyn_chain_create", AEDYN_ERR_UNSUPPORTED, "tied networks",             \
+      chain_call_(f, CH_CREATE_TIED_))                                                             \
+    X(chain_destroy_null, "aedyn_chain_destroy", AEDYN_OK, "",                                     \
+      (aedyn_chain_destroy(NULL), AEDYN_OK))                                                       \
+    X(chain_step_null, "aedyn_chain_step", AEDYN_ERR_NULL, "chain", aedyn_chain_step(NULL, 3))     \
+    X(chain_step_diverge, "aedyn_chain_step", AEDYN_ERR_DIVERGED, "diverged",                      \
+      chain_call_(f, CH_STEP_DIVERGE_))                                                            \
+    X(chain_steps_null, "aedyn_chain_get_n_steps", AEDYN_OK, "",                                   \
+      IS(aedyn_chain_get_n_steps(NULL) == 0))                                                      \
+    X(chain_time_null, "aedyn_chain_get_time", AEDYN_OK, "",                                       \
+      IS(isnan(aedyn_chain_get_time(NULL))))                                                       \
+    X(chain_explicit_null, "aedyn_chain_get_n_explicit", AEDYN_OK, "",                             \
+      IS(aedyn_chain_get_n_explicit(NULL) == 0))                                                   \
+    X(chain_n_state_null, "aedyn_chain_get_n_state", AEDYN_OK, "",                                 \
+      IS(aedyn_chain_get_n_state(NULL) == 0))                                                      \
+    X(chain_get_state_null, "aedyn_chain_get_state", AEDYN_ERR_NULL, "'y'",                        \
+      chain_call_(f, CH_GET_STATE_NULL_))                                                          \
+    X(chain_set_state_nan, "aedyn_chain_set_state", AEDYN_ERR_INVALID, "y[1] = nan",               \
+      chain_call_(f, CH_SET_NAN_))                                                                 \
+    X(chain_set_state_psd, "aedyn_chain_set_state", AEDYN_ERR_INVALID, "semi-definite",            \
+      chain_call_(f, CH_SET_NOT_PSD_))                                                             \
+    X(chain_set_state_sym, "aedyn_chain_set_state", AEDYN_ERR_INVALID, "symmetric",                \
+      chain_call_(f, CH_SET_ASYM_))                                                                \
+    X(chain_init_sigma, "aedyn_chain_init_gaussian", AEDYN_ERR_INVALID, "sigma0",                  \
+      chain_call_(f, CH_INIT_SIGMA_))                                                              \
+    X(chain_order_null, "aedyn_chain_order_params", AEDYN_ERR_NULL, "chain",                       \
+      aedyn_chain_order_params(NULL, f->x, NULL, NULL, NULL))                                      \
+    X(chain_error_null, "aedyn_chain_error", AEDYN_ERR_NULL, "'err'",                              \
+      chain_call_(f, CH_ERROR_NULL_))
 
 #define DEFINE_CASE(name, entry, expect, fragment, call)                                           \
     static aedyn_status case_##name(fixture *f)                                                    \
@@ -646,6 +739,7 @@ START_TEST(every_case)
     ck_assert_ptr_eq(f.ode, o0);
     ck_assert_ptr_eq(f.im, i0);
     ck_assert_ptr_null(f.rep);
+    ck_assert_ptr_null(f.chain);
     snap(&f, &after);
     ck_assert_msg(memcmp(&before, &after, sizeof before) == 0, "%s: a handle changed", c->name);
     ck_assert_aedyn_ok(aedyn_sgd_step(f.sgd, 5));

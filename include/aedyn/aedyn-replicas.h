@@ -17,6 +17,11 @@
  * draws from the stream (u, r), u one 64-bit draw from the generator given
  * at creation. Whatever the trainer supports, the replicas support.
  *
+ * Reduced replicas (aedyn_replicas_create_reduced()) are reduced SGD chains
+ * (aedyn-chain.h) instead of trainers: the same SGD in distribution, at a
+ * cost per step that does not depend on D, for the models and trainers the
+ * chain supports. Replica r's chain draws from the stream (u, r) likewise.
+ *
  * Threads: aedyn_replicas_step() runs the replicas in up to
  * aedyn_replicas_get_n_threads() threads (by default the number of online
  * processors), each replica entirely in one thread for the duration of the
@@ -43,6 +48,7 @@
 #include "aedyn-rng.h"
 #include "aedyn-net.h"
 #include "aedyn-sgd.h"
+#include "aedyn-chain.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,14 +78,27 @@ typedef struct aedyn_replicas aedyn_replicas;
 AEDYN_API aedyn_status aedyn_replicas_create(aedyn_replicas **out, const aedyn_sgd *sgd,
                                              size_t n_replicas, aedyn_rng *rng);
 
+/**
+ * Create @p n_replicas reduced replicas of the trainer @p sgd: reduced SGD
+ * chains (aedyn_chain_create()) from its network's current weights at its
+ * current time, replica r's drawing from the stream (u, r), u one 64-bit
+ * draw from @p rng. Refused (before any draw) for what the chain does not
+ * support.
+ * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_SIZE (R),
+ *         AEDYN_ERR_UNSUPPORTED (aedyn-chain.h), AEDYN_ERR_NOMEM
+ * @since 0.2
+ */
+AEDYN_API aedyn_status aedyn_replicas_create_reduced(aedyn_replicas **out, const aedyn_sgd *sgd,
+                                                     size_t n_replicas, aedyn_rng *rng);
+
 /** Destroy an ensemble (not the data model it borrows); NULL is a no-op. @since 0.2 */
 AEDYN_API void aedyn_replicas_destroy(aedyn_replicas *rep);
 
 /**
  * Give every replica independent initial weights: replica r's network is
- * initialised by aedyn_net_init_gaussian() with @p sigma0 from its own
- * stream (in replica order, before any of its steps). Only before the first
- * step.
+ * initialised by aedyn_net_init_gaussian() (a reduced replica's state by
+ * aedyn_chain_init_gaussian()) with @p sigma0 from its own stream (in
+ * replica order, before any of its steps). Only before the first step.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (sigma0 not finite or
  *         < 0; or the replicas have stepped already)
  * @since 0.2
@@ -207,10 +226,17 @@ AEDYN_API aedyn_status aedyn_replicas_escape_stats(const aedyn_replicas *rep, si
 /**
  * The network of replica @p r (read only; valid until the ensemble is
  * destroyed; it changes with every step).
- * @return the network, or NULL for a NULL @p rep or r >= R
+ * @return the network, or NULL for a NULL @p rep, r >= R or reduced replicas
  * @since 0.2
  */
 AEDYN_API const aedyn_net *aedyn_replicas_get_net(const aedyn_replicas *rep, size_t r);
+
+/**
+ * The reduced chain of replica @p r (read only, as aedyn_replicas_get_net()).
+ * @return the chain, or NULL for a NULL @p rep, r >= R or replicas of full SGD
+ * @since 0.2
+ */
+AEDYN_API const aedyn_chain *aedyn_replicas_get_chain(const aedyn_replicas *rep, size_t r);
 
 #ifdef __cplusplus
 }
