@@ -16,6 +16,8 @@ static const cli_choice data_choices[] = {
     { "cifar", CLI_DATA_CIFAR },   { "idx", CLI_DATA_IDX },         { NULL, 0 } };
 static const cli_choice mode_choices[] = {
     { "sgd", CLI_MODE_SGD }, { "ode", CLI_MODE_ODE }, { "both", CLI_MODE_BOTH }, { NULL, 0 } };
+static const cli_choice sgd_choices[] = {
+    { "full", CLI_SGD_FULL }, { "reduced", CLI_SGD_REDUCED }, { NULL, 0 } };
 static const cli_choice replica_init_choices[] = {
     { "same", CLI_REPLICA_INIT_SAME }, { "independent", CLI_REPLICA_INIT_INDEPENDENT },
     { NULL, 0 } };
@@ -91,6 +93,11 @@ static const cli_option options[] = {
     { .name = "rule", .type = CLI_ENUM, .enumeration = AEDYN_ENUM_RULE, .offset = OFF(rule),
       .dflt = "vanilla", .flags = CLI_SWEEP, .section = "Training",
       .help = "update rule (sanger: linear tied network, SGD only)" },
+    { .name = "sgd", .type = CLI_CHOICE, .choices = sgd_choices, .offset = OFF(sgd),
+      .dflt = "full", .flags = CLI_SWEEP,
+      .help = "simulate SGD on the full weights, or as the exact reduced chain (same law at any "
+              "D, cost independent of D; needs a model with a degenerate bulk: the spiked "
+              "model, an untied network, vanilla or truncated rule; no weights are written)" },
     { .name = "lr", .metavar = "ETA", .type = CLI_NUMBER, .offset = OFF(lr), .dflt = "1",
       .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP,
       .help = "learning rate eta (encoder, decoder and bias)" },
@@ -348,6 +355,20 @@ static bool check_combination(const cli_config *cfg)
         }
     if (cli_given(cfg, "escape-dt") && !cli_given(cfg, "escape")) {
         cli_error("--escape-dt needs --escape LEVEL");
+        return false;
+    }
+    if (cfg->sgd == CLI_SGD_REDUCED && !(cfg->mode & CLI_MODE_SGD)) {
+        cli_error("--sgd reduced: --mode ode simulates no SGD");
+        return false;
+    }
+    if (cfg->sgd == CLI_SGD_REDUCED && (cfg->tied || cfg->rule == AEDYN_SGD_SANGER)) {
+        cli_error("--sgd reduced: the reduced chain simulates untied networks with the vanilla "
+                  "or truncated rule (not %s)", cfg->tied ? "--tied" : "--rule sanger");
+        return false;
+    }
+    if (cfg->sgd == CLI_SGD_REDUCED && cfg->data != CLI_DATA_SPIKED) {
+        cli_error("--sgd reduced needs a model with a degenerate bulk (--data spiked); %s has "
+                  "every eigenvalue explicit", cli_value_name(cfg, "data"));
         return false;
     }
     if (cfg->replicas && !(cfg->mode & CLI_MODE_SGD)) {

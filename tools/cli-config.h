@@ -25,6 +25,9 @@ typedef enum { CLI_MODE_SGD = 1, CLI_MODE_ODE = 2, CLI_MODE_BOTH = 3 } cli_mode;
 
 typedef enum { CLI_PLOT_PNG, CLI_PLOT_SVG } cli_plot_format;
 
+/* --sgd: how SGD is simulated. */
+typedef enum { CLI_SGD_FULL, CLI_SGD_REDUCED } cli_sgd_kind;
+
 /* --replica-init: the replicas' initial weights. */
 typedef enum { CLI_REPLICA_INIT_SAME, CLI_REPLICA_INIT_INDEPENDENT } cli_replica_init;
 
@@ -53,6 +56,7 @@ typedef struct cli_config {
     bool bias, tied;
     /* training */
     int rule;               /* aedyn_sgd_rule */
+    int sgd;                /* cli_sgd_kind */
     double lr, wd, init_std;
     bool init_informed;
     cli_files init_weights; /* W V; V "-" keeps the random decoder */

@@ -164,10 +164,13 @@ void cli_table_header(const cli_state *r)
         printf(", stream = %llu", (unsigned long long)c->stream);
     putchar('\n');
     if (r->rep)
-        printf("       SGD: %zu replicas (%s initial weights) in %zu threads; sgd_mean, "
+        printf("       SGD: %zu %sreplicas (%s initial weights) in %zu threads; sgd_mean, "
                "sgd_std over the replicas\n", c->replicas,
+               c->sgd == CLI_SGD_REDUCED ? "reduced-chain " : "",
                c->replica_init == CLI_REPLICA_INIT_SAME ? "the same" : "independent",
                aedyn_replicas_get_n_threads(r->rep));
+    else if (r->chain)
+        printf("       SGD: the exact reduced chain (same law as SGD, cost independent of D)\n");
     if (r->run_ode)
         printf("       ODE: %s, rtol = %g\n", cli_value_name(&r->eff, "integrator"),
                c->rtol);
@@ -400,9 +403,11 @@ bool cli_json_write(cli_state *r)
     fputc(']', f);
     json_kv_uint(f, 2, "rows", r->rows);
     json_kv_num(f, 2, "sgd_time", !r->run_sgd ? NAN : r->rep ? aedyn_replicas_get_time(r->rep)
-                                                   : aedyn_sgd_get_time(r->sgd));
+                                  : r->chain ? aedyn_chain_get_time(r->chain)
+                                             : aedyn_sgd_get_time(r->sgd));
     json_kv_uint(f, 2, "sgd_steps", !r->run_sgd ? 0 : r->rep ? aedyn_replicas_get_n_steps(r->rep)
-                                                   : aedyn_sgd_get_n_steps(r->sgd));
+                                    : r->chain ? aedyn_chain_get_n_steps(r->chain)
+                                               : aedyn_sgd_get_n_steps(r->sgd));
     if (r->rep)
         json_replicas(f, r);
     json_kv_num(f, 2, "final_sgd_error", r->sgd_err);
@@ -443,11 +448,13 @@ bool cli_json_write(cli_state *r)
     fputs("{", f);
     fputs("\"csv\": ", f);
     json_string(f, cli_out_path(r, ".csv"));
-    fputs(", \"W\": ", f);
-    json_string(f, cli_out_path(r, "_W.npy"));
-    fputs(", \"V\": ", f);
-    json_string(f, cli_out_path(r, "_V.npy"));
-    if (r->cfg->bias) {
+    if (cli_weights_written(r)) {
+        fputs(", \"W\": ", f);
+        json_string(f, cli_out_path(r, "_W.npy"));
+        fputs(", \"V\": ", f);
+        json_string(f, cli_out_path(r, "_V.npy"));
+    }
+    if (r->cfg->bias && cli_weights_written(r)) {
         fputs(", \"bias\": ", f);
         json_string(f, cli_out_path(r, "_b.npy"));
     }
@@ -462,8 +469,15 @@ bool cli_json_write(cli_state *r)
 
 /* ---- final weights ---- */
 
+bool cli_weights_written(const cli_state *r)
+{
+    return !(r->run_sgd && r->cfg->sgd == CLI_SGD_REDUCED);
+}
+
 bool cli_weights_write(cli_state *r)
 {
+    if (!cli_weights_written(r))
+        return true;
     double *W = cli_alloc(r->K, r->D, sizeof *W), *V = cli_alloc(r->K, r->D, sizeof *V);
     double *b = calloc(r->K, sizeof *b);
     bool ok = W && V && b;

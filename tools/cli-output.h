@@ -26,4 +26,7 @@ bool cli_json_write(cli_state *r);
  * SGD, or of the ODE without SGD. False after a message. */
 bool cli_weights_write(cli_state *r);
 
+/* Whether the run has final weights to write (not SGD as a reduced chain). */
+bool cli_weights_written(const cli_state *r);
+
 #endif

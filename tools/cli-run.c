@@ -295,8 +295,11 @@ static int make_replicas(cli_state *r)
 {
     const cli_config *c = r->cfg;
     aedyn_status st;
-    if ((st = aedyn_replicas_create(&r->rep, r->sgd, c->replicas, r->rng)) != AEDYN_OK)
-        return setup_failed(r, "--replicas", st);
+    st = c->sgd == CLI_SGD_REDUCED
+             ? aedyn_replicas_create_reduced(&r->rep, r->sgd, c->replicas, r->rng)
+             : aedyn_replicas_create(&r->rep, r->sgd, c->replicas, r->rng);
+    if (st != AEDYN_OK)
+        return setup_failed(r, c->sgd == CLI_SGD_REDUCED ? "--sgd reduced" : "--replicas", st);
     if ((st = aedyn_replicas_set_n_threads(r->rep, c->threads)) != AEDYN_OK)
         return setup_failed(r, "--threads", st);
     if (c->replica_init == CLI_REPLICA_INIT_INDEPENDENT &&
@@ -390,6 +393,9 @@ static int setup(cli_state *r)
     }
     if (c->replicas && (rc = make_replicas(r)) != CLI_EXIT_OK)
         return rc;
+    if (!c->replicas && c->sgd == CLI_SGD_REDUCED && r->run_sgd &&
+        (st = aedyn_chain_create(&r->chain, r->sgd, r->rng)) != AEDYN_OK)
+        return setup_failed(r, "--sgd reduced", st);
     r->sgd_live = r->run_sgd;
     r->ode_live = r->run_ode;
     r->pca = calloc(r->K, sizeof *r->pca);
@@ -409,6 +415,7 @@ static int setup(cli_state *r)
 static void teardown(cli_state *r)
 {
     aedyn_replicas_destroy(r->rep);
+    aedyn_chain_destroy(r->chain);
     free(r->band_std);
     free(r->band_q);
     aedyn_ode_destroy(r->ode);
@@ -455,6 +462,10 @@ static void measure(cli_state *r)
             memcpy(s, mean + 1, 4 * KK * sizeof *s);
         }
         free(mean);
+    } else if (r->sgd_live && r->chain) {
+        if (aedyn_chain_error(r->chain, &r->sgd_err) != AEDYN_OK ||
+            aedyn_chain_order_params(r->chain, s, s + KK, s + 2 * KK, s + 3 * KK) != AEDYN_OK)
+            r->sgd_err = NAN;
     } else if (r->sgd_live) {
         double *err = cli_image_data(r) ? &r->sgd_gauss_err : &r->sgd_err;
         if (aedyn_net_error(r->net, r->data, err) != AEDYN_OK ||
@@ -537,12 +548,35 @@ static void advance_replicas(cli_state *r, uint64_t target)
     }
 }
 
+/* The reduced chain to `target` steps, likewise. */
+static void advance_chain(cli_state *r, uint64_t target)
+{
+    const uint64_t chunk = r->D * 10;
+    while (r->sgd_live && aedyn_chain_get_n_steps(r->chain) < target) {
+        uint64_t n = target - aedyn_chain_get_n_steps(r->chain);
+        aedyn_status st = aedyn_chain_step(r->chain, n < chunk ? n : chunk);
+        if (st != AEDYN_OK) {
+            r->sgd_live = false;
+            set_message(r, "SGD (reduced chain) stopped at t = %g: %s: %s",
+                        aedyn_chain_get_time(r->chain), aedyn_strerror(st), aedyn_error_message());
+            r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
+            clear_progress(r);
+            cli_error("%s", r->message);
+        }
+        show_progress(r, aedyn_chain_get_time(r->chain), false);
+    }
+}
+
 /* Advance SGD to `target` steps, in chunks so that the progress line moves. */
 static void advance_sgd(cli_state *r, uint64_t target)
 {
     uint64_t chunk = r->D * 10;
     if (r->rep) {
         advance_replicas(r, target);
+        return;
+    }
+    if (r->chain) {
+        advance_chain(r, target);
         return;
     }
     while (r->sgd_live && aedyn_sgd_get_n_steps(r->sgd) < target) {
@@ -692,9 +726,12 @@ static void close_outputs(cli_state *r)
             output_failed(r);
             written = false;
         }
-        if (!c->quiet && written)
+        if (!c->quiet && written && cli_weights_written(r))
             printf("\nwrote %s.csv, %s.json, %s_W.npy, %s_V.npy%s (%.1f s)\n", c->out, c->out,
                    c->out, c->out, c->bias ? " and _b.npy" : "", cli_elapsed(r));
+        else if (!c->quiet && written)
+            printf("\nwrote %s.csv, %s.json (%.1f s; the reduced chain has no weights)\n",
+                   c->out, c->out, cli_elapsed(r));
     } else if (!c->quiet) {
         printf("\n(%.1f s; --out PREFIX writes CSV, JSON and the final weights)\n",
                cli_elapsed(r));

@@ -450,5 +450,26 @@ check_usage --quantiles --replicas 2 --quantiles 0.5,1.5
 check_usage --replica-init --replicas 2 --replica-init independent --init-informed
 check_usage --threads --replicas 2 --threads 0
 
+# 11. --sgd reduced: the exact chain, alone and as replicas; no weights
+#     written; refused where the chain does not apply.
+$to "$aedyn" run --D 20000 --t-max 5 --points 4 --sgd reduced --out "$tmp/red" --quiet \
+    >/dev/null 2>"$tmp/err" || fail "--sgd reduced exited $?: $(cat "$tmp/err")"
+if [ -f "$tmp/red.csv" ]; then
+    awk -F, 'NR > 1 && ($2 == "nan" || $2 > 0.6 || $2 < 0.01) { exit 1 }' "$tmp/red.csv" \
+        && ok "--sgd reduced: plausible errors at D = 20000" || fail "--sgd reduced: errors"
+    [ -e "$tmp/red_W.npy" ] && fail "--sgd reduced wrote weights it does not have"
+    grep -q '"W":' "$tmp/red.json" && fail "--sgd reduced: the JSON lists weight files"
+else
+    fail "--sgd reduced: no CSV"
+fi
+$to "$aedyn" run --D 300 --t-max 3 --points 3 --sgd reduced --replicas 6 --threads 2 --quiet \
+    --out "$tmp/redr" >/dev/null 2>"$tmp/err" && ok "--sgd reduced --replicas 6 runs" \
+    || fail "--sgd reduced --replicas exited $?: $(cat "$tmp/err")"
+check_usage --sgd --sgd reduced --tied
+check_usage --sgd --sgd reduced --rule sanger --tied --activation linear
+check_usage --sgd --sgd reduced --mode ode
+check_usage --sgd --sgd reduced --data gaussian --covariance "$tmp/x_W.npy"
+check_usage --sgd --sgd reduced --D 3 --M 2
+
 echo "cli tests: $fails failed"
 [ "$fails" -eq 0 ]
