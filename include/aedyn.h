@@ -18,4 +18,5 @@
 #include "aedyn/aedyn-grid.h"
 #include "aedyn/aedyn-replicas.h"
 #include "aedyn/aedyn-chain.h"
+#include "aedyn/aedyn-band.h"
 #endif

@@ -258,22 +258,7 @@ fail:
 
 void aedyn__chain_factor(size_t n, const double *C, double *L)
 {
-    memset(L, 0, n * n * sizeof *L);
-    for (size_t j = 0; j < n; j++) {
-        double d = C[j * n + j];
-        for (size_t p = 0; p < j; p++)
-            d -= L[j * n + p] * L[j * n + p];
-        if (!(d > 1e-14 * C[j * n + j])) /* rank deficient (or rounding): column 0 */
-            continue;
-        const double ljj = sqrt(d);
-        L[j * n + j] = ljj;
-        for (size_t i = j + 1; i < n; i++) {
-            double v = C[i * n + j];
-            for (size_t p = 0; p < j; p++)
-                v -= L[i * n + p] * L[j * n + p];
-            L[i * n + j] = v / ljj;
-        }
-    }
+    aedyn__cholesky_psd(n, C, L);
 }
 
 static bool ok_value(double x) { return fabs(x) <= LIMIT_; } /* false for NaN */

@@ -28,6 +28,7 @@ typedef struct {
     aedyn_images *im;
     aedyn_replicas *rep; /* stays NULL: a create row must not set it */
     aedyn_chain *chain;  /* likewise */
+    aedyn_band *band;    /* likewise */
     double x[D_], W[K_ * D_], V[K_ * D_], b[K_], batch[4 * D_];
     double out[D_ * D_];
     double *p;
@@ -282,6 +283,58 @@ static aedyn_status chain_call_(fixture *f, chain_op_ op)
         ck_assert(memcmp(before, after, n * sizeof *after) == 0);
     }
     aedyn_chain_destroy(c);
+    aedyn_rng_destroy(rng);
+    return st;
+}
+
+/* A call on a band of the fixture's trainer: a failed call must leave its
+ * time and mean as they were. */
+typedef enum { BD_ADVANCE_PAST_, BD_TOL_, BD_QUAD_, BD_SET_MEAN_NAN_, BD_SAMPLE_NULL_,
+               BD_ERROR_OK_, BD_NOISE_OK_, BD_JAC_OK_ } band_op_;
+
+static aedyn_status band_call_(fixture *f, band_op_ op)
+{
+    aedyn_band *b;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, f->sgd));
+    ck_assert_aedyn_ok(aedyn_band_advance(b, aedyn_band_get_time(b) + 0.5));
+    const size_t P = aedyn_band_get_n_state(b);
+    double before[64], after[64], y[64], M[40 * 40];
+    ck_assert_uint_le(P, 40);
+    ck_assert_aedyn_ok(aedyn_band_get_mean(b, before));
+    const double t0 = aedyn_band_get_time(b);
+    aedyn_status st = AEDYN_OK;
+    switch (op) {
+    case BD_ADVANCE_PAST_: st = aedyn_band_advance(b, t0 - 1.0); break;
+    case BD_TOL_: st = aedyn_band_set_tolerances(b, 1e-6, -1.0); break;
+    case BD_QUAD_: st = aedyn_band_set_quadrature(b, 65); break;
+    case BD_SET_MEAN_NAN_:
+        memcpy(y, before, sizeof y);
+        y[2] = inf_;
+        st = aedyn_band_set_mean(b, y);
+        break;
+    case BD_SAMPLE_NULL_: st = aedyn_band_sample(b, NULL, y); break;
+    case BD_ERROR_OK_: st = aedyn_band_error(b, M, M + 1, M + 2, M + 3); break;
+    case BD_NOISE_OK_: st = aedyn_band_noise(b, M); break;
+    case BD_JAC_OK_: st = aedyn_band_jacobian(b, M); break;
+    }
+    if (st != AEDYN_OK) {
+        ck_assert_aedyn_ok(aedyn_band_get_mean(b, after));
+        ck_assert(memcmp(before, after, sizeof before) == 0);
+        ck_assert(aedyn_band_get_time(b) == t0);
+    }
+    aedyn_band_destroy(b);
+    return st;
+}
+
+/* aedyn_band_create on a trainer of the tied network (generator of its own). */
+static aedyn_status band_tied_(fixture *f)
+{
+    aedyn_rng *rng;
+    aedyn_sgd *sgd;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 1, 1));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, f->tied, f->data, rng, AEDYN_SGD_VANILLA, 0.1));
+    const aedyn_status st = aedyn_band_create(&f->band, sgd);
+    aedyn_sgd_destroy(sgd);
     aedyn_rng_destroy(rng);
     return st;
 }
@@ -685,7 +738,35 @@ static aedyn_status chain_call_(fixture *f, chain_op_ op)
     X(chain_order_null, "aedyn_chain_order_params", AEDYN_ERR_NULL, "chain",                       \
       aedyn_chain_order_params(NULL, f->x, NULL, NULL, NULL))                                      \
     X(chain_error_null, "aedyn_chain_error", AEDYN_ERR_NULL, "'err'",                              \
-      chain_call_(f, CH_ERROR_NULL_))
+      chain_call_(f, CH_ERROR_NULL_))                                                              \
+    /* band (experimental) */                                                                      \
+    X(band_create_null, "aedyn_band_create", AEDYN_ERR_NULL, "sgd", aedyn_band_create(&f->band, NULL)) \
+    X(band_create_tied, "aedyn_band_create", AEDYN_ERR_UNSUPPORTED, "tied", band_tied_(f))         \
+    X(band_destroy_null, "aedyn_band_destroy", AEDYN_OK, "", (aedyn_band_destroy(NULL), AEDYN_OK)) \
+    X(band_advance_past, "aedyn_band_advance", AEDYN_ERR_INVALID, "t_end",                         \
+      band_call_(f, BD_ADVANCE_PAST_))                                                             \
+    X(band_time_null, "aedyn_band_get_time", AEDYN_OK, "", IS(isnan(aedyn_band_get_time(NULL))))   \
+    X(band_n_state_null, "aedyn_band_get_n_state", AEDYN_OK, "",                                   \
+      IS(aedyn_band_get_n_state(NULL) == 0))                                                       \
+    X(band_fluct_null, "aedyn_band_set_fluctuations", AEDYN_ERR_NULL, "band",                      \
+      aedyn_band_set_fluctuations(NULL, false))                                                    \
+    X(band_tol, "aedyn_band_set_tolerances", AEDYN_ERR_INVALID, "atol", band_call_(f, BD_TOL_))    \
+    X(band_quad, "aedyn_band_set_quadrature", AEDYN_ERR_SIZE, "got 65", band_call_(f, BD_QUAD_))   \
+    X(band_get_mean_null, "aedyn_band_get_mean", AEDYN_ERR_NULL, "'band'",                          \
+      aedyn_band_get_mean(f->band, NULL))                                                          \
+    X(band_set_mean_inf, "aedyn_band_set_mean", AEDYN_ERR_INVALID, "y[2] = inf",                   \
+      band_call_(f, BD_SET_MEAN_NAN_))                                                             \
+    X(band_cov_null, "aedyn_band_get_covariance", AEDYN_ERR_NULL, "band",                          \
+      aedyn_band_get_covariance(NULL, f->x, NULL))                                                 \
+    X(band_noise_ok, "aedyn_band_noise", AEDYN_OK, "", band_call_(f, BD_NOISE_OK_))                \
+    X(band_noise_null, "aedyn_band_noise", AEDYN_ERR_NULL, "band", aedyn_band_noise(NULL, f->x))   \
+    X(band_jacobian_ok, "aedyn_band_jacobian", AEDYN_OK, "", band_call_(f, BD_JAC_OK_))            \
+    X(band_jacobian_null, "aedyn_band_jacobian", AEDYN_ERR_NULL, "'band'",                          \
+      aedyn_band_jacobian(f->band, NULL))                                                          \
+    X(band_error_ok, "aedyn_band_error", AEDYN_OK, "", band_call_(f, BD_ERROR_OK_))                \
+    X(band_error_null, "aedyn_band_error", AEDYN_ERR_NULL, "band",                                 \
+      aedyn_band_error(NULL, NULL, NULL, NULL, NULL))                                              \
+    X(band_sample_null, "aedyn_band_sample", AEDYN_ERR_NULL, "rng", band_call_(f, BD_SAMPLE_NULL_))
 
 #define DEFINE_CASE(name, entry, expect, fragment, call)                                           \
     static aedyn_status case_##name(fixture *f)                                                    \
@@ -740,6 +821,7 @@ START_TEST(every_case)
     ck_assert_ptr_eq(f.im, i0);
     ck_assert_ptr_null(f.rep);
     ck_assert_ptr_null(f.chain);
+    ck_assert_ptr_null(f.band);
     snap(&f, &after);
     ck_assert_msg(memcmp(&before, &after, sizeof before) == 0, "%s: a handle changed", c->name);
     ck_assert_aedyn_ok(aedyn_sgd_step(f.sgd, 5));
