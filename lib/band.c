@@ -786,11 +786,13 @@ AEDYN_API aedyn_status aedyn_band_get_mean(const aedyn_band *band, double *y)
     return AEDYN_OK;
 }
 
-AEDYN_API aedyn_status aedyn_band_set_mean(aedyn_band *band, const double *y)
+AEDYN_API aedyn_status aedyn_band_set_mean(aedyn_band *band, double t, const double *y)
 {
     static const char *fn = "aedyn_band_set_mean";
     AEDYN__REQUIRE_NONNULL(band);
     AEDYN__REQUIRE_NONNULL(y);
+    if (!isfinite(t) || t < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: t = %g must be finite and >= 0", fn, t);
     const size_t K = band->K, M = band->M, KK = K * K, n = 2 * M * K + K + 3 * KK;
     for (size_t i = 0; i < n; i++)
         if (!(fabs(y[i]) <= 1e150))
@@ -804,6 +806,7 @@ AEDYN_API aedyn_status aedyn_band_set_mean(aedyn_band *band, const double *y)
                                    "(entry %zu, %zu)", fn, k, l);
     from_chain(band, y, band->X);
     memset(band->X + band->P, 0, (band->nX - band->P) * sizeof *band->X);
+    band->t = t;
     aedyn__stepper_reset(band->st);
     return AEDYN_OK;
 }
@@ -860,6 +863,12 @@ AEDYN_API aedyn_status aedyn_band_error(aedyn_band *band, double *mean, double *
     double *y = band->y2, *grad = band->f1, *H = band->J, *S = band->S, *HS = band->L;
     memcpy(y, band->X, P * sizeof *y);
     const double e0 = error_at(band, y);
+    if (!shift && !std_first && !std) { /* the mean alone: no derivatives */
+        const aedyn_status st = aedyn__check_finite(fn, "the predicted error", &e0, 1);
+        if (st == AEDYN_OK && mean)
+            *mean = e0;
+        return st;
+    }
     /* gradient (central, step 1e-6) and Hessian (central, step 1e-4) */
     for (size_t j = 0; j < P; j++) {
         const double h = fd_step(band, band->X, j, 1e-6);

@@ -265,6 +265,156 @@ START_TEST(test_band_against_replicas)
 }
 END_TEST
 
+/* ---- the hybrid sampler of symmetric-plateau escapes ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Both units of an erf autoencoder share their components on the spikes;
+ * their bulk parts are independent (D = 1000, sigma0 0.1). They learn the
+ * first spike together and sit on an exchange-symmetric plateau near
+ * pca(1), which SGD leaves by its noise. The escape time (error <= the
+ * midpoint of pca(1) and pca(2), checked every 0.1) of R = 150 reduced
+ * replicas against N = 150 ODEs started at t1 = 20 from N(y(t1),
+ * Sigma(t1) / D): two-sample Kolmogorov-Smirnov below its 0.001 critical
+ * value 1.95 sqrt(2 / 150); the ODE from the common weights escapes after
+ * 90 % of the replicas; J has a positive eigenvalue on the plateau. */
+START_TEST(test_hybrid_escapes)
+{
+    const size_t D = 1000, R = 150, N = 150;
+    tmpl t = make_tmpl(D, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.1, 1);
+    double *W = malloc(2 * D * sizeof *W), *V = malloc(2 * D * sizeof *V);
+    double *E = malloc(2 * D * sizeof *E);
+    ck_assert_aedyn_ok(aedyn_net_get_weights(t.net, W, V, NULL));
+    size_t m = 0;
+    for (size_t g = 0; g < aedyn_data_get_n_groups(t.data); g++) {
+        size_t mult, ne;
+        ck_assert_aedyn_ok(aedyn_data_get_group(t.data, g, NULL, &mult, &ne));
+        if (ne) {
+            ck_assert_aedyn_ok(aedyn_data_get_group_vectors(t.data, g, E + m * D));
+            m += ne;
+        }
+    }
+    ck_assert_uint_eq(m, 2);
+    for (size_t i = 0; i < D; i++) {
+        W[D + i] = 0.1 * aedyn_rng_normal(t.rng);
+        V[D + i] = 0.1 * aedyn_rng_normal(t.rng);
+    }
+    for (size_t j = 0; j < m; j++) { /* unit 2 takes unit 1's spike components */
+        double a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+        for (size_t i = 0; i < D; i++) {
+            a1 += W[i] * E[j * D + i];
+            a2 += W[D + i] * E[j * D + i];
+            b1 += V[i] * E[j * D + i];
+            b2 += V[D + i] * E[j * D + i];
+        }
+        for (size_t i = 0; i < D; i++) {
+            W[D + i] += (a1 - a2) * E[j * D + i];
+            V[D + i] += (b1 - b2) * E[j * D + i];
+        }
+    }
+    ck_assert_aedyn_ok(aedyn_net_set_weights(t.net, W, V, NULL));
+    double p1, p2;
+    ck_assert_aedyn_ok(aedyn_data_pca_error(t.data, 1, &p1));
+    ck_assert_aedyn_ok(aedyn_data_pca_error(t.data, 2, &p2));
+    const double level = 0.5 * (p1 + p2), t1 = 20.0, tmax = 150.0;
+    /* the replicas */
+    aedyn_replicas *rep;
+    ck_assert_aedyn_ok(aedyn_replicas_create_reduced(&rep, t.sgd, R, t.rng));
+    ck_assert_aedyn_ok(aedyn_replicas_set_n_threads(rep, 2));
+    ck_assert_aedyn_ok(aedyn_replicas_set_escape(rep, level, 0.1));
+    ck_assert_aedyn_ok(aedyn_replicas_step(rep, (uint64_t)(tmax * (double)D)));
+    double *tr = malloc(R * sizeof *tr), *th = malloc(N * sizeof *th), frac;
+    ck_assert_aedyn_ok(aedyn_replicas_get_escape_times(rep, tr));
+    ck_assert_aedyn_ok(aedyn_replicas_escape_stats(rep, 0, NULL, &frac, NULL));
+    ck_assert(frac == 1.0);
+    /* the band to t1, its unstable direction, the ensemble of ODEs */
+    aedyn_band *b, *o;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_create(&o, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_set_fluctuations(o, false));
+    ck_assert_aedyn_ok(aedyn_band_advance(b, t1));
+    const size_t P = aedyn_band_get_n_state(b);
+    double *J = malloc(P * P * sizeof *J), v[32], w[32], lam = 0.0, y[64];
+    ck_assert_aedyn_ok(aedyn_band_jacobian(b, J));
+    for (size_t i = 0; i < P; i++) /* power iteration on J + 5 I */
+        v[i] = 1.0 / (double)(i + 1);
+    for (int it = 0; it < 3000; it++) {
+        double nrm = 0.0;
+        for (size_t i = 0; i < P; i++) {
+            w[i] = 5.0 * v[i];
+            for (size_t j = 0; j < P; j++)
+                w[i] += J[i * P + j] * v[j];
+            nrm += w[i] * w[i];
+        }
+        nrm = sqrt(nrm);
+        lam = nrm - 5.0;
+        for (size_t i = 0; i < P; i++)
+            v[i] = w[i] / nrm;
+    }
+    ck_assert_msg(lam > 0.05, "no unstable direction on the plateau: %g", lam);
+    for (size_t s = 0; s < N; s++) {
+        ck_assert_aedyn_ok(aedyn_band_sample(b, t.rng, y));
+        ck_assert_aedyn_ok(aedyn_band_set_mean(o, t1, y));
+        th[s] = INFINITY;
+        for (int k = 1; t1 + 0.1 * k <= tmax; k++) {
+            double e;
+            ck_assert_aedyn_ok(aedyn_band_advance(o, t1 + 0.1 * k));
+            ck_assert_aedyn_ok(aedyn_band_error(o, &e, NULL, NULL, NULL));
+            if (e <= level) {
+                th[s] = t1 + 0.1 * k;
+                break;
+            }
+        }
+    }
+    /* the ODE from the common weights */
+    aedyn_band_destroy(o);
+    ck_assert_aedyn_ok(aedyn_band_create(&o, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_set_fluctuations(o, false));
+    double t_ode = INFINITY;
+    for (int k = 1; 0.1 * k <= tmax; k++) {
+        double e;
+        ck_assert_aedyn_ok(aedyn_band_advance(o, 0.1 * k));
+        ck_assert_aedyn_ok(aedyn_band_error(o, &e, NULL, NULL, NULL));
+        if (e <= level) {
+            t_ode = 0.1 * k;
+            break;
+        }
+    }
+    qsort(tr, R, sizeof *tr, cmp_double);
+    qsort(th, N, sizeof *th, cmp_double);
+    size_t i = 0, j = 0;
+    double ks = 0.0;
+    while (i < R && j < N) {
+        const double x = fmin(tr[i], th[j]);
+        while (i < R && tr[i] <= x)
+            i++;
+        while (j < N && th[j] <= x)
+            j++;
+        ks = fmax(ks, fabs((double)i / (double)R - (double)j / (double)N));
+    }
+    printf("escape times q10/q50/q90: replicas %.1f/%.1f/%.1f, hybrid %.1f/%.1f/%.1f; KS %.3f; "
+           "ODE from the common weights %.1f; lambda_u %.3f\n", tr[R / 10], tr[R / 2],
+           tr[R - 1 - R / 10], th[N / 10], th[N / 2], th[N - 1 - N / 10], ks, t_ode, lam);
+    ck_assert_msg(ks <= 1.95 * sqrt(2.0 / 150.0), "KS %g", ks);
+    ck_assert_msg(t_ode > tr[R - 1 - R / 10], "the ODE escaped at %g, before the replicas' q90 %g",
+                  t_ode, tr[R - 1 - R / 10]);
+    free(J);
+    free(tr);
+    free(th);
+    free(W);
+    free(V);
+    free(E);
+    aedyn_band_destroy(b);
+    aedyn_band_destroy(o);
+    aedyn_replicas_destroy(rep);
+    free_tmpl(&t);
+}
+END_TEST
+
 /* ---- sampler, Jacobian, refusals ---- */
 
 /* N = 20000 draws of aedyn_band_sample: their mean within 4 standard errors
@@ -299,7 +449,8 @@ START_TEST(test_sample)
     /* the Jacobian: finite; set_mean restarts Sigma and delta at 0 */
     double *J = malloc(P * P * sizeof *J), d[32];
     ck_assert_aedyn_ok(aedyn_band_jacobian(b, J));
-    ck_assert_aedyn_ok(aedyn_band_set_mean(b, yc));
+    ck_assert_aedyn_ok(aedyn_band_set_mean(b, 4.0, yc));
+    ck_assert(aedyn_band_get_time(b) == 4.0);
     ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, d));
     for (size_t i = 0; i < P * P; i++)
         ck_assert(S[i] == 0.0);
@@ -325,7 +476,9 @@ START_TEST(test_refusals)
     double y[64];
     ck_assert_aedyn_ok(aedyn_band_get_mean(b, y));
     y[0] = NAN;
-    ck_assert_aedyn_fails(aedyn_band_set_mean(b, y), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_band_set_mean(b, 0.0, y), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_ok(aedyn_band_get_mean(b, y));
+    ck_assert_aedyn_fails(aedyn_band_set_mean(b, -1.0, y), AEDYN_ERR_INVALID);
     aedyn_band_destroy(b);
     aedyn_band_destroy(NULL);
     free_tmpl(&t);
@@ -341,6 +494,7 @@ int main(void)
     tcase_add_test(tc, test_quadrature_mean_is_drift);
     tcase_add_test(tc, test_noise_against_steps);
     tcase_add_test(tc, test_band_against_replicas);
+    tcase_add_test(tc, test_hybrid_escapes);
     tcase_add_test(tc, test_sample);
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);

@@ -310,7 +310,7 @@ static aedyn_status band_call_(fixture *f, band_op_ op)
     case BD_SET_MEAN_NAN_:
         memcpy(y, before, sizeof y);
         y[2] = inf_;
-        st = aedyn_band_set_mean(b, y);
+        st = aedyn_band_set_mean(b, t0, y);
         break;
     case BD_SAMPLE_NULL_: st = aedyn_band_sample(b, NULL, y); break;
     case BD_ERROR_OK_: st = aedyn_band_error(b, M, M + 1, M + 2, M + 3); break;

@@ -124,13 +124,13 @@ AEDYN_API aedyn_status aedyn_band_set_quadrature(aedyn_band *band, size_t n);
 AEDYN_API aedyn_status aedyn_band_get_mean(const aedyn_band *band, double *y);
 
 /**
- * Replace the mean by @p y (the chain's layout; checked as
- * aedyn_chain_set_state()) and set Sigma and delta to 0: the start of an
- * ODE from a sampled state.
+ * Restart at time @p t (finite, >= 0) from the mean @p y (the chain's
+ * layout; every value finite, Q_b and T0_b symmetric) with Sigma and delta
+ * 0: the start of an ODE from a sampled state.
  * @experimental
  * @since 0.2
  */
-AEDYN_API aedyn_status aedyn_band_set_mean(aedyn_band *band, const double *y);
+AEDYN_API aedyn_status aedyn_band_set_mean(aedyn_band *band, double t, const double *y);
 
 /**
  * Sigma (P x P, symmetric, packed coordinates) and delta (P); either may
