@@ -18,6 +18,8 @@ static const cli_choice mode_choices[] = {
     { "sgd", CLI_MODE_SGD }, { "ode", CLI_MODE_ODE }, { "both", CLI_MODE_BOTH }, { NULL, 0 } };
 static const cli_choice sgd_choices[] = {
     { "full", CLI_SGD_FULL }, { "reduced", CLI_SGD_REDUCED }, { NULL, 0 } };
+static const cli_choice band_choices[] = {
+    { "none", CLI_BAND_NONE }, { "theory", CLI_BAND_THEORY }, { NULL, 0 } };
 static const cli_choice replica_init_choices[] = {
     { "same", CLI_REPLICA_INIT_SAME }, { "independent", CLI_REPLICA_INIT_INDEPENDENT },
     { NULL, 0 } };
@@ -174,6 +176,11 @@ static const cli_option options[] = {
       .offset = OFF(replica_init), .dflt = "same", .flags = CLI_SWEEP,
       .help = "the replicas' initial weights: the run's, or independent N(0, sigma0^2) draws "
               "from each replica's stream (needs --replicas; the ODE starts from the run's)" },
+    { .name = "band", .type = CLI_CHOICE, .choices = band_choices, .offset = OFF(band),
+      .dflt = "none", .flags = CLI_SWEEP,
+      .help = "theory: also integrate the linear-noise theory of the band (the ODE's mean, its "
+              "O(1/D) shift and the predicted standard deviation of the error; band_ columns, "
+              "dashed in the plot); needs a model and network the reduced chain supports" },
     /* ---- output ---- */
     { .name = "out", .metavar = "PREFIX", .type = CLI_STRING, .offset = OFF(out),
       .dflt_doc = "none", .flags = CLI_SWEEP_SETS, .section = "Output",
@@ -364,6 +371,14 @@ static bool check_combination(const cli_config *cfg)
     if (cfg->sgd == CLI_SGD_REDUCED && (cfg->tied || cfg->rule == AEDYN_SGD_SANGER)) {
         cli_error("--sgd reduced: the reduced chain simulates untied networks with the vanilla "
                   "or truncated rule (not %s)", cfg->tied ? "--tied" : "--rule sanger");
+        return false;
+    }
+    if (cfg->band == CLI_BAND_THEORY &&
+        (cfg->tied || cfg->rule == AEDYN_SGD_SANGER || cfg->data != CLI_DATA_SPIKED)) {
+        cli_error("--band theory: the theory covers untied networks with the vanilla or "
+                  "truncated rule on the spiked model (not %s)",
+                  cfg->tied ? "--tied" : cfg->rule == AEDYN_SGD_SANGER ? "--rule sanger"
+                                                                       : "this --data");
         return false;
     }
     if (cfg->sgd == CLI_SGD_REDUCED && cfg->data != CLI_DATA_SPIKED) {

@@ -28,6 +28,9 @@ typedef enum { CLI_PLOT_PNG, CLI_PLOT_SVG } cli_plot_format;
 /* --sgd: how SGD is simulated. */
 typedef enum { CLI_SGD_FULL, CLI_SGD_REDUCED } cli_sgd_kind;
 
+/* --band: the band drawn besides the replicas'. */
+typedef enum { CLI_BAND_NONE, CLI_BAND_THEORY } cli_band_kind;
+
 /* --replica-init: the replicas' initial weights. */
 typedef enum { CLI_REPLICA_INIT_SAME, CLI_REPLICA_INIT_INDEPENDENT } cli_replica_init;
 
@@ -76,6 +79,7 @@ typedef struct cli_config {
     double escape;          /* error level of the escape times; 0: none */
     double escape_dt;       /* interval of the escape checks */
     int replica_init;       /* cli_replica_init */
+    int band;               /* cli_band_kind */
     /* output */
     const char *out;
     bool plot, quiet;

@@ -90,6 +90,12 @@ static void csv_columns(row_writer *w, const cli_state *r, double t)
     }
     if (r->rep)
         band_columns(w, r);
+    if (r->band) { /* --band theory: after everything else */
+        column(w, "band_error_mean", r->band_vals[0]);
+        column(w, "band_error_std", r->band_vals[1]);
+        column(w, "band_error_std1", r->band_vals[2]);
+        column(w, "band_error_shift", r->band_vals[3]);
+    }
     fputc('\n', w->f);
 }
 
@@ -182,6 +188,8 @@ void cli_table_header(const cli_state *r)
         printf("%9s %11s %11s %11s %9s", "t", "sgd_mean", "sgd_std", "ode_error", "mean/ode-1");
     else
         printf("%9s %11s %11s %9s", "t", "sgd_error", "ode_error", "sgd/ode-1");
+    if (r->band)
+        printf(" %11s", "band_std");
     for (size_t m = 1; m <= table_pca_columns(r); m++)
         printf("   pca(%zu)", m);
     if (r->K > table_pca_columns(r))
@@ -208,6 +216,8 @@ void cli_table_row(const cli_state *r, double t)
         printf(" %9s", "-");
     else
         printf(" %8.2f%%", 100 * (r->sgd_err - r->ode_err) / r->ode_err);
+    if (r->band)
+        table_cell(r->band_vals[1]);
     for (size_t m = 1; m <= table_pca_columns(r); m++)
         printf(" %8.5f", r->pca[m - 1]);
     if (r->K > table_pca_columns(r))
@@ -410,6 +420,16 @@ bool cli_json_write(cli_state *r)
                                                : aedyn_sgd_get_n_steps(r->sgd));
     if (r->rep)
         json_replicas(f, r);
+    if (r->band) {
+        json_key(f, 2, "band");
+        fputs("{\n    \"theory\": \"linear-noise expansion in the reduced chain's coordinates "
+              "(docs/theory.md section 9.3)\"", f);
+        json_kv_str(f, 4, "columns", "band_error_mean = ODE + O(1/D) shift; band_error_std with "
+                    "the Hessian term, band_error_std1 first order; for replicas from the same "
+                    "weights");
+        json_kv_num(f, 4, "time", aedyn_band_get_time(r->band));
+        fputs("\n  }", f);
+    }
     json_kv_num(f, 2, "final_sgd_error", r->sgd_err);
     json_kv_num(f, 2, "ode_time", r->run_ode ? aedyn_ode_get_time(r->ode) : NAN);
     json_kv_num(f, 2, "final_ode_error", r->ode_err);

@@ -68,6 +68,20 @@ bool cli_plot(cli_state *r)
                      : " skip 2 using 1:3 with lines lw 2 title 'ODE'", f);
         first = false;
     }
+    if (r->band) {
+        /* the theory's band, mean +- std, dashed; its columns are the last four */
+        size_t c = 3 + r->K + 8 * r->K * r->K + 1;
+        if (r->rep)
+            c += r->n_values * (1 + r->cfg->quantiles.n);
+        fputs(first ? "" : ", \\\n     ", f);
+        plot_gp_string(f, csv);
+        fprintf(f, " skip 2 using 1:($%zu-$%zu) with lines dt 2 lw 2 lc rgb '#117733' "
+                "title 'theory: mean - std', \\\n     ", c, c + 1);
+        plot_gp_string(f, csv);
+        fprintf(f, " skip 2 using 1:($%zu+$%zu) with lines dt 2 lw 2 lc rgb '#117733' "
+                "title 'theory: mean + std'", c, c + 1);
+        first = false;
+    }
     for (size_t m = 1; m <= r->K; m++)
         fprintf(f, ", \\\n     %.17g with lines dt 2 lc rgb 'gray' title 'pca(%zu)'",
                 r->pca[m - 1], m);

@@ -396,6 +396,11 @@ static int setup(cli_state *r)
     if (!c->replicas && c->sgd == CLI_SGD_REDUCED && r->run_sgd &&
         (st = aedyn_chain_create(&r->chain, r->sgd, r->rng)) != AEDYN_OK)
         return setup_failed(r, "--sgd reduced", st);
+    if (c->band == CLI_BAND_THEORY) {
+        if ((st = aedyn_band_create(&r->band, r->sgd)) != AEDYN_OK)
+            return setup_failed(r, "--band theory", st);
+        r->band_live = true;
+    }
     r->sgd_live = r->run_sgd;
     r->ode_live = r->run_ode;
     r->pca = calloc(r->K, sizeof *r->pca);
@@ -416,6 +421,7 @@ static void teardown(cli_state *r)
 {
     aedyn_replicas_destroy(r->rep);
     aedyn_chain_destroy(r->chain);
+    aedyn_band_destroy(r->band);
     free(r->band_std);
     free(r->band_q);
     aedyn_ode_destroy(r->ode);
@@ -475,6 +481,17 @@ static void measure(cli_state *r)
         if (cli_image_data(r) &&
             aedyn_net_error_images(r->net, r->test, &r->sgd_err, &r->sgd_err_se) != AEDYN_OK)
             r->sgd_err = r->sgd_err_se = NAN;
+    }
+    for (int i = 0; i < 4; i++)
+        r->band_vals[i] = NAN;
+    if (r->band_live) {
+        double m, shift, s1, s2;
+        if (aedyn_band_error(r->band, &m, &shift, &s1, &s2) == AEDYN_OK) {
+            r->band_vals[0] = m + shift;
+            r->band_vals[1] = s2;
+            r->band_vals[2] = s1;
+            r->band_vals[3] = shift;
+        }
     }
     if (r->ode_live) {
         if (aedyn_ode_error(r->ode, &r->ode_err) != AEDYN_OK ||
@@ -594,6 +611,22 @@ static void advance_sgd(cli_state *r, uint64_t target)
     }
 }
 
+/* The band to time t; a failure stops it (the run then fails). */
+static void advance_band(cli_state *r, double t)
+{
+    if (!r->band_live)
+        return;
+    aedyn_status st = aedyn_band_advance(r->band, t);
+    if (st != AEDYN_OK) {
+        r->band_live = false;
+        set_message(r, "--band theory stopped at t = %g: %s: %s", aedyn_band_get_time(r->band),
+                    aedyn_strerror(st), aedyn_error_message());
+        r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
+        clear_progress(r);
+        cli_error("%s", r->message);
+    }
+}
+
 static void advance_ode(cli_state *r, double t)
 {
     if (!r->ode_live)
@@ -688,6 +721,7 @@ static void run_loop(cli_state *r)
             advance_sgd(r, r->steps[i]);
         if (r->run_ode)
             advance_ode(r, t);
+        advance_band(r, t);
         measure(r);
         check_finite(r, t);
         clear_progress(r);

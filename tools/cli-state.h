@@ -23,6 +23,10 @@ typedef struct cli_state {
     aedyn_ode *ode;
     aedyn_replicas *rep;           /* --replicas: the ensemble (r->sgd is its template) */
     aedyn_chain *chain;            /* --sgd reduced without --replicas: the chain of r->sgd */
+    aedyn_band *band;              /* --band theory */
+    bool band_live;
+    double band_vals[4];           /* predicted mean error (ODE + shift), std, first-order std,
+                                      shift */
     size_t n_values;               /* values per replica: error, Q, R, T, T0 */
     double *band_std;              /* n_values standard deviations over the replicas */
     double *band_q;                /* n_q x n_values quantiles (n_q = cfg->quantiles.n) */

@@ -471,5 +471,25 @@ check_usage --sgd --sgd reduced --mode ode
 check_usage --sgd --sgd reduced --data gaussian --covariance "$tmp/x_W.npy"
 check_usage --sgd --sgd reduced --D 3 --M 2
 
+# 12. --band theory: four band_ columns; the predicted std positive and of
+#     the size of the replicas' (a factor 3 either way: 8 replicas only).
+$to "$aedyn" run --D 500 --t-max 8 --points 6 --replicas 8 --sgd reduced --band theory \
+    --out "$tmp/bt" --quiet >/dev/null 2>"$tmp/err" || fail "--band theory exited $?: $(cat "$tmp/err")"
+if [ -f "$tmp/bt.csv" ]; then
+    header=$(head -n 1 "$tmp/bt.csv")
+    case $header in
+        *,band_error_mean,band_error_std,band_error_std1,band_error_shift) ok "--band theory: the band_ columns end the header" ;;
+        *) fail "--band theory: header ends $(echo "$header" | tr ',' '\n' | tail -4 | tr '\n' ' ')" ;;
+    esac
+    n=$(echo "$header" | awk -F, '{print NF}')
+    awk -F, -v n="$n" 'NR > 2 && !($(n - 2) > 0 && $(n - 2) < 3 * $38 + 1e-6 && $38 < 3 * $(n - 2) + 1e-6) { exit 1 }' \
+        "$tmp/bt.csv" && ok "--band theory: predicted and replica std agree within a factor 3" \
+        || fail "--band theory: predicted std vs replicas: $(cut -d, -f1,38 "$tmp/bt.csv" | tr '\n' ' ')"
+else
+    fail "--band theory: no CSV"
+fi
+check_usage --band --band theory --tied
+check_usage --band --band theory --data gaussian --covariance "$tmp/x_W.npy"
+
 echo "cli tests: $fails failed"
 [ "$fails" -eq 0 ]
