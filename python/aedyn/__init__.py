@@ -24,6 +24,7 @@ from ._handle import handle_counts
 from ._core import (ACTIVATIONS, METHODS, PREPROCESS, RULES, SAMPLERS, SPIKE_VECTORS, ODE,
                     SGD, Data, Group, Images, Net, Rng, npy_read, npy_write)
 from ._run import output_steps, run
+from ._fluct import Band, Chain, Replicas
 
 __version__ = "0.2.0"
 
@@ -37,6 +38,7 @@ __all__ = [
     "version_info", "version_number", "version_string", "library_path", "SOVERSION",
     "SUPPORTED_MAJOR", "SUPPORTED_MINOR", "handle_counts",
     "Rng", "Data", "Group", "Images", "Net", "SGD", "ODE", "run", "output_steps",
+    "Replicas", "Chain", "Band",
     "npy_read", "npy_write", "spiked", "gaussian",
     "ACTIVATIONS", "RULES", "METHODS", "PREPROCESS", "SAMPLERS", "SPIKE_VECTORS",
 ]
