@@ -293,6 +293,176 @@ START_TEST(population_error_matches_mc)
 }
 END_TEST
 
+/* ---- the optimum of the linear denoiser ---------------------------------------------- */
+
+/* Best error of x_hat = c xt + M xt, rank M <= K, over c and M (docs/theory.md,
+ * "The best linear denoiser"): for a set S of K kept modes the best c is
+ * c_S = sum_{not S} a rho / sum_{not S} rt and
+ *   eps(c, S) = (1/2D) [ sum_tau rho sigma^2 / rt + sum_{not S} rt (c - h)^2 ],
+ * h = a rho / rt. Minimised here by brute force over every S (K = 2): exact.
+ * Returns eps*, and c* and the kept pair in *c, *s0, *s1. */
+static double best_linear_denoiser(size_t D, const double *rho, double a, double sn, double *cbest,
+                                   size_t *s0, size_t *s1)
+{
+    double base = 0.0, best = INFINITY;
+    *cbest = NAN;
+    *s0 = *s1 = 0;
+    for (size_t t = 0; t < D; t++)
+        base += rho[t] * sn * sn / (a * a * rho[t] + sn * sn);
+    for (size_t i = 0; i < D; i++)
+        for (size_t j = i + 1; j < D; j++) {
+            double num = 0.0, den = 0.0;
+            for (size_t t = 0; t < D; t++)
+                if (t != i && t != j) {
+                    num += a * rho[t];
+                    den += a * a * rho[t] + sn * sn;
+                }
+            const double c = num / den;
+            double e = base;
+            for (size_t t = 0; t < D; t++)
+                if (t != i && t != j) {
+                    const double rt = a * a * rho[t] + sn * sn, h = a * rho[t] / rt;
+                    e += rt * (c - h) * (c - h);
+                }
+            e /= 2.0 * (double)D;
+            if (e < best) {
+                best = e;
+                *cbest = c;
+                *s0 = i;
+                *s1 = j;
+            }
+        }
+    return best;
+}
+
+/* Error of the best denoiser that keeps the given pair of modes (S), with
+ * its best c (the same closed form). */
+static double denoiser_keeping(size_t D, const double *rho, double a, double sn, size_t i,
+                               size_t j)
+{
+    double num = 0.0, den = 0.0, e = 0.0;
+    for (size_t t = 0; t < D; t++) {
+        e += rho[t] * sn * sn / (a * a * rho[t] + sn * sn);
+        if (t != i && t != j) {
+            num += a * rho[t];
+            den += a * a * rho[t] + sn * sn;
+        }
+    }
+    const double c = num / den;
+    for (size_t t = 0; t < D; t++)
+        if (t != i && t != j) {
+            const double rt = a * a * rho[t] + sn * sn, h = a * rho[t] / rt;
+            e += rt * (c - h) * (c - h);
+        }
+    return e / (2.0 * (double)D);
+}
+
+/* A linear denoising autoencoder with a trained skip, integrated to long
+ * times on a small full spectrum (D = 60, every eigenvector a mode, so the
+ * slow relaxation of the unused directions, at a rate ~ eta rt T0 / D, is
+ * integrated exactly), from random weights. Returns the final error and
+ * skip weight; prints the approach. */
+static void linear_dae_long_run(size_t D, const double *rho, double a, double sn, double t_end,
+                                double *e, double *c)
+{
+    const size_t K = 2;
+    double *omega = calloc(D * D, sizeof *omega);
+    for (size_t t = 0; t < D; t++)
+        omega[t * D + t] = rho[t];
+    aedyn_rng *rng;
+    aedyn_data *d;
+    aedyn_net *net;
+    aedyn_ode *o;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 3, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_gaussian(&d, D, omega));
+    ck_assert_aedyn_ok(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_LINEAR, AEDYN_NET_SKIP));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(net, rng, 0.1));
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 1.0));
+    ck_assert_aedyn_ok(aedyn_ode_set_denoising(o, a, sn));
+    ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, 1e-10, 1e-13));
+    ck_assert_uint_eq(aedyn_ode_get_n_modes(o), D);
+    for (double t = 10.0; t <= t_end * 1.0001; t *= 10.0) {
+        const double te = fmin(t, t_end);
+        ck_assert_aedyn_ok(aedyn_ode_advance(o, te));
+        ck_assert_aedyn_ok(aedyn_ode_error(o, e));
+        ck_assert_aedyn_ok(aedyn_ode_get_skip(o, c));
+        printf("  t = %6g: eps = %.12g, c = %.12g\n", te, *e, *c);
+        if (te < t_end && t * 10.0 > t_end)
+            t = t_end / 10.0;
+    }
+    uint64_t steps;
+    ck_assert_aedyn_ok(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_STEPS, &steps));
+    printf("  (%llu steps)\n", (unsigned long long)steps);
+    /* the network agrees: the ODE's weights give the same error */
+    double *W = malloc(K * D * sizeof *W), *V = malloc(K * D * sizeof *V), en;
+    ck_assert_aedyn_ok(aedyn_ode_get_weights(o, W, V));
+    ck_assert_aedyn_ok(aedyn_net_set_weights(net, W, V, NULL));
+    ck_assert_aedyn_ok(aedyn_net_set_skip(net, *c));
+    ck_assert_aedyn_ok(aedyn_net_error_denoising(net, d, a, sn, &en));
+    ck_assert_msg(fabs(en - *e) <= 1e-10 * *e, "network %.15g, ODE %.15g", en, *e);
+    free(W);
+    free(V);
+    free(omega);
+    aedyn_ode_destroy(o);
+    aedyn_net_destroy(net);
+    aedyn_data_destroy(d);
+    aedyn_rng_destroy(rng);
+}
+
+/* The ODE's limit is the best rank-K-plus-scalar linear denoiser (closed
+ * form, brute force over the kept pair): error and skip weight within 1e-6
+ * relative at t = 1e5 (measured 5e-16; 1e-6 at t = 1e4: the approach is
+ * slow, see linear_dae_long_run). Spectrum rho_t = 5 (0.96)^t, additive
+ * noise sigma_n = 1: the optimum keeps the two largest eigenvalues. */
+START_TEST(linear_optimum)
+{
+    const size_t D = 60;
+    double rho[60], cstar, e, c;
+    size_t s0, s1;
+    for (size_t t = 0; t < D; t++)
+        rho[t] = 5.0 * pow(0.96, (double)t);
+    const double estar = best_linear_denoiser(D, rho, 1.0, 1.0, &cstar, &s0, &s1);
+    printf("best linear denoiser: eps* = %.12g, c* = %.12g, keeps modes %zu and %zu\n", estar,
+           cstar, s0, s1);
+    linear_dae_long_run(D, rho, 1.0, 1.0, 1e5, &e, &c);
+    printf("  gap to the optimum: error %.2e, skip %.2e\n", (e - estar) / estar,
+           (c - cstar) / cstar);
+    ck_assert_msg(fabs(e - estar) <= 1e-6 * estar, "ODE limit %.12g, optimum %.12g", e, estar);
+    ck_assert_msg(fabs(c - cstar) <= 1e-6 * fabs(cstar), "ODE skip %.12g, optimum %.12g", c, cstar);
+}
+END_TEST
+
+/* The optimum need not keep the largest eigenvalues: 59 eigenvalues in
+ * [2, 4] have Wiener coefficients h = rho/(rho + sigma_n^2) close to the
+ * common skip coefficient, the one at 0.01 is far from it, so the best
+ * denoiser spends a unit suppressing the skip's pass-through of that
+ * noise-dominated direction (and the other on the smallest of the rest).
+ * The closed form says so, and the ODE gets there: it passes near the
+ * saddle that keeps the two largest eigenvalues, then leaves it; at
+ * t = 1e5 error and skip are within 1e-6 of the optimum (measured 9e-9). */
+START_TEST(linear_optimum_keeps_smallest)
+{
+    const size_t D = 60;
+    double rho[60], cstar, e, c;
+    size_t s0, s1;
+    for (size_t t = 0; t < D - 1; t++)
+        rho[t] = 4.0 - 2.0 * (double)t / (double)(D - 2);
+    rho[D - 1] = 0.01;
+    const double estar = best_linear_denoiser(D, rho, 1.0, 1.0, &cstar, &s0, &s1);
+    const double etop = denoiser_keeping(D, rho, 1.0, 1.0, 0, 1);
+    printf("best linear denoiser: eps* = %.12g keeping modes %zu and %zu; keeping the top two: "
+           "%.12g\n", estar, s0, s1, etop);
+    ck_assert_uint_eq(s1, D - 1);
+    ck_assert(etop > estar);
+    linear_dae_long_run(D, rho, 1.0, 1.0, 1e5, &e, &c);
+    printf("  gap to the optimum: error %.2e, skip %.2e\n", (e - estar) / estar,
+           (c - cstar) / cstar);
+    ck_assert_msg(fabs(e - estar) <= 1e-6 * estar, "ODE %.12g, optimum %.12g (top two: %.12g)",
+                  e, estar, etop);
+    ck_assert_msg(fabs(c - cstar) <= 1e-6 * fabs(cstar), "ODE skip %.12g, optimum %.12g", c, cstar);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("denoising");
@@ -301,6 +471,8 @@ int main(void)
     tcase_add_loop_test(tc, drift_matches_sgd, 0, N_DCASES);
     tcase_add_test(tc, reduction_is_exact);
     tcase_add_loop_test(tc, population_error_matches_mc, 0, 3);
+    tcase_add_test(tc, linear_optimum);
+    tcase_add_test(tc, linear_optimum_keeps_smallest);
     suite_add_tcase(s, tc);
     return testutil_run(s);
 }

@@ -1184,7 +1184,10 @@ START_TEST(nan_rhs_keeps_state)
         aedyn_ode *o;
         for (int pass = 0; pass < 2; pass++) {
             ck_assert_aedyn_ok(aedyn_ode_create(&o, net, d, AEDYN_SGD_VANILLA, 0.5));
-            ck_assert_aedyn_ok(aedyn_ode_set_method(o, (aedyn_ode_method)m, m < 2 ? 0.01 : 0.0));
+            /* RK4 with a coarser step: each right-hand side of the user
+             * activation costs ~4 ms of quadrature */
+            ck_assert_aedyn_ok(aedyn_ode_set_method(o, (aedyn_ode_method)m,
+                                                    m == 0 ? 0.01 : m == 1 ? 0.05 : 0.0));
             ck_assert_aedyn_ok(aedyn_ode_set_activation(o, nan_g, nan_dg, nan_ddg, &act));
             if (pass == 0) {
                 ck_assert_aedyn_ok(aedyn_ode_advance(o, 5.0));
@@ -1238,7 +1241,7 @@ int main(void)
     suite_add_tcase(s, tc);
     /* these hung or misreported their cause once: a short timeout */
     TCase *th = tcase_create("hostile");
-    tcase_set_timeout(th, 20);
+    tcase_set_timeout(th, 60); /* ~6 s on an idle core; CI machines are shared */
     tcase_add_test(th, atol_zero_refused_every_method);
     tcase_add_test(th, nan_rhs_keeps_state);
     suite_add_tcase(s, th);

@@ -1,5 +1,9 @@
 """Status codes of libaedyn and the exception that carries them."""
 
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional
+
 # The stable codes of include/aedyn/aedyn-status.h (AEDYN_STATUS_LIST).
 # They are part of the ABI and never change, so they are mirrored here.
 OK = 0
@@ -14,7 +18,8 @@ ERR_NUMERIC = -8
 ERR_IO = -9
 ERR_FORMAT = -10
 
-STATUS_NAMES = {
+#: Name of every status code ("ERR_SIZE" for -3).
+STATUS_NAMES: Dict[int, str] = {
     OK: "OK",
     ERR_NULL: "ERR_NULL",
     ERR_INVALID: "ERR_INVALID",
@@ -32,16 +37,38 @@ STATUS_NAMES = {
 class AedynError(Exception):
     """A libaedyn call (or a check the module makes before calling it) failed.
 
-    Attributes:
-        status  the integer status code (negative, e.g. aedyn.ERR_SIZE == -3)
-        name    its name without the AEDYN_ prefix, e.g. "ERR_SIZE"
-        message aedyn_strerror(status): the static description of the code
-        detail  what exactly was wrong (aedyn_error_message() of the failing
-                call, or the module's own sentence for checks made in Python)
-        call    the C function (or Python method) that failed, if known
+    Parameters
+    ----------
+    status : int
+        The status code.
+    detail : str, default ""
+        What exactly was wrong.
+    message : str, optional
+        The description of the code (default ``aedyn_strerror(status)``).
+    call : str, optional
+        The C function or Python method that failed.
+
+    Attributes
+    ----------
+    status : int
+        The integer status code (negative, e.g. ``aedyn.ERR_SIZE == -3``).
+    name : str
+        Its name without the AEDYN_ prefix, e.g. "ERR_SIZE".
+    message : str
+        ``aedyn_strerror(status)``: the static description of the code.
+    detail : str
+        What exactly was wrong (``aedyn_error_message()`` of the failing
+        call, or the module's own sentence for checks made in Python).
+    call : str or None
+        The C function (or Python method) that failed, if known.
+    result : Result
+        Only when ``aedyn.run()`` raises it: the results up to the failure.
     """
 
-    def __init__(self, status, detail="", message=None, call=None):
+    result: Any
+
+    def __init__(self, status: int, detail: str = "", message: Optional[str] = None,
+                 call: Optional[str] = None) -> None:
         self.status = int(status)
         self.name = STATUS_NAMES.get(self.status, "UNKNOWN")
         if message is None:
@@ -62,10 +89,10 @@ class AedynLoadError(ImportError):
 
 
 # Set by _lib once the library is loaded; used for errors raised in Python.
-_strerror_fn = None
+_strerror_fn: Optional[Callable[[int], str]] = None
 
 
-def _strerror(status):
+def _strerror(status: int) -> str:
     if _strerror_fn is not None:
         return _strerror_fn(status)
     return STATUS_NAMES.get(status, "unknown status")

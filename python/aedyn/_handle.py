@@ -1,9 +1,13 @@
 """Ownership of C handles: one destroy per create, borrowers kept alive."""
 
+from __future__ import annotations
+
 import ctypes
 import operator
+from typing import Any, Dict, Optional, Sequence, Tuple, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ._errors import AedynError, ERR_INVALID, ERR_NULL, ERR_SIZE
 from ._lib import DP
@@ -17,15 +21,22 @@ class _Counts:
 _counts = _Counts()
 
 
-def handle_counts():
+def handle_counts() -> Dict[str, int]:
     """Debug counter of C handles created and destroyed by this module.
 
-    Returns a dict with "created", "destroyed" and "live" (= created -
-    destroyed). It counts the create calls that succeeded and the destroy
-    calls made, in this process, over all handle types.
+    It counts the create calls that succeeded and the destroy calls made, in
+    this process, over all handle types.
+
+    Returns
+    -------
+    dict of str to int
+        "created", "destroyed" and "live" (= created - destroyed).
     """
     return {"created": _counts.created, "destroyed": _counts.destroyed,
             "live": _counts.created - _counts.destroyed}
+
+
+_H = TypeVar("_H", bound="Handle")
 
 
 class Handle:
@@ -38,16 +49,16 @@ class Handle:
     C handle is freed only after the last borrower has been freed.
     """
 
-    _ptr = None          # the C pointer, as an int; None once freed
-    _closed = False      # closed from Python: no further use
-    _borrowers = 0       # live handles that borrow this one
-    _borrowed = ()       # handles this one borrows
+    _ptr: Optional[int] = None     # the C pointer, as an int; None once freed
+    _closed: bool = False          # closed from Python: no further use
+    _borrowers: int = 0            # live handles that borrow this one
+    _borrowed: Tuple["Handle", ...] = ()   # handles this one borrows
 
     @staticmethod
-    def _destroy(ptr):   # pragma: no cover - every subclass overrides
+    def _destroy(ptr: int) -> None:   # pragma: no cover - every subclass overrides
         raise NotImplementedError
 
-    def _adopt(self, ptr, borrowed=()):
+    def _adopt(self, ptr: Optional[int], borrowed: Sequence["Handle"] = ()) -> None:
         self._ptr = ptr
         self._closed = False
         self._borrowed = tuple(borrowed)
@@ -56,7 +67,7 @@ class Handle:
         _counts.created += 1
 
     @property
-    def _h(self):
+    def _h(self) -> int:
         """The C pointer; raises AedynError(ERR_NULL) once closed."""
         if self._closed or self._ptr is None:
             raise AedynError(ERR_NULL, f"this {type(self).__name__} is closed",
@@ -64,15 +75,16 @@ class Handle:
         return self._ptr
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """Whether the object was closed (and can no longer be used)."""
         return self._closed or self._ptr is None
 
-    def close(self):
-        """Release the handle (idempotent)."""
+    def close(self) -> None:
+        """Release the handle (idempotent): at once, or once its last borrower is closed."""
         self._closed = True
         self._release()
 
-    def _release(self):
+    def _release(self) -> None:
         if not self._closed or self._borrowers > 0 or self._ptr is None:
             return
         ptr, self._ptr = self._ptr, None
@@ -83,15 +95,14 @@ class Handle:
             b._borrowers -= 1
             b._release()
 
-    def __enter__(self):
+    def __enter__(self: "_H") -> "_H":
         self._h  # refuse a closed object
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
-        return False
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:  # interpreter shutdown: nothing sensible to do
@@ -100,7 +111,8 @@ class Handle:
 
 # ---- argument conversion (all checks happen before any C call) ----
 
-def as_f64(x, shape, what, call, required=True):
+def as_f64(x: Any, shape: Optional[Sequence[int]], what: str, call: str,
+           required: bool = True) -> Any:
     """x as a C-contiguous, aligned float64 array of exactly `shape`.
 
     Returns None for x None when not required. The caller must keep the
@@ -128,14 +140,14 @@ def as_f64(x, shape, what, call, required=True):
     return a
 
 
-def ptr(a):
+def ptr(a: Optional[NDArray[np.float64]]) -> Any:
     """double * to the data of a float64 array (NULL for None)."""
     if a is None:
         return None
     return a.ctypes.data_as(DP)
 
 
-def as_size(v, what, call, minimum=0):
+def as_size(v: Any, what: str, call: str, minimum: int = 0) -> int:
     """A non-negative Python int for a size_t argument."""
     try:
         n = operator.index(v)
@@ -149,7 +161,7 @@ def as_size(v, what, call, minimum=0):
     return n
 
 
-def as_u64(v, what, call):
+def as_u64(v: Any, what: str, call: str) -> int:
     try:
         n = operator.index(v)
     except TypeError:
@@ -160,7 +172,7 @@ def as_u64(v, what, call):
     return n
 
 
-def as_float(v, what, call):
+def as_float(v: Any, what: str, call: str) -> float:
     try:
         return float(v)
     except (TypeError, ValueError):
@@ -171,10 +183,10 @@ def as_float(v, what, call):
                          call=call) from None
 
 
-def as_enum(v, table, what, call):
+def as_enum(v: Any, table: Any, what: str, call: str) -> int:
     """An enum value from its name (case-insensitive) or its integer."""
     if isinstance(v, str):
-        value = table.parse(v)
+        value: Optional[int] = table.parse(v)
         if value is None:
             raise AedynError(ERR_INVALID, f"unknown {what} {v!r} (one of: {', '.join(table)})",
                              call=call)
@@ -189,6 +201,6 @@ def as_enum(v, table, what, call):
     return n
 
 
-def out_ptr():
+def out_ptr() -> ctypes.c_void_p:
     """A void * to receive a created handle."""
     return ctypes.c_void_p()

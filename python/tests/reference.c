@@ -6,6 +6,7 @@
  * module and compares with ==. Keep the two in step.
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <aedyn.h>
@@ -191,11 +192,88 @@ static void scenario_images(void)
     free(X);
 }
 
+/* 5. Schedules; a denoising autoencoder with a trained skip weight, its
+ *    rates and noise driven by schedules (SGD, and the ODE from the trainer). */
+static void scenario_schedules(void)
+{
+    enum { D = 30, K = 2, NV = 7, NT = 5 };
+    const double tv[NV] = { 0, 0.25, 0.5, 1, 2.5, 7, 100 };
+    const double pt[3] = { 0, 1, 3 }, pv[3] = { 0.4, 0.2, 0.1 };
+    const uint64_t steps[NT] = { 0, 15, 30, 75, 150 };
+    aedyn_schedule *sc[4];
+    const char *names[4] = { "sc_power", "sc_exponential", "sc_cosine", "sc_piecewise" };
+    double v[NV], W[K * D], V[K * D], x;
+
+    check(aedyn_schedule_create_power(&sc[0], 0.8, 2.0, 0.5), "power");
+    check(aedyn_schedule_set_warmup(sc[0], 1.0), "warmup");
+    check(aedyn_schedule_create_exponential(&sc[1], 0.3, 4.0), "exponential");
+    check(aedyn_schedule_create_cosine(&sc[2], 1.0, 0.1, 5.0), "cosine");
+    check(aedyn_schedule_create_piecewise(&sc[3], 3, pt, pv), "piecewise");
+    for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < NV; j++)
+            check(aedyn_schedule_value(sc[i], tv[j], &v[j]), "value");
+        emit(names[i], v, NV);
+    }
+    check(aedyn_schedule_set_warmup(sc[3], 0.5), "warmup");
+    size_t nb = 0;
+    for (x = -1.0; nb < NV;) {
+        check(aedyn_schedule_next_breakpoint(sc[3], x, &x), "breakpoint");
+        if (isinf(x))
+            break;
+        v[nb++] = x;
+    }
+    emit("sc_piecewise_breaks", v, nb);
+
+    aedyn_rng *rng; aedyn_data *data; aedyn_net *net; aedyn_sgd *sgd; aedyn_ode *ode;
+    check(aedyn_rng_create(&rng, 3, 0), "rng");
+    check(aedyn_data_create_spiked(&data, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                   AEDYN_DATA_STANDARDISE), "spiked");
+    check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, AEDYN_NET_SKIP), "net");
+    check(aedyn_net_init_gaussian(net, rng, 0.2), "init");
+    check(aedyn_net_set_skip(net, 0.1), "skip");
+    check(aedyn_net_error_denoising(net, data, 0.9, 0.4, &x), "error_denoising");
+    emit1("dn_err0", x);
+    check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 0.5), "sgd");
+    check(aedyn_sgd_set_denoising(sgd, 0.9, 0.4), "denoising");
+    check(aedyn_sgd_set_skip_rate(sgd, 0.3), "skip rate");
+    check(aedyn_sgd_set_schedule(sgd, AEDYN_SCHEDULE_ENCODER_RATE, sc[0]), "schedule");
+    check(aedyn_sgd_set_schedule(sgd, AEDYN_SCHEDULE_DECODER_RATE, sc[0]), "schedule");
+    check(aedyn_sgd_set_schedule(sgd, AEDYN_SCHEDULE_NOISE, sc[3]), "schedule");
+    check(aedyn_ode_create_from_sgd(&ode, sgd), "ode");
+    for (int i = 0; i < NT; i++) {
+        if (steps[i] > aedyn_sgd_get_n_steps(sgd))
+            check(aedyn_sgd_step(sgd, steps[i] - aedyn_sgd_get_n_steps(sgd)), "step");
+        const double t = (double)steps[i] / D;
+        double sigma;
+        check(aedyn_schedule_value(sc[3], t, &sigma), "sigma(t)");
+        check(aedyn_net_error_denoising(net, data, 0.9, sigma, &x), "sgd error");
+        emit1("dn_sgd_error", x);
+        check(aedyn_net_get_skip(net, &x), "sgd skip");
+        emit1("dn_sgd_skip", x);
+        check(aedyn_ode_advance(ode, t), "advance");
+        check(aedyn_ode_error(ode, &x), "ode error");
+        emit1("dn_ode_error", x);
+        check(aedyn_ode_get_skip(ode, &x), "ode skip");
+        emit1("dn_ode_skip", x);
+    }
+    uint64_t n_breaks;
+    check(aedyn_ode_get_stat(ode, AEDYN_ODE_STAT_BREAKPOINTS, &n_breaks), "breakpoints");
+    emit1("dn_ode_breakpoints", (double)n_breaks);
+    check(aedyn_net_get_weights(net, W, V, NULL), "weights");
+    emit("dn_W_end", W, K * D);
+    emit("dn_V_end", V, K * D);
+    aedyn_ode_destroy(ode); aedyn_sgd_destroy(sgd); aedyn_net_destroy(net);
+    aedyn_data_destroy(data); aedyn_rng_destroy(rng);
+    for (int i = 0; i < 4; i++)
+        aedyn_schedule_destroy(sc[i]);
+}
+
 int main(void)
 {
     scenario_rng();
     scenario_spiked();
     scenario_gaussian();
     scenario_images();
+    scenario_schedules();
     return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

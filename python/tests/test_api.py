@@ -13,6 +13,8 @@ def test_version():
     assert aedyn.version_info[0] == aedyn.SUPPORTED_MAJOR
     assert aedyn.version_info[1] >= aedyn.SUPPORTED_MINOR
     assert aedyn.version_string == ".".join(map(str, aedyn.version_info))
+    # the package and the library it loads are one release
+    assert aedyn.__version__ == aedyn.version_string
     # libaedyn.so.<SONAME> or the real file it names (libaedyn.so.<SONAME>.<minor>.<patch>)
     assert os.path.basename(aedyn.library_path).startswith(f"libaedyn.so.{aedyn.SOVERSION}")
 
@@ -21,6 +23,20 @@ def run_python(code, **env):
     e = dict(os.environ)
     e.update(env)
     return subprocess.run([sys.executable, "-c", code], env=e, capture_output=True, text=True)
+
+
+def test_installed_package_uses_its_own_library_and_program():
+    """Against a pip-installed package (pip-install.sh sets the prefix): the
+    module, its library and its program all come from that environment."""
+    prefix = os.environ.get("AEDYN_EXPECT_INSTALLED")
+    if not prefix:
+        pytest.skip("not testing an installed package (AEDYN_EXPECT_INSTALLED unset)")
+    prefix = os.path.realpath(prefix) + os.sep
+    native = os.path.join(os.path.dirname(os.path.realpath(aedyn.__file__)), "_native")
+    assert os.path.realpath(aedyn.__file__).startswith(prefix)
+    assert os.path.realpath(aedyn.library_path) == os.path.join(native, "libaedyn.so.1")
+    assert os.path.realpath(aedyn.program_path()) == os.path.join(native, "aedyn")
+    assert "AEDYN_LIBRARY" not in os.environ and "AEDYN_PROGRAM" not in os.environ
 
 
 def test_missing_library_is_an_import_error():
@@ -139,7 +155,8 @@ def test_ode_queries():
         assert np.allclose(W, net.W, atol=1e-13) and np.allclose(V, net.V, atol=1e-13)
         st = o.stats()
         assert set(st) == {"rhs", "steps", "rejected", "jacobians", "factorisations",
-                           "switches"}
+                           "switches", "breakpoints"}
+        assert st["breakpoints"] == 0
         # default integrator: the automatic choice between DOPRI5 and BDF
         assert o.method == ("auto", 0.0)
         o.set_method("rkc", 0.25)
@@ -179,16 +196,6 @@ def test_fashion_mnist_if_installed():
         im.preprocess("paper")
         X = im.get()
         assert abs(X.mean()) < 1e-9 and abs(X.std() - 0.5) < 1e-9
-
-
-def test_sequential_example_runs():
-    d = os.environ.get("AEDYN_EXAMPLES_DIR")
-    if not d:
-        pytest.skip("AEDYN_EXAMPLES_DIR not set")
-    p = subprocess.run([sys.executable, os.path.join(d, "sequential.py"), "--quick",
-                        "--no-plot"], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
-    assert "eps_PCA(2)" in p.stdout
 
 
 def test_threads_with_separate_handles():

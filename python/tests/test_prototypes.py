@@ -15,7 +15,7 @@ from ctypes import (POINTER, c_bool, c_char_p, c_double, c_int, c_size_t, c_uint
 import pytest
 
 import aedyn
-from aedyn import _lib
+from aedyn import _core, _lib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INCLUDE = os.environ.get("AEDYN_INCLUDE_DIR",
@@ -128,13 +128,20 @@ def test_enumerations_match_the_headers():
                    "AEDYN_ENUM_METHOD": _lib.ENUM_METHOD, "AEDYN_ENUM_SPIKES": _lib.ENUM_SPIKES,
                    "AEDYN_ENUM_IMAGES_MODE": _lib.ENUM_IMAGES_MODE,
                    "AEDYN_ENUM_IMAGES_SAMPLER": _lib.ENUM_IMAGES_SAMPLER,
-                   "AEDYN_ENUM_ODE_STAT": _lib.ENUM_ODE_STAT}
+                   "AEDYN_ENUM_ODE_STAT": _lib.ENUM_ODE_STAT,
+                   "AEDYN_ENUM_SCHEDULE_TARGET": _lib.ENUM_SCHEDULE_TARGET}
     tables = {"aedyn_net_activation": aedyn.ACTIVATIONS, "aedyn_sgd_rule": aedyn.RULES,
               "aedyn_ode_method": aedyn.METHODS, "aedyn_data_spikes": aedyn.SPIKE_VECTORS,
-              "aedyn_images_mode": aedyn.PREPROCESS, "aedyn_images_sampler": aedyn.SAMPLERS}
+              "aedyn_images_mode": aedyn.PREPROCESS, "aedyn_images_sampler": aedyn.SAMPLERS,
+              "aedyn_ode_stat": _core.ODE_STATS, "aedyn_schedule_target": aedyn.SCHEDULE_TARGETS}
     for ctype, table in tables.items():
         values = sorted(int(v) for _, v in body[ctype])
         assert values == sorted(table.values()), (ctype, values, table)
+    # the library's names are the header's enumerators, lower case with '-'
+    prefix = {"aedyn_ode_stat": "AEDYN_ODE_STAT_", "aedyn_schedule_target": "AEDYN_SCHEDULE_"}
+    for ctype, pre in prefix.items():
+        names = {n[len(pre):].lower().replace("_", "-"): int(v) for n, v in body[ctype]}
+        assert names == dict(tables[ctype]), (ctype, names, tables[ctype])
     # the program's spellings are accepted
     assert aedyn.PREPROCESS["pca-white"] == 4
     assert aedyn.PREPROCESS.parse("pca_white") == 4 and aedyn.PREPROCESS.parse("centered") == 2
@@ -149,9 +156,11 @@ def test_enumerations_match_the_headers():
 def test_flag_constants_match_the_headers():
     text = _headers()
     macros = {n: int(v) for n, v in re.findall(r"#define\s+(AEDYN_\w+)\s+(\d+)u?\b", text)}
-    from aedyn import _core, _run
+    from aedyn import _run
     assert macros["AEDYN_NET_BIAS"] == _core.NET_BIAS
     assert macros["AEDYN_NET_TIED"] == _core.NET_TIED
+    assert macros["AEDYN_NET_SKIP"] == _core.NET_SKIP
+    assert macros["AEDYN_SCHEDULE_MAX_POINTS"] == aedyn._schedule.MAX_POINTS
     assert macros["AEDYN_DATA_STANDARDISE"] == _core.SPIKED_STANDARDISE
     assert macros["AEDYN_GRID_ZERO"] == _run.GRID_ZERO
     assert macros["AEDYN_GRID_MAX_POINTS"] == _run.GRID_MAX_POINTS
