@@ -1,5 +1,5 @@
 /* The linear-noise theory of the band of SGD (include/aedyn/aedyn-band.h,
- * docs/theory.md section 9.3), in the coordinates of the exact reduced chain
+ * docs/theory.md section 12.3), in the coordinates of the exact reduced chain
  * (lib/chain.c), packed without repetitions:
  *
  *     y = (wt (M x K), s (M x K), beta (K, biases only), Q_b (upper),
@@ -404,7 +404,7 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
                                       &b->terms[j * AEDYN__BAND_TERMS + q]);
                 B[i * P + j] += w * c;
             }
-        /* the second-order increment Y (its mean; docs/theory.md section 9.3) */
+        /* the second-order increment Y (its mean; docs/theory.md section 12.3) */
         for (size_t k = 0; k < K; k++) {
             const size_t amax = b->trunc ? k + 1 : K;
             double gnub = 0.0; /* E[(Gamma nu_b)_k] / (ev g_k) */
@@ -447,7 +447,7 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
         memcpy(fq, facc, P * sizeof *fq);
     if (f1) {
         /* f1 = E[Y] - 2 kappa f - 3 kappa^2 y on the bulk blocks, -kappa (f + kappa y)
-         * on the explicit components, 0 on the biases (docs/theory.md section 9.3) */
+         * on the explicit components, 0 on the biases (docs/theory.md section 12.3) */
         double *f = b->f0;
         aedyn__band_drift(b, t, y, f);
         for (size_t i = 0; i < P; i++) {

@@ -1,5 +1,5 @@
 /* The exact reduced SGD chain (include/aedyn/aedyn-chain.h, docs/theory.md
- * "Finite-D fluctuations").
+ * section 12.2).
  *
  * An input is x = sum_m z_m e_m + x_b with z_m ~ N(0, rho_m) on the explicit
  * eigenvectors and x_b ~ N(0, rho_b P_b) in the bulk. Write zeta_m =

@@ -452,8 +452,8 @@ static void moments(const double *v, size_t R, size_t nv, size_t j, double *m, d
  *    standard error sqrt((k1 - 1 + k2 - 1) / R) from the sample kurtoses k;
  *  - the error's law: the two-sample Kolmogorov-Smirnov statistic below its
  *    0.001 critical value 1.95 sqrt(2 / R).
- * The figures go to stdout; examples/ex6-fluctuations runs the same
- * comparison with R = 500 and more times (docs/results.md section 6). */
+ * The figures go to stdout; examples/ex9-fluctuations runs the same
+ * comparison with R = 500 and more times (docs/results.md section 9). */
 static void distribution_case(aedyn_net_activation act)
 {
     const size_t D = 250, R = 150, nv = 17;

@@ -423,7 +423,7 @@ bool cli_json_write(cli_state *r)
     if (r->band) {
         json_key(f, 2, "band");
         fputs("{\n    \"theory\": \"linear-noise expansion in the reduced chain's coordinates "
-              "(docs/theory.md section 9.3)\"", f);
+              "(docs/theory.md section 12.3)\"", f);
         json_kv_str(f, 4, "columns", "band_error_mean = ODE + O(1/D) shift; band_error_std with "
                     "the Hessian term, band_error_std1 first order; for replicas from the same "
                     "weights");

@@ -5,7 +5,7 @@
  * At finite D the state y of the exact reduced chain (aedyn-chain.h) of SGD
  * is y(t) ~ y_ODE(t) + eps(t) / sqrt(D) + delta(t) / D, with eps Gaussian of
  * covariance Sigma and delta the O(1/D) shift of the mean
- * (docs/theory.md section 9.3):
+ * (docs/theory.md section 12.3):
  *
  *     dy/dt = f(y)                       the ODE (its coefficients are the ODE
  *                                        module's), in the chain's coordinates
@@ -38,7 +38,7 @@
  * replica. There, sample the state at a time on the plateau
  * (aedyn_band_sample()) and integrate the ODE from each sample
  * (aedyn_band_set_mean() with the fluctuations off): the ensemble of ODEs
- * predicts the escape times (docs/theory.md section 9.4).
+ * predicts the escape times (docs/theory.md section 12.4).
  *
  * Everything here is experimental (declared only with AEDYN_EXPERIMENTAL):
  * its shape may change in any release.

@@ -5,7 +5,7 @@
  * For a data model whose spectrum has a bulk, the complement eigen-group of
  * eigenvalue rho_b and multiplicity n_b (the spiked model, the eigen-type
  * model), online SGD has an exact finite-D description in few coordinates
- * (docs/theory.md, "Finite-D fluctuations"): the state
+ * (docs/theory.md section 12.2): the state
  *
  *     y = ( wt^k_m = w^k . e_m, s^k_m = v^k . e_m / sqrt(D)   for every explicit
  *           eigenvector e_m (m < M, the model's explicit eigenvectors),

@@ -1,4 +1,4 @@
-/* Example 6 (docs/theory.md section 9): finite-D fluctuations of SGD.
+/* Example 9 (docs/theory.md section 12.2): finite-D fluctuations of SGD.
  *
  * The exact reduced chain against full SGD, in distribution: R replicas of
  * each (aedyn_replicas_create and aedyn_replicas_create_reduced) from the
@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 {
     size_t D = 250, R = 500, threads = 0, points = 12;
     double tmax = 20.0;
-    const char *out = "ex6-fluctuations";
+    const char *out = "ex9-fluctuations";
     bool quick = false, no_plot = false;
     const ex_opt opts[] = {
         {"out", EX_OPT_STRING, &out, "output prefix (PREFIX-chain.csv, .gp, .svg)"},

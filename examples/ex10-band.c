@@ -1,4 +1,4 @@
-/* Example 7 (docs/theory.md section 9.3-9.4): the linear-noise theory of the
+/* Example 10 (docs/theory.md sections 12.3-12.4): the linear-noise theory of the
  * band of SGD against replicas.
  *
  * Headline set-up: K = 2 autoencoder on the standardised spiked model (M = 2,
@@ -396,7 +396,7 @@ static double escape_case(size_t D, size_t R, bool reduced, size_t N, double *qr
 
 int main(int argc, char **argv)
 {
-    const char *out = "ex7-band", *part = "all";
+    const char *out = "ex10-band", *part = "all";
     size_t R = 300, N_noise = 1000000, N_ode = 500;
     bool quick = false, no_plot = false;
     const ex_opt opts[] = {
