@@ -17,4 +17,7 @@
 #include "aedyn/aedyn-npy.h"
 #include "aedyn/aedyn-enum.h"
 #include "aedyn/aedyn-grid.h"
+#include "aedyn/aedyn-replicas.h"
+#include "aedyn/aedyn-chain.h"
+#include "aedyn/aedyn-band.h"
 #endif

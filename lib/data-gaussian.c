@@ -14,7 +14,6 @@ typedef struct {
     const double *vec; /* n x D: the explicit eigenvectors (in the handle's spectrum) */
     double *coef;      /* n: sqrt(rho_j) */
     double s_noise;    /* sqrt(rho_c), 0 when n == D */
-    double *z;         /* n + 1 */
     double *block;     /* 2 AEDYN__DATA_BLOCK n: latent variates and projections */
 } gaussian;
 
@@ -24,16 +23,15 @@ static void gaussian_destroy(void *self)
     if (!m)
         return;
     free(m->coef);
-    free(m->z);
     free(m->block);
     free(m);
 }
 
-static aedyn_status gaussian_sample1(void *self, aedyn_rng *rng, double *x)
+/* scratch z: the n latent variates */
+static aedyn_status gaussian_sample1(const void *self, aedyn_rng *rng, double *x, double *z)
 {
     const gaussian *m = self;
     const size_t D = m->D, n = m->n;
-    double *z = m->z;
     for (size_t j = 0; j < n; j++)
         z[j] = aedyn__rng_normal(rng);
     if (m->s_noise > 0.0) {
@@ -61,7 +59,7 @@ static aedyn_status gaussian_sample_block(void *self, aedyn_rng *rng, size_t nr,
     aedyn_status st;
     if (n == 0) {
         for (size_t r = 0; r < nr; r++)
-            gaussian_sample1(self, rng, X + r * D);
+            gaussian_sample1(self, rng, X + r * D, NULL);
         return AEDYN_OK;
     }
     for (size_t r = 0; r < nr; r++) {
@@ -87,9 +85,12 @@ static aedyn_status gaussian_sample_block(void *self, aedyn_rng *rng, size_t nr,
     return aedyn__gemm(false, false, nr, D, n, 1.0, Z, n, m->vec, D, 1.0, X, D);
 }
 
+static size_t gaussian_scratch(const void *self) { return ((const gaussian *)self)->n; }
+
 static const aedyn__data_ops gaussian_ops = {
     .kind = "gaussian",
     .sample1 = gaussian_sample1,
+    .scratch_size = gaussian_scratch,
     .sample_block = gaussian_sample_block,
     .destroy = gaussian_destroy,
 };
@@ -100,7 +101,6 @@ aedyn_status aedyn__data_new_gaussian(aedyn_data **out, aedyn__spectrum *spec, c
     const size_t n = spec->n_exp, D = spec->D;
     gaussian *m = calloc(1, sizeof *m);
     if (!m || !(m->coef = aedyn__calloc(n + 1, sizeof *m->coef)) ||
-        !(m->z = aedyn__calloc(n + 1, sizeof *m->z)) ||
         !(m->block = aedyn__calloc(2 * AEDYN__DATA_BLOCK * n + 1, sizeof *m->block))) {
         gaussian_destroy(m);
         aedyn__spectrum_free(spec);
@@ -245,7 +245,7 @@ AEDYN_API aedyn_status aedyn_data_create_empirical(aedyn_data **out, aedyn_data 
     for (size_t done = 0; done < N && !st; done += chunk) {
         const size_t n = N - done < chunk ? N - done : chunk;
         for (size_t r = 0; r < n && !st; r++)
-            st = aedyn__data_sample1(src, rng, X + r * D);
+            st = aedyn__data_sample1(src, rng, X + r * D, src->scratch);
         if (!st)
             st = aedyn__syrk_upper(true, D, n, 1.0 / (double)N, X, D, 1.0, Om, D);
     }

@@ -27,8 +27,9 @@ static void real_destroy(void *self)
     free(m);
 }
 
-static aedyn_status real_sample1(void *self, aedyn_rng *rng, double *x)
+static aedyn_status real_sample1(const void *self, aedyn_rng *rng, double *x, double *scratch)
 {
+    (void)scratch;
     const real_images *m = self;
     memcpy(x, m->X + aedyn__rng_index(rng, m->n) * m->D, m->D * sizeof *x);
     return AEDYN_OK;

@@ -6,9 +6,14 @@
 
 #include "common-private.h"
 
-/* Draw one input into x (length D); allocates nothing. Uses the model's
- * scratch: one thread at a time per model. */
-aedyn_status aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x);
+/* Doubles of scratch aedyn__data_sample1() needs (>= 1). */
+size_t aedyn__data_scratch_size(const aedyn_data *d);
+
+/* Draw one input into x (length D) with the caller's scratch
+ * (aedyn__data_scratch_size() doubles). Reentrant: a model is only read, so
+ * several threads may draw from one model at once, each with scratch and a
+ * generator of its own. Allocates nothing. */
+aedyn_status aedyn__data_sample1(const aedyn_data *d, aedyn_rng *rng, double *x, double *scratch);
 
 /* out (na x nb) = A Omega B^T for A (na x D) and B (nb x D), exactly through
  * the spectrum: sum_j (rho_j - rho_c) (A e_j)(B e_j)^T + rho_c A B^T.

@@ -43,11 +43,17 @@ typedef struct aedyn__spectrum {
 /* The sampler of a model; self is its own state (owned by the handle). */
 typedef struct aedyn__data_ops {
     const char *kind; /* aedyn_data_get_kind() */
-    /* Draw one input into x (length D). Allocates nothing. */
-    aedyn_status (*sample1)(void *self, aedyn_rng *rng, double *x);
+    /* Draw one input into x (length D), with the model's latent variates in
+     * scratch (scratch_size(self) doubles), so that several threads may draw
+     * from one model at once, each with scratch and a generator of its own.
+     * Reads self only; allocates nothing. */
+    aedyn_status (*sample1)(const void *self, aedyn_rng *rng, double *x, double *scratch);
+    /* Doubles of scratch sample1 needs (NULL: none). */
+    size_t (*scratch_size)(const void *self);
     /* Draw n <= AEDYN__DATA_BLOCK inputs into X (n x D) with the random
      * variates in the order of n calls of sample1 (so that a batch equals n
-     * single draws up to rounding). NULL: n calls of sample1. */
+     * single draws up to rounding). Uses scratch inside self: one thread at
+     * a time. NULL: n calls of sample1. */
     aedyn_status (*sample_block)(void *self, aedyn_rng *rng, size_t n, double *X);
     void (*destroy)(void *self);
 } aedyn__data_ops;
@@ -57,6 +63,8 @@ struct aedyn_data {
     const aedyn__data_ops *ops;
     void *self;
     const char *kind; /* ops->kind unless the constructor names a variant */
+    double *scratch;  /* scratch_n doubles: the handle's own, for aedyn_data_sample */
+    size_t scratch_n; /* >= 1 */
 };
 
 /* A new model from its spectrum (moved into the handle: its arrays keep their

@@ -11,7 +11,6 @@ typedef struct {
     size_t D, M;
     double *B;       /* M x D scaled spike vectors Lambda_m a_m / s */
     double s_noise;  /* sigma / s */
-    double *z;       /* M + 1: latent variates of one input */
     double *block;   /* AEDYN__DATA_BLOCK x M: latent variates of a block */
 } spiked;
 
@@ -21,16 +20,15 @@ static void spiked_destroy(void *self)
     if (!m)
         return;
     free(m->B);
-    free(m->z);
     free(m->block);
     free(m);
 }
 
-static aedyn_status spiked_sample1(void *self, aedyn_rng *rng, double *x)
+/* scratch z: the M latent variates */
+static aedyn_status spiked_sample1(const void *self, aedyn_rng *rng, double *x, double *z)
 {
     const spiked *m = self;
     const size_t D = m->D, M = m->M;
-    double *z = m->z;
     for (size_t k = 0; k < M; k++)
         z[k] = aedyn__rng_normal(rng);
     /* variates first (scalar), then one vectorisable pass adding the spikes */
@@ -56,7 +54,7 @@ static aedyn_status spiked_sample_block(void *self, aedyn_rng *rng, size_t n, do
     double *Z = m->block;
     if (M == 0) { /* nothing to mix */
         for (size_t r = 0; r < n; r++)
-            spiked_sample1(self, rng, X + r * D);
+            spiked_sample1(self, rng, X + r * D, NULL);
         return AEDYN_OK;
     }
     for (size_t r = 0; r < n; r++) {
@@ -72,9 +70,12 @@ static aedyn_status spiked_sample_block(void *self, aedyn_rng *rng, size_t n, do
     return aedyn__gemm(false, false, n, D, M, 1.0, Z, M, m->B, D, m->s_noise, X, D);
 }
 
+static size_t spiked_scratch(const void *self) { return ((const spiked *)self)->M; }
+
 static const aedyn__data_ops spiked_ops = {
     .kind = "spiked",
     .sample1 = spiked_sample1,
+    .scratch_size = spiked_scratch,
     .sample_block = spiked_sample_block,
     .destroy = spiked_destroy,
 };
@@ -152,7 +153,6 @@ AEDYN_API aedyn_status aedyn_data_create_spiked(aedyn_data **out, size_t D, size
     double *G = aedyn__calloc(M * M + 1, sizeof *G);
     double *mu = aedyn__calloc(M + 1, sizeof *mu);
     if (!m || !lam || !G || !mu || !(m->B = aedyn__calloc(M * D + 1, sizeof *m->B)) ||
-        !(m->z = aedyn__calloc(M + 1, sizeof *m->z)) ||
         !(m->block = aedyn__calloc(AEDYN__DATA_BLOCK * M + 1, sizeof *m->block))) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto fail;

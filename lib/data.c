@@ -128,7 +128,11 @@ aedyn_status aedyn__data_new(aedyn_data **out, aedyn__spectrum *spec,
                              const aedyn__data_ops *ops, void *self, const char *fn)
 {
     aedyn_data *d = calloc(1, sizeof *d);
-    if (!d) {
+    const size_t ns = ops->scratch_size ? ops->scratch_size(self) : 0;
+    double *scratch = aedyn__calloc(ns + 1, sizeof *scratch);
+    if (!d || !scratch) {
+        free(d);
+        free(scratch);
         ops->destroy(self);
         aedyn__spectrum_free(spec);
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
@@ -138,6 +142,8 @@ aedyn_status aedyn__data_new(aedyn_data **out, aedyn__spectrum *spec,
     d->ops = ops;
     d->self = self;
     d->kind = ops->kind;
+    d->scratch = scratch;
+    d->scratch_n = ns + 1;
     *out = d;
     return AEDYN_OK;
 }
@@ -148,14 +154,17 @@ AEDYN_API void aedyn_data_destroy(aedyn_data *data)
         return;
     data->ops->destroy(data->self);
     aedyn__spectrum_free(&data->spec);
+    free(data->scratch);
     free(data);
 }
 
 /* ---- sampling ------------------------------------------------------------------ */
 
-aedyn_status aedyn__data_sample1(aedyn_data *d, aedyn_rng *rng, double *x)
+size_t aedyn__data_scratch_size(const aedyn_data *d) { return d->scratch_n; }
+
+aedyn_status aedyn__data_sample1(const aedyn_data *d, aedyn_rng *rng, double *x, double *scratch)
 {
-    return d->ops->sample1(d->self, rng, x);
+    return d->ops->sample1(d->self, rng, x, scratch);
 }
 
 AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_t n, double *X)
@@ -173,7 +182,7 @@ AEDYN_API aedyn_status aedyn_data_sample(aedyn_data *data, aedyn_rng *rng, size_
     aedyn_status st = AEDYN_OK;
     if (n == 1 || !data->ops->sample_block) {
         for (size_t r = 0; r < n && !st; r++)
-            st = data->ops->sample1(data->self, rng, X + r * D);
+            st = data->ops->sample1(data->self, rng, X + r * D, data->scratch);
         return st;
     }
     for (size_t r = 0; r < n && !st; r += AEDYN__DATA_BLOCK) {

@@ -155,6 +155,20 @@ double aedyn__gauss_I2(aedyn_net_activation act, double c11, double c12, double 
  */
 double aedyn__gauss_I3(aedyn_net_activation act, const double C[9]);
 
+/* ---- the population error --------------------------------------------------- */
+
+/**
+ * The population error of K units of a built-in activation (docs/theory.md
+ * section 3 and "Denoising autoencoders"):
+ *   eps = (1 - c a)^2 Tr Omega / (2 D) + c^2 sigma_n^2 / 2 - sum_k R^kk E g'_k
+ *         + 1/2 sum_kl T0^kl E[g_k g_l],
+ * the expectations over the fields lambda ~ N(beta, Q).
+ * For the plain autoencoder a = 1, sigma_n = c = 0. Q, R, T0: K x K row-major.
+ */
+double aedyn__gauss_error(aedyn_net_activation act, size_t K, double trace, size_t D, double a,
+                          double sigma_n, double c, const double *beta, const double *Q,
+                          const double *R, const double *T0);
+
 /* ---- standard normal helpers ---------------------------------------------- */
 
 /** Standard normal density phi(t). */

@@ -591,3 +591,21 @@ double aedyn__gauss2(const aedyn__gact *a, const aedyn__gauss_ws *ws, int m, int
         return r;
     return aedyn__gauss2_quad(a, ws, m, n, c11, c12, c22, b1, b2);
 }
+
+double aedyn__gauss_error(aedyn_net_activation act, size_t K, double trace, size_t D, double a,
+                          double sigma_n, double c, const double *beta, const double *Q,
+                          const double *R, const double *T0)
+{
+    const aedyn__gact g = aedyn__gact_builtin(act);
+    const double ca = 1.0 - c * a;
+    double err = ca * ca * trace / (2.0 * (double)D) + 0.5 * c * c * sigma_n * sigma_n;
+    for (size_t k = 0; k < K; k++) {
+        const double qk = Q[k * K + k];
+        err -= R[k * K + k] * aedyn__gauss1_closed(act, 1, qk, beta[k]);
+        err += 0.5 * T0[k * K + k] * aedyn__gauss2(&g, NULL, 0, 0, qk, qk, qk, beta[k], beta[k]);
+        for (size_t l = k + 1; l < K; l++)
+            err += T0[k * K + l] *
+                   aedyn__gauss2(&g, NULL, 0, 0, qk, Q[k * K + l], Q[l * K + l], beta[k], beta[l]);
+    }
+    return err;
+}

@@ -71,6 +71,12 @@ aedyn_status aedyn__svd(size_t m, size_t n, double *A, double *s, double *U, dou
  * unknowns), without BLAS. */
 bool aedyn__lu_factor(size_t n, double *A, size_t *piv);
 
+/* L (n x n, lower, row-major) with L L^T = A for a symmetric positive
+ * semi-definite A (row-major): Cholesky, a pivot at or below 1e-14 of its
+ * diagonal entry (rank deficiency, rounding) making its column 0, so that
+ * every such A has a factor. Allocates nothing; small matrices, no BLAS. */
+void aedyn__cholesky_psd(size_t n, const double *A, double *L);
+
 /* Solve A x = b in place with the factors of aedyn__lu_factor. */
 void aedyn__lu_solve(size_t n, const double *LU, const size_t *piv, double *b);
 

@@ -262,3 +262,23 @@ AEDYN__CLONES void aedyn__lu_solve(size_t n, const double *LU, const size_t *piv
             b[i] -= bj * c[i];
     }
 }
+
+void aedyn__cholesky_psd(size_t n, const double *A, double *L)
+{
+    memset(L, 0, n * n * sizeof *L);
+    for (size_t j = 0; j < n; j++) {
+        double d = A[j * n + j];
+        for (size_t p = 0; p < j; p++)
+            d -= L[j * n + p] * L[j * n + p];
+        if (!(d > 1e-14 * A[j * n + j])) /* rank deficient (or rounding): column 0 */
+            continue;
+        const double ljj = sqrt(d);
+        L[j * n + j] = ljj;
+        for (size_t i = j + 1; i < n; i++) {
+            double v = A[i * n + j];
+            for (size_t p = 0; p < j; p++)
+                v -= L[i * n + p] * L[j * n + p];
+            L[i * n + j] = v / ljj;
+        }
+    }
+}

@@ -427,19 +427,8 @@ AEDYN_API aedyn_status aedyn_net_order_params(const aedyn_net *net, const aedyn_
 static double population_error(const aedyn_net *net, double trace, double a, double sigma_n,
                                const double *Qt, const double *Rk, const double *T0)
 {
-    const size_t K = net->K;
-    const double *b = net->bias, c = net->skip, ca = 1.0 - c * a;
-    const aedyn__gact act = aedyn__gact_builtin(net->act);
-    double err = ca * ca * trace / (2.0 * (double)net->D) + 0.5 * c * c * sigma_n * sigma_n;
-    for (size_t k = 0; k < K; k++) {
-        const double qk = Qt[k * K + k];
-        err -= Rk[k * K + k] * aedyn__gauss1_closed(net->act, 1, qk, b[k]);
-        err += 0.5 * T0[k * K + k] * aedyn__gauss2(&act, NULL, 0, 0, qk, qk, qk, b[k], b[k]);
-        for (size_t l = k + 1; l < K; l++)
-            err += T0[k * K + l] *
-                   aedyn__gauss2(&act, NULL, 0, 0, qk, Qt[k * K + l], Qt[l * K + l], b[k], b[l]);
-    }
-    return err;
+    return aedyn__gauss_error(net->act, net->K, trace, net->D, a, sigma_n, net->skip, net->bias,
+                              Qt, Rk, T0);
 }
 
 static aedyn_status error_denoising(const aedyn_net *net, const aedyn_data *data, double a,

@@ -1,13 +1,22 @@
-/* The ODE module's interface to the analyses that sit on top of it
- * (lib/analysis.c: fixed points, stability, plateaus). An analysis borrows
- * an ODE and evaluates its right-hand side, its structured Jacobian, its
- * error and its order parameters at states of its own, in the ODE's layout
- * (wt: P x K, s: P x K, beta: K, then the skip weight c with AEDYN_NET_SKIP),
- * at the ODE's current time. These calls use the ODE's workspace (the
- * order parameters and coefficients of the last evaluation), as the public
- * observables do, but change neither its state, its time nor its stepper:
- * the Jacobian lives in a handle of the caller's. The layout of the ODE
- * stays in ode-private.h. */
+/* The ODE module's interface to the analyses that sit on top of it: the
+ * fixed points, stability and plateaus of lib/analysis.c, and the
+ * linear-noise theory of the band, lib/band.c.
+ *
+ * An analysis borrows an ODE and evaluates its right-hand side, its
+ * structured Jacobian, its error and its order parameters at states of its
+ * own, in the ODE's layout (wt: P x K, s: P x K, beta: K, then the skip
+ * weight c with AEDYN_NET_SKIP), at the ODE's current time. These calls use
+ * the ODE's workspace (the order parameters and coefficients of the last
+ * evaluation), as the public observables do, but change neither its state,
+ * its time nor its stepper: the Jacobian lives in a handle of the caller's.
+ *
+ * The band uses the coefficients of the mode equations (docs/theory.md
+ * section 5) at order parameters given directly, and the linear map of one
+ * mode, so that other coordinates of the same dynamics (the reduced chain's)
+ * are driven by the ODE's own right-hand side (the plain autoencoder only:
+ * no denoising, no skip connection).
+ *
+ * The layout of the ODE stays in ode-private.h. */
 #ifndef AEDYN_ODE_INTERNAL_H
 #define AEDYN_ODE_INTERNAL_H
 
@@ -58,5 +67,28 @@ aedyn_status aedyn__ode_jac_dense(aedyn_ode *o, aedyn__ode_jac *j, const double 
 aedyn_status aedyn__ode_error_at(aedyn_ode *o, const double *y, double *err);
 aedyn_status aedyn__ode_order_params_at(aedyn_ode *o, const double *y, double *Q, double *R,
                                         double *T, double *T0);
+
+/* ---- for the band ---- */
+
+/* Evaluate the coefficients A, C, G and the bias drift at time t (the
+ * schedules' values), order parameters Q, R, T0 (K x K) and biases beta
+ * (K), as the right-hand side does. Returns a schedule's bad value (the
+ * constants are then used). */
+aedyn_status aedyn__ode_coefficients_at(aedyn_ode *o, double t, const double *Q, const double *R,
+                                        const double *T0, const double *beta);
+
+/* The 2K x 2K matrix L (row-major) of d(wt_tau, s_tau)/dt = L (wt_tau, s_tau)
+ * for a mode of eigenvalue rho, at the last coefficients (weight decay
+ * included). */
+void aedyn__ode_mode_map(const aedyn_ode *o, double rho, double *L);
+
+/* The biases' drift d beta/dt (K; zeros without trained biases) at the last
+ * coefficients. */
+void aedyn__ode_bias_drift(const aedyn_ode *o, double *db);
+
+/* The encoder, decoder and bias rates at the time of the last coefficients
+ * (the schedules' values there), and the weight decay. */
+void aedyn__ode_current_rates(const aedyn_ode *o, double *eta_w, double *eta_v, double *eta_b,
+                              double *kappa);
 
 #endif

@@ -7,6 +7,7 @@
 #include "act-internal.h"
 #include "gauss-internal.h"
 #include "linalg-internal.h"
+#include "ode-internal.h"
 #include "ode-private.h"
 #include "schedule-internal.h"
 
@@ -336,10 +337,10 @@ static double zero_fn(double x, void *user)
  * expectations are point values, as in the trainer (ReLU: g'(beta_k), so
  * A_k = g'(0) = 0 without bias), whereas coefficients_closed() takes the
  * limit Q -> 0+ (ReLU: A_k = 1/2). The two paths agree for every Q^kk > 0. */
-static void coefficients_generic(aedyn_ode *o, const double *y)
+static void coefficients_generic(aedyn_ode *o, const double *beta)
 {
     const size_t K = o->K;
-    const double *Q = o->Q, *R = o->R, *T0 = o->T0, *beta = y + 2 * o->P * K;
+    const double *Q = o->Q, *R = o->R, *T0 = o->T0;
     double *A = o->A, *C = o->C, *G = o->G, *bd = o->bdrift;
     const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
     aedyn__gact a = aedyn__gact_builtin(o->act);
@@ -380,9 +381,60 @@ static void coefficients_generic(aedyn_ode *o, const double *y)
 void aedyn__ode_coefficients(aedyn_ode *o, const double *y, bool generic)
 {
     if (generic)
-        coefficients_generic(o, y);
+        coefficients_generic(o, y + 2 * o->P * o->K);
     else
         coefficients_closed(o);
+}
+
+aedyn_status aedyn__ode_coefficients_at(aedyn_ode *o, double t, const double *Q, const double *R,
+                                        const double *T0, const double *beta)
+{
+    const size_t KK = o->K * o->K;
+    const aedyn_status st = aedyn__ode_prepare(o, t, o->y);
+    memcpy(o->Q, Q, KK * sizeof *Q);
+    memcpy(o->R, R, KK * sizeof *R);
+    memcpy(o->T0, T0, KK * sizeof *T0);
+    if (aedyn__ode_generic(o))
+        coefficients_generic(o, beta);
+    else
+        coefficients_closed(o);
+    return st;
+}
+
+void aedyn__ode_mode_map(const aedyn_ode *o, double rho, double *L)
+{
+    /* sweep_plain() as a matrix: d(wt, s)/dt = L (wt, s) */
+    const size_t K = o->K, K2 = 2 * K;
+    const bool trunc = o->rule == AEDYN_SGD_TRUNCATED;
+    const double r = rho / (double)o->D, kap = o->kappa;
+    const double ew = o->cur[AEDYN_SCHEDULE_ENCODER_RATE], ev = o->cur[AEDYN_SCHEDULE_DECODER_RATE];
+    memset(L, 0, K2 * K2 * sizeof *L);
+    for (size_t k = 0; k < K; k++) {
+        const size_t amax = trunc ? k + 1 : K;
+        for (size_t a = 0; a < K; a++)
+            L[k * K2 + a] = ew * r * o->C[k * K + a];
+        L[k * K2 + K + k] = ew * r * o->A[k];
+        L[(K + k) * K2 + k] = ev * r * o->A[k];
+        for (size_t a = 0; a < amax; a++)
+            L[(K + k) * K2 + K + a] = -ev * o->G[k * K + a];
+        L[k * K2 + k] -= kap;
+        L[(K + k) * K2 + K + k] -= kap;
+    }
+}
+
+void aedyn__ode_current_rates(const aedyn_ode *o, double *eta_w, double *eta_v, double *eta_b,
+                              double *kappa)
+{
+    *eta_w = o->cur[AEDYN_SCHEDULE_ENCODER_RATE];
+    *eta_v = o->cur[AEDYN_SCHEDULE_DECODER_RATE];
+    *eta_b = o->cur[AEDYN_SCHEDULE_BIAS_RATE];
+    *kappa = o->kappa;
+}
+
+void aedyn__ode_bias_drift(const aedyn_ode *o, double *db)
+{
+    for (size_t k = 0; k < o->K; k++)
+        db[k] = o->has_bias ? o->cur[AEDYN_SCHEDULE_BIAS_RATE] * o->bdrift[k] : 0.0;
 }
 
 bool aedyn__ode_generic(const aedyn_ode *o)

@@ -26,6 +26,8 @@ struct aedyn_sgd {
     uint64_t steps;
     /* workspace, allocated once in create */
     double *buf;        /* 6 D: two input buffers, two error buffers, two noisy inputs */
+    double *scratch;    /* the data model's sampling scratch (aedyn__data_scratch_size), so
+                           that trainers in several threads may share one data model */
     double *delta;      /* D: the current reconstruction error / residual */
     double *lam, *g, *dg, *vd, *part; /* K each: fields, g, g', v^k . delta_k, scratch */
     /* An untied step's rank-one updates W += c_w x^T, V += c_v delta^T (times

@@ -18,6 +18,7 @@
 #include "net-internal.h"
 #include "rng-internal.h"
 #include "schedule-internal.h"
+#include "sgd-internal.h"
 #include "sgd-private.h"
 
 #define AEDYN_SGD_LIMIT_ 1e150
@@ -103,7 +104,8 @@ AEDYN_API aedyn_status aedyn_sgd_create(aedyn_sgd **out, aedyn_net *net, aedyn_d
     const size_t D = nv.D, K = nv.K;
     s->buf = aedyn__calloc(6 * D, sizeof *s->buf);
     s->lam = aedyn__calloc(7 * K, sizeof *s->lam);
-    if (!s->buf || !s->lam) {
+    s->scratch = aedyn__calloc(aedyn__data_scratch_size(data), sizeof *s->scratch);
+    if (!s->buf || !s->lam || !s->scratch) {
         aedyn_sgd_destroy(s);
         return aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
     }
@@ -134,6 +136,7 @@ AEDYN_API void aedyn_sgd_destroy(aedyn_sgd *sgd)
         aedyn_schedule_destroy(sgd->sched[i]);
     free(sgd->buf);
     free(sgd->lam);
+    free(sgd->scratch);
     free(sgd);
 }
 
@@ -284,6 +287,36 @@ AEDYN_API aedyn_status aedyn_sgd_get_schedule(const aedyn_sgd *sgd, aedyn_schedu
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_sgd_get_schedule: unknown target %d",
                            (int)target);
     *schedule = sgd->sched[target];
+    return AEDYN_OK;
+}
+
+aedyn_status aedyn__sgd_copy_settings(aedyn_sgd *dst, const aedyn_sgd *src)
+{
+    aedyn_schedule *copy[AEDYN__N_TARGETS] = { NULL };
+    for (int i = 0; i < AEDYN__N_TARGETS; i++)
+        if (src->sched[i]) {
+            const aedyn_status st = aedyn__schedule_copy(src->sched[i], &copy[i]);
+            if (st != AEDYN_OK) {
+                for (int j = 0; j < i; j++)
+                    aedyn_schedule_destroy(copy[j]);
+                return st;
+            }
+        }
+    dst->eta_w = src->eta_w;
+    dst->eta_v = src->eta_v;
+    dst->eta_b = src->eta_b;
+    dst->kappa = src->kappa;
+    dst->a = src->a;
+    dst->sigma_n = src->sigma_n;
+    dst->eta_c = src->eta_c;
+    dst->eta_c_set = src->eta_c_set;
+    dst->n_sched = src->n_sched;
+    for (int i = 0; i < AEDYN__N_TARGETS; i++) {
+        aedyn_schedule_destroy(dst->sched[i]);
+        dst->sched[i] = copy[i];
+    }
+    dst->steps = src->steps;
+    memcpy(dst->cur, src->cur, sizeof dst->cur);
     return AEDYN_OK;
 }
 
@@ -727,7 +760,7 @@ AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
             break;
         if (dae) { /* the pending update's input is a noisy buffer */
             double *x = sgd->buf, *xt = noisy_buffer(sgd);
-            st = aedyn__data_sample1(sgd->data, sgd->rng, x);
+            st = aedyn__data_sample1(sgd->data, sgd->rng, x, sgd->scratch);
             if (st == AEDYN_OK) {
                 corrupt(sgd, x, xt);
                 st = step_on(sgd, xt, x);
@@ -736,7 +769,7 @@ AEDYN_API aedyn_status aedyn_sgd_step(aedyn_sgd *sgd, uint64_t n)
         }
         /* the input buffer the pending update does not use */
         double *x = sgd->pend_w && sgd->xp == sgd->buf ? sgd->buf + D : sgd->buf;
-        st = aedyn__data_sample1(sgd->data, sgd->rng, x);
+        st = aedyn__data_sample1(sgd->data, sgd->rng, x, sgd->scratch);
         if (st == AEDYN_OK)
             st = step_on(sgd, x, x);
     }

@@ -26,6 +26,9 @@ typedef struct {
     aedyn_sgd *sgd;
     aedyn_ode *ode;
     aedyn_images *im;
+    aedyn_replicas *rep; /* stays NULL: a create row must not set it */
+    aedyn_chain *chain;  /* likewise */
+    aedyn_band *band;    /* likewise */
     double x[D_], W[K_ * D_], V[K_ * D_], b[K_], batch[4 * D_];
     double out[D_ * D_];
     double *p;
@@ -249,6 +252,158 @@ static aedyn_status an_call_(fixture *f, an_op_ op)
         ck_assert_uint_eq(aedyn_analysis_get_n_plateaus(an), 0);
     }
     aedyn_analysis_destroy(an);
+    return st;
+}
+
+/* A call on an ensemble of three replicas of the fixture's trainer (with a
+ * generator of its own, so that the fixture's is not drawn from): a failed
+ * call must leave the ensemble's values as they were. */
+typedef enum { REP_STATS_Q_, REP_STATS_Q_NULL_, REP_THREADS_, REP_ESCAPE_DT_, REP_ESCAPE_TIMES_,
+               REP_ESCAPE_STATS_Q_, REP_INIT_SIGMA_, REP_INIT_AFTER_STEP_ } rep_op_;
+
+static aedyn_status rep_call_(fixture *f, rep_op_ op)
+{
+    aedyn_rng *rng;
+    aedyn_replicas *rep;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 8, 1));
+    ck_assert_aedyn_ok(aedyn_replicas_create(&rep, f->sgd, 3, rng));
+    ck_assert_aedyn_ok(aedyn_replicas_set_n_threads(rep, 2));
+    ck_assert_aedyn_ok(aedyn_replicas_step(rep, 10));
+    const size_t nv = aedyn_replicas_get_n_values(rep);
+    double before[3 * 17], after[3 * 17], m[2 * 17], frac = 42.0;
+    const double q[2] = { 0.5, nan_ };
+    ck_assert_uint_eq(nv, 17);
+    ck_assert_aedyn_ok(aedyn_replicas_get_values(rep, before));
+    aedyn_status st = AEDYN_OK;
+    switch (op) {
+    case REP_STATS_Q_: st = aedyn_replicas_stats(rep, 2, q, m, m, m); break;
+    case REP_STATS_Q_NULL_: st = aedyn_replicas_stats(rep, 1, NULL, m, NULL, m); break;
+    case REP_THREADS_: st = aedyn_replicas_set_n_threads(rep, SIZE_MAX); break;
+    case REP_ESCAPE_DT_: st = aedyn_replicas_set_escape(rep, 0.1, -1.0); break;
+    case REP_ESCAPE_TIMES_: st = aedyn_replicas_get_escape_times(rep, m); break;
+    case REP_ESCAPE_STATS_Q_:
+        ck_assert_aedyn_ok(aedyn_replicas_set_escape(rep, 0.1, 1.0));
+        st = aedyn_replicas_escape_stats(rep, 2, q, &frac, m);
+        ck_assert(frac == 42.0);
+        break;
+    case REP_INIT_SIGMA_: st = aedyn_replicas_init_gaussian(rep, inf_); break;
+    case REP_INIT_AFTER_STEP_: st = aedyn_replicas_init_gaussian(rep, 0.1); break;
+    }
+    if (st != AEDYN_OK) {
+        ck_assert_uint_eq(aedyn_replicas_get_n_threads(rep), 2);
+        ck_assert_aedyn_ok(aedyn_replicas_get_values(rep, after));
+        ck_assert(memcmp(before, after, sizeof before) == 0);
+    }
+    aedyn_replicas_destroy(rep);
+    aedyn_rng_destroy(rng);
+    return st;
+}
+
+/* A call on a reduced chain of the fixture's trainer (generator of its own):
+ * a failed call must leave the chain's state as it was. */
+typedef enum { CH_SET_NAN_, CH_SET_NOT_PSD_, CH_SET_ASYM_, CH_INIT_SIGMA_, CH_GET_STATE_NULL_,
+               CH_ERROR_NULL_, CH_CREATE_TIED_, CH_REDUCED_TIED_, CH_STEP_DIVERGE_ } chain_op_;
+
+static aedyn_status chain_call_(fixture *f, chain_op_ op)
+{
+    aedyn_rng *rng;
+    aedyn_chain *c, *c2 = NULL;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 9, 2));
+    ck_assert_aedyn_ok(aedyn_chain_create(&c, f->sgd, rng));
+    ck_assert_aedyn_ok(aedyn_chain_step(c, 7));
+    const size_t n = aedyn_chain_get_n_state(c);
+    double before[64], after[64], y[64];
+    ck_assert_uint_le(n, 64);
+    ck_assert_aedyn_ok(aedyn_chain_get_state(c, before));
+    memcpy(y, before, sizeof y);
+    const size_t qb = 2 * aedyn_chain_get_n_explicit(c) * K_ + K_;
+    aedyn_status st = AEDYN_OK;
+    aedyn_sgd *tied_sgd = NULL;
+    aedyn_replicas *rep = NULL;
+    switch (op) {
+    case CH_SET_NAN_: y[1] = nan_; st = aedyn_chain_set_state(c, y); break;
+    case CH_SET_NOT_PSD_: y[qb] = -y[qb]; st = aedyn_chain_set_state(c, y); break;
+    case CH_SET_ASYM_: y[qb + 1] += 1.0; st = aedyn_chain_set_state(c, y); break;
+    case CH_INIT_SIGMA_: st = aedyn_chain_init_gaussian(c, rng, -1.0); break;
+    case CH_GET_STATE_NULL_: st = aedyn_chain_get_state(c, NULL); break;
+    case CH_ERROR_NULL_: st = aedyn_chain_error(c, NULL); break;
+    case CH_CREATE_TIED_:
+    case CH_REDUCED_TIED_:
+        ck_assert_aedyn_ok(aedyn_sgd_create(&tied_sgd, f->tied, f->data, rng, AEDYN_SGD_VANILLA,
+                                            0.1));
+        st = op == CH_CREATE_TIED_ ? aedyn_chain_create(&c2, tied_sgd, rng)
+                                   : aedyn_replicas_create_reduced(&rep, tied_sgd, 3, rng);
+        ck_assert_ptr_null(c2);
+        ck_assert_ptr_null(rep);
+        aedyn_sgd_destroy(tied_sgd);
+        break;
+    case CH_STEP_DIVERGE_: {
+        /* a state with a huge decoder overlap: the step's update overflows */
+        y[qb + 3 * K_ * K_ - 1] = 1e140;
+        ck_assert_aedyn_ok(aedyn_chain_set_state(c, y));
+        ck_assert_aedyn_ok(aedyn_chain_get_state(c, before));
+        st = aedyn_chain_step(c, 10);
+        break;
+    }
+    }
+    if (st != AEDYN_OK) {
+        ck_assert_aedyn_ok(aedyn_chain_get_state(c, after));
+        ck_assert(memcmp(before, after, n * sizeof *after) == 0);
+    }
+    aedyn_chain_destroy(c);
+    aedyn_rng_destroy(rng);
+    return st;
+}
+
+/* A call on a band of the fixture's trainer: a failed call must leave its
+ * time and mean as they were. */
+typedef enum { BD_ADVANCE_PAST_, BD_TOL_, BD_QUAD_, BD_SET_MEAN_NAN_, BD_SAMPLE_NULL_,
+               BD_ERROR_OK_, BD_NOISE_OK_, BD_JAC_OK_ } band_op_;
+
+static aedyn_status band_call_(fixture *f, band_op_ op)
+{
+    aedyn_band *b;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, f->sgd));
+    ck_assert_aedyn_ok(aedyn_band_advance(b, aedyn_band_get_time(b) + 0.5));
+    const size_t P = aedyn_band_get_n_state(b);
+    double before[64], after[64], y[64], M[40 * 40];
+    ck_assert_uint_le(P, 40);
+    ck_assert_aedyn_ok(aedyn_band_get_mean(b, before));
+    const double t0 = aedyn_band_get_time(b);
+    aedyn_status st = AEDYN_OK;
+    switch (op) {
+    case BD_ADVANCE_PAST_: st = aedyn_band_advance(b, t0 - 1.0); break;
+    case BD_TOL_: st = aedyn_band_set_tolerances(b, 1e-6, -1.0); break;
+    case BD_QUAD_: st = aedyn_band_set_quadrature(b, 65); break;
+    case BD_SET_MEAN_NAN_:
+        memcpy(y, before, sizeof y);
+        y[2] = inf_;
+        st = aedyn_band_set_mean(b, t0, y);
+        break;
+    case BD_SAMPLE_NULL_: st = aedyn_band_sample(b, NULL, y); break;
+    case BD_ERROR_OK_: st = aedyn_band_error(b, M, M + 1, M + 2, M + 3); break;
+    case BD_NOISE_OK_: st = aedyn_band_noise(b, M); break;
+    case BD_JAC_OK_: st = aedyn_band_jacobian(b, M); break;
+    }
+    if (st != AEDYN_OK) {
+        ck_assert_aedyn_ok(aedyn_band_get_mean(b, after));
+        ck_assert(memcmp(before, after, sizeof before) == 0);
+        ck_assert(aedyn_band_get_time(b) == t0);
+    }
+    aedyn_band_destroy(b);
+    return st;
+}
+
+/* aedyn_band_create on a trainer of the tied network (generator of its own). */
+static aedyn_status band_tied_(fixture *f)
+{
+    aedyn_rng *rng;
+    aedyn_sgd *sgd;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 1, 1));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&sgd, f->tied, f->data, rng, AEDYN_SGD_VANILLA, 0.1));
+    const aedyn_status st = aedyn_band_create(&f->band, sgd);
+    aedyn_sgd_destroy(sgd);
+    aedyn_rng_destroy(rng);
     return st;
 }
 
@@ -630,7 +785,113 @@ static aedyn_status an_call_(fixture *f, an_op_ op)
     X(sched_next_breakpoint_null, "aedyn_schedule_next_breakpoint", AEDYN_ERR_NULL, "schedule",    \
       aedyn_schedule_next_breakpoint(NULL, 0.0, f->x))                                             \
     X(sched_next_breakpoint_nan, "aedyn_schedule_next_breakpoint", AEDYN_ERR_INVALID, "t = nan",   \
-      sched_call_(SCHED_NEXT_BREAKPOINT_, true, nan_))
+      sched_call_(SCHED_NEXT_BREAKPOINT_, true, nan_))                                            \
+    /* replicas */                                                                                 \
+    X(rep_create_zero, "aedyn_replicas_create", AEDYN_ERR_SIZE, "number of replicas",              \
+      aedyn_replicas_create(&f->rep, f->sgd, 0, f->rng))                                           \
+    X(rep_create_huge, "aedyn_replicas_create", AEDYN_ERR_SIZE, "got 18446744073709551615",       \
+      aedyn_replicas_create(&f->rep, f->sgd, SIZE_MAX, f->rng))                                    \
+    X(rep_create_null, "aedyn_replicas_create", AEDYN_ERR_NULL, "sgd",                             \
+      aedyn_replicas_create(&f->rep, NULL, 2, f->rng))                                             \
+    X(rep_destroy_null, "aedyn_replicas_destroy", AEDYN_OK, "",                                    \
+      (aedyn_replicas_destroy(NULL), AEDYN_OK))                                                    \
+    X(rep_init_sigma, "aedyn_replicas_init_gaussian", AEDYN_ERR_INVALID, "sigma0",                 \
+      rep_call_(f, REP_INIT_SIGMA_))                                                               \
+    X(rep_init_after_step, "aedyn_replicas_init_gaussian", AEDYN_ERR_INVALID, "stepped already",   \
+      rep_call_(f, REP_INIT_AFTER_STEP_))                                                          \
+    X(rep_threads, "aedyn_replicas_set_n_threads", AEDYN_ERR_SIZE, "threads",                      \
+      rep_call_(f, REP_THREADS_))                                                                  \
+    X(rep_get_threads_null, "aedyn_replicas_get_n_threads", AEDYN_OK, "",                          \
+      IS(aedyn_replicas_get_n_threads(NULL) == 0))                                                 \
+    X(rep_get_n_null, "aedyn_replicas_get_n_replicas", AEDYN_OK, "",                               \
+      IS(aedyn_replicas_get_n_replicas(NULL) == 0))                                                \
+    X(rep_get_values_n_null, "aedyn_replicas_get_n_values", AEDYN_OK, "",                          \
+      IS(aedyn_replicas_get_n_values(NULL) == 0))                                                  \
+    X(rep_get_steps_null, "aedyn_replicas_get_n_steps", AEDYN_OK, "",                              \
+      IS(aedyn_replicas_get_n_steps(NULL) == 0))                                                   \
+    X(rep_get_time_null, "aedyn_replicas_get_time", AEDYN_OK, "",                                  \
+      IS(isnan(aedyn_replicas_get_time(NULL))))                                                    \
+    X(rep_step_null, "aedyn_replicas_step", AEDYN_ERR_NULL, "rep", aedyn_replicas_step(NULL, 5))   \
+    X(rep_get_values_null, "aedyn_replicas_get_values", AEDYN_ERR_NULL, "'rep'",                   \
+      aedyn_replicas_get_values(f->rep, NULL))                                                     \
+    X(rep_stats_q, "aedyn_replicas_stats", AEDYN_ERR_INVALID, "q[1] = nan",                        \
+      rep_call_(f, REP_STATS_Q_))                                                                  \
+    X(rep_stats_q_null, "aedyn_replicas_stats", AEDYN_ERR_NULL, "'q'",                             \
+      rep_call_(f, REP_STATS_Q_NULL_))                                                             \
+    X(rep_escape_dt, "aedyn_replicas_set_escape", AEDYN_ERR_INVALID, "dt = -1",                    \
+      rep_call_(f, REP_ESCAPE_DT_))                                                                \
+    X(rep_get_escape_null, "aedyn_replicas_get_escape", AEDYN_ERR_NULL, "rep",                     \
+      aedyn_replicas_get_escape(NULL, NULL, NULL))                                                 \
+    X(rep_escape_times_unset, "aedyn_replicas_get_escape_times", AEDYN_ERR_INVALID, "no escape",   \
+      rep_call_(f, REP_ESCAPE_TIMES_))                                                             \
+    X(rep_escape_stats_q, "aedyn_replicas_escape_stats", AEDYN_ERR_INVALID, "q[1]",                \
+      rep_call_(f, REP_ESCAPE_STATS_Q_))                                                           \
+    X(rep_get_net_null, "aedyn_replicas_get_net", AEDYN_OK, "",                                    \
+      IS(aedyn_replicas_get_net(NULL, 0) == NULL))                                                 \
+    X(rep_reduced_tied, "aedyn_replicas_create_reduced", AEDYN_ERR_UNSUPPORTED, "tied",            \
+      chain_call_(f, CH_REDUCED_TIED_))                                                            \
+    X(rep_get_chain_null, "aedyn_replicas_get_chain", AEDYN_OK, "",                                \
+      IS(aedyn_replicas_get_chain(NULL, 0) == NULL))                                               \
+    /* chain */                                                                                    \
+    X(chain_create_null, "aedyn_chain_create", AEDYN_ERR_NULL, "sgd",                              \
+      aedyn_chain_create(&f->chain, NULL, f->rng))                                                 \
+    X(chain_create_tied, "aedyn_chain_create", AEDYN_ERR_UNSUPPORTED, "tied networks",             \
+      chain_call_(f, CH_CREATE_TIED_))                                                             \
+    X(chain_destroy_null, "aedyn_chain_destroy", AEDYN_OK, "",                                     \
+      (aedyn_chain_destroy(NULL), AEDYN_OK))                                                       \
+    X(chain_step_null, "aedyn_chain_step", AEDYN_ERR_NULL, "chain", aedyn_chain_step(NULL, 3))     \
+    X(chain_step_diverge, "aedyn_chain_step", AEDYN_ERR_DIVERGED, "diverged",                      \
+      chain_call_(f, CH_STEP_DIVERGE_))                                                            \
+    X(chain_steps_null, "aedyn_chain_get_n_steps", AEDYN_OK, "",                                   \
+      IS(aedyn_chain_get_n_steps(NULL) == 0))                                                      \
+    X(chain_time_null, "aedyn_chain_get_time", AEDYN_OK, "",                                       \
+      IS(isnan(aedyn_chain_get_time(NULL))))                                                       \
+    X(chain_explicit_null, "aedyn_chain_get_n_explicit", AEDYN_OK, "",                             \
+      IS(aedyn_chain_get_n_explicit(NULL) == 0))                                                   \
+    X(chain_n_state_null, "aedyn_chain_get_n_state", AEDYN_OK, "",                                 \
+      IS(aedyn_chain_get_n_state(NULL) == 0))                                                      \
+    X(chain_get_state_null, "aedyn_chain_get_state", AEDYN_ERR_NULL, "'y'",                        \
+      chain_call_(f, CH_GET_STATE_NULL_))                                                          \
+    X(chain_set_state_nan, "aedyn_chain_set_state", AEDYN_ERR_INVALID, "y[1] = nan",               \
+      chain_call_(f, CH_SET_NAN_))                                                                 \
+    X(chain_set_state_psd, "aedyn_chain_set_state", AEDYN_ERR_INVALID, "semi-definite",            \
+      chain_call_(f, CH_SET_NOT_PSD_))                                                             \
+    X(chain_set_state_sym, "aedyn_chain_set_state", AEDYN_ERR_INVALID, "symmetric",                \
+      chain_call_(f, CH_SET_ASYM_))                                                                \
+    X(chain_init_sigma, "aedyn_chain_init_gaussian", AEDYN_ERR_INVALID, "sigma0",                  \
+      chain_call_(f, CH_INIT_SIGMA_))                                                              \
+    X(chain_order_null, "aedyn_chain_order_params", AEDYN_ERR_NULL, "chain",                       \
+      aedyn_chain_order_params(NULL, f->x, NULL, NULL, NULL))                                      \
+    X(chain_error_null, "aedyn_chain_error", AEDYN_ERR_NULL, "'err'",                              \
+      chain_call_(f, CH_ERROR_NULL_))                                                              \
+    /* band (experimental) */                                                                      \
+    X(band_create_null, "aedyn_band_create", AEDYN_ERR_NULL, "sgd", aedyn_band_create(&f->band, NULL)) \
+    X(band_create_tied, "aedyn_band_create", AEDYN_ERR_UNSUPPORTED, "tied", band_tied_(f))         \
+    X(band_destroy_null, "aedyn_band_destroy", AEDYN_OK, "", (aedyn_band_destroy(NULL), AEDYN_OK)) \
+    X(band_advance_past, "aedyn_band_advance", AEDYN_ERR_INVALID, "t_end",                         \
+      band_call_(f, BD_ADVANCE_PAST_))                                                             \
+    X(band_time_null, "aedyn_band_get_time", AEDYN_OK, "", IS(isnan(aedyn_band_get_time(NULL))))   \
+    X(band_n_state_null, "aedyn_band_get_n_state", AEDYN_OK, "",                                   \
+      IS(aedyn_band_get_n_state(NULL) == 0))                                                       \
+    X(band_fluct_null, "aedyn_band_set_fluctuations", AEDYN_ERR_NULL, "band",                      \
+      aedyn_band_set_fluctuations(NULL, false))                                                    \
+    X(band_tol, "aedyn_band_set_tolerances", AEDYN_ERR_INVALID, "atol", band_call_(f, BD_TOL_))    \
+    X(band_quad, "aedyn_band_set_quadrature", AEDYN_ERR_SIZE, "got 65", band_call_(f, BD_QUAD_))   \
+    X(band_get_mean_null, "aedyn_band_get_mean", AEDYN_ERR_NULL, "'band'",                          \
+      aedyn_band_get_mean(f->band, NULL))                                                          \
+    X(band_set_mean_inf, "aedyn_band_set_mean", AEDYN_ERR_INVALID, "y[2] = inf",                   \
+      band_call_(f, BD_SET_MEAN_NAN_))                                                             \
+    X(band_cov_null, "aedyn_band_get_covariance", AEDYN_ERR_NULL, "band",                          \
+      aedyn_band_get_covariance(NULL, f->x, NULL))                                                 \
+    X(band_noise_ok, "aedyn_band_noise", AEDYN_OK, "", band_call_(f, BD_NOISE_OK_))                \
+    X(band_noise_null, "aedyn_band_noise", AEDYN_ERR_NULL, "band", aedyn_band_noise(NULL, f->x))   \
+    X(band_jacobian_ok, "aedyn_band_jacobian", AEDYN_OK, "", band_call_(f, BD_JAC_OK_))            \
+    X(band_jacobian_null, "aedyn_band_jacobian", AEDYN_ERR_NULL, "'band'",                          \
+      aedyn_band_jacobian(f->band, NULL))                                                          \
+    X(band_error_ok, "aedyn_band_error", AEDYN_OK, "", band_call_(f, BD_ERROR_OK_))                \
+    X(band_error_null, "aedyn_band_error", AEDYN_ERR_NULL, "band",                                 \
+      aedyn_band_error(NULL, NULL, NULL, NULL, NULL))                                              \
+    X(band_sample_null, "aedyn_band_sample", AEDYN_ERR_NULL, "rng", band_call_(f, BD_SAMPLE_NULL_))
 
 #define DEFINE_CASE(name, entry, expect, fragment, call)                                           \
     static aedyn_status case_##name(fixture *f)                                                    \
@@ -683,6 +944,9 @@ START_TEST(every_case)
     ck_assert_ptr_eq(f.sgd, s0);
     ck_assert_ptr_eq(f.ode, o0);
     ck_assert_ptr_eq(f.im, i0);
+    ck_assert_ptr_null(f.rep);
+    ck_assert_ptr_null(f.chain);
+    ck_assert_ptr_null(f.band);
     snap(&f, &after);
     ck_assert_msg(memcmp(&before, &after, sizeof before) == 0, "%s: a handle changed", c->name);
     ck_assert_aedyn_ok(aedyn_sgd_step(f.sgd, 5));

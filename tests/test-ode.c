@@ -987,6 +987,7 @@ static void drift_case_manual(aedyn_net_activation act, unsigned flags, aedyn_sg
     ck_assert_uint_le(P, 2 + 2 * K);
     double *rhs = malloc(n * sizeof *rhs), *sum = calloc(n, sizeof *sum),
            *sum2 = calloc(n, sizeof *sum2), *dy = malloc(n * sizeof *dy), *x = malloc(D * sizeof *x);
+    double *scratch = malloc(aedyn__data_scratch_size(d) * sizeof *scratch);
     double *UV = malloc(P * K * sizeof *UV), *ux = malloc(P * sizeof *ux), VV[4];
     aedyn__ode_rhs(o, 0.0, o->y, rhs);
     for (size_t i = 0; i < 2 * P * K; i++) /* the decay cross term, see above */
@@ -1008,7 +1009,7 @@ static void drift_case_manual(aedyn_net_activation act, unsigned flags, aedyn_sg
     const double dec = 1.0 - kappa / (double)D;
     for (size_t it = 0; it < N; it++) {
         double lam[2], g[2], dg[2], vx[2];
-        aedyn__data_sample1(d, rng, x);
+        aedyn__data_sample1(d, rng, x, scratch);
         for (size_t k = 0; k < K; k++) {
             double l = 0.0, c = 0.0;
             for (size_t i = 0; i < D; i++) {
@@ -1056,7 +1057,7 @@ static void drift_case_manual(aedyn_net_activation act, unsigned flags, aedyn_sg
     printf("manual drift act %d flags %u rule %d kappa %g: %zu components, worst |RHS - SGD| = "
            "%.2f SE\n", act, flags, rule, kappa, n, worst);
     fflush(stdout);
-    free(rhs); free(sum); free(sum2); free(dy); free(x); free(UV); free(ux);
+    free(rhs); free(sum); free(sum2); free(dy); free(x); free(UV); free(ux); free(scratch);
     free(W); free(V); free(E);
     aedyn_ode_destroy(o);
     aedyn_net_destroy(net);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include "testutil.h"
 
 #define NACT 3
@@ -679,6 +680,82 @@ START_TEST(test_linear_reaches_pca_spiked)
 }
 END_TEST
 
+/* Trainers in several threads may share one data model (each samples with
+ * scratch of its own): four trainers on one spiked model and four on one
+ * eigen-type model, stepping at the same time in four threads, end with the
+ * weights they reach when run one after another. (Run under TSan or helgrind,
+ * a write to the shared model would also show as a race.) */
+typedef struct {
+    aedyn_sgd *sgd;
+    aedyn_status st;
+} shared_job;
+
+static void *shared_job_run(void *arg)
+{
+    shared_job *j = arg;
+    j->st = aedyn_sgd_step(j->sgd, 3000);
+    return NULL;
+}
+
+static void shared_data_case(aedyn_data *data, bool threads, double *W)
+{
+    enum { NJ = 4 };
+    const size_t D = aedyn_data_get_dim(data), K = 3;
+    aedyn_rng *rng[NJ];
+    aedyn_net *net[NJ];
+    shared_job job[NJ];
+    pthread_t th[NJ];
+    for (size_t j = 0; j < NJ; j++) {
+        ck_assert_aedyn_ok(aedyn_rng_create(&rng[j], 5, j));
+        ck_assert_aedyn_ok(aedyn_net_create(&net[j], D, K, AEDYN_NET_ACT_ERF, 0));
+        ck_assert_aedyn_ok(aedyn_net_init_gaussian(net[j], rng[j], 0.3));
+        ck_assert_aedyn_ok(aedyn_sgd_create(&job[j].sgd, net[j], data, rng[j],
+                                            AEDYN_SGD_VANILLA, 0.5));
+    }
+    for (size_t j = 0; j < NJ; j++)
+        if (threads)
+            ck_assert_int_eq(pthread_create(&th[j], NULL, shared_job_run, &job[j]), 0);
+        else
+            shared_job_run(&job[j]);
+    for (size_t j = 0; j < NJ; j++) {
+        if (threads)
+            ck_assert_int_eq(pthread_join(th[j], NULL), 0);
+        ck_assert_aedyn_ok(job[j].st);
+        ck_assert_aedyn_ok(aedyn_net_get_weights(net[j], W + j * K * D, NULL, NULL));
+        aedyn_sgd_destroy(job[j].sgd);
+        aedyn_net_destroy(net[j]);
+        aedyn_rng_destroy(rng[j]);
+    }
+}
+
+START_TEST(test_shared_data_threads)
+{
+    const size_t D = 150, n = 3, K = 3;
+    aedyn_rng *rng;
+    ck_assert_aedyn_ok(aedyn_rng_create(&rng, 3, 0));
+    aedyn_data *models[2];
+    models[0] = spiked(D, 3, rng);
+    double rho[3] = { 4.0, 2.5, 1.5 }, *E = calloc(n * D, sizeof *E);
+    for (size_t j = 0; j < n; j++)
+        E[j * D + 7 * j] = 1.0;
+    ck_assert_aedyn_ok(aedyn_data_create_eigen(&models[1], D, n, rho, E, 0.5));
+    double *Wseq = malloc(4 * K * D * sizeof *Wseq), *Wpar = malloc(4 * K * D * sizeof *Wpar);
+    for (int m = 0; m < 2; m++) {
+        shared_data_case(models[m], false, Wseq);
+        shared_data_case(models[m], true, Wpar);
+        ck_assert_msg(memcmp(Wseq, Wpar, 4 * K * D * sizeof *Wseq) == 0,
+                      "model %d: threads changed the trainers' results", m);
+        ck_assert_msg(memcmp(Wseq, Wseq + K * D, K * D * sizeof *Wseq) != 0,
+                      "model %d: two streams trained alike", m);
+        aedyn_data_destroy(models[m]);
+    }
+    free(E);
+    free(Wseq);
+    free(Wpar);
+    aedyn_rng_destroy(rng);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sgd");
@@ -690,6 +767,7 @@ int main(void)
     tcase_add_test(tc, test_invalid_input);
     tcase_add_test(tc, test_divergence);
     tcase_add_test(tc, test_bit_reproducible);
+    tcase_add_test(tc, test_shared_data_threads);
     tcase_add_test(tc, test_deferred_updates_exact);
     tcase_add_test(tc, test_ode_from_sgd);
     tcase_add_test(tc, test_truncated_aligns);

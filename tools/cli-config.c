@@ -20,6 +20,13 @@ static const cli_choice data_choices[] = {
 static const cli_choice mode_choices[] = {
     { "sgd", CLI_MODE_SGD, NULL }, { "ode", CLI_MODE_ODE, NULL }, { "both", CLI_MODE_BOTH, NULL },
     { NULL, 0, NULL } };
+static const cli_choice sgd_choices[] = {
+    { "full", CLI_SGD_FULL, NULL }, { "reduced", CLI_SGD_REDUCED, NULL }, { NULL, 0, NULL } };
+static const cli_choice band_choices[] = {
+    { "none", CLI_BAND_NONE, NULL }, { "theory", CLI_BAND_THEORY, NULL }, { NULL, 0, NULL } };
+static const cli_choice replica_init_choices[] = {
+    { "same", CLI_REPLICA_INIT_SAME, NULL }, { "independent", CLI_REPLICA_INIT_INDEPENDENT, NULL },
+    { NULL, 0, NULL } };
 static const cli_choice plot_format_choices[] = {
     { "png", CLI_PLOT_PNG, NULL }, { "svg", CLI_PLOT_SVG, NULL }, { NULL, 0, NULL } };
 static const cli_choice skip_choices[] = {
@@ -95,6 +102,11 @@ static const cli_option options[] = {
     { .name = "rule", .type = CLI_ENUM, .enumeration = AEDYN_ENUM_RULE, .offset = OFF(rule),
       .dflt = "vanilla", .flags = CLI_SWEEP, .section = "Training",
       .help = "update rule (sanger: linear tied network, SGD only)" },
+    { .name = "sgd", .type = CLI_CHOICE, .choices = sgd_choices, .offset = OFF(sgd),
+      .dflt = "full", .flags = CLI_SWEEP,
+      .help = "simulate SGD on the full weights, or as the exact reduced chain (same law at any "
+              "D, cost independent of D; needs a model with a degenerate bulk: the spiked "
+              "model, an untied network, vanilla or truncated rule; no weights are written)" },
     { .name = "lr", .metavar = "ETA", .type = CLI_NUMBER, .offset = OFF(lr), .dflt = "1",
       .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP,
       .help = "learning rate eta (encoder, decoder and bias)" },
@@ -177,6 +189,37 @@ static const cli_option options[] = {
               "lambda_u and predicted exit t_entry + ln(Delta/delta0)/lambda_u; a table after "
               "the run's, and \"plateaus\" in the JSON (needs the ODE; the library's "
               "experimental analysis module)" },
+    /* ---- replica ensembles ---- */
+    { .name = "replicas", .metavar = "R", .type = CLI_SIZE, .offset = OFF(replicas),
+      .dflt_doc = "none (one SGD run)", .ilo = 1, .ihi = AEDYN_REPLICAS_MAX, .flags = CLI_SWEEP,
+      .section = "Replica ensembles",
+      .help = "run R independent SGD replicas from the same initial weights (streams of their "
+              "own) in parallel threads: the sgd_ columns become the replicas' means, with "
+              "standard deviations and quantiles (the band) after them; bit-identical for any "
+              "--threads" },
+    { .name = "threads", .metavar = "N", .type = CLI_SIZE, .offset = OFF(threads),
+      .dflt_doc = "the online processors", .ilo = 1, .ihi = AEDYN_REPLICAS_MAX_THREADS,
+      .help = "threads of the replicas (needs --replicas; does not change any result)" },
+    { .name = "quantiles", .metavar = "Q1,Q2,...", .type = CLI_NUMBERS, .offset = OFF(quantiles),
+      .dflt = "0.1,0.5,0.9", .lo = 0, .hi = 1,
+      .help = "probabilities of the band's quantiles (needs --replicas); the plot shades the "
+              "band between the first and the last" },
+    { .name = "escape", .metavar = "LEVEL", .type = CLI_NUMBER, .offset = OFF(escape),
+      .dflt_doc = "none", .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP,
+      .help = "record each replica's escape time, the first check at which its error is <= "
+              "LEVEL, and their fraction and quantiles in the JSON (needs --replicas)" },
+    { .name = "escape-dt", .metavar = "DT", .type = CLI_NUMBER, .offset = OFF(escape_dt),
+      .dflt = "0.1", .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN,
+      .help = "interval in t between the escape checks (needs --escape)" },
+    { .name = "replica-init", .type = CLI_CHOICE, .choices = replica_init_choices,
+      .offset = OFF(replica_init), .dflt = "same", .flags = CLI_SWEEP,
+      .help = "the replicas' initial weights: the run's, or independent N(0, sigma0^2) draws "
+              "from each replica's stream (needs --replicas; the ODE starts from the run's)" },
+    { .name = "band", .type = CLI_CHOICE, .choices = band_choices, .offset = OFF(band),
+      .dflt = "none", .flags = CLI_SWEEP,
+      .help = "theory: also integrate the linear-noise theory of the band (the ODE's mean, its "
+              "O(1/D) shift and the predicted standard deviation of the error; band_ columns, "
+              "dashed in the plot); needs a model and network the reduced chain supports" },
     /* ---- output ---- */
     { .name = "out", .metavar = "PREFIX", .type = CLI_STRING, .offset = OFF(out),
       .dflt_doc = "none", .flags = CLI_SWEEP_SETS, .section = "Output",
@@ -354,6 +397,61 @@ static bool check_combination(const cli_config *cfg)
     }
     if (cfg->plot && !cfg->out) {
         cli_error("--plot needs --out PREFIX");
+        return false;
+    }
+    /* the ensemble's options need it */
+    static const char *const ens_opts[] = { "threads", "quantiles", "escape", "escape-dt",
+                                            "replica-init" };
+    for (size_t i = 0; i < sizeof ens_opts / sizeof ens_opts[0]; i++)
+        if (cli_given(cfg, ens_opts[i]) && !cfg->replicas) {
+            cli_error("--%s needs --replicas R", ens_opts[i]);
+            return false;
+        }
+    for (size_t i = 1; i < cfg->quantiles.n; i++)
+        if (!(cfg->quantiles.v[i] > cfg->quantiles.v[i - 1])) {
+            cli_error("--quantiles must increase strictly (got %g after %g)",
+                      cfg->quantiles.v[i], cfg->quantiles.v[i - 1]);
+            return false;
+        }
+    if (cli_given(cfg, "escape-dt") && !cli_given(cfg, "escape")) {
+        cli_error("--escape-dt needs --escape LEVEL");
+        return false;
+    }
+    if (cfg->sgd == CLI_SGD_REDUCED && !(cfg->mode & CLI_MODE_SGD)) {
+        cli_error("--sgd reduced: --mode ode simulates no SGD");
+        return false;
+    }
+    if (cfg->sgd == CLI_SGD_REDUCED && (cfg->tied || cfg->rule == AEDYN_SGD_SANGER)) {
+        cli_error("--sgd reduced: the reduced chain simulates untied networks with the vanilla "
+                  "or truncated rule (not %s)", cfg->tied ? "--tied" : "--rule sanger");
+        return false;
+    }
+    if (cfg->band == CLI_BAND_THEORY &&
+        (cfg->tied || cfg->rule == AEDYN_SGD_SANGER || cfg->data != CLI_DATA_SPIKED)) {
+        cli_error("--band theory: the theory covers untied networks with the vanilla or "
+                  "truncated rule on the spiked model (not %s)",
+                  cfg->tied ? "--tied" : cfg->rule == AEDYN_SGD_SANGER ? "--rule sanger"
+                                                                       : "this --data");
+        return false;
+    }
+    if (cfg->sgd == CLI_SGD_REDUCED && cfg->data != CLI_DATA_SPIKED) {
+        cli_error("--sgd reduced needs a model with a degenerate bulk (--data spiked); %s has "
+                  "every eigenvalue explicit", cli_value_name(cfg, "data"));
+        return false;
+    }
+    if (cfg->replicas && !(cfg->mode & CLI_MODE_SGD)) {
+        cli_error("--replicas: the replicas are SGD runs; --mode ode has none");
+        return false;
+    }
+    if (cfg->replicas && images) {
+        cli_error("--replicas: image data measures SGD on held-out images, which the replicas' "
+                  "band does not (use --data spiked or gaussian)");
+        return false;
+    }
+    if (cfg->replica_init == CLI_REPLICA_INIT_INDEPENDENT &&
+        (cfg->init_informed || cfg->init_weights.n)) {
+        cli_error("--replica-init independent draws Gaussian weights: it excludes %s",
+                  cfg->init_informed ? "--init-informed" : "--init-weights");
         return false;
     }
     if (cfg->init_informed && cfg->init_weights.n) {

@@ -32,6 +32,15 @@ typedef enum { CLI_COMMAND_RUN = 0, CLI_COMMAND_ANALYSE = 1 } cli_command;
 /* --skip: no skip connection, a fixed skip weight, or a trained one. */
 typedef enum { CLI_SKIP_NONE, CLI_SKIP_FIXED, CLI_SKIP_TRAIN } cli_skip_mode;
 
+/* --sgd: how SGD is simulated. */
+typedef enum { CLI_SGD_FULL, CLI_SGD_REDUCED } cli_sgd_kind;
+
+/* --band: the band drawn besides the replicas'. */
+typedef enum { CLI_BAND_NONE, CLI_BAND_THEORY } cli_band_kind;
+
+/* --replica-init: the replicas' initial weights. */
+typedef enum { CLI_REPLICA_INIT_SAME, CLI_REPLICA_INIT_INDEPENDENT } cli_replica_init;
+
 
 /* The values of the options (the destinations of the table's entries);
  * enumerated values are ints. */
@@ -57,6 +66,7 @@ typedef struct cli_config {
     bool bias, tied;
     /* training */
     int rule;               /* aedyn_sgd_rule */
+    int sgd;                /* cli_sgd_kind */
     double lr, wd, init_std;
     const char *lr_schedule; /* SPEC (cli-schedule.h) on every rate, NULL: the constant lr */
     bool init_informed;
@@ -76,6 +86,14 @@ typedef struct cli_config {
     int integrator;         /* an aedyn_ode_method */
     double rtol, atol, dt;  /* dt 0 = default of the integrator */
     bool analyse;           /* the plateaus of the ODE's trajectory (run) */
+    /* replica ensembles */
+    size_t replicas;        /* R; 0: one trainer, no ensemble */
+    size_t threads;         /* 0: the online processors */
+    cli_numbers quantiles;  /* probabilities of the band's quantiles */
+    double escape;          /* error level of the escape times; 0: none */
+    double escape_dt;       /* interval of the escape checks */
+    int replica_init;       /* cli_replica_init */
+    int band;               /* cli_band_kind */
     /* output */
     const char *out;
     bool plot, quiet;

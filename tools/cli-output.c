@@ -31,6 +31,39 @@ static void column(row_writer *w, const char *name, double value)
         fprintf(w->f, "%.12g", value);
 }
 
+/* The name of the quantile p in columns and keys: q10 for 0.1, q2p5 for 0.025. */
+void cli_quantile_name(double p, char *buf, size_t size)
+{
+    snprintf(buf, size, "q%.6g", 100.0 * p);
+    for (char *c = buf; *c; c++)
+        *c = *c == '.' ? 'p' : *c;
+}
+
+/* --replicas: the band after every other column: for the error and each
+ * order parameter of SGD (their means are the sgd_ columns), the standard
+ * deviation and the quantiles over the replicas. */
+static void band_columns(row_writer *w, const cli_state *r)
+{
+    static const char *const op_names[4] = { "Q", "R", "T", "T0" };
+    const size_t nv = r->n_values, nq = r->cfg->quantiles.n;
+    char name[80], qn[32];
+    for (size_t j = 0; j < nv; j++) {
+        char base[48];
+        if (j == 0)
+            snprintf(base, sizeof base, "sgd_error");
+        else
+            snprintf(base, sizeof base, "sgd_%s_%zu_%zu", op_names[(j - 1) / (r->K * r->K)],
+                     (j - 1) % (r->K * r->K) / r->K, (j - 1) % r->K);
+        snprintf(name, sizeof name, "%s_std", base);
+        column(w, name, r->band_std[j]);
+        for (size_t i = 0; i < nq; i++) {
+            cli_quantile_name(r->cfg->quantiles.v[i], qn, sizeof qn);
+            snprintf(name, sizeof name, "%s_%s", base, qn);
+            column(w, name, r->band_q[i * nv + j]);
+        }
+    }
+}
+
 static void csv_columns(row_writer *w, const cli_state *r, double t)
 {
     static const char *const op_names[4] = { "Q", "R", "T", "T0" };
@@ -64,6 +97,14 @@ static void csv_columns(row_writer *w, const cli_state *r, double t)
         column(w, "lr", r->lr_now);
     if (r->cfg->noise_schedule)
         column(w, "sigma_n", r->sigma_now);
+    if (r->rep)
+        band_columns(w, r);
+    if (r->band) { /* --band theory: after everything else */
+        column(w, "band_error_mean", r->band_vals[0]);
+        column(w, "band_error_std", r->band_vals[1]);
+        column(w, "band_error_std1", r->band_vals[2]);
+        column(w, "band_error_shift", r->band_vals[3]);
+    }
     fputc('\n', w->f);
 }
 
@@ -153,6 +194,14 @@ void cli_table_header(const cli_state *r)
             printf("; skip c xtilde, c trained from 0");
         putchar('\n');
     }
+    if (r->rep)
+        printf("       SGD: %zu %sreplicas (%s initial weights) in %zu threads; sgd_mean, "
+               "sgd_std over the replicas\n", c->replicas,
+               c->sgd == CLI_SGD_REDUCED ? "reduced-chain " : "",
+               c->replica_init == CLI_REPLICA_INIT_SAME ? "the same" : "independent",
+               aedyn_replicas_get_n_threads(r->rep));
+    else if (r->chain)
+        printf("       SGD: the exact reduced chain (same law as SGD, cost independent of D)\n");
     if (r->run_ode)
         printf("       ODE: %s, rtol = %g\n", cli_value_name(&r->eff, "integrator"),
                c->rtol);
@@ -165,7 +214,12 @@ void cli_table_header(const cli_state *r)
         printf("sgd_error: on the %zu held-out images%s\n", r->n_test,
                r->dae ? ", one noise draw per image (the same at every t)" : "");
     putchar('\n');
-    printf("%9s %11s %11s %9s", "t", "sgd_error", "ode_error", "sgd/ode-1");
+    if (r->rep)
+        printf("%9s %11s %11s %11s %9s", "t", "sgd_mean", "sgd_std", "ode_error", "mean/ode-1");
+    else
+        printf("%9s %11s %11s %9s", "t", "sgd_error", "ode_error", "sgd/ode-1");
+    if (r->band)
+        printf(" %11s", "band_std");
     for (size_t m = 1; m <= table_pca_columns(r); m++)
         printf("   pca(%zu)", m);
     if (r->K > table_pca_columns(r))
@@ -187,11 +241,15 @@ void cli_table_row(const cli_state *r, double t)
 {
     printf("%9.4g", t);
     table_cell(r->sgd_err);
+    if (r->rep)
+        table_cell(r->band_std[0]);
     table_cell(r->ode_err);
     if (isnan(r->sgd_err) || isnan(r->ode_err))
         printf(" %9s", "-");
     else
         printf(" %8.2f%%", 100 * (r->sgd_err - r->ode_err) / r->ode_err);
+    if (r->band)
+        table_cell(r->band_vals[1]);
     for (size_t m = 1; m <= table_pca_columns(r); m++)
         printf(" %8.5f", r->pca[m - 1]);
     if (r->K > table_pca_columns(r))
@@ -301,6 +359,56 @@ void cli_json_parameters(FILE *f, const cli_state *r)
     fputs("\n  }", f);
 }
 
+/* --replicas: the ensemble, its streams and the escape times. */
+static void json_replicas(FILE *f, const cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    json_key(f, 2, "replicas");
+    fputc('{', f);
+    fprintf(f, "\n    \"R\": %zu", c->replicas);
+    json_kv_uint(f, 4, "threads", aedyn_replicas_get_n_threads(r->rep));
+    json_kv_str(f, 4, "streams", "replica r draws from the stream (u, r), u the first 64-bit "
+                "draw of the generator (seed, stream) after the initial weights");
+    json_kv_str(f, 4, "initial_weights", c->replica_init == CLI_REPLICA_INIT_SAME
+                ? "the run's (the ODE's)" : "independent N(0, sigma0^2) per replica");
+    json_kv_str(f, 4, "sgd_columns", "means over the replicas; _std and _q<percent> columns "
+                "follow at the end of each row");
+    json_kv_str(f, 4, "weights_written", "replica 0's");
+    if (cli_given(c, "escape")) {
+        const size_t R = c->replicas, nq = c->quantiles.n;
+        double *t = cli_alloc(R, 1, sizeof *t), frac = NAN, q[CLI_MAX_NUMBERS];
+        const bool ok = t && aedyn_replicas_get_escape_times(r->rep, t) == AEDYN_OK &&
+                        aedyn_replicas_escape_stats(r->rep, nq, c->quantiles.v, &frac, q) ==
+                            AEDYN_OK;
+        json_key(f, 4, "escape");
+        fputc('{', f);
+        fprintf(f, "\n      \"level\": ");
+        json_number(f, c->escape);
+        json_kv_num(f, 6, "check_interval", c->escape_dt);
+        json_kv_num(f, 6, "fraction_escaped", ok ? frac : NAN);
+        json_key(f, 6, "quantiles");
+        fputc('{', f);
+        for (size_t i = 0; i < nq; i++) {
+            char qn[32];
+            cli_quantile_name(c->quantiles.v[i], qn, sizeof qn);
+            fputs(i ? ", " : "", f);
+            json_string(f, qn);
+            fputs(": ", f);
+            json_number(f, ok ? q[i] : NAN); /* null when not enough replicas escaped */
+        }
+        fputc('}', f);
+        json_key(f, 6, "times");
+        fputc('[', f);
+        for (size_t i = 0; ok && i < R; i++) {
+            fputs(i ? ", " : "", f);
+            json_number(f, t[i]); /* null: not escaped */
+        }
+        fputs("]\n    }", f);
+        free(t);
+    }
+    fputs("\n  }", f);
+}
+
 bool cli_json_write(cli_state *r)
 {
     char *path = strdup(cli_out_path(r, ".json"));
@@ -351,8 +459,24 @@ bool cli_json_write(cli_state *r)
     }
     fputc(']', f);
     json_kv_uint(f, 2, "rows", r->rows);
-    json_kv_num(f, 2, "sgd_time", r->run_sgd ? aedyn_sgd_get_time(r->sgd) : NAN);
-    json_kv_uint(f, 2, "sgd_steps", r->run_sgd ? aedyn_sgd_get_n_steps(r->sgd) : 0);
+    json_kv_num(f, 2, "sgd_time", !r->run_sgd ? NAN : r->rep ? aedyn_replicas_get_time(r->rep)
+                                  : r->chain ? aedyn_chain_get_time(r->chain)
+                                             : aedyn_sgd_get_time(r->sgd));
+    json_kv_uint(f, 2, "sgd_steps", !r->run_sgd ? 0 : r->rep ? aedyn_replicas_get_n_steps(r->rep)
+                                    : r->chain ? aedyn_chain_get_n_steps(r->chain)
+                                               : aedyn_sgd_get_n_steps(r->sgd));
+    if (r->rep)
+        json_replicas(f, r);
+    if (r->band) {
+        json_key(f, 2, "band");
+        fputs("{\n    \"theory\": \"linear-noise expansion in the reduced chain's coordinates "
+              "(docs/theory.md section 12.3)\"", f);
+        json_kv_str(f, 4, "columns", "band_error_mean = ODE + O(1/D) shift; band_error_std with "
+                    "the Hessian term, band_error_std1 first order; for replicas from the same "
+                    "weights");
+        json_kv_num(f, 4, "time", aedyn_band_get_time(r->band));
+        fputs("\n  }", f);
+    }
     json_kv_num(f, 2, "final_sgd_error", r->sgd_err);
     json_kv_num(f, 2, "ode_time", r->run_ode ? aedyn_ode_get_time(r->ode) : NAN);
     json_kv_num(f, 2, "final_ode_error", r->ode_err);
@@ -407,11 +531,13 @@ bool cli_json_write(cli_state *r)
     fputs("{", f);
     fputs("\"csv\": ", f);
     json_string(f, cli_out_path(r, ".csv"));
-    fputs(", \"W\": ", f);
-    json_string(f, cli_out_path(r, "_W.npy"));
-    fputs(", \"V\": ", f);
-    json_string(f, cli_out_path(r, "_V.npy"));
-    if (r->cfg->bias) {
+    if (cli_weights_written(r)) {
+        fputs(", \"W\": ", f);
+        json_string(f, cli_out_path(r, "_W.npy"));
+        fputs(", \"V\": ", f);
+        json_string(f, cli_out_path(r, "_V.npy"));
+    }
+    if (r->cfg->bias && cli_weights_written(r)) {
         fputs(", \"bias\": ", f);
         json_string(f, cli_out_path(r, "_b.npy"));
     }
@@ -426,13 +552,22 @@ bool cli_json_write(cli_state *r)
 
 /* ---- final weights ---- */
 
+bool cli_weights_written(const cli_state *r)
+{
+    return !(r->run_sgd && r->cfg->sgd == CLI_SGD_REDUCED);
+}
+
 bool cli_weights_write(cli_state *r)
 {
+    if (!cli_weights_written(r))
+        return true;
     double *W = cli_alloc(r->K, r->D, sizeof *W), *V = cli_alloc(r->K, r->D, sizeof *V);
     double *b = calloc(r->K, sizeof *b);
     bool ok = W && V && b;
     aedyn_status st = AEDYN_OK;
-    if (ok && r->run_sgd) {
+    if (ok && r->rep) {
+        st = aedyn_net_get_weights(aedyn_replicas_get_net(r->rep, 0), W, V, b);
+    } else if (ok && r->run_sgd) {
         st = aedyn_net_get_weights(r->net, W, V, b);
     } else if (ok) {
         /* ODE only (never tied: the ODE does not support tied networks) */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli-output.h"
 #include "cli-plot.h"
 #include "plot-spawn.h"
 
@@ -38,7 +39,26 @@ bool cli_plot(cli_state *r)
             r->dae ? "denoising error E[(1/2D)|x - xhat(a x + sigma_n xi)|^2]"
                    : "error E[(1/2D)|x - xhat|^2]");
     bool first = true;
-    if (r->run_sgd) {
+    if (r->rep) {
+        /* the band: between the first and the last quantile (mean +- std with
+         * fewer than two), then the mean; columns as cli-output.c writes them */
+        const size_t K = r->K, nq = r->cfg->quantiles.n;
+        const size_t c_std = 3 + K + 8 * K * K + 1, c_lo = c_std + 1, c_hi = c_std + nq;
+        plot_gp_string(f, csv);
+        if (nq >= 2) {
+            fprintf(f, " skip 2 using 1:%zu:%zu with filledcurves fs transparent solid 0.3 "
+                    "lc rgb '#4477aa' title 'SGD, quantiles %g to %g of %zu replicas', \\\n     ",
+                    c_lo, c_hi, r->cfg->quantiles.v[0], r->cfg->quantiles.v[nq - 1],
+                    r->cfg->replicas);
+        } else {
+            fprintf(f, " skip 2 using 1:($2-$%zu):($2+$%zu) with filledcurves fs transparent "
+                    "solid 0.3 lc rgb '#4477aa' title 'SGD mean +- std of %zu replicas', "
+                    "\\\n     ", c_std, c_std, r->cfg->replicas);
+        }
+        plot_gp_string(f, csv);
+        fputs(" skip 2 using 1:2 with lines lw 2 lc rgb '#4477aa' title 'SGD mean'", f);
+        first = false;
+    } else if (r->run_sgd) {
         plot_gp_string(f, csv);
         fputs(" skip 2 using 1:2 with linespoints pt 7 ps 0.6 title 'SGD'", f);
         first = false;
@@ -46,7 +66,22 @@ bool cli_plot(cli_state *r)
     if (r->run_ode) {
         fputs(first ? "" : ", \\\n     ", f);
         plot_gp_string(f, csv);
-        fputs(" skip 2 using 1:3 with lines lw 2 title 'ODE'", f);
+        fputs(r->rep ? " skip 2 using 1:3 with lines lw 2 lc rgb '#cc3311' title 'ODE'"
+                     : " skip 2 using 1:3 with lines lw 2 title 'ODE'", f);
+        first = false;
+    }
+    if (r->band) {
+        /* the theory's band, mean +- std, dashed; its columns are the last four */
+        size_t c = 3 + r->K + 8 * r->K * r->K + 1;
+        if (r->rep)
+            c += r->n_values * (1 + r->cfg->quantiles.n);
+        fputs(first ? "" : ", \\\n     ", f);
+        plot_gp_string(f, csv);
+        fprintf(f, " skip 2 using 1:($%zu-$%zu) with lines dt 2 lw 2 lc rgb '#117733' "
+                "title 'theory: mean - std', \\\n     ", c, c + 1);
+        plot_gp_string(f, csv);
+        fprintf(f, " skip 2 using 1:($%zu+$%zu) with lines dt 2 lw 2 lc rgb '#117733' "
+                "title 'theory: mean + std'", c, c + 1);
         first = false;
     }
     for (size_t m = 1; m <= r->K; m++)

@@ -285,6 +285,10 @@ static void resolve(cli_state *r, double dt)
     if (c->noise_schedule)
         e->denoise = NAN;
     e->integrator = r->integrator;
+    if (r->rep) {
+        e->threads = aedyn_replicas_get_n_threads(r->rep);
+        cli_set_given(e, "threads");
+    }
     if (r->run_ode && dt > 0) {
         e->dt = dt;
         cli_set_given(e, "dt");
@@ -355,6 +359,36 @@ static int setup_denoising(cli_state *r)
             cli_error("%s", r->message);
             return CLI_EXIT_FAILURE;
         }
+    }
+    return CLI_EXIT_OK;
+}
+
+/* --replicas: the ensemble of the template trainer r->sgd (after the ODE
+ * was made from it), its threads, initial weights and escape level, and the
+ * band's arrays. */
+static int make_replicas(cli_state *r)
+{
+    const cli_config *c = r->cfg;
+    aedyn_status st;
+    st = c->sgd == CLI_SGD_REDUCED
+             ? aedyn_replicas_create_reduced(&r->rep, r->sgd, c->replicas, r->rng)
+             : aedyn_replicas_create(&r->rep, r->sgd, c->replicas, r->rng);
+    if (st != AEDYN_OK)
+        return setup_failed(r, c->sgd == CLI_SGD_REDUCED ? "--sgd reduced" : "--replicas", st);
+    if ((st = aedyn_replicas_set_n_threads(r->rep, c->threads)) != AEDYN_OK)
+        return setup_failed(r, "--threads", st);
+    if (c->replica_init == CLI_REPLICA_INIT_INDEPENDENT &&
+        (st = aedyn_replicas_init_gaussian(r->rep, c->init_std)) != AEDYN_OK)
+        return setup_failed(r, "--replica-init independent", st);
+    if (cli_given(c, "escape") &&
+        (st = aedyn_replicas_set_escape(r->rep, c->escape, c->escape_dt)) != AEDYN_OK)
+        return setup_failed(r, "--escape/--escape-dt", st);
+    r->n_values = aedyn_replicas_get_n_values(r->rep);
+    r->band_std = cli_alloc(r->n_values, 1, sizeof *r->band_std);
+    r->band_q = cli_alloc(r->n_values, c->quantiles.n, sizeof *r->band_q);
+    if (!r->band_std || !r->band_q) {
+        cli_error("out of memory");
+        return CLI_EXIT_FAILURE;
     }
     return CLI_EXIT_OK;
 }
@@ -439,6 +473,16 @@ static int setup(cli_state *r)
     }
     if ((rc = cli_analyse_setup(r)) != CLI_EXIT_OK)
         return rc;
+    if (c->replicas && (rc = make_replicas(r)) != CLI_EXIT_OK)
+        return rc;
+    if (!c->replicas && c->sgd == CLI_SGD_REDUCED && r->run_sgd &&
+        (st = aedyn_chain_create(&r->chain, r->sgd, r->rng)) != AEDYN_OK)
+        return setup_failed(r, "--sgd reduced", st);
+    if (c->band == CLI_BAND_THEORY) {
+        if ((st = aedyn_band_create(&r->band, r->sgd)) != AEDYN_OK)
+            return setup_failed(r, "--band theory", st);
+        r->band_live = true;
+    }
     r->sgd_live = r->run_sgd;
     r->ode_live = r->run_ode;
     r->pca = calloc(r->K, sizeof *r->pca);
@@ -459,6 +503,11 @@ static void teardown(cli_state *r)
 {
     aedyn_analysis_destroy(r->an);
     aedyn_ode_destroy(r->ode_an);
+    aedyn_replicas_destroy(r->rep);
+    aedyn_chain_destroy(r->chain);
+    aedyn_band_destroy(r->band);
+    free(r->band_std);
+    free(r->band_q);
     aedyn_ode_destroy(r->ode);
     aedyn_sgd_destroy(r->sgd);
     aedyn_net_destroy(r->net);
@@ -549,7 +598,29 @@ static void measure(cli_state *r, double t)
         s[i] = o[i] = NAN;
     schedules_at(r, t);
     const double sn = r->sigma_now;
-    if (r->sgd_live) {
+    if (r->sgd_live && r->rep) {
+        /* the replicas' means (the band: their spread and quantiles) */
+        const size_t nv = r->n_values, nq = r->cfg->quantiles.n;
+        double *mean = cli_alloc(nv, 1, sizeof *mean);
+        if (!mean || aedyn_replicas_stats(r->rep, nq, r->cfg->quantiles.v, mean, r->band_std,
+                                          r->band_q) != AEDYN_OK) {
+            for (size_t i = 0; mean && i < nv; i++)
+                mean[i] = NAN;
+            for (size_t i = 0; i < nv; i++)
+                r->band_std[i] = NAN;
+            for (size_t i = 0; i < nv * nq; i++)
+                r->band_q[i] = NAN;
+        }
+        if (mean) {
+            r->sgd_err = mean[0];
+            memcpy(s, mean + 1, 4 * KK * sizeof *s);
+        }
+        free(mean);
+    } else if (r->sgd_live && r->chain) {
+        if (aedyn_chain_error(r->chain, &r->sgd_err) != AEDYN_OK ||
+            aedyn_chain_order_params(r->chain, s, s + KK, s + 2 * KK, s + 3 * KK) != AEDYN_OK)
+            r->sgd_err = NAN;
+    } else if (r->sgd_live) {
         /* (a, sigma_n) = (1, 0) is the plain error, exactly */
         double *err = cli_image_data(r) ? &r->sgd_gauss_err : &r->sgd_err;
         if (aedyn_net_error_denoising(r->net, r->data, a, sn, err) != AEDYN_OK ||
@@ -566,6 +637,17 @@ static void measure(cli_state *r, double t)
         }
         if (r->has_skip && aedyn_net_get_skip(r->net, &r->sgd_skip) != AEDYN_OK)
             r->sgd_skip = NAN;
+    }
+    for (int i = 0; i < 4; i++)
+        r->band_vals[i] = NAN;
+    if (r->band_live) {
+        double m, shift, s1, s2;
+        if (aedyn_band_error(r->band, &m, &shift, &s1, &s2) == AEDYN_OK) {
+            r->band_vals[0] = m + shift;
+            r->band_vals[1] = s2;
+            r->band_vals[2] = s1;
+            r->band_vals[3] = shift;
+        }
     }
     if (r->ode_live) {
         if (aedyn_ode_error(r->ode, &r->ode_err) != AEDYN_OK ||
@@ -625,10 +707,57 @@ static void check_finite(cli_state *r, double t)
 
 /* ---- the run ---- */
 
+/* The replicas to `target` steps, likewise. */
+static void advance_replicas(cli_state *r, uint64_t target)
+{
+    const uint64_t chunk = r->D * 10;
+    while (r->sgd_live && aedyn_replicas_get_n_steps(r->rep) < target) {
+        uint64_t n = target - aedyn_replicas_get_n_steps(r->rep);
+        aedyn_status st = aedyn_replicas_step(r->rep, n < chunk ? n : chunk);
+        if (st != AEDYN_OK) {
+            r->sgd_live = false;
+            set_message(r, "SGD replicas stopped at t = %g: %s: %s",
+                        aedyn_replicas_get_time(r->rep), aedyn_strerror(st),
+                        aedyn_error_message());
+            r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
+            clear_progress(r);
+            cli_error("%s", r->message);
+        }
+        show_progress(r, aedyn_replicas_get_time(r->rep), false);
+    }
+}
+
+/* The reduced chain to `target` steps, likewise. */
+static void advance_chain(cli_state *r, uint64_t target)
+{
+    const uint64_t chunk = r->D * 10;
+    while (r->sgd_live && aedyn_chain_get_n_steps(r->chain) < target) {
+        uint64_t n = target - aedyn_chain_get_n_steps(r->chain);
+        aedyn_status st = aedyn_chain_step(r->chain, n < chunk ? n : chunk);
+        if (st != AEDYN_OK) {
+            r->sgd_live = false;
+            set_message(r, "SGD (reduced chain) stopped at t = %g: %s: %s",
+                        aedyn_chain_get_time(r->chain), aedyn_strerror(st), aedyn_error_message());
+            r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
+            clear_progress(r);
+            cli_error("%s", r->message);
+        }
+        show_progress(r, aedyn_chain_get_time(r->chain), false);
+    }
+}
+
 /* Advance SGD to `target` steps, in chunks so that the progress line moves. */
 static void advance_sgd(cli_state *r, uint64_t target)
 {
     uint64_t chunk = r->D * 10;
+    if (r->rep) {
+        advance_replicas(r, target);
+        return;
+    }
+    if (r->chain) {
+        advance_chain(r, target);
+        return;
+    }
     while (r->sgd_live && aedyn_sgd_get_n_steps(r->sgd) < target) {
         uint64_t n = target - aedyn_sgd_get_n_steps(r->sgd);
         aedyn_status st = aedyn_sgd_step(r->sgd, n < chunk ? n : chunk);
@@ -641,6 +770,22 @@ static void advance_sgd(cli_state *r, uint64_t target)
             cli_error("%s", r->message);
         }
         show_progress(r, aedyn_sgd_get_time(r->sgd), false);
+    }
+}
+
+/* The band to time t; a failure stops it (the run then fails). */
+static void advance_band(cli_state *r, double t)
+{
+    if (!r->band_live)
+        return;
+    aedyn_status st = aedyn_band_advance(r->band, t);
+    if (st != AEDYN_OK) {
+        r->band_live = false;
+        set_message(r, "--band theory stopped at t = %g: %s: %s", aedyn_band_get_time(r->band),
+                    aedyn_strerror(st), aedyn_error_message());
+        r->status = st == AEDYN_ERR_DIVERGED ? "diverged" : "error";
+        clear_progress(r);
+        cli_error("%s", r->message);
     }
 }
 
@@ -738,6 +883,7 @@ static void run_loop(cli_state *r)
             advance_sgd(r, r->steps[i]);
         if (r->run_ode)
             advance_ode(r, t);
+        advance_band(r, t);
         measure(r, t);
         check_finite(r, t);
         clear_progress(r);
@@ -776,9 +922,12 @@ static void close_outputs(cli_state *r)
             output_failed(r);
             written = false;
         }
-        if (!c->quiet && written)
+        if (!c->quiet && written && cli_weights_written(r))
             printf("\nwrote %s.csv, %s.json, %s_W.npy, %s_V.npy%s (%.1f s)\n", c->out, c->out,
                    c->out, c->out, c->bias ? " and _b.npy" : "", cli_elapsed(r));
+        else if (!c->quiet && written)
+            printf("\nwrote %s.csv, %s.json (%.1f s; the reduced chain has no weights)\n",
+                   c->out, c->out, cli_elapsed(r));
     } else if (!c->quiet) {
         printf("\n(%.1f s; --out PREFIX writes CSV, JSON and the final weights)\n",
                cli_elapsed(r));

@@ -27,6 +27,15 @@ typedef struct cli_state {
     aedyn_ode *ode_an;             /* --analyse: the copy of the ODE the analysis integrates */
     aedyn_analysis *an;            /* --analyse, aedyn analyse */
     bool analysed;                 /* its results are there */
+    aedyn_replicas *rep;           /* --replicas: the ensemble (r->sgd is its template) */
+    aedyn_chain *chain;            /* --sgd reduced without --replicas: the chain of r->sgd */
+    aedyn_band *band;              /* --band theory */
+    bool band_live;
+    double band_vals[4];           /* predicted mean error (ODE + shift), std, first-order std,
+                                      shift */
+    size_t n_values;               /* values per replica: error, Q, R, T, T0 */
+    double *band_std;              /* n_values standard deviations over the replicas */
+    double *band_q;                /* n_q x n_values quantiles (n_q = cfg->quantiles.n) */
     int integrator;                /* the ODE's method (--integrator auto resolved) */
     size_t D, M, K;
     double lambda[CLI_MAX_SPIKES]; /* spike strengths used */

@@ -614,5 +614,101 @@ $to "$aedyn" frobnicate >/dev/null 2>"$tmp/err"
 grep -q "analyse" "$tmp/err" && ok "unknown command lists analyse" \
     || fail "unknown command: $(cat "$tmp/err")"
 
+# 11. Replica ensembles: the band columns after every other column, the
+#     escape times in the JSON; the same CSV for 1 and 3 threads; the
+#     ensemble's options need --replicas.
+for n in 1 3; do
+    $to "$aedyn" run --D 150 --t-max 6 --points 4 --replicas 5 --threads "$n" --escape 0.45 \
+        --escape-dt 0.2 --quantiles 0.025,0.5,1 --out "$tmp/rep$n" --quiet >/dev/null 2>"$tmp/err" \
+        || fail "--replicas 5 --threads $n exited $?: $(cat "$tmp/err")"
+done
+if [ -f "$tmp/rep1.csv" ] && [ -f "$tmp/rep3.csv" ]; then
+    cmp -s "$tmp/rep1.csv" "$tmp/rep3.csv" && ok "--replicas: the CSV is the same for 1 and 3 threads" \
+        || fail "--replicas: the CSV changes with --threads"
+    header=$(head -n 1 "$tmp/rep1.csv")
+    for col in sgd_error_std sgd_error_q2p5 sgd_error_q50 sgd_error_q100 sgd_Q_0_0_std sgd_T0_1_1_q100; do
+        echo "$header" | tr ',' '\n' | grep -qx "$col" || fail "--replicas: CSV header lacks $col"
+    done
+    ncol=$(echo "$header" | awk -F, '{print NF}')
+    # 37 columns of K = 2 plus (1 + 16) values x (std + 3 quantiles)
+    [ "$ncol" -eq $((37 + 17 * 4)) ] && ok "--replicas: $ncol CSV columns" \
+        || fail "--replicas: $ncol CSV columns, expected $((37 + 17 * 4))"
+    # the error's band: std >= 0, q2.5 <= q50 <= q100, the mean within [min, max]
+    # (q100 is the largest replica; mean <= max)
+    awk -F, 'NR > 1 && !($38 >= 0 && $39 <= $40 && $40 <= $41 && $2 <= $41 + 1e-12) { exit 1 }' \
+        "$tmp/rep1.csv" && ok "--replicas: the error band is ordered" \
+        || fail "--replicas: the error band is not ordered: $(sed -n 2,6p "$tmp/rep1.csv" | cut -d, -f1,2,38-41)"
+    if command -v python3 >/dev/null 2>&1; then
+        python3 - "$tmp/rep3.json" <<'EOT' && ok "--replicas: JSON replicas and escape times" \
+            || fail "--replicas: JSON replicas block"
+import json, sys
+j = json.load(open(sys.argv[1]))
+r = j["replicas"]
+assert r["R"] == 5 and r["threads"] == 3, r
+e = r["escape"]
+assert e["level"] == 0.45 and e["check_interval"] == 0.2 and len(e["times"]) == 5, e
+assert set(e["quantiles"]) == {"q2p5", "q50", "q100"}, e
+assert j["parameters"]["replicas"] == 5 and j["parameters"]["threads"] == 3, j["parameters"]
+assert j["sgd_steps"] == 900, j["sgd_steps"]
+EOT
+    fi
+else
+    fail "--replicas: no CSV"
+fi
+$to "$aedyn" run --D 100 --t-max 2 --points 2 --replicas 3 --replica-init independent --quiet \
+    >/dev/null 2>"$tmp/err" && ok "--replica-init independent runs" \
+    || fail "--replica-init independent exited $?: $(cat "$tmp/err")"
+check_usage --threads --threads 2
+check_usage --escape --escape 0.1
+check_usage --escape-dt --replicas 2 --escape-dt 0.5
+check_usage --replica-init --replica-init independent
+check_usage --replicas --replicas 0
+check_usage --replicas --replicas 2 --mode ode
+check_usage --quantiles --replicas 2 --quantiles 0.5,0.2
+check_usage --quantiles --replicas 2 --quantiles 0.5,1.5
+check_usage --replica-init --replicas 2 --replica-init independent --init-informed
+check_usage --threads --replicas 2 --threads 0
+
+# 12. --sgd reduced: the exact chain, alone and as replicas; no weights
+#     written; refused where the chain does not apply.
+$to "$aedyn" run --D 20000 --t-max 5 --points 4 --sgd reduced --out "$tmp/red" --quiet \
+    >/dev/null 2>"$tmp/err" || fail "--sgd reduced exited $?: $(cat "$tmp/err")"
+if [ -f "$tmp/red.csv" ]; then
+    awk -F, 'NR > 1 && ($2 == "nan" || $2 > 0.6 || $2 < 0.01) { exit 1 }' "$tmp/red.csv" \
+        && ok "--sgd reduced: plausible errors at D = 20000" || fail "--sgd reduced: errors"
+    [ -e "$tmp/red_W.npy" ] && fail "--sgd reduced wrote weights it does not have"
+    grep -q '"W":' "$tmp/red.json" && fail "--sgd reduced: the JSON lists weight files"
+else
+    fail "--sgd reduced: no CSV"
+fi
+$to "$aedyn" run --D 300 --t-max 3 --points 3 --sgd reduced --replicas 6 --threads 2 --quiet \
+    --out "$tmp/redr" >/dev/null 2>"$tmp/err" && ok "--sgd reduced --replicas 6 runs" \
+    || fail "--sgd reduced --replicas exited $?: $(cat "$tmp/err")"
+check_usage --sgd --sgd reduced --tied
+check_usage --sgd --sgd reduced --rule sanger --tied --activation linear
+check_usage --sgd --sgd reduced --mode ode
+check_usage --sgd --sgd reduced --data gaussian --covariance "$tmp/x_W.npy"
+check_usage --sgd --sgd reduced --D 3 --M 2
+
+# 13. --band theory: four band_ columns; the predicted std positive and of
+#     the size of the replicas' (a factor 3 either way: 8 replicas only).
+$to "$aedyn" run --D 500 --t-max 8 --points 6 --replicas 8 --sgd reduced --band theory \
+    --out "$tmp/bt" --quiet >/dev/null 2>"$tmp/err" || fail "--band theory exited $?: $(cat "$tmp/err")"
+if [ -f "$tmp/bt.csv" ]; then
+    header=$(head -n 1 "$tmp/bt.csv")
+    case $header in
+        *,band_error_mean,band_error_std,band_error_std1,band_error_shift) ok "--band theory: the band_ columns end the header" ;;
+        *) fail "--band theory: header ends $(echo "$header" | tr ',' '\n' | tail -4 | tr '\n' ' ')" ;;
+    esac
+    n=$(echo "$header" | awk -F, '{print NF}')
+    awk -F, -v n="$n" 'NR > 2 && !($(n - 2) > 0 && $(n - 2) < 3 * $38 + 1e-6 && $38 < 3 * $(n - 2) + 1e-6) { exit 1 }' \
+        "$tmp/bt.csv" && ok "--band theory: predicted and replica std agree within a factor 3" \
+        || fail "--band theory: predicted std vs replicas: $(cut -d, -f1,38 "$tmp/bt.csv" | tr '\n' ' ')"
+else
+    fail "--band theory: no CSV"
+fi
+check_usage --band --band theory --tied
+check_usage --band --band theory --data gaussian --covariance "$tmp/x_W.npy"
+
 echo "cli tests: $fails failed"
 [ "$fails" -eq 0 ]

@@ -17,9 +17,11 @@
  * Layouts: matrices are row-major; a batch of n inputs is n x D (row i is
  * input i); a set of n vectors of length D is n x D.
  *
- * Sampling uses scratch memory inside the handle: a data model may be queried
- * from many threads at once (const functions), but sampled from one thread at a
- * time.
+ * aedyn_data_sample() uses scratch memory inside the handle: a data model may
+ * be queried from many threads at once (const functions), but sampled through
+ * aedyn_data_sample() from one thread at a time. Trainers (aedyn_sgd) draw
+ * their inputs with scratch of their own, so trainers in several threads may
+ * share one data model.
  */
 #ifndef AEDYN_DATA_H
 #define AEDYN_DATA_H

@@ -3,7 +3,10 @@
  * @brief Online SGD trainers: vanilla, truncated, and Sanger's rule.
  *
  * A trainer **borrows** a network, a data model and a generator: all three
- * must outlive it, and must not be used elsewhere while it steps. Each step
+ * must outlive it; the network and the generator must not be used elsewhere
+ * while it steps. The trainer only reads the data model (it samples with
+ * scratch of its own), so trainers stepping in several threads may share one
+ * data model (which must then not be destroyed or changed meanwhile). Each step
  * draws one fresh input; time is t = steps / D. With delta = x - xhat and the
  * learning rates (eta_w, eta_v, eta_b) (all equal to eta by default):
  *

@@ -35,6 +35,7 @@ from ._run import output_steps, run
 from ._plot import plot
 from ._program import (ProgramError, ProgramOption, program_options, program_path,
                        run_program)
+from ._fluct import Band, BandError, Chain, Replicas
 
 #: The release of the package: the library's release it was built with.
 __version__ = "0.2.0"
@@ -52,6 +53,7 @@ __all__ = [
     "Schedule", "ScheduleView",
     "SCHEDULE_TARGETS", "Result", "run", "output_steps", "plot", "run_program",
     "program_options", "program_path", "ProgramError", "ProgramOption",
+    "Replicas", "Chain", "Band", "BandError",
     "npy_read", "npy_write", "spiked", "gaussian",
     "ACTIVATIONS", "RULES", "METHODS", "PREPROCESS", "SAMPLERS", "SPIKE_VECTORS",
     "ANALYSIS_OUTCOMES",

@@ -5,11 +5,11 @@
  * exactly). tests/test_reference.py repeats the same calls through the Python
  * module and compares with ==. Keep the two in step.
  */
+#define AEDYN_EXPERIMENTAL /* the analysis (scenario 6) and the band (scenario 7) */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#define AEDYN_EXPERIMENTAL /* the analysis module (scenario 6) */
 #include <aedyn.h>
 
 static void check(aedyn_status st, const char *what)
@@ -382,6 +382,83 @@ static void scenario_analysis(void)
     aedyn_data_destroy(data); aedyn_rng_destroy(rng); aedyn_rng_destroy(ri);
 }
 
+/* 7. Finite-D fluctuations: replicas of SGD in two threads with escape
+ *    times, reduced replicas, the reduced chain and the band of one trainer
+ *    (tests/test_fluct.py). */
+static void scenario_fluct(void)
+{
+    enum { D = 60, K = 2, NV = 1 + 4 * K * K, R = 5, NQ = 3, NC = 2 * 2 * K + K + 3 * K * K };
+    const double q[NQ] = { 0.1, 0.5, 0.9 };
+    aedyn_rng *rng, *crng; aedyn_data *data; aedyn_net *net; aedyn_sgd *sgd;
+    aedyn_replicas *rep; aedyn_chain *chain; aedyn_band *band;
+    double v[R * NV], mean[NV], std[NV], qs[NQ * NV], t[R], frac, y[NC], x[4];
+    double Q[K * K], Rm[K * K], T[K * K], T0[K * K];
+
+    check(aedyn_rng_create(&rng, 6, 0), "rng");
+    check(aedyn_data_create_spiked(&data, D, 2, NULL, 1.0, AEDYN_DATA_SPIKES_RANDOM, rng,
+                                   AEDYN_DATA_STANDARDISE), "spiked");
+    check(aedyn_net_create(&net, D, K, AEDYN_NET_ACT_ERF, 0), "net");
+    check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
+    check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 1.0), "sgd");
+
+    check(aedyn_replicas_create(&rep, sgd, R, rng), "replicas");
+    check(aedyn_replicas_set_n_threads(rep, 2), "threads");
+    check(aedyn_replicas_set_escape(rep, 0.485, 0.1), "escape");
+    check(aedyn_replicas_step(rep, 3 * D), "replicas step");
+    check(aedyn_replicas_get_values(rep, v), "values");
+    emit("fl_rep_values", v, R * NV);
+    check(aedyn_replicas_stats(rep, NQ, q, mean, std, qs), "stats");
+    emit("fl_rep_mean", mean, NV);
+    emit("fl_rep_std", std, NV);
+    emit("fl_rep_quantiles", qs, NQ * NV);
+    check(aedyn_replicas_get_escape_times(rep, t), "escape times");
+    emit("fl_rep_escape", t, R);
+    check(aedyn_replicas_escape_stats(rep, NQ, q, &frac, qs), "escape stats");
+    emit1("fl_rep_escaped", frac);
+    emit("fl_rep_escape_q", qs, NQ);
+    aedyn_replicas_destroy(rep);
+
+    check(aedyn_replicas_create_reduced(&rep, sgd, R, rng), "reduced replicas");
+    check(aedyn_replicas_init_gaussian(rep, 0.2), "reduced init");
+    check(aedyn_replicas_step(rep, 2 * D), "reduced step");
+    check(aedyn_replicas_get_values(rep, v), "reduced values");
+    emit("fl_red_values", v, R * NV);
+    aedyn_replicas_destroy(rep);
+
+    check(aedyn_rng_create(&crng, 6, 1), "chain rng");
+    check(aedyn_chain_create(&chain, sgd, crng), "chain");
+    check(aedyn_chain_get_state(chain, y), "chain state");
+    emit("fl_chain_y0", y, NC);
+    check(aedyn_chain_step(chain, 2 * D), "chain step");
+    check(aedyn_chain_get_state(chain, y), "chain state");
+    emit("fl_chain_y", y, NC);
+    check(aedyn_chain_error(chain, x), "chain error");
+    emit1("fl_chain_error", x[0]);
+    check(aedyn_chain_order_params(chain, Q, Rm, T, T0), "chain op");
+    emit("fl_chain_Q", Q, K * K); emit("fl_chain_R", Rm, K * K);
+    emit("fl_chain_T", T, K * K); emit("fl_chain_T0", T0, K * K);
+
+    check(aedyn_band_create(&band, sgd), "band");
+    check(aedyn_band_advance(band, 2.0), "band advance");
+    check(aedyn_band_error(band, &x[0], &x[1], &x[2], &x[3]), "band error");
+    emit("fl_band_error", x, 4);
+    const size_t P = aedyn_band_get_n_state(band);
+    double *S = xmalloc(sizeof(double) * P * P), *d = xmalloc(sizeof(double) * P);
+    check(aedyn_band_get_covariance(band, S, d), "band covariance");
+    emit("fl_band_sigma", S, P * P);
+    emit("fl_band_delta", d, P);
+    check(aedyn_band_get_mean(band, y), "band mean");
+    emit("fl_band_mean", y, NC);
+    check(aedyn_band_sample(band, crng, y), "band sample");
+    emit("fl_band_sample", y, NC);
+    free(S);
+    free(d);
+    aedyn_band_destroy(band);
+    aedyn_chain_destroy(chain);
+    aedyn_sgd_destroy(sgd); aedyn_net_destroy(net); aedyn_data_destroy(data);
+    aedyn_rng_destroy(crng); aedyn_rng_destroy(rng);
+}
+
 int main(void)
 {
     scenario_rng();
@@ -390,5 +467,6 @@ int main(void)
     scenario_images();
     scenario_schedules();
     scenario_analysis();
+    scenario_fluct();
     return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

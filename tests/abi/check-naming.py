@@ -29,8 +29,9 @@ import re
 import sys
 
 MODULES = ["rng", "data", "net", "sgd", "ode", "images", "npy", "grid", "enum", "schedule",
-           "analysis"]
-HANDLE_MODULES = {"rng", "data", "net", "sgd", "ode", "images", "schedule", "analysis"}
+           "analysis", "replicas", "chain", "band"]
+HANDLE_MODULES = {"rng", "data", "net", "sgd", "ode", "images", "schedule", "analysis",
+                  "replicas", "chain", "band"}
 LIBRARY_WIDE_FUNCTIONS = {"aedyn_strerror", "aedyn_error_message", "aedyn_version",
                           "aedyn_version_string"}
 LIBRARY_WIDE_TYPES = {"aedyn_status"}

@@ -1,0 +1,59 @@
+/* The linear-noise band's own layout (lib/band.c; the tests read it). */
+#ifndef AEDYN_BAND_PRIVATE_H
+#define AEDYN_BAND_PRIVATE_H
+
+#include "common-private.h"
+#include "gauss-internal.h"
+#include "stepper-internal.h"
+
+/* An affine form of the Gaussian vector r = (zeta_1..M, lambda_b^1..K,
+ * nu_b^1..K) given the local fields: c + a (dir . r), dir one of the n
+ * coordinates or one of the K decoder fields nu_k (index n + k), or none
+ * (dir < 0: a constant). */
+typedef struct aedyn__band_form {
+    int dir;
+    double a, c;
+} aedyn__band_form;
+
+/* One term of an increment: coef * u * v (v.dir == -2: the affine coef * u). */
+typedef struct aedyn__band_term {
+    double coef;
+    aedyn__band_form u, v;
+} aedyn__band_term;
+
+#define AEDYN__BAND_TERMS 2
+#define AEDYN__BAND_MAXK 8 /* hidden units (the quadrature has n^K nodes) */
+
+struct aedyn_band {
+    size_t D, K, M, n_b, P, n;   /* n = M + 2K: the Gaussian vector r */
+    bool has_bias, trunc, fluct;
+    aedyn_net_activation act;
+    double rho_b, *rho;          /* bulk, M explicit eigenvalues */
+    double trace;                /* Tr Omega */
+    aedyn_ode *ode;              /* the coefficients of the right-hand side */
+    size_t nq;                   /* Gauss-Hermite nodes per field */
+    aedyn__gauss_ws gh;
+    aedyn__stepper *st;
+    double t;
+    size_t nX;                   /* P + P (P + 1) / 2 + P */
+    double *X;                   /* y (packed), Sigma (upper, packed by rows), delta */
+    aedyn_status rhs_err;        /* a schedule's bad value met by the right-hand side */
+    /* scratch (allocated once) */
+    double *y1, *y2, *f0, *f1, *f2, *J, *B, *Y1, *S, *L;  /* P or P x P */
+    double *wt, *s, *beta, *Qb, *Rb, *T0b, *Q, *R, *T, *T0; /* unpacked */
+    double *Lm, *C2, *dC;        /* (2K)^2 each */
+    double *Sr, *A, *SA, *Mmu, *Sc, *G, *dirv, *mu, *dm; /* quadrature */
+    double *g, *dg, *lam, *x, *mean_h, *cvec; /* per node */
+    aedyn__band_term *terms;     /* P x AEDYN__BAND_TERMS */
+    size_t *nterm;               /* P */
+};
+
+/* f(y) at time t: the ODE's drift in packed coordinates. */
+void aedyn__band_drift(aedyn_band *b, double t, const double *y, double *f);
+
+/* B (P x P) and the O(1/D) drift f1 (P) at (t, y), and the quadrature's
+ * mean drift fq (P, NULL to skip), which equals f to quadrature accuracy. */
+void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, double *f1,
+                       double *fq);
+
+#endif

@@ -1,0 +1,963 @@
+/* The linear-noise theory of the band of SGD (include/aedyn/aedyn-band.h,
+ * docs/theory.md section 12.3), in the coordinates of the exact reduced chain
+ * (lib/chain.c), packed without repetitions:
+ *
+ *     y = (wt (M x K), s (M x K), beta (K, biases only), Q_b (upper),
+ *          R_b (K x K), T0_b (upper)).
+ *
+ * The drift f(y) is the ODE's: its coefficients and mode maps come from the
+ * ODE module (ode-internal.h) at the order parameters of y; the bulk block
+ * moves as d C/dt = L_b C + C L_b^T with C = [[Q_b, R_b^T], [R_b, rho_b T0_b
+ * / D]] and L_b the map of a bulk mode.
+ *
+ * B and the O(1/D) drift f1: one step's increment h = D dy (to first order)
+ * is, given the K local fields lambda, a sum of at most two terms, each a
+ * product of two affine forms (or one) in the Gaussian vector r = (zeta,
+ * lambda_b, nu_b) | lambda ~ N(mu(lambda), S). With the Gram matrix G of the
+ * forms' directions under S, Isserlis' theorem gives every conditional mean
+ * and covariance in closed form; a tensor Gauss-Hermite rule over the
+ * lambda's integrates them. */
+#include <stdlib.h>
+#include <string.h>
+#include "act-internal.h"
+#include "band-private.h"
+#include "linalg-internal.h"
+#include "ode-internal.h"
+#include "rng-internal.h"
+
+/* ---- coordinates -------------------------------------------------------------- */
+
+static size_t tri(size_t K, size_t k, size_t l) { return k * K - k * (k - 1) / 2 + (l - k); }
+static size_t off_b(const aedyn_band *b) { return 2 * b->M * b->K; }
+static size_t off_Q(const aedyn_band *b) { return off_b(b) + (b->has_bias ? b->K : 0); }
+static size_t off_R(const aedyn_band *b) { return off_Q(b) + b->K * (b->K + 1) / 2; }
+static size_t off_T(const aedyn_band *b) { return off_R(b) + b->K * b->K; }
+static size_t n_sigma(size_t P) { return P * (P + 1) / 2; }
+static size_t sig_idx(size_t P, size_t i, size_t j) { return i <= j ? tri(P, i, j) : tri(P, j, i); }
+
+/* Unpack y into wt, s, beta, Q_b, R_b, T0_b and the order parameters. */
+static void unpack(aedyn_band *b, const double *y)
+{
+    const size_t K = b->K, M = b->M;
+    const double Dd = (double)b->D, rb = b->rho_b / Dd;
+    memcpy(b->wt, y, 2 * M * K * sizeof *y); /* wt, s adjacent */
+    for (size_t k = 0; k < K; k++)
+        b->beta[k] = b->has_bias ? y[off_b(b) + k] : 0.0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            const size_t lo = k < l ? k : l, hi = k < l ? l : k;
+            b->Qb[k * K + l] = y[off_Q(b) + tri(K, lo, hi)];
+            b->Rb[k * K + l] = y[off_R(b) + k * K + l];
+            b->T0b[k * K + l] = y[off_T(b) + tri(K, lo, hi)];
+        }
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            double q = b->Qb[k * K + l], r = b->Rb[k * K + l], t0 = b->T0b[k * K + l];
+            double t = rb * t0;
+            for (size_t m = 0; m < M; m++) {
+                const double rm = b->rho[m] / Dd, *w = b->wt + m * K, *s = b->s + m * K;
+                q += rm * w[k] * w[l];
+                r += rm * s[k] * w[l];
+                t += rm * s[k] * s[l];
+                t0 += s[k] * s[l];
+            }
+            b->Q[k * K + l] = q;
+            b->R[k * K + l] = r;
+            b->T[k * K + l] = t;
+            b->T0[k * K + l] = t0;
+        }
+}
+
+/* The state in the chain's layout (aedyn_chain_get_state) from packed y. */
+static void to_chain(const aedyn_band *b, const double *y, double *yc)
+{
+    const size_t K = b->K, M = b->M, KK = K * K;
+    memcpy(yc, y, 2 * M * K * sizeof *y);
+    double *beta = yc + 2 * M * K, *Qb = beta + K, *Rb = Qb + KK, *T0b = Rb + KK;
+    for (size_t k = 0; k < K; k++)
+        beta[k] = b->has_bias ? y[off_b(b) + k] : 0.0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            const size_t lo = k < l ? k : l, hi = k < l ? l : k;
+            Qb[k * K + l] = y[off_Q(b) + tri(K, lo, hi)];
+            Rb[k * K + l] = y[off_R(b) + k * K + l];
+            T0b[k * K + l] = y[off_T(b) + tri(K, lo, hi)];
+        }
+}
+
+static void from_chain(const aedyn_band *b, const double *yc, double *y)
+{
+    const size_t K = b->K, M = b->M, KK = K * K;
+    memcpy(y, yc, 2 * M * K * sizeof *y);
+    const double *beta = yc + 2 * M * K, *Qb = beta + K, *Rb = Qb + KK, *T0b = Rb + KK;
+    for (size_t k = 0; k < K && b->has_bias; k++)
+        y[off_b(b) + k] = beta[k];
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            if (l >= k) {
+                y[off_Q(b) + tri(K, k, l)] = Qb[k * K + l];
+                y[off_T(b) + tri(K, k, l)] = T0b[k * K + l];
+            }
+            y[off_R(b) + k * K + l] = Rb[k * K + l];
+        }
+}
+
+/* ---- the drift ------------------------------------------------------------------ */
+
+void aedyn__band_drift(aedyn_band *b, double t, const double *y, double *f)
+{
+    const size_t K = b->K, M = b->M, K2 = 2 * K;
+    const double rb = b->rho_b / (double)b->D;
+    unpack(b, y);
+    const aedyn_status st = aedyn__ode_coefficients_at(b->ode, t, b->Q, b->R, b->T0, b->beta);
+    if (st != AEDYN_OK && b->rhs_err == AEDYN_OK)
+        b->rhs_err = st;
+    double *Lm = b->Lm;
+    for (size_t m = 0; m < M; m++) {
+        aedyn__ode_mode_map(b->ode, b->rho[m], Lm);
+        for (size_t i = 0; i < K2; i++) {
+            double v = 0.0;
+            for (size_t j = 0; j < K; j++)
+                v += Lm[i * K2 + j] * b->wt[m * K + j] + Lm[i * K2 + K + j] * b->s[m * K + j];
+            f[(i < K ? 0 : M * K) + m * K + i % K] = v;
+        }
+    }
+    if (b->has_bias)
+        aedyn__ode_bias_drift(b->ode, f + off_b(b));
+    /* the bulk: C' = L_b C + C L_b^T */
+    double *C = b->C2, *dC = b->dC;
+    aedyn__ode_mode_map(b->ode, b->rho_b, Lm);
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            C[k * K2 + l] = b->Qb[k * K + l];
+            C[(K + k) * K2 + l] = C[l * K2 + K + k] = b->Rb[k * K + l];
+            C[(K + k) * K2 + K + l] = rb * b->T0b[k * K + l];
+        }
+    for (size_t i = 0; i < K2; i++)
+        for (size_t j = 0; j < K2; j++) {
+            double v = 0.0;
+            for (size_t p = 0; p < K2; p++)
+                v += Lm[i * K2 + p] * C[p * K2 + j] + C[i * K2 + p] * Lm[j * K2 + p];
+            dC[i * K2 + j] = v;
+        }
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            if (l >= k) {
+                f[off_Q(b) + tri(K, k, l)] = dC[k * K2 + l];
+                f[off_T(b) + tri(K, k, l)] = dC[(K + k) * K2 + K + l] / rb;
+            }
+            f[off_R(b) + k * K + l] = dC[(K + k) * K2 + l];
+        }
+}
+
+/* ---- B and the O(1/D) drift by quadrature ----------------------------------------- */
+
+static double form_mean(const aedyn_band *b, const aedyn__band_form *u)
+{
+    return u->dir >= 0 ? u->c + u->a * b->dm[u->dir] : u->c;
+}
+
+/* Covariance of two forms: a a' G[dir][dir']. */
+static double form_cov(const aedyn_band *b, const aedyn__band_form *u, const aedyn__band_form *v)
+{
+    if (u->dir < 0 || v->dir < 0)
+        return 0.0;
+    return u->a * v->a * b->G[(size_t)u->dir * (b->n + b->K) + (size_t)v->dir];
+}
+
+static bool is_affine(const aedyn__band_term *t) { return t->v.dir == -2; }
+
+static double term_mean(const aedyn_band *b, const aedyn__band_term *t)
+{
+    if (is_affine(t))
+        return t->coef * form_mean(b, &t->u);
+    return t->coef * (form_mean(b, &t->u) * form_mean(b, &t->v) + form_cov(b, &t->u, &t->v));
+}
+
+/* Cov(coef u v, coef' u' v') and the affine cases, by Isserlis' theorem. */
+static double term_cov(const aedyn_band *b, const aedyn__band_term *p, const aedyn__band_term *q)
+{
+    const double cc = p->coef * q->coef;
+    if (is_affine(p) && is_affine(q))
+        return cc * form_cov(b, &p->u, &q->u);
+    if (is_affine(p)) {
+        const aedyn__band_term *tmp = p;
+        p = q;
+        q = tmp;
+    }
+    const double mu = form_mean(b, &p->u), mv = form_mean(b, &p->v);
+    if (is_affine(q))
+        return cc * (mu * form_cov(b, &p->v, &q->u) + mv * form_cov(b, &p->u, &q->u));
+    const double mu2 = form_mean(b, &q->u), mv2 = form_mean(b, &q->v);
+    const double guu = form_cov(b, &p->u, &q->u), gvv = form_cov(b, &p->v, &q->v);
+    const double guv = form_cov(b, &p->u, &q->v), gvu = form_cov(b, &p->v, &q->u);
+    return cc * (guu * gvv + guv * gvu + mu * mu2 * gvv + mu * mv2 * gvu + mv * mu2 * guv +
+                 mv * mv2 * guu);
+}
+
+static aedyn__band_form form(int dir, double a, double c)
+{
+    return (aedyn__band_form){ dir, a, c };
+}
+
+static void add_prod(aedyn_band *b, size_t i, double coef, aedyn__band_form u, aedyn__band_form v)
+{
+    b->terms[i * AEDYN__BAND_TERMS + b->nterm[i]++] = (aedyn__band_term){ coef, u, v };
+}
+
+static void add_affine(aedyn_band *b, size_t i, double coef, aedyn__band_form u)
+{
+    b->terms[i * AEDYN__BAND_TERMS + b->nterm[i]++] = (aedyn__band_term){ coef, u, form(-2, 0, 0) };
+}
+
+void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, double *f1,
+                       double *fq)
+{
+    const size_t K = b->K, M = b->M, n = b->n, P = b->P, nd = n + K;
+    const double Dd = (double)b->D, rb = b->rho_b / Dd, exi2 = rb * (double)b->n_b;
+    unpack(b, y);
+    const aedyn_status st = aedyn__ode_coefficients_at(b->ode, t, b->Q, b->R, b->T0, b->beta);
+    if (st != AEDYN_OK && b->rhs_err == AEDYN_OK)
+        b->rhs_err = st;
+    double ew, ev, eb, kap;
+    aedyn__ode_current_rates(b->ode, &ew, &ev, &eb, &kap);
+    /* the covariance of r, A (lambda - beta = A^T r), S = Sr - Mmu Mmu^T */
+    double *Sr = b->Sr, *A = b->A, *SA = b->SA, *Mmu = b->Mmu, *S = b->S, *Lq = b->Lm;
+    memset(Sr, 0, n * n * sizeof *Sr);
+    memset(A, 0, n * K * sizeof *A);
+    for (size_t m = 0; m < M; m++) {
+        Sr[m * n + m] = b->rho[m] / Dd;
+        for (size_t k = 0; k < K; k++)
+            A[m * K + k] = b->wt[m * K + k];
+    }
+    for (size_t k = 0; k < K; k++) {
+        A[(M + k) * K + k] = 1.0;
+        for (size_t l = 0; l < K; l++) {
+            Sr[(M + k) * n + M + l] = b->Qb[k * K + l];
+            Sr[(M + k) * n + M + K + l] = b->Rb[l * K + k];
+            Sr[(M + K + k) * n + M + l] = b->Rb[k * K + l];
+            Sr[(M + K + k) * n + M + K + l] = rb * b->T0b[k * K + l];
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < K; k++) {
+            double v = 0.0;
+            for (size_t j = 0; j < n; j++)
+                v += Sr[i * n + j] * A[j * K + k];
+            SA[i * K + k] = v;
+        }
+    double *Qt = b->C2; /* A^T Sr A: the fields' covariance */
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++) {
+            double v = 0.0;
+            for (size_t j = 0; j < n; j++)
+                v += A[j * K + k] * SA[j * K + l];
+            Qt[k * K + l] = v;
+        }
+    aedyn__cholesky_psd(K, Qt, Lq);
+    for (size_t i = 0; i < n; i++) /* Lq Mmu_i^T = SA_i^T */
+        for (size_t k = 0; k < K; k++) {
+            double v = SA[i * K + k];
+            for (size_t p = 0; p < k; p++)
+                v -= Lq[k * K + p] * Mmu[i * K + p];
+            Mmu[i * K + k] = Lq[k * K + k] > 0.0 ? v / Lq[k * K + k] : 0.0;
+        }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            double v = Sr[i * n + j];
+            for (size_t k = 0; k < K; k++)
+                v -= Mmu[i * K + k] * Mmu[j * K + k];
+            S[i * n + j] = v;
+        }
+    /* the directions (coordinates, then the decoder fields nu_k) and their Gram */
+    double *dirv = b->dirv, *G = b->G, *Sc = b->Sc;
+    memset(dirv, 0, nd * n * sizeof *dirv);
+    for (size_t d = 0; d < n; d++)
+        dirv[d * n + d] = 1.0;
+    for (size_t k = 0; k < K; k++) {
+        for (size_t m = 0; m < M; m++)
+            dirv[(n + k) * n + m] = b->s[m * K + k];
+        dirv[(n + k) * n + M + K + k] = 1.0;
+    }
+    for (size_t d = 0; d < nd; d++)
+        for (size_t i = 0; i < n; i++) {
+            double v = 0.0;
+            for (size_t j = 0; j < n; j++)
+                v += S[i * n + j] * dirv[d * n + j];
+            Sc[d * n + i] = v;
+        }
+    for (size_t d = 0; d < nd; d++)
+        for (size_t e = 0; e < nd; e++) {
+            double v = 0.0;
+            for (size_t i = 0; i < n; i++)
+                v += dirv[d * n + i] * Sc[e * n + i];
+            G[d * nd + e] = v;
+        }
+    /* the nodes */
+    memset(B, 0, P * P * sizeof *B);
+    double *facc = b->f2, *yacc = b->Y1;
+    memset(facc, 0, P * sizeof *facc);
+    memset(yacc, 0, P * sizeof *yacc);
+    size_t n_nodes = 1;
+    for (size_t k = 0; k < K; k++)
+        n_nodes *= b->nq;
+    const double *T0 = b->T0, *Rb = b->Rb, *T0b = b->T0b;
+    double *g = b->g, *dg = b->dg, *lam = b->lam, *x = b->x, *mu = b->mu, *mh = b->mean_h,
+           *cv = b->cvec;
+    for (size_t node = 0; node < n_nodes; node++) {
+        double w = 1.0;
+        size_t rest = node;
+        for (size_t k = 0; k < K; k++) {
+            const size_t i = rest % b->nq;
+            rest /= b->nq;
+            x[k] = b->gh.z[i];
+            w *= b->gh.w[i];
+        }
+        for (size_t k = 0; k < K; k++) {
+            double v = b->beta[k];
+            for (size_t p = 0; p <= k; p++)
+                v += Lq[k * K + p] * x[p];
+            lam[k] = v;
+            g[k] = aedyn__act_eval(b->act, 0, v);
+            dg[k] = aedyn__act_eval(b->act, 1, v);
+        }
+        for (size_t i = 0; i < n; i++) {
+            double v = 0.0;
+            for (size_t k = 0; k < K; k++)
+                v += Mmu[i * K + k] * x[k];
+            mu[i] = v;
+        }
+        for (size_t d = 0; d < nd; d++) {
+            double v = 0.0;
+            for (size_t i = 0; i < n; i++)
+                v += dirv[d * n + i] * mu[i];
+            b->dm[d] = v;
+        }
+        /* the forms F_k = g'_k (nu_k - sum_a T0^ka g_a) */
+        aedyn__band_form F[AEDYN__BAND_MAXK];
+        for (size_t k = 0; k < K; k++) {
+            const size_t amax = b->trunc ? k + 1 : K;
+            double ck = 0.0;
+            for (size_t a = 0; a < amax; a++)
+                ck += T0[k * K + a] * g[a];
+            F[k] = form((int)(n + k), dg[k], -dg[k] * ck);
+        }
+        /* the terms of every component of h */
+        memset(b->nterm, 0, P * sizeof *b->nterm);
+        for (size_t m = 0; m < M; m++)
+            for (size_t k = 0; k < K; k++) {
+                const size_t amax = b->trunc ? k + 1 : K;
+                const size_t iw = m * K + k, is = M * K + m * K + k;
+                double sg = 0.0;
+                for (size_t a = 0; a < amax; a++)
+                    sg += b->s[m * K + a] * g[a];
+                add_prod(b, iw, ew, F[k], form((int)m, 1.0, 0.0));
+                cv[iw] = -kap * b->wt[m * K + k];
+                add_affine(b, is, 1.0, form((int)m, ev * g[k], -ev * g[k] * sg));
+                cv[is] = -kap * b->s[m * K + k];
+            }
+        for (size_t k = 0; k < K && b->has_bias; k++) {
+            add_affine(b, off_b(b) + k, eb, F[k]);
+            cv[off_b(b) + k] = 0.0;
+        }
+        for (size_t k = 0; k < K; k++) {
+            const size_t amax = b->trunc ? k + 1 : K;
+            for (size_t l = 0; l < K; l++) {
+                const size_t lmax = b->trunc ? l + 1 : K;
+                if (l >= k) {
+                    const size_t iq = off_Q(b) + tri(K, k, l), it = off_T(b) + tri(K, k, l);
+                    add_prod(b, iq, rb * ew, form((int)(M + k), 1.0, 0.0), F[l]);
+                    add_prod(b, iq, rb * ew, F[k], form((int)(M + l), 1.0, 0.0));
+                    cv[iq] = -2.0 * kap * b->Qb[k * K + l];
+                    double s1 = 0.0, s2 = 0.0;
+                    for (size_t a = 0; a < amax; a++)
+                        s1 += g[a] * T0b[a * K + l];
+                    for (size_t a = 0; a < lmax; a++)
+                        s2 += g[a] * T0b[k * K + a];
+                    add_affine(b, it, 1.0, form((int)(M + K + l), ev * g[k], 0.0));
+                    add_affine(b, it, 1.0, form((int)(M + K + k), ev * g[l], 0.0));
+                    cv[it] = -ev * (g[k] * s1 + g[l] * s2) - 2.0 * kap * T0b[k * K + l];
+                }
+                const size_t ir = off_R(b) + k * K + l;
+                double sr = 0.0;
+                for (size_t a = 0; a < amax; a++)
+                    sr += g[a] * Rb[a * K + l];
+                add_prod(b, ir, rb * ew, form((int)(M + K + k), 1.0, 0.0), F[l]);
+                add_affine(b, ir, 1.0, form((int)(M + l), rb * ev * g[k], 0.0));
+                cv[ir] = -ev * g[k] * sr - 2.0 * kap * Rb[k * K + l];
+            }
+        }
+        /* means and second moments */
+        for (size_t i = 0; i < P; i++) {
+            double v = cv[i];
+            for (size_t p = 0; p < b->nterm[i]; p++)
+                v += term_mean(b, &b->terms[i * AEDYN__BAND_TERMS + p]);
+            mh[i] = v;
+            facc[i] += w * v;
+        }
+        for (size_t i = 0; i < P; i++)
+            for (size_t j = i; j < P; j++) {
+                double c = mh[i] * mh[j];
+                for (size_t p = 0; p < b->nterm[i]; p++)
+                    for (size_t q = 0; q < b->nterm[j]; q++)
+                        c += term_cov(b, &b->terms[i * AEDYN__BAND_TERMS + p],
+                                      &b->terms[j * AEDYN__BAND_TERMS + q]);
+                B[i * P + j] += w * c;
+            }
+        /* the second-order increment Y (its mean; docs/theory.md section 12.3) */
+        for (size_t k = 0; k < K; k++) {
+            const size_t amax = b->trunc ? k + 1 : K;
+            double gnub = 0.0; /* E[(Gamma nu_b)_k] / (ev g_k) */
+            for (size_t a = 0; a < amax; a++)
+                gnub += g[a] * form_mean(b, &(aedyn__band_form){ (int)(M + K + a), 1.0, 0.0 });
+            for (size_t l = 0; l < K; l++) {
+                const size_t lmax = b->trunc ? l + 1 : K;
+                const double mFl = form_mean(b, &F[l]);
+                if (l >= k) {
+                    const double EFF = form_mean(b, &F[k]) * mFl + form_cov(b, &F[k], &F[l]);
+                    yacc[off_Q(b) + tri(K, k, l)] += w * rb * exi2 * ew * ew * EFF;
+                    double gl = 0.0, gg = 0.0;
+                    for (size_t a = 0; a < lmax; a++)
+                        gl += g[a] * form_mean(b, &(aedyn__band_form){ (int)(M + K + a), 1.0,
+                                                                        0.0 });
+                    for (size_t a = 0; a < amax; a++)
+                        for (size_t c = 0; c < lmax; c++)
+                            gg += g[a] * T0b[a * K + c] * g[c];
+                    const double yss = ev * ev * g[k] * g[l] * gg -
+                                       ev * ev * g[k] * g[l] * (gnub + gl) +
+                                       exi2 * ev * ev * g[k] * g[l];
+                    yacc[off_T(b) + tri(K, k, l)] += w * yss;
+                }
+                double eGnuF = 0.0; /* E[sum_a g_a nu_b^a F_l] */
+                for (size_t a = 0; a < amax; a++) {
+                    const aedyn__band_form nb = form((int)(M + K + a), 1.0, 0.0);
+                    eGnuF += g[a] * (form_mean(b, &nb) * mFl + form_cov(b, &nb, &F[l]));
+                }
+                yacc[off_R(b) + k * K + l] += w * (-rb * ew * ev * g[k] * eGnuF +
+                                                   rb * exi2 * ev * ew * g[k] * mFl);
+            }
+        }
+    }
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++) {
+            const double v = B[i * P + j] - facc[i] * facc[j];
+            B[i * P + j] = B[j * P + i] = v;
+        }
+    if (fq)
+        memcpy(fq, facc, P * sizeof *fq);
+    if (f1) {
+        /* f1 = E[Y] - 2 kappa f - 3 kappa^2 y on the bulk blocks, -kappa (f + kappa y)
+         * on the explicit components, 0 on the biases (docs/theory.md section 12.3) */
+        double *f = b->f0;
+        aedyn__band_drift(b, t, y, f);
+        for (size_t i = 0; i < P; i++) {
+            if (i < 2 * M * K)
+                f1[i] = -kap * (f[i] + kap * y[i]);
+            else if (i < off_Q(b))
+                f1[i] = 0.0;
+            else
+                f1[i] = yacc[i] - 2.0 * kap * f[i] - 3.0 * kap * kap * y[i];
+        }
+    }
+}
+
+/* ---- the joint right-hand side ---------------------------------------------------- */
+
+/* A finite-difference step for coordinate j: 1e-6 of its size, or of its
+ * block's largest entry when it is small. */
+static double fd_step(const aedyn_band *b, const double *y, size_t j, double rel)
+{
+    const size_t bounds[7] = { 0, b->M * b->K, 2 * b->M * b->K, off_Q(b), off_R(b), off_T(b),
+                               b->P };
+    size_t lo = 0, hi = b->P;
+    for (int i = 0; i < 6; i++)
+        if (j >= bounds[i] && j < bounds[i + 1]) {
+            lo = bounds[i];
+            hi = bounds[i + 1];
+        }
+    double scale = 0.0;
+    for (size_t i = lo; i < hi; i++)
+        scale = fmax(scale, fabs(y[i]));
+    return rel * fmax(fmax(fabs(y[j]), 1e-3 * scale), 1e-10);
+}
+
+/* J = df/dy by central differences. */
+static void jacobian(aedyn_band *b, double t, const double *y, double *J)
+{
+    const size_t P = b->P;
+    double *yp = b->y1, *fp = b->f1, *fm = b->f2;
+    memcpy(yp, y, P * sizeof *yp);
+    for (size_t j = 0; j < P; j++) {
+        const double h = fd_step(b, y, j, 1e-6);
+        yp[j] = y[j] + h;
+        aedyn__band_drift(b, t, yp, fp);
+        yp[j] = y[j] - h;
+        aedyn__band_drift(b, t, yp, fm);
+        yp[j] = y[j];
+        for (size_t i = 0; i < P; i++)
+            J[i * P + j] = (fp[i] - fm[i]) / (2.0 * h);
+    }
+}
+
+static void band_rhs(void *ctx, double t, const double *X, double *dX)
+{
+    aedyn_band *b = ctx;
+    const size_t P = b->P, NS = n_sigma(P);
+    const double *y = X, *sig = X + P, *del = X + P + NS;
+    double *dsig = dX + P, *ddel = dX + P + NS;
+    aedyn__band_drift(b, t, y, dX);
+    if (!b->fluct) {
+        memset(dsig, 0, (NS + P) * sizeof *dX);
+        return;
+    }
+    double *J = b->J, *B = b->B, *S = b->S, *L = b->L, *f1 = b->Y1;
+    jacobian(b, t, y, J);
+    double *fy = b->f0;
+    aedyn__band_noise(b, t, y, B, f1, NULL); /* also f(y) into f0 */
+    for (size_t i = 0; i < P; i++)
+        ddel[i] = f1[i];
+    /* Sigma: J Sigma + Sigma J^T + B (upper triangle) */
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            S[i * P + j] = sig[sig_idx(P, i, j)];
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++) {
+            double v = B[i * P + j];
+            for (size_t p = 0; p < P; p++)
+                v += J[i * P + p] * S[p * P + j] + S[i * P + p] * J[j * P + p];
+            dsig[tri(P, i, j)] = v;
+        }
+    /* delta: J delta + f1 + (1/2) sum_k f''(l_k, l_k), Sigma = L L^T */
+    for (size_t i = 0; i < P; i++) {
+        double v = 0.0;
+        for (size_t p = 0; p < P; p++)
+            v += J[i * P + p] * del[p];
+        ddel[i] += v;
+    }
+    aedyn__cholesky_psd(P, S, L);
+    double *yp = b->y1, *fp = b->f1, *fm = b->f2, ymax = 0.0;
+    for (size_t i = 0; i < P; i++)
+        ymax = fmax(ymax, fabs(y[i]));
+    for (size_t k = 0; k < P; k++) {
+        double lmax = 0.0;
+        for (size_t i = k; i < P; i++)
+            lmax = fmax(lmax, fabs(L[i * P + k]));
+        if (lmax == 0.0)
+            continue;
+        const double eps = 1e-4 * (1.0 + ymax) / lmax;
+        for (size_t i = 0; i < P; i++)
+            yp[i] = y[i] + (i >= k ? eps * L[i * P + k] : 0.0);
+        aedyn__band_drift(b, t, yp, fp);
+        for (size_t i = 0; i < P; i++)
+            yp[i] = y[i] - (i >= k ? eps * L[i * P + k] : 0.0);
+        aedyn__band_drift(b, t, yp, fm);
+        for (size_t i = 0; i < P; i++)
+            ddel[i] += 0.5 * (fp[i] + fm[i] - 2.0 * fy[i]) / (eps * eps);
+    }
+}
+
+/* ---- lifecycle -------------------------------------------------------------------- */
+
+AEDYN_API void aedyn_band_destroy(aedyn_band *band)
+{
+    if (!band)
+        return;
+    aedyn__stepper_destroy(band->st);
+    aedyn_ode_destroy(band->ode);
+    free(band->rho);
+    free(band->X);
+    free(band->y1);
+    free(band->terms);
+    free(band->nterm);
+    free(band);
+}
+
+static size_t default_nodes(aedyn_net_activation act)
+{
+    return act == AEDYN_NET_ACT_LINEAR ? 3 : act == AEDYN_NET_ACT_ERF ? 8 : 32;
+}
+
+AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
+{
+    static const char *fn = "aedyn_band_create";
+    AEDYN__REQUIRE_NONNULL(out);
+    AEDYN__REQUIRE_NONNULL(sgd);
+    /* the chain checks the scope and gives the initial state */
+    aedyn_rng *r0 = NULL;
+    aedyn_chain *chain = NULL;
+    aedyn_status st = aedyn_rng_create(&r0, 0, 0);
+    if (st || (st = aedyn_chain_create(&chain, sgd, r0))) {
+        aedyn_rng_destroy(r0);
+        return st;
+    }
+    const aedyn_net *net = aedyn_sgd_get_net(sgd);
+    const aedyn_data *data = aedyn_sgd_get_data(sgd);
+    const size_t K = aedyn_net_get_n_hidden(net), M = aedyn_chain_get_n_explicit(chain);
+    aedyn_band *b = calloc(1, sizeof *b);
+    double *yc = aedyn__calloc(aedyn_chain_get_n_state(chain), sizeof *yc);
+    if (!b || !yc) {
+        st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+        goto fail;
+    }
+    if (K > AEDYN__BAND_MAXK) {
+        st = aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: at most %d hidden units (got %zu)", fn,
+                         AEDYN__BAND_MAXK, K);
+        goto fail;
+    }
+    b->D = aedyn_net_get_dim(net);
+    b->K = K;
+    b->M = M;
+    b->n = M + 2 * K;
+    b->act = aedyn_net_get_activation(net);
+    b->has_bias = (aedyn_net_get_flags(net) & AEDYN_NET_BIAS) != 0;
+    b->fluct = true;
+    b->trace = aedyn_data_get_trace(data);
+    b->t = aedyn_sgd_get_time(sgd);
+    b->P = 2 * M * K + (b->has_bias ? K : 0) + K * (2 * K + 1);
+    aedyn_sgd_rule rule;
+    if ((st = aedyn_sgd_get_rule(sgd, &rule)))
+        goto fail;
+    b->trunc = rule == AEDYN_SGD_TRUNCATED;
+    /* the spectrum: explicit eigenvalues in group order, the bulk */
+    const size_t G = aedyn_data_get_n_groups(data);
+    double *all = aedyn__calloc(b->D, sizeof *all);
+    b->rho = aedyn__calloc(M + 1, sizeof *b->rho);
+    if (!all || !b->rho) {
+        free(all);
+        st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+        goto fail;
+    }
+    st = aedyn_data_get_eigenvalues(data, all);
+    for (size_t g = 0, m = 0, off = 0; g < G && !st; g++) {
+        size_t mult, n_exp;
+        double rho;
+        if ((st = aedyn_data_get_group(data, g, &rho, &mult, &n_exp)))
+            break;
+        if (n_exp == 0) {
+            b->rho_b = rho;
+            b->n_b = mult;
+        }
+        for (size_t j = 0; j < n_exp; j++)
+            b->rho[m++] = all[off + j];
+        off += mult;
+    }
+    free(all);
+    if (st || (st = aedyn_ode_create_from_sgd(&b->ode, sgd)))
+        goto fail;
+    const size_t P = b->P, n = b->n, nd = n + K, K2 = 2 * K;
+    b->nX = P + n_sigma(P) + P;
+    b->X = aedyn__calloc(b->nX, sizeof *b->X);
+    /* scratch: P-vectors, P x P matrices, the unpacked state, quadrature */
+    const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + 3 * K2 * K2 +
+                        n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + n + nd +
+                        4 * K + P + P;
+    b->y1 = aedyn__calloc(nscr, sizeof *b->y1);
+    b->terms = aedyn__calloc(P * AEDYN__BAND_TERMS, sizeof *b->terms);
+    b->nterm = aedyn__calloc(P, sizeof *b->nterm);
+    if (!b->X || !b->y1 || !b->terms || !b->nterm) {
+        st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+        goto fail;
+    }
+    double *p = b->y1;
+#define TAKE_(field, count) (b->field = p, p += (count))
+    TAKE_(y1, P);
+    TAKE_(y2, P);
+    TAKE_(f0, P);
+    TAKE_(f1, P);
+    TAKE_(f2, P);
+    TAKE_(Y1, P);
+    TAKE_(J, P * P);
+    TAKE_(B, P * P);
+    TAKE_(S, P * P);
+    TAKE_(L, P * P);
+    TAKE_(wt, M * K);
+    TAKE_(s, M * K);
+    TAKE_(beta, K);
+    TAKE_(Qb, K * K);
+    TAKE_(Rb, K * K);
+    TAKE_(T0b, K * K);
+    TAKE_(Q, K * K);
+    TAKE_(R, K * K);
+    TAKE_(T, K * K);
+    TAKE_(T0, K * K);
+    TAKE_(Lm, K2 * K2);
+    TAKE_(C2, K2 * K2);
+    TAKE_(dC, K2 * K2);
+    TAKE_(Sr, n * n);
+    TAKE_(A, n * K);
+    TAKE_(SA, n * K);
+    TAKE_(Mmu, n * K);
+    TAKE_(Sc, nd * n);
+    TAKE_(G, nd * nd);
+    TAKE_(dirv, nd * n);
+    TAKE_(mu, n);
+    TAKE_(dm, nd);
+    TAKE_(g, K);
+    TAKE_(dg, K);
+    TAKE_(lam, K);
+    TAKE_(x, K);
+    TAKE_(mean_h, P);
+    TAKE_(cvec, P);
+#undef TAKE_
+    b->nq = default_nodes(b->act);
+    if ((st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||
+        (st = aedyn__stepper_create(&b->st, b->nX, AEDYN_ODE_DOPRI5, NULL)) ||
+        (st = aedyn_chain_get_state(chain, yc)))
+        goto fail;
+    from_chain(b, yc, b->X);
+    free(yc);
+    aedyn_chain_destroy(chain);
+    aedyn_rng_destroy(r0);
+    *out = b;
+    return AEDYN_OK;
+fail:
+    free(yc);
+    aedyn_chain_destroy(chain);
+    aedyn_rng_destroy(r0);
+    aedyn_band_destroy(b);
+    return st;
+}
+
+/* ---- integration and settings ------------------------------------------------------ */
+
+AEDYN_API aedyn_status aedyn_band_advance(aedyn_band *band, double t_end)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    if (!isfinite(t_end) || t_end < band->t)
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_band_advance: t_end = %g must be finite and "
+                           ">= the current time %g", t_end, band->t);
+    band->rhs_err = AEDYN_OK;
+    aedyn_status st = aedyn__stepper_advance(band->st, band_rhs, band, &band->t, band->X, t_end);
+    if (band->rhs_err != AEDYN_OK) {
+        aedyn__stepper_reset(band->st);
+        return aedyn__fail(band->rhs_err, "aedyn_band_advance: a schedule failed; stopped at "
+                           "t = %g", band->t);
+    }
+    return st;
+}
+
+AEDYN_API double aedyn_band_get_time(const aedyn_band *band) { return band ? band->t : NAN; }
+
+AEDYN_API size_t aedyn_band_get_n_state(const aedyn_band *band) { return band ? band->P : 0; }
+
+AEDYN_API aedyn_status aedyn_band_set_fluctuations(aedyn_band *band, bool on)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    band->fluct = on;
+    aedyn__stepper_reset(band->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_band_set_tolerances(aedyn_band *band, double rtol, double atol)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    if (!(rtol > 0.0 && isfinite(rtol) && atol > 0.0 && isfinite(atol)))
+        return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_band_set_tolerances: need rtol > 0 and "
+                           "atol > 0, finite (got %g, %g)", rtol, atol);
+    return aedyn__stepper_set_tolerances(band->st, rtol, atol);
+}
+
+AEDYN_API aedyn_status aedyn_band_set_quadrature(aedyn_band *band, size_t n)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    if (n < 1 || n > 64)
+        return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_band_set_quadrature: n must be 1 .. 64, got "
+                           "%zu", n);
+    size_t total = 1;
+    for (size_t k = 0; k < band->K; k++)
+        if (!aedyn__mul_size(total, n, &total) || total > 16777216)
+            return aedyn__fail(AEDYN_ERR_SIZE, "aedyn_band_set_quadrature: %zu^%zu nodes are "
+                               "too many (at most 2^24)", n, band->K);
+    aedyn__gauss_ws gh;
+    const aedyn_status st = aedyn__gauss_ws_init(&gh, n);
+    if (st)
+        return st;
+    band->gh = gh;
+    band->nq = n;
+    aedyn__stepper_reset(band->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_band_get_mean(const aedyn_band *band, double *y)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    AEDYN__REQUIRE_NONNULL(y);
+    to_chain(band, band->X, y);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_band_set_mean(aedyn_band *band, double t, const double *y)
+{
+    static const char *fn = "aedyn_band_set_mean";
+    AEDYN__REQUIRE_NONNULL(band);
+    AEDYN__REQUIRE_NONNULL(y);
+    if (!isfinite(t) || t < 0.0)
+        return aedyn__fail(AEDYN_ERR_INVALID, "%s: t = %g must be finite and >= 0", fn, t);
+    const size_t K = band->K, M = band->M, KK = K * K, n = 2 * M * K + K + 3 * KK;
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs(y[i]) <= 1e150))
+            return aedyn__fail(AEDYN_ERR_INVALID, "%s: y[%zu] = %g is not finite (or above "
+                               "1e150)", fn, i, y[i]);
+    const double *Qb = y + 2 * M * K + K, *T0b = Qb + 2 * KK;
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = 0; l < K; l++)
+            if (Qb[k * K + l] != Qb[l * K + k] || T0b[k * K + l] != T0b[l * K + k])
+                return aedyn__fail(AEDYN_ERR_INVALID, "%s: Q_b and T0_b must be symmetric "
+                                   "(entry %zu, %zu)", fn, k, l);
+    from_chain(band, y, band->X);
+    memset(band->X + band->P, 0, (band->nX - band->P) * sizeof *band->X);
+    band->t = t;
+    aedyn__stepper_reset(band->st);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_band_get_covariance(const aedyn_band *band, double *sigma,
+                                                 double *delta)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    const size_t P = band->P;
+    for (size_t i = 0; sigma && i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            sigma[i * P + j] = band->X[P + sig_idx(P, i, j)];
+    if (delta)
+        memcpy(delta, band->X + P + n_sigma(P), P * sizeof *delta);
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_band_jacobian(aedyn_band *band, double *J)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    AEDYN__REQUIRE_NONNULL(J);
+    memcpy(band->y2, band->X, band->P * sizeof *band->y2);
+    band->rhs_err = AEDYN_OK;
+    jacobian(band, band->t, band->y2, J);
+    return aedyn__check_finite("aedyn_band_jacobian", "J", J, band->P * band->P);
+}
+
+AEDYN_API aedyn_status aedyn_band_noise(aedyn_band *band, double *B)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    AEDYN__REQUIRE_NONNULL(B);
+    memcpy(band->y2, band->X, band->P * sizeof *band->y2);
+    band->rhs_err = AEDYN_OK;
+    aedyn__band_noise(band, band->t, band->y2, B, NULL, NULL);
+    return aedyn__check_finite("aedyn_band_noise", "B", B, band->P * band->P);
+}
+
+/* ---- the error and its band ----------------------------------------------------------- */
+
+static double error_at(aedyn_band *b, const double *y)
+{
+    unpack(b, y);
+    return aedyn__gauss_error(b->act, b->K, b->trace, b->D, 1.0, 0.0, 0.0,
+                              b->beta, b->Q, b->R, b->T0);
+}
+
+AEDYN_API aedyn_status aedyn_band_error(aedyn_band *band, double *mean, double *shift,
+                                        double *std_first, double *std)
+{
+    static const char *fn = "aedyn_band_error";
+    AEDYN__REQUIRE_NONNULL(band);
+    const size_t P = band->P;
+    const double Dd = (double)band->D;
+    double *y = band->y2, *grad = band->f1, *H = band->J, *S = band->S, *HS = band->L;
+    memcpy(y, band->X, P * sizeof *y);
+    const double e0 = error_at(band, y);
+    if (!shift && !std_first && !std) { /* the mean alone: no derivatives */
+        const aedyn_status st = aedyn__check_finite(fn, "the predicted error", &e0, 1);
+        if (st == AEDYN_OK && mean)
+            *mean = e0;
+        return st;
+    }
+    /* gradient (central, step 1e-6) and Hessian (central, step 1e-4) */
+    for (size_t j = 0; j < P; j++) {
+        const double h = fd_step(band, band->X, j, 1e-6);
+        y[j] = band->X[j] + h;
+        const double ep = error_at(band, y);
+        y[j] = band->X[j] - h;
+        const double em = error_at(band, y);
+        y[j] = band->X[j];
+        grad[j] = (ep - em) / (2.0 * h);
+    }
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++) {
+            const double hi = fd_step(band, band->X, i, 1e-4), hj = fd_step(band, band->X, j, 1e-4);
+            double v;
+            if (i == j) {
+                y[i] = band->X[i] + hi;
+                const double ep = error_at(band, y);
+                y[i] = band->X[i] - hi;
+                const double em = error_at(band, y);
+                y[i] = band->X[i];
+                v = (ep + em - 2.0 * e0) / (hi * hi);
+            } else {
+                double e[4];
+                const double si[4] = { 1, 1, -1, -1 }, sj[4] = { 1, -1, 1, -1 };
+                for (int c = 0; c < 4; c++) {
+                    y[i] = band->X[i] + si[c] * hi;
+                    y[j] = band->X[j] + sj[c] * hj;
+                    e[c] = error_at(band, y);
+                }
+                y[i] = band->X[i];
+                y[j] = band->X[j];
+                v = (e[0] - e[1] - e[2] + e[3]) / (4.0 * hi * hj);
+            }
+            H[i * P + j] = H[j * P + i] = v;
+        }
+    double *delta = band->X + P + n_sigma(P);
+    (void)aedyn_band_get_covariance(band, S, NULL);
+    double gsg = 0.0, trhs = 0.0, trhshs = 0.0, gd = 0.0;
+    for (size_t i = 0; i < P; i++) {
+        gd += grad[i] * delta[i];
+        for (size_t j = 0; j < P; j++) {
+            gsg += grad[i] * S[i * P + j] * grad[j];
+            trhs += H[i * P + j] * S[j * P + i];
+        }
+    }
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++) {
+            double v = 0.0;
+            for (size_t p = 0; p < P; p++)
+                v += H[i * P + p] * S[p * P + j];
+            HS[i * P + j] = v;
+        }
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            trhshs += HS[i * P + j] * HS[j * P + i];
+    const double out[4] = { e0, (gd + 0.5 * trhs) / Dd, sqrt(fmax(gsg, 0.0) / Dd),
+                            sqrt(fmax(gsg / Dd + 0.5 * trhshs / (Dd * Dd), 0.0)) };
+    const aedyn_status st = aedyn__check_finite(fn, "the predicted error", out, 4);
+    if (st)
+        return st;
+    if (mean)
+        *mean = out[0];
+    if (shift)
+        *shift = out[1];
+    if (std_first)
+        *std_first = out[2];
+    if (std)
+        *std = out[3];
+    return AEDYN_OK;
+}
+
+AEDYN_API aedyn_status aedyn_band_sample(const aedyn_band *band, aedyn_rng *rng, double *y)
+{
+    AEDYN__REQUIRE_NONNULL(band);
+    AEDYN__REQUIRE_NONNULL(rng);
+    AEDYN__REQUIRE_NONNULL(y);
+    aedyn_band *b = (aedyn_band *)band; /* scratch only */
+    const size_t P = b->P;
+    (void)aedyn_band_get_covariance(b, b->S, NULL);
+    aedyn__cholesky_psd(P, b->S, b->L);
+    const double sD = sqrt((double)b->D);
+    for (size_t i = 0; i < P; i++)
+        b->f1[i] = aedyn__rng_normal(rng);
+    for (size_t i = 0; i < P; i++) {
+        double v = 0.0;
+        for (size_t k = 0; k <= i; k++)
+            v += b->L[i * P + k] * b->f1[k];
+        b->y2[i] = b->X[i] + v / sD;
+    }
+    to_chain(b, b->y2, y);
+    return AEDYN_OK;
+}

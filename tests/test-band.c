@@ -1,0 +1,502 @@
+/* The linear-noise band (lib/band.c, include/aedyn/aedyn-band.h):
+ *  - its mean is the ODE: error and order parameters of the band's mean
+ *    against aedyn_ode from the same weights;
+ *  - the quadrature's mean increment equals the ODE's drift (exactly for
+ *    linear units, to the rule's accuracy for erf), which checks every term
+ *    of the increment that B is made of;
+ *  - B against the covariance of single chain steps (Monte Carlo);
+ *  - the predicted spread of the error against reduced replicas in every
+ *    phase before convergence, and the O(1/D) mean shift at convergence,
+ *    with tolerances from the replicas' sampling errors;
+ *  - the sampler, the Jacobian, refusals and bad input. */
+#define AEDYN_EXPERIMENTAL 1
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "testutil.h"
+#include "band-private.h"
+
+typedef struct {
+    aedyn_rng *rng;
+    aedyn_data *data;
+    aedyn_net *net;
+    aedyn_sgd *sgd;
+} tmpl;
+
+static tmpl make_tmpl(size_t D, aedyn_net_activation act, unsigned flags, aedyn_sgd_rule rule,
+                      double sigma0, uint64_t seed)
+{
+    tmpl t;
+    ck_assert_aedyn_ok(aedyn_rng_create(&t.rng, seed, 0));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&t.data, D, 2, NULL, 1.0,
+                                                AEDYN_DATA_SPIKES_RANDOM, t.rng,
+                                                AEDYN_DATA_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_net_create(&t.net, D, 2, act, flags));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(t.net, t.rng, sigma0));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&t.sgd, t.net, t.data, t.rng, rule, 1.0));
+    return t;
+}
+
+static void free_tmpl(tmpl *t)
+{
+    aedyn_sgd_destroy(t->sgd);
+    aedyn_net_destroy(t->net);
+    aedyn_data_destroy(t->data);
+    aedyn_rng_destroy(t->rng);
+}
+
+/* Packed coordinates (aedyn-band.h) from the chain's layout, K = 2. */
+static void pack(const double *yc, size_t M, bool bias, double *y)
+{
+    const size_t K = 2, KK = 4;
+    size_t p = 2 * M * K;
+    memcpy(y, yc, p * sizeof *y);
+    const double *beta = yc + 2 * M * K, *Qb = beta + K, *Rb = Qb + KK, *T0b = Rb + KK;
+    for (size_t k = 0; bias && k < K; k++)
+        y[p++] = beta[k];
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = k; l < K; l++)
+            y[p++] = Qb[k * K + l];
+    for (size_t k = 0; k < KK; k++)
+        y[p++] = Rb[k];
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = k; l < K; l++)
+            y[p++] = T0b[k * K + l];
+}
+
+/* ---- the mean is the ODE ---- */
+
+START_TEST(test_mean_is_ode)
+{
+    const aedyn_net_activation acts[3] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF,
+                                           AEDYN_NET_ACT_RELU };
+    for (int a = 0; a < 3; a++) {
+        tmpl t = make_tmpl(500, acts[a], a == 2 ? AEDYN_NET_BIAS : 0,
+                           a == 1 ? AEDYN_SGD_TRUNCATED : AEDYN_SGD_VANILLA, 0.3, 3);
+        ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, 0.1));
+        aedyn_band *b;
+        aedyn_ode *o;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        ck_assert_aedyn_ok(aedyn_ode_create_from_sgd(&o, t.sgd));
+        ck_assert_aedyn_ok(aedyn_band_set_fluctuations(b, false));
+        ck_assert_aedyn_ok(aedyn_band_set_tolerances(b, 1e-10, 1e-13));
+        ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, 1e-10, 1e-13));
+        ck_assert_uint_eq(aedyn_band_get_n_state(b), 8 + (a == 2 ? 2 : 0) + 10);
+        const double times[3] = { 2.0, 6.0, 15.0 };
+        for (int i = 0; i < 3; i++) {
+            ck_assert_aedyn_ok(aedyn_band_advance(b, times[i]));
+            ck_assert_aedyn_ok(aedyn_ode_advance(o, times[i]));
+            double e1, e2;
+            ck_assert_aedyn_ok(aedyn_band_error(b, &e1, NULL, NULL, NULL));
+            ck_assert_aedyn_ok(aedyn_ode_error(o, &e2));
+            ck_assert_msg(fabs(e1 - e2) <= 1e-8 * e2, "act %d t %g: band %.12g ODE %.12g", a,
+                          times[i], e1, e2);
+        }
+        aedyn_band_destroy(b);
+        aedyn_ode_destroy(o);
+        free_tmpl(&t);
+    }
+}
+END_TEST
+
+/* ---- the quadrature's mean increment is the drift ---- */
+
+START_TEST(test_quadrature_mean_is_drift)
+{
+    const aedyn_net_activation acts[3] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF,
+                                           AEDYN_NET_ACT_ERF };
+    const unsigned flags[3] = { 0, 0, AEDYN_NET_BIAS };
+    /* linear: exact (3 nodes integrate degree 5); erf: 8 nodes, 1e-5 of the
+     * largest drift; 24 nodes, 1e-9 */
+    const double tol[3] = { 1e-11, 1e-5, 1e-9 };
+    for (int a = 0; a < 3; a++) {
+        tmpl t = make_tmpl(400, acts[a], flags[a], AEDYN_SGD_VANILLA, 0.5, 11);
+        ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, 0.2));
+        ck_assert_aedyn_ok(aedyn_sgd_step(t.sgd, 1200));
+        aedyn_band *b;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        if (a == 2)
+            ck_assert_aedyn_ok(aedyn_band_set_quadrature(b, 24));
+        const size_t P = b->P;
+        double f[32], fq[32], *B = malloc(P * P * sizeof *B), f1[32], y[32], fbig = 0.0, dmax = 0.0;
+        memcpy(y, b->X, P * sizeof *y);
+        aedyn__band_drift(b, b->t, y, f);
+        aedyn__band_noise(b, b->t, y, B, f1, fq);
+        for (size_t i = 0; i < P; i++) {
+            fbig = fmax(fbig, fabs(f[i]));
+            dmax = fmax(dmax, fabs(f[i] - fq[i]));
+        }
+        ck_assert_msg(dmax <= tol[a] * fbig, "case %d: quadrature mean differs from the drift "
+                      "by %g (largest drift %g)", a, dmax, fbig);
+        for (size_t i = 0; i < P; i++) /* B symmetric, positive diagonal */
+            ck_assert(B[i * P + i] >= 0.0 && B[i * P + (P - 1 - i)] == B[(P - 1 - i) * P + i]);
+        free(B);
+        aedyn_band_destroy(b);
+        free_tmpl(&t);
+    }
+}
+END_TEST
+
+/* ---- B against single chain steps ---- */
+
+/* N = 40000 single steps of the chain from the band's mean (erf, D = 1000,
+ * t = 3, on the escape): every entry of the covariance of D times the
+ * increment against B, z = difference / (standard error from the fourth
+ * moments), |z| <= 4.5 over the 171 entries (false alarm about 1e-3). The
+ * exact increment has O(1/D) corrections that B leaves out; at D = 1000 they
+ * are far below the standard errors. */
+START_TEST(test_noise_against_steps)
+{
+    const size_t D = 1000, N = 40000;
+    tmpl t = make_tmpl(D, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.3, 21);
+    ck_assert_aedyn_ok(aedyn_sgd_step(t.sgd, 3 * D));
+    aedyn_band *b;
+    aedyn_chain *c;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert_aedyn_ok(aedyn_chain_create(&c, t.sgd, t.rng));
+    const size_t P = aedyn_band_get_n_state(b);
+    double *B = malloc(P * P * sizeof *B), *H = malloc(N * P * sizeof *H), yc[64], y0[32] = { 0 },
+           y1[32] = { 0 };
+    ck_assert_aedyn_ok(aedyn_band_noise(b, B));
+    ck_assert_aedyn_ok(aedyn_band_get_mean(b, yc));
+    pack(yc, 2, false, y0);
+    for (size_t r = 0; r < N; r++) {
+        double yy[64];
+        ck_assert_aedyn_ok(aedyn_chain_set_state(c, yc));
+        ck_assert_aedyn_ok(aedyn_chain_step(c, 1));
+        ck_assert_aedyn_ok(aedyn_chain_get_state(c, yy));
+        pack(yy, 2, false, y1);
+        for (size_t i = 0; i < P; i++)
+            H[r * P + i] = (double)D * (y1[i] - y0[i]);
+    }
+    double m[32] = { 0 }, zmax = 0.0;
+    for (size_t r = 0; r < N; r++)
+        for (size_t i = 0; i < P; i++)
+            m[i] += H[r * P + i] / (double)N;
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++) {
+            double c2 = 0.0, c4 = 0.0;
+            for (size_t r = 0; r < N; r++) {
+                const double v = (H[r * P + i] - m[i]) * (H[r * P + j] - m[j]);
+                c2 += v;
+                c4 += v * v;
+            }
+            c2 /= (double)N;
+            const double se = sqrt(fmax(c4 / (double)N - c2 * c2, 0.0) / (double)N);
+            if (se > 0.0)
+                zmax = fmax(zmax, fabs(c2 - B[i * P + j]) / se);
+        }
+    printf("B against %zu single steps: largest |z| %.2f\n", N, zmax);
+    ck_assert_msg(zmax <= 4.5, "B differs from the steps' covariance by %g standard errors", zmax);
+    free(B);
+    free(H);
+    aedyn_chain_destroy(c);
+    aedyn_band_destroy(b);
+    free_tmpl(&t);
+}
+END_TEST
+
+/* ---- the band against replicas ---- */
+
+/* Kurtosis of the replicas' errors (for the standard error of their std). */
+static double error_kurtosis(const double *v, size_t R, size_t nv, double *mean, double *var)
+{
+    double s = 0.0, s2 = 0.0, s4 = 0.0;
+    for (size_t r = 0; r < R; r++)
+        s += v[r * nv] / (double)R;
+    for (size_t r = 0; r < R; r++) {
+        const double d = v[r * nv] - s;
+        s2 += d * d;
+        s4 += d * d * d * d;
+    }
+    *mean = s;
+    *var = s2 / (double)(R - 1);
+    return (s4 / (double)R) / ((s2 / (double)R) * (s2 / (double)R));
+}
+
+/* R = 150 reduced replicas of a linear K = 2 autoencoder (D = 1000,
+ * headline set-up) against the band: at t = 1, 2, 3, 4, 10, 12, 15 (every
+ * phase before convergence) the predicted standard deviation of the error
+ * within 3.5 standard errors of the replicas' (the standard error of log std
+ * is sqrt((kurtosis - 1) / (4 R))); at t = 40 (converged) the replicas'
+ * mean error within 3.5 standard errors of the ODE plus the predicted
+ * O(1/D) shift, which is itself more than 50 standard errors away from the
+ * ODE (so the shift is tested, not hidden in the noise). */
+START_TEST(test_band_against_replicas)
+{
+    const size_t D = 1000, R = 150, nv = 17;
+    tmpl t = make_tmpl(D, AEDYN_NET_ACT_LINEAR, 0, AEDYN_SGD_VANILLA, 0.1, 1);
+    aedyn_band *b;
+    aedyn_replicas *rep;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert_aedyn_ok(aedyn_replicas_create_reduced(&rep, t.sgd, R, t.rng));
+    ck_assert_aedyn_ok(aedyn_replicas_set_n_threads(rep, 2));
+    const double times[8] = { 1, 2, 3, 4, 10, 12, 15, 40 };
+    double *v = malloc(R * nv * sizeof *v);
+    for (int i = 0; i < 8; i++) {
+        const uint64_t target = (uint64_t)(times[i] * (double)D);
+        ck_assert_aedyn_ok(aedyn_replicas_step(rep, target - aedyn_replicas_get_n_steps(rep)));
+        ck_assert_aedyn_ok(aedyn_band_advance(b, times[i]));
+        ck_assert_aedyn_ok(aedyn_replicas_get_values(rep, v));
+        double m, var, e, shift, s1, s2;
+        const double kurt = error_kurtosis(v, R, nv, &m, &var);
+        ck_assert_aedyn_ok(aedyn_band_error(b, &e, &shift, &s1, &s2));
+        const double se = sqrt(var / (double)R), lr = log(s2 / sqrt(var));
+        const double se_lr = sqrt((kurt - 1.0) / (4.0 * (double)R));
+        printf("t = %4.1f: replicas %.6f +- %.1e (std %.3e), band %.6f %+.2e (std %.3e, ratio "
+               "%.3f, first order %.3f)\n", times[i], m, se, sqrt(var), e, shift, s2,
+               s2 / sqrt(var), s1 / sqrt(var));
+        if (times[i] < 30.0) {
+            ck_assert_msg(fabs(lr) <= 3.5 * se_lr, "t %g: predicted std %g, replicas %g (log "
+                          "ratio %g, se %g)", times[i], s2, sqrt(var), lr, se_lr);
+        } else {
+            ck_assert_msg(fabs(shift) > 50.0 * se, "t %g: the shift %g is within the noise",
+                          times[i], shift);
+            ck_assert_msg(fabs(m - e - shift) <= 3.5 * se, "t %g: replicas %.9g, ODE %.9g + "
+                          "shift %.3g (se %g)", times[i], m, e, shift, se);
+            ck_assert(s2 > s1); /* the Hessian term counts once grad E -> 0 */
+        }
+    }
+    free(v);
+    aedyn_replicas_destroy(rep);
+    aedyn_band_destroy(b);
+    free_tmpl(&t);
+}
+END_TEST
+
+/* ---- the hybrid sampler of symmetric-plateau escapes ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Both units of an erf autoencoder share their components on the spikes;
+ * their bulk parts are independent (D = 1000, sigma0 0.1). They learn the
+ * first spike together and sit on an exchange-symmetric plateau near
+ * pca(1), which SGD leaves by its noise. The escape time (error <= the
+ * midpoint of pca(1) and pca(2), checked every 0.1) of R = 150 reduced
+ * replicas against N = 150 ODEs started at t1 = 20 from N(y(t1),
+ * Sigma(t1) / D): two-sample Kolmogorov-Smirnov below its 0.001 critical
+ * value 1.95 sqrt(2 / 150); the ODE from the common weights escapes after
+ * 90 % of the replicas; J has a positive eigenvalue on the plateau. */
+START_TEST(test_hybrid_escapes)
+{
+    const size_t D = 1000, R = 150, N = 150;
+    tmpl t = make_tmpl(D, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.1, 1);
+    double *W = malloc(2 * D * sizeof *W), *V = malloc(2 * D * sizeof *V);
+    double *E = malloc(2 * D * sizeof *E);
+    ck_assert_aedyn_ok(aedyn_net_get_weights(t.net, W, V, NULL));
+    size_t m = 0;
+    for (size_t g = 0; g < aedyn_data_get_n_groups(t.data); g++) {
+        size_t mult, ne;
+        ck_assert_aedyn_ok(aedyn_data_get_group(t.data, g, NULL, &mult, &ne));
+        if (ne) {
+            ck_assert_aedyn_ok(aedyn_data_get_group_vectors(t.data, g, E + m * D));
+            m += ne;
+        }
+    }
+    ck_assert_uint_eq(m, 2);
+    for (size_t i = 0; i < D; i++) {
+        W[D + i] = 0.1 * aedyn_rng_normal(t.rng);
+        V[D + i] = 0.1 * aedyn_rng_normal(t.rng);
+    }
+    for (size_t j = 0; j < m; j++) { /* unit 2 takes unit 1's spike components */
+        double a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+        for (size_t i = 0; i < D; i++) {
+            a1 += W[i] * E[j * D + i];
+            a2 += W[D + i] * E[j * D + i];
+            b1 += V[i] * E[j * D + i];
+            b2 += V[D + i] * E[j * D + i];
+        }
+        for (size_t i = 0; i < D; i++) {
+            W[D + i] += (a1 - a2) * E[j * D + i];
+            V[D + i] += (b1 - b2) * E[j * D + i];
+        }
+    }
+    ck_assert_aedyn_ok(aedyn_net_set_weights(t.net, W, V, NULL));
+    double p1, p2;
+    ck_assert_aedyn_ok(aedyn_data_pca_error(t.data, 1, &p1));
+    ck_assert_aedyn_ok(aedyn_data_pca_error(t.data, 2, &p2));
+    const double level = 0.5 * (p1 + p2), t1 = 20.0, tmax = 150.0;
+    /* the replicas */
+    aedyn_replicas *rep;
+    ck_assert_aedyn_ok(aedyn_replicas_create_reduced(&rep, t.sgd, R, t.rng));
+    ck_assert_aedyn_ok(aedyn_replicas_set_n_threads(rep, 2));
+    ck_assert_aedyn_ok(aedyn_replicas_set_escape(rep, level, 0.1));
+    ck_assert_aedyn_ok(aedyn_replicas_step(rep, (uint64_t)(tmax * (double)D)));
+    double *tr = malloc(R * sizeof *tr), *th = malloc(N * sizeof *th), frac;
+    ck_assert_aedyn_ok(aedyn_replicas_get_escape_times(rep, tr));
+    ck_assert_aedyn_ok(aedyn_replicas_escape_stats(rep, 0, NULL, &frac, NULL));
+    ck_assert(frac == 1.0);
+    /* the band to t1, its unstable direction, the ensemble of ODEs */
+    aedyn_band *b, *o;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_create(&o, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_set_fluctuations(o, false));
+    ck_assert_aedyn_ok(aedyn_band_advance(b, t1));
+    const size_t P = aedyn_band_get_n_state(b);
+    double *J = malloc(P * P * sizeof *J), v[32], w[32], lam = 0.0, y[64];
+    ck_assert_aedyn_ok(aedyn_band_jacobian(b, J));
+    for (size_t i = 0; i < P; i++) /* power iteration on J + 5 I */
+        v[i] = 1.0 / (double)(i + 1);
+    for (int it = 0; it < 3000; it++) {
+        double nrm = 0.0;
+        for (size_t i = 0; i < P; i++) {
+            w[i] = 5.0 * v[i];
+            for (size_t j = 0; j < P; j++)
+                w[i] += J[i * P + j] * v[j];
+            nrm += w[i] * w[i];
+        }
+        nrm = sqrt(nrm);
+        lam = nrm - 5.0;
+        for (size_t i = 0; i < P; i++)
+            v[i] = w[i] / nrm;
+    }
+    ck_assert_msg(lam > 0.05, "no unstable direction on the plateau: %g", lam);
+    for (size_t s = 0; s < N; s++) {
+        ck_assert_aedyn_ok(aedyn_band_sample(b, t.rng, y));
+        ck_assert_aedyn_ok(aedyn_band_set_mean(o, t1, y));
+        th[s] = INFINITY;
+        for (int k = 1; t1 + 0.1 * k <= tmax; k++) {
+            double e;
+            ck_assert_aedyn_ok(aedyn_band_advance(o, t1 + 0.1 * k));
+            ck_assert_aedyn_ok(aedyn_band_error(o, &e, NULL, NULL, NULL));
+            if (e <= level) {
+                th[s] = t1 + 0.1 * k;
+                break;
+            }
+        }
+    }
+    /* the ODE from the common weights */
+    aedyn_band_destroy(o);
+    ck_assert_aedyn_ok(aedyn_band_create(&o, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_set_fluctuations(o, false));
+    double t_ode = INFINITY;
+    for (int k = 1; 0.1 * k <= tmax; k++) {
+        double e;
+        ck_assert_aedyn_ok(aedyn_band_advance(o, 0.1 * k));
+        ck_assert_aedyn_ok(aedyn_band_error(o, &e, NULL, NULL, NULL));
+        if (e <= level) {
+            t_ode = 0.1 * k;
+            break;
+        }
+    }
+    qsort(tr, R, sizeof *tr, cmp_double);
+    qsort(th, N, sizeof *th, cmp_double);
+    size_t i = 0, j = 0;
+    double ks = 0.0;
+    while (i < R && j < N) {
+        const double x = fmin(tr[i], th[j]);
+        while (i < R && tr[i] <= x)
+            i++;
+        while (j < N && th[j] <= x)
+            j++;
+        ks = fmax(ks, fabs((double)i / (double)R - (double)j / (double)N));
+    }
+    printf("escape times q10/q50/q90: replicas %.1f/%.1f/%.1f, hybrid %.1f/%.1f/%.1f; KS %.3f; "
+           "ODE from the common weights %.1f; lambda_u %.3f\n", tr[R / 10], tr[R / 2],
+           tr[R - 1 - R / 10], th[N / 10], th[N / 2], th[N - 1 - N / 10], ks, t_ode, lam);
+    ck_assert_msg(ks <= 1.95 * sqrt(2.0 / 150.0), "KS %g", ks);
+    ck_assert_msg(t_ode > tr[R - 1 - R / 10], "the ODE escaped at %g, before the replicas' q90 %g",
+                  t_ode, tr[R - 1 - R / 10]);
+    free(J);
+    free(tr);
+    free(th);
+    free(W);
+    free(V);
+    free(E);
+    aedyn_band_destroy(b);
+    aedyn_band_destroy(o);
+    aedyn_replicas_destroy(rep);
+    free_tmpl(&t);
+}
+END_TEST
+
+/* ---- sampler, Jacobian, refusals ---- */
+
+/* N = 20000 draws of aedyn_band_sample: their mean within 4 standard errors
+ * of the band's mean and their variance within 4 standard errors of
+ * Sigma / D, for every packed coordinate. */
+START_TEST(test_sample)
+{
+    const size_t D = 1000, N = 20000;
+    tmpl t = make_tmpl(D, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.1, 5);
+    aedyn_band *b;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_advance(b, 4.0));
+    const size_t P = aedyn_band_get_n_state(b);
+    double *S = malloc(P * P * sizeof *S), yc[64], y[32], mean[32], s1[32] = { 0 }, s2[32] = { 0 };
+    ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, NULL));
+    ck_assert_aedyn_ok(aedyn_band_get_mean(b, yc));
+    pack(yc, 2, false, mean);
+    for (size_t r = 0; r < N; r++) {
+        ck_assert_aedyn_ok(aedyn_band_sample(b, t.rng, yc));
+        pack(yc, 2, false, y);
+        for (size_t i = 0; i < P; i++) {
+            s1[i] += (y[i] - mean[i]) / (double)N;
+            s2[i] += (y[i] - mean[i]) * (y[i] - mean[i]) / (double)N;
+        }
+    }
+    for (size_t i = 0; i < P; i++) {
+        const double var = S[i * P + i] / (double)D;
+        ck_assert_msg(fabs(s1[i]) <= 4.0 * sqrt(var / (double)N) + 1e-300, "coordinate %zu", i);
+        ck_assert_msg(fabs(s2[i] - var) <= 4.0 * var * sqrt(2.0 / (double)N) + 1e-300,
+                      "coordinate %zu: variance %g, expected %g", i, s2[i], var);
+    }
+    /* the Jacobian: finite; set_mean restarts Sigma and delta at 0 */
+    double *J = malloc(P * P * sizeof *J), d[32];
+    ck_assert_aedyn_ok(aedyn_band_jacobian(b, J));
+    ck_assert_aedyn_ok(aedyn_band_set_mean(b, 4.0, yc));
+    ck_assert(aedyn_band_get_time(b) == 4.0);
+    ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, d));
+    for (size_t i = 0; i < P * P; i++)
+        ck_assert(S[i] == 0.0);
+    free(J);
+    free(S);
+    aedyn_band_destroy(b);
+    free_tmpl(&t);
+}
+END_TEST
+
+START_TEST(test_refusals)
+{
+    aedyn_band *b = NULL;
+    tmpl t = make_tmpl(40, AEDYN_NET_ACT_ERF, AEDYN_NET_TIED, AEDYN_SGD_VANILLA, 0.3, 1);
+    ck_assert_aedyn_fails(aedyn_band_create(&b, t.sgd), AEDYN_ERR_UNSUPPORTED);
+    ck_assert_ptr_null(b);
+    free_tmpl(&t);
+    t = make_tmpl(40, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.3, 1);
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert_aedyn_fails(aedyn_band_advance(b, -1.0), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_fails(aedyn_band_set_quadrature(b, 0), AEDYN_ERR_SIZE);
+    ck_assert_aedyn_fails(aedyn_band_set_tolerances(b, 0.0, 1e-9), AEDYN_ERR_INVALID);
+    double y[64];
+    ck_assert_aedyn_ok(aedyn_band_get_mean(b, y));
+    y[0] = NAN;
+    ck_assert_aedyn_fails(aedyn_band_set_mean(b, 0.0, y), AEDYN_ERR_INVALID);
+    ck_assert_aedyn_ok(aedyn_band_get_mean(b, y));
+    ck_assert_aedyn_fails(aedyn_band_set_mean(b, -1.0, y), AEDYN_ERR_INVALID);
+    aedyn_band_destroy(b);
+    aedyn_band_destroy(NULL);
+    free_tmpl(&t);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("band");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_mean_is_ode);
+    tcase_add_test(tc, test_quadrature_mean_is_drift);
+    tcase_add_test(tc, test_noise_against_steps);
+    tcase_add_test(tc, test_band_against_replicas);
+    tcase_add_test(tc, test_hybrid_escapes);
+    tcase_add_test(tc, test_sample);
+    tcase_add_test(tc, test_refusals);
+    suite_add_tcase(s, tc);
+    return testutil_run(s);
+}
