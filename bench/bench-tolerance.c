@@ -16,7 +16,10 @@
  * 1024-mode full spectrum, Fashion-MNIST's empirical spectrum (when the
  * dataset is installed), a denoising autoencoder with a trained skip weight,
  * and the same driven by schedules (breakpoints included).
- * Usage: bench-tolerance [quick]   (quick: rtol 1e-6 only, short horizons) */
+ * Usage: bench-tolerance [quick] [N...]
+ *   quick: rtol 1e-6 only, short horizons; N: run only the problems with
+ *   these numbers (1 standardised, 2 raw, 3 full spectrum, 4 Fashion-MNIST,
+ *   5 DAE, 6 DAE with schedules; default all) */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdbool.h>
@@ -102,9 +105,13 @@ static const aedyn_ode_method methods[] = { AEDYN_ODE_DOPRI5, AEDYN_ODE_RKC, AED
                                             AEDYN_ODE_AUTO };
 #define N_METHODS (sizeof methods / sizeof methods[0])
 
-static void run_problem(problem *p, const double *rtols, size_t n_rtol, int reps,
+static bool selected[7] = { true, true, true, true, true, true, true }; /* by number, 1..6 */
+
+static void run_problem(int number, problem *p, const double *rtols, size_t n_rtol, int reps,
                         aedyn_ode_method ref_method)
 {
+    if (!selected[number])
+        return;
     double wall;
     uint64_t nrhs;
     const size_t m = obs_size(p->K);
@@ -187,6 +194,18 @@ static void setup_schedules(aedyn_ode *o)
 int main(int argc, char **argv)
 {
     const bool quick = argc > 1 && strcmp(argv[1], "quick") == 0;
+    if (argc > 1 + quick) {
+        for (int k = 1; k <= 6; k++)
+            selected[k] = false;
+        for (int i = 1 + quick; i < argc; i++) {
+            const int k = atoi(argv[i]);
+            if (k < 1 || k > 6) {
+                fprintf(stderr, "bench-tolerance: problems are 1 to 6, not '%s'\n", argv[i]);
+                return 2;
+            }
+            selected[k] = true;
+        }
+    }
     static const double all[] = { 1e-4, 1e-6, 1e-8, 1e-10, 1e-12 }, one[] = { 1e-6 };
     const double *rtols = quick ? one : all;
     const size_t n_rtol = quick ? 1 : 5;
@@ -205,10 +224,10 @@ int main(int argc, char **argv)
     bench_check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
     problem ps = { "standardised spiked, D=1000 K=4 erf, eta 1", net, std, 1.0,
                    quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL, NULL };
-    run_problem(&ps, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
+    run_problem(1, &ps, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
     problem pr = { "raw spiked (3,5,9,17), D=1000 K=4 erf, eta 0.1 (stiff)", net, raw, 0.1,
                    quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL, NULL };
-    run_problem(&pr, rtols, n_rtol, reps, AEDYN_ODE_BDF);
+    run_problem(2, &pr, rtols, n_rtol, reps, AEDYN_ODE_BDF);
 
     const size_t D = 1024;
     double *rho = malloc(D * sizeof *rho), *E = calloc(D * D, sizeof *E);
@@ -223,7 +242,7 @@ int main(int argc, char **argv)
     bench_check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
     problem pf = { "full spectrum, 1024 modes, K=4 erf, eta 0.2", net_full, full, 0.2,
                    quick ? 20.0 : 100.0, 4, { 0 }, 0, NULL, NULL };
-    run_problem(&pf, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
+    run_problem(3, &pf, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
 
     aedyn_images *im;
     const char *path = "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz";
@@ -236,7 +255,7 @@ int main(int argc, char **argv)
         problem pm = { "Fashion-MNIST spectrum (10000 images), 784 modes, K=3 erf, eta 0.5",
                        net_fashion, fashion, 0.5, quick ? 20.0 : 100.0, 3, { 0 }, 0, NULL,
                        NULL };
-        run_problem(&pm, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
+        run_problem(4, &pm, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
     } else {
         printf("\nFashion-MNIST not installed (%s): skipped\n", path);
     }
@@ -246,11 +265,11 @@ int main(int argc, char **argv)
     problem pd = { "denoising (a^2 = 0.7, sigma_n^2 = 0.3), trained skip, standardised spiked, "
                    "D=1000 K=4 erf, eta 1", net_skip, std, 1.0, quick ? 100.0 : 1000.0, 4, { 0 },
                    0, NULL, setup_dae };
-    run_problem(&pd, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
+    run_problem(5, &pd, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
     problem pc = { "the same DAE with schedules (cosine rates with warm-up, noise 0.8 -> 0.3 at "
                    "t = 40)", net_skip, std, 1.0, quick ? 100.0 : 1000.0, 4, { 0 }, 0, NULL,
                    setup_schedules };
-    run_problem(&pc, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
+    run_problem(6, &pc, rtols, n_rtol, reps, AEDYN_ODE_DOPRI5);
     aedyn_net_destroy(net_skip);
     aedyn_net_destroy(net);
     aedyn_net_destroy(net_full);
