@@ -27,10 +27,11 @@
  *
  * Output: PREFIX-band.csv, PREFIX-escape.csv, PREFIX-band.svg (gnuplot);
  * tables on stdout. Checked (exit 1 if not): B within 4.5 standard errors of
- * the steps for linear and erf units (ReLU is reported); the predicted std within 10 % plus 3 standard errors of the
- * replicas' in the phase averages before convergence; the hybrid's escape
- * times and the replicas' pass a two-sample Kolmogorov-Smirnov test at the
- * 0.001 level. --quick runs a small version (D = 250, few replicas). */
+ * the steps for linear and erf units (ReLU is reported); the predicted std
+ * within 10 % plus 3 standard errors of the replicas' in the phase averages
+ * before convergence; the hybrid's escape times and the replicas' pass a
+ * two-sample Kolmogorov-Smirnov test at the 0.001 level. --quick runs a
+ * small version (D = 250, few replicas). */
 #define AEDYN_EXPERIMENTAL 1
 #include <math.h>
 #include <stdio.h>
@@ -137,7 +138,8 @@ static int part_noise(size_t N, aedyn_net_activation act, bool checked)
     double zmax = 0.0, relmax = 0.0, reldiag = 0.0;
     for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++) {
-            const double c2 = s2[i * P + j], se = sqrt(fmax(s4[i * P + j] - c2 * c2, 0.0) / (double)N);
+            const double c2 = s2[i * P + j];
+            const double se = sqrt(fmax(s4[i * P + j] - c2 * c2, 0.0) / (double)N);
             const double scale = sqrt(fabs(B[i * P + i] * B[j * P + j]));
             zmax = fmax(zmax, se > 0.0 ? fabs(c2 - B[i * P + j]) / se : 0.0);
             relmax = fmax(relmax, scale > 0.0 ? fabs(c2 - B[i * P + j]) / scale : 0.0);
@@ -489,7 +491,8 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < nd; i++) {
             double qr[3], qh[3], t_ode;
             const size_t D = quick ? 250 : Ds[i], Rr = quick ? R : red[i] ? 300 : R;
-            const double ks = escape_case(D, Rr, red[i] && !quick, N_ode, qr, qh, &t_ode, &lam, csv);
+            const double ks = escape_case(D, Rr, red[i] && !quick, N_ode, qr, qh, &t_ode, &lam,
+                                          csv);
             const double crit = 1.95 * sqrt((double)(Rr + N_ode) / ((double)Rr * (double)N_ode));
             med[i] = qr[1];
             printf("D = %5zu, %4zu %s: %.1f/%.1f/%.1f; hybrid (%zu ODEs from t = 20): "

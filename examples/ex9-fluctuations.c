@@ -203,7 +203,8 @@ int main(int argc, char **argv)
                     "'' skip 1 u ($1 == 1 ? $2 : 1/0):3 w l lw 2 lc rgb '#1f77b4' t 'SGD mean', "
                     "'' skip 1 u ($1 == 1 ? $2 : 1/0):9 w l dt 2 lc rgb '#d62728' t 'chain q10', "
                     "'' skip 1 u ($1 == 1 ? $2 : 1/0):10 w l dt 2 lc rgb '#d62728' t 'chain q90', "
-                    "'' skip 1 u ($1 == 1 ? $2 : 1/0):7 w p pt 5 lc rgb '#d62728' t 'chain mean'\n");
+                    "'' skip 1 u ($1 == 1 ? $2 : 1/0):7 w p pt 5 lc rgb '#d62728' "
+                    "t 'chain mean'\n");
         fprintf(gp, "set title 'standard deviation of the error over the replicas'\n"
                     "set ylabel 'std of the error'\n"
                     "plot csv skip 1 u ($1 == 1 ? $2 : 1/0):4 w lp pt 7 lc rgb '#1f77b4' "

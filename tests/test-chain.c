@@ -227,7 +227,8 @@ END_TEST
 
 START_TEST(test_create_matches_network)
 {
-    tmpl t = make_tmpl(150, 2, 3, AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.5, 0.4, 3);
+    tmpl t = make_tmpl(150, 2, 3, AEDYN_NET_ACT_ERF, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.5, 0.4,
+                       3);
     const double b[2] = { 0.3, -0.1 };
     double W[300], V[300];
     ck_assert_aedyn_ok(aedyn_net_get_weights(t.net, W, V, NULL));
@@ -274,7 +275,8 @@ END_TEST
 START_TEST(test_refusals)
 {
     aedyn_chain *c = NULL;
-    tmpl t = make_tmpl(40, 2, 2, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED, AEDYN_SGD_SANGER, 0.5, 0.3, 1);
+    tmpl t = make_tmpl(40, 2, 2, AEDYN_NET_ACT_LINEAR, AEDYN_NET_TIED, AEDYN_SGD_SANGER, 0.5, 0.3,
+                       1);
     ck_assert_aedyn_fails(aedyn_chain_create(&c, t.sgd, t.rng), AEDYN_ERR_UNSUPPORTED);
     ck_assert(strstr(aedyn_error_message(), "tied") != NULL);
     free_tmpl(&t);
@@ -342,7 +344,8 @@ START_TEST(test_chi_square)
             s2 += (x - nu) * (x - nu);
         }
         const double mean = s / N, var = s2 / N;
-        const double se_m = sqrt(2.0 * nu / N), se_v = sqrt((12.0 * nu * (nu + 4.0) - 4.0 * nu * nu) / N);
+        const double se_m = sqrt(2.0 * nu / N);
+        const double se_v = sqrt((12.0 * nu * (nu + 4.0) - 4.0 * nu * nu) / N);
         ck_assert_msg(fabs(mean - nu) < 4.5 * se_m, "nu %g: mean %g", nu, mean);
         ck_assert_msg(fabs(var - 2.0 * nu) < 4.5 * se_v, "nu %g: var %g", nu, var);
     }

@@ -366,7 +366,7 @@ static aedyn_status band_call_(fixture *f, band_op_ op)
     ck_assert_aedyn_ok(aedyn_band_create(&b, f->sgd));
     ck_assert_aedyn_ok(aedyn_band_advance(b, aedyn_band_get_time(b) + 0.5));
     const size_t P = aedyn_band_get_n_state(b);
-    double before[64], after[64], y[64], M[40 * 40];
+    double before[64] = { 0 }, after[64] = { 0 }, y[64], M[40 * 40]; /* the mean fills a prefix */
     ck_assert_uint_le(P, 40);
     ck_assert_aedyn_ok(aedyn_band_get_mean(b, before));
     const double t0 = aedyn_band_get_time(b);

@@ -215,7 +215,8 @@ START_TEST(test_replica_is_documented_trainer)
     const size_t nv = aedyn_replicas_get_n_values(rep), K = h.K, KK = K * K;
     double *vals = malloc(R * nv * sizeof *vals), op[4 * 9], err;
     ck_assert_aedyn_ok(aedyn_replicas_get_values(rep, vals));
-    ck_assert_aedyn_ok(aedyn_net_order_params(h.net, h.data, op, op + KK, op + 2 * KK, op + 3 * KK));
+    ck_assert_aedyn_ok(aedyn_net_order_params(h.net, h.data, op, op + KK, op + 2 * KK,
+                                              op + 3 * KK));
     double a = 1.0, sn = 0.0;
     ck_assert_aedyn_ok(aedyn_sgd_get_denoising(s, &a, &sn));
     const aedyn_schedule *sc;

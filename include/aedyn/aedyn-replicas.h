@@ -124,7 +124,10 @@ AEDYN_API size_t aedyn_replicas_get_n_replicas(const aedyn_replicas *rep);
 /** The number of values per replica, 1 + 4 K^2 (0 for NULL). @since 0.2 */
 AEDYN_API size_t aedyn_replicas_get_n_values(const aedyn_replicas *rep);
 
-/** Steps each replica has taken (the template's count at creation included; 0 for NULL). @since 0.2 */
+/**
+ * Steps each replica has taken (the template's count at creation included;
+ * 0 for NULL). @since 0.2
+ */
 AEDYN_API uint64_t aedyn_replicas_get_n_steps(const aedyn_replicas *rep);
 
 /** Training time t = steps / D (NaN for NULL). @since 0.2 */
