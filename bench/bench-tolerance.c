@@ -16,10 +16,11 @@
  * 1024-mode full spectrum, Fashion-MNIST's empirical spectrum (when the
  * dataset is installed), a denoising autoencoder with a trained skip weight,
  * and the same driven by schedules (breakpoints included).
- * Usage: bench-tolerance [quick] [N...]
- *   quick: rtol 1e-6 only, short horizons; N: run only the problems with
- *   these numbers (1 standardised, 2 raw, 3 full spectrum, 4 Fashion-MNIST,
- *   5 DAE, 6 DAE with schedules; default all) */
+ * Usage: bench-tolerance [quick] [N...] [rtol=R...]
+ *   quick: rtol 1e-6 only, short horizons, one repetition; N: run only the
+ *   problems with these numbers (1 standardised, 2 raw, 3 full spectrum,
+ *   4 Fashion-MNIST, 5 DAE, 6 DAE with schedules; default all); rtol=R:
+ *   these tolerances instead (up to 8) */
 #define _POSIX_C_SOURCE 199309L
 #include <math.h>
 #include <stdbool.h>
@@ -194,21 +195,34 @@ static void setup_schedules(aedyn_ode *o)
 int main(int argc, char **argv)
 {
     const bool quick = argc > 1 && strcmp(argv[1], "quick") == 0;
-    if (argc > 1 + quick) {
-        for (int k = 1; k <= 6; k++)
-            selected[k] = false;
-        for (int i = 1 + quick; i < argc; i++) {
-            const int k = atoi(argv[i]);
-            if (k < 1 || k > 6) {
-                fprintf(stderr, "bench-tolerance: problems are 1 to 6, not '%s'\n", argv[i]);
+    double chosen[8];
+    size_t n_chosen = 0;
+    bool some = false;
+    for (int i = 1 + quick; i < argc; i++) {
+        if (strncmp(argv[i], "rtol=", 5) == 0) {
+            const double r = atof(argv[i] + 5);
+            if (!(r >= 1e-13 && r < 1.0) || n_chosen == 8) {
+                fprintf(stderr, "bench-tolerance: rtol= takes up to 8 values in [1e-13, 1), "
+                        "not '%s'\n", argv[i] + 5);
                 return 2;
             }
-            selected[k] = true;
+            chosen[n_chosen++] = r;
+            continue;
         }
+        if (!some)
+            for (int k = 1; k <= 6; k++)
+                selected[k] = false;
+        some = true;
+        const int k = atoi(argv[i]);
+        if (k < 1 || k > 6) {
+            fprintf(stderr, "bench-tolerance: problems are 1 to 6, not '%s'\n", argv[i]);
+            return 2;
+        }
+        selected[k] = true;
     }
     static const double all[] = { 1e-4, 1e-6, 1e-8, 1e-10, 1e-12 }, one[] = { 1e-6 };
-    const double *rtols = quick ? one : all;
-    const size_t n_rtol = quick ? 1 : 5;
+    const double *rtols = n_chosen ? chosen : quick ? one : all;
+    const size_t n_rtol = n_chosen ? n_chosen : quick ? 1 : 5;
     const int reps = quick ? 1 : 3;
     printf("libaedyn %s: accuracy and cost of the ODE methods (atol = 1e-3 rtol; met: global "
            "error <= %g rtol; best of %d)\n", aedyn_version_string(), FACTOR, reps);
