@@ -273,18 +273,10 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Both units of an erf autoencoder share their components on the spikes;
- * their bulk parts are independent (D = 1000, sigma0 0.1). They learn the
- * first spike together and sit on an exchange-symmetric plateau near
- * pca(1), which SGD leaves by its noise. The escape time (error <= the
- * midpoint of pca(1) and pca(2), checked every 0.1) of R = 150 reduced
- * replicas against N = 150 ODEs started at t1 = 20 from N(y(t1),
- * Sigma(t1) / D): two-sample Kolmogorov-Smirnov below its 0.001 critical
- * value 1.95 sqrt(2 / 150); the ODE from the common weights escapes after
- * 90 % of the replicas; J has a positive eigenvalue on the plateau. */
-START_TEST(test_hybrid_escapes)
+/* The plateau set-up: both units of an erf autoencoder (D, sigma0 0.1) share
+ * their components on the spikes; their bulk parts are independent. */
+static tmpl shared_spikes_tmpl(size_t D)
 {
-    const size_t D = 1000, R = 150, N = 150;
     tmpl t = make_tmpl(D, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.1, 1);
     double *W = malloc(2 * D * sizeof *W), *V = malloc(2 * D * sizeof *V);
     double *E = malloc(2 * D * sizeof *E);
@@ -317,6 +309,49 @@ START_TEST(test_hybrid_escapes)
         }
     }
     ck_assert_aedyn_ok(aedyn_net_set_weights(t.net, W, V, NULL));
+    free(W);
+    free(V);
+    free(E);
+    return t;
+}
+
+/* The eigenvalue of largest real part of the P x P matrix J (P <= 32), when
+ * it is real and J's spectrum lies right of -5: power iteration on J + 5 I. */
+static double leading_eigenvalue(const double *J, size_t P)
+{
+    double v[32], w[32], lam = 0.0;
+    ck_assert_uint_le(P, 32);
+    for (size_t i = 0; i < P; i++)
+        v[i] = 1.0 / (double)(i + 1);
+    for (int it = 0; it < 3000; it++) {
+        double nrm = 0.0;
+        for (size_t i = 0; i < P; i++) {
+            w[i] = 5.0 * v[i];
+            for (size_t j = 0; j < P; j++)
+                w[i] += J[i * P + j] * v[j];
+            nrm += w[i] * w[i];
+        }
+        nrm = sqrt(nrm);
+        lam = nrm - 5.0;
+        for (size_t i = 0; i < P; i++)
+            v[i] = w[i] / nrm;
+    }
+    return lam;
+}
+
+/* Both units of an erf autoencoder share their components on the spikes;
+ * their bulk parts are independent (D = 1000, sigma0 0.1). They learn the
+ * first spike together and sit on an exchange-symmetric plateau near
+ * pca(1), which SGD leaves by its noise. The escape time (error <= the
+ * midpoint of pca(1) and pca(2), checked every 0.1) of R = 150 reduced
+ * replicas against N = 150 ODEs started at t1 = 20 from N(y(t1),
+ * Sigma(t1) / D): two-sample Kolmogorov-Smirnov below its 0.001 critical
+ * value 1.95 sqrt(2 / 150); the ODE from the common weights escapes after
+ * 90 % of the replicas; J has a positive eigenvalue on the plateau. */
+START_TEST(test_hybrid_escapes)
+{
+    const size_t D = 1000, R = 150, N = 150;
+    tmpl t = shared_spikes_tmpl(D);
     double p1, p2;
     ck_assert_aedyn_ok(aedyn_data_pca_error(t.data, 1, &p1));
     ck_assert_aedyn_ok(aedyn_data_pca_error(t.data, 2, &p2));
@@ -338,23 +373,9 @@ START_TEST(test_hybrid_escapes)
     ck_assert_aedyn_ok(aedyn_band_set_fluctuations(o, false));
     ck_assert_aedyn_ok(aedyn_band_advance(b, t1));
     const size_t P = aedyn_band_get_n_state(b);
-    double *J = malloc(P * P * sizeof *J), v[32], w[32], lam = 0.0, y[64];
+    double *J = malloc(P * P * sizeof *J), lam, y[64];
     ck_assert_aedyn_ok(aedyn_band_jacobian(b, J));
-    for (size_t i = 0; i < P; i++) /* power iteration on J + 5 I */
-        v[i] = 1.0 / (double)(i + 1);
-    for (int it = 0; it < 3000; it++) {
-        double nrm = 0.0;
-        for (size_t i = 0; i < P; i++) {
-            w[i] = 5.0 * v[i];
-            for (size_t j = 0; j < P; j++)
-                w[i] += J[i * P + j] * v[j];
-            nrm += w[i] * w[i];
-        }
-        nrm = sqrt(nrm);
-        lam = nrm - 5.0;
-        for (size_t i = 0; i < P; i++)
-            v[i] = w[i] / nrm;
-    }
+    lam = leading_eigenvalue(J, P);
     ck_assert_msg(lam > 0.05, "no unstable direction on the plateau: %g", lam);
     for (size_t s = 0; s < N; s++) {
         ck_assert_aedyn_ok(aedyn_band_sample(b, t.rng, y));
@@ -405,12 +426,72 @@ START_TEST(test_hybrid_escapes)
     free(J);
     free(tr);
     free(th);
-    free(W);
-    free(V);
-    free(E);
     aedyn_band_destroy(b);
     aedyn_band_destroy(o);
     aedyn_replicas_destroy(rep);
+    free_tmpl(&t);
+}
+END_TEST
+
+/* The band and the plateau analysis (aedyn-analysis.h) linearise the same
+ * mean dynamics in different coordinates (the band's reduced-chain
+ * coordinates, the ODE's modes): on the symmetric plateau of the escape test
+ * the unstable eigenvalue of the band's J equals the frozen-time lambda_u of
+ * aedyn_analysis_linearise at the ODE's state. Frozen-time eigenvalues are
+ * invariant under a change of coordinates y -> g(y) only up to terms in
+ * the drift f (J' = G J G^-1 + (dG f) G^-1), so they agree to O(|f|) off
+ * a fixed point; here they agree to 1e-7 (measured: the finite differences
+ * of the band's J), and the tolerance is 1e-5 relative. The analysis must see
+ * one clearly unstable direction (the frozen-time spectrum also has a few
+ * eigenvalues within 1 % of lambda_u of zero: the slow drift along the
+ * plateau). */
+START_TEST(test_plateau_eigenvalue)
+{
+    tmpl t = shared_spikes_tmpl(1000);
+    aedyn_ode *ode;
+    aedyn_band *b;
+    ck_assert_aedyn_ok(aedyn_ode_create_from_sgd(&ode, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert_aedyn_ok(aedyn_band_set_fluctuations(b, false));
+    const size_t P = aedyn_band_get_n_state(b);
+    double *J = malloc(P * P * sizeof *J);
+    const double times[3] = { 15.0, 20.0, 30.0 };
+    for (int i = 0; i < 3; i++) {
+        aedyn_analysis *an;
+        double lam_a, lam_b, e_o, e_b;
+        size_t mult, n_unstable;
+        ck_assert_aedyn_ok(aedyn_ode_advance(ode, times[i]));
+        ck_assert_aedyn_ok(aedyn_analysis_create(&an, ode));
+        ck_assert_aedyn_ok(aedyn_analysis_linearise(an));
+        ck_assert_aedyn_ok(aedyn_analysis_get_unstable(an, &lam_a, &mult));
+        const size_t ne = aedyn_analysis_get_n_eigenvalues(an);
+        double *re = malloc(ne * sizeof *re), second = -INFINITY;
+        ck_assert_aedyn_ok(aedyn_analysis_get_eigenvalues(an, re, NULL));
+        n_unstable = 0;
+        for (size_t q = 0; q < ne; q++) {
+            n_unstable += re[q] > 0.1 * lam_a;
+            if (re[q] < lam_a)
+                second = fmax(second, re[q]);
+        }
+        free(re);
+        aedyn_analysis_destroy(an);
+        ck_assert_aedyn_ok(aedyn_band_advance(b, times[i]));
+        ck_assert_aedyn_ok(aedyn_band_jacobian(b, J));
+        lam_b = leading_eigenvalue(J, P);
+        ck_assert_aedyn_ok(aedyn_ode_error(ode, &e_o));
+        ck_assert_aedyn_ok(aedyn_band_error(b, &e_b, NULL, NULL, NULL));
+        printf("plateau t = %g: error %.6f (band %.6f); lambda_u analysis %.6f (mult. %zu, "
+               "next eigenvalue %.1e), band %.6f, relative difference %.1e\n", times[i], e_o,
+               e_b, lam_a, mult, second, lam_b, fabs(lam_b - lam_a) / lam_a);
+        ck_assert_msg(lam_a > 0.05 && mult == 1 && n_unstable == 1,
+                      "analysis: lambda_u %g (multiplicity %zu, %zu above lambda_u / 10)", lam_a,
+                      mult, n_unstable);
+        ck_assert_msg(fabs(lam_b - lam_a) <= 1e-5 * lam_a, "lambda_u: band %g, analysis %g",
+                      lam_b, lam_a);
+    }
+    free(J);
+    aedyn_band_destroy(b);
+    aedyn_ode_destroy(ode);
     free_tmpl(&t);
 }
 END_TEST
@@ -495,6 +576,7 @@ int main(void)
     tcase_add_test(tc, test_noise_against_steps);
     tcase_add_test(tc, test_band_against_replicas);
     tcase_add_test(tc, test_hybrid_escapes);
+    tcase_add_test(tc, test_plateau_eigenvalue);
     tcase_add_test(tc, test_sample);
     tcase_add_test(tc, test_refusals);
     suite_add_tcase(s, tc);
