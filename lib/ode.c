@@ -726,7 +726,8 @@ aedyn_status aedyn__ode_create_ex(aedyn_ode **out, const aedyn_net *net, const a
     free(W);
     W = NULL;
     spectrum_view_free(&sv);
-    /* default: the automatic choice between DOPRI5 and BDF (docs/ode.md);
+    /* default: the automatic choice of DOPRI5, BDF (and RKC at loose
+     * tolerances) by stiffness (docs/ode.md);
      * BDF's Newton matrices are the structured ones of ode-jac.c */
     const aedyn_ode_method m = AEDYN_ODE_AUTO;
     if ((st = aedyn__ode_jac_create(o, &o->jac)))

@@ -30,6 +30,8 @@ typedef struct {
     double h;         /* next trial step; 0 = choose */
     double rho_est;   /* spectral radius estimate */
     int stages_max;
+    aedyn__step_monitor mon; /* watches accepted steps (the automatic method) */
+    void *mctx;
     bool first;       /* no step accepted since the last restart */
     bool fsal_valid;
 } rkc_state;
@@ -68,6 +70,13 @@ static aedyn_status rkc_alloc(void **state, size_t n, const aedyn__linsys *ls)
 }
 
 static void rkc_reset(void *state) { ((rkc_state *)state)->fsal_valid = false; }
+
+static void rkc_set_monitor(void *state, aedyn__step_monitor m, void *mctx)
+{
+    rkc_state *w = state;
+    w->mon = m;
+    w->mctx = mctx;
+}
 
 static void rkc_restart(void *state, double h)
 {
@@ -218,6 +227,9 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
              * singularity: below the floor that ends the call as well */
             if (!clipped && hn < h && !(hn >= aedyn__stepper_floor(s, *t)))
                 return aedyn__stepper_collapse(s, *t, hn, false, "the error test fails");
+            /* the monitor sees h times the spectral radius estimate */
+            if (w->mon && w->mon(w->mctx, *t, y, h, h * w->rho_est) && *t < t_end)
+                return AEDYN_OK; /* the monitor ends the call here */
         } else {
             s->stats.nreject++;
             const double fac = ok ? fmax(0.1, 0.9 * pow(err, -1.0 / (order + 1))) : 0.25;
@@ -234,5 +246,5 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
 const aedyn__stepper_ops aedyn__stepper_rkc = {
     .method = AEDYN_ODE_RKC, .name = "RKC", .adaptive = true,
     .alloc = rkc_alloc, .free = rkc_free, .reset = rkc_reset, .restart = rkc_restart,
-    .advance = rkc_advance, .dense = NULL,
+    .advance = rkc_advance, .dense = NULL, .set_monitor = rkc_set_monitor,
 };

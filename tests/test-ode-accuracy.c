@@ -2,9 +2,11 @@
  * choice (docs/ode.md, "Accuracy"): on a standardised spiked model, a raw
  * (stiff) spiked model and a full spectrum, the global error at the output
  * times against a reference at rtol 1e-13 stays within the factor the docs
- * state, at rtol 1e-6 and 1e-10; the automatic method switches to BDF on the
- * stiff model and stays explicit through the learning phase of the
- * standardised one. The same holds for a denoising autoencoder with a
+ * state, at rtol 1e-6 and 1e-10 (the automatic method also at 1e-4, where
+ * it may choose RKC); the automatic method switches to BDF on the stiff
+ * model and stays explicit through the learning phase of the standardised
+ * one; at rtol 1e-4 its stiff method is RKC, which hands over to BDF on the
+ * very stiff model, and below 1e-4 it never chooses RKC. The same holds for a denoising autoencoder with a
  * trained skip weight, and for one driven by schedules (a cosine learning
  * rate with a warm-up, a piecewise constant noise level: the adaptive methods
  * land on their breakpoints).
@@ -78,9 +80,10 @@ static void check_problem(problem *p)
     double *ref = malloc(p->nt * m * sizeof *ref), *obs = malloc(p->nt * m * sizeof *obs);
     run(p, p->ref_method, 1e-13, ref, NULL);
     const aedyn_ode_method methods[3] = { AEDYN_ODE_DOPRI5, AEDYN_ODE_BDF, AEDYN_ODE_AUTO };
-    const double rtols[2] = { 1e-6, 1e-10 };
+    const double rtols[3] = { 1e-6, 1e-10, 1e-4 };
     for (int k = 0; k < 3; k++)
-        for (int r = 0; r < 2; r++) {
+        for (int r = 0; r < (methods[k] == AEDYN_ODE_AUTO ? 3 : 2); r++) {
+            /* at 1e-4 the automatic method may take RKC for stiff phases */
             run(p, methods[k], rtols[r], obs, NULL);
             double worst = 0;
             for (size_t i = 0; i < p->nt; i++) {
@@ -204,8 +207,35 @@ START_TEST(denoising_and_schedules)
 }
 END_TEST
 
-/* The automatic method: BDF on the stiff model, DOPRI5 through the learning
- * phase (t <= 50) of the standardised one, the recorded switches say so. */
+/* The automatic method's recorded switches, as (time, method) pairs in sw
+ * (up to 16); returns their number. */
+static size_t switches_of(const problem *p, double rtol, aedyn_ode_method *sw)
+{
+    aedyn_ode *o;
+    uint64_t n;
+    ck_assert_aedyn_ok(aedyn_ode_create(&o, p->net, p->data, AEDYN_SGD_VANILLA, p->eta));
+    if (rtol > 0)
+        ck_assert_aedyn_ok(aedyn_ode_set_tolerances(o, rtol, rtol * 1e-3));
+    ck_assert_aedyn_ok(aedyn_ode_advance(o, p->t_end));
+    ck_assert_aedyn_ok(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_SWITCHES, &n));
+    ck_assert_uint_le(n, 16);
+    printf("%s, rtol %s: %llu switch(es)", p->name, rtol > 0 ? (rtol < 1e-5 ? "1e-6" : "1e-4")
+           : "default", (unsigned long long)n);
+    for (size_t i = 0; i < n; i++) {
+        double t;
+        ck_assert_aedyn_ok(aedyn_ode_get_switch(o, i, &t, &sw[i]));
+        printf("%s %s at t = %.3g", i ? "," : ":", aedyn_enum_name(AEDYN_ENUM_METHOD, sw[i]), t);
+    }
+    printf("\n");
+    aedyn_ode_destroy(o);
+    return (size_t)n;
+}
+
+/* The automatic method: at the default tolerances BDF on the stiff model,
+ * DOPRI5 through the learning phase (t <= 50) of the standardised one; at
+ * rtol 1e-4 RKC on the standardised model (3 to 4 evaluations a step there),
+ * and on the stiff model RKC first, then BDF, where RKC's steps need more
+ * than 12 stages; at 1e-6 never RKC. The recorded switches say so. */
 START_TEST(automatic_choice)
 {
     aedyn_rng *rng;
@@ -217,25 +247,29 @@ START_TEST(automatic_choice)
                                                 AEDYN_DATA_SPIKES_RANDOM, rng,
                                                 AEDYN_DATA_STANDARDISE));
     aedyn_net *net = erf_net(1000, 4, rng);
-    for (int stiff = 0; stiff < 2; stiff++) {
-        aedyn_ode *o;
-        ck_assert_aedyn_ok(aedyn_ode_create(&o, net, stiff ? raw : std, AEDYN_SGD_VANILLA,
-                                            stiff ? 0.1 : 1.0));
-        ck_assert_aedyn_ok(aedyn_ode_advance(o, stiff ? 1000.0 : 50.0));
-        uint64_t n;
-        ck_assert_aedyn_ok(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_SWITCHES, &n));
-        if (stiff) {
-            double t;
-            aedyn_ode_method m;
-            ck_assert_uint_ge(n, 1);
-            ck_assert_aedyn_ok(aedyn_ode_get_switch(o, n - 1, &t, &m));
-            ck_assert_int_eq(m, AEDYN_ODE_BDF); /* and it ends on BDF */
-            printf("raw spiked: %llu switch(es), the last to bdf at t = %.3g\n",
-                   (unsigned long long)n, t);
-        } else {
-            ck_assert_uint_eq(n, 0);
-        }
-        aedyn_ode_destroy(o);
+    problem ps = { "standardised spiked", net, std, 1.0, 50.0, AEDYN_ODE_DOPRI5, 4, { 0 }, 0,
+                   NULL };
+    problem pr = { "raw spiked (stiff)", net, raw, 0.1, 1000.0, AEDYN_ODE_BDF, 4, { 0 }, 0,
+                   NULL };
+    aedyn_ode_method sw[16];
+    size_t n = switches_of(&pr, 0.0, sw);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_int_eq(sw[n - 1], AEDYN_ODE_BDF); /* it ends on BDF */
+    ck_assert_uint_eq(switches_of(&ps, 0.0, sw), 0);
+    /* rtol 1e-4 */
+    n = switches_of(&pr, 1e-4, sw);
+    ck_assert_uint_ge(n, 2);
+    ck_assert_int_eq(sw[0], AEDYN_ODE_RKC);
+    ck_assert_int_eq(sw[n - 1], AEDYN_ODE_BDF);
+    ps.t_end = 1000.0;
+    n = switches_of(&ps, 1e-4, sw);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_int_eq(sw[0], AEDYN_ODE_RKC);
+    /* rtol 1e-6: DOPRI5 and BDF only */
+    for (int k = 0; k < 2; k++) {
+        n = switches_of(k ? &pr : &ps, 1e-6, sw);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_int_ne(sw[i], AEDYN_ODE_RKC);
     }
     aedyn_net_destroy(net);
     aedyn_data_destroy(std);

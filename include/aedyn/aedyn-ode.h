@@ -51,7 +51,7 @@ typedef enum aedyn_ode_method {
     /** adaptive 2nd-order Runge-Kutta-Chebyshev: explicit, with a stability
      *  interval growing as the square of its stage count, for stiff
      *  dissipative dynamics at loose tolerances (second order: useful for
-     *  rtol >= 1e-6; never chosen automatically, see docs/ode.md) */
+     *  rtol >= 1e-4, where AEDYN_ODE_AUTO may choose it; see docs/ode.md) */
     AEDYN_ODE_RKC = 3,
     /** adaptive implicit BDF of orders 1 to 5 with a Newton corrector: steps
      *  set by accuracy however stiff the dynamics */
@@ -59,7 +59,9 @@ typedef enum aedyn_ode_method {
     /** the default: DOPRI5 while the dynamics are not stiff, BDF while they
      *  are, switching by a stiffness test (DOPRI5's estimate of the step
      *  times the dominant eigenvalue; BDF's step against the explicit
-     *  stability bound of a power-method estimate), as LSODA does; the
+     *  stability bound of a power-method estimate), as LSODA does; at
+     *  rtol >= 1e-4 RKC for stiff phases first, BDF when RKC's steps need
+     *  more than 12 stages (docs/ode.md); the
      *  switches are in aedyn_ode_get_switch() */
     AEDYN_ODE_AUTO = 5
 } aedyn_ode_method;

@@ -1451,7 +1451,8 @@ class ODE(_Dynamics):
         ----------
         method : {"auto", "bdf", "dopri5", "rkc", "rk4", "euler"}
             "euler" and "rk4" take a fixed step; the others are adaptive;
-            "auto" (the default) switches between DOPRI5 and BDF by stiffness.
+            "auto" (the default) switches between DOPRI5 and BDF by stiffness
+            (at rtol >= 1e-4 also RKC for mildly stiff phases).
         step : float, default 0
             The fixed step (required by euler and rk4), or the first trial
             step of the adaptive methods (0: automatic).
