@@ -65,6 +65,9 @@ static double rel(const double *a, const double *b, size_t n)
     return den > 0 ? sqrt(num / den) : sqrt(num);
 }
 
+/* The switches of the last automatic integration, as "rkc 44.6, bdf 839". */
+static char switch_log[256];
+
 /* Integrate with method at rtol; fill obs (nt x obs_size) when not NULL.
  * Returns the wall time; *nrhs the right-hand sides; false on failure. */
 static bool integrate(const problem *p, aedyn_ode_method method, double rtol, double *obs,
@@ -86,6 +89,20 @@ static bool integrate(const problem *p, aedyn_ode_method method, double rtol, do
     }
     *wall = bench_now() - t0;
     aedyn_ode_get_stat(ode, AEDYN_ODE_STAT_RHS, nrhs);
+    if (method == AEDYN_ODE_AUTO) {
+        uint64_t n = 0;
+        size_t len = 0;
+        aedyn_ode_get_stat(ode, AEDYN_ODE_STAT_SWITCHES, &n);
+        switch_log[0] = '\0';
+        for (uint64_t i = 0; i < n && len + 40 < sizeof switch_log; i++) {
+            double t;
+            aedyn_ode_method sm;
+            if (aedyn_ode_get_switch(ode, (size_t)i, &t, &sm) != AEDYN_OK)
+                break;
+            len += (size_t)snprintf(switch_log + len, sizeof switch_log - len, "%s%s %.3g",
+                                    i ? ", " : "", aedyn_enum_name(AEDYN_ENUM_METHOD, sm), t);
+        }
+    }
     aedyn_ode_destroy(ode);
     return ok;
 }
@@ -169,8 +186,8 @@ static void run_problem(int number, problem *p, const double *rtols, size_t n_rt
                        aedyn_enum_name(AEDYN_ENUM_METHOD, methods[k]), rtols[r],
                        aedyn_error_message());
         }
-        printf("  auto / fastest method meeting rtol %.0e: %.2f\n", rtols[r],
-               auto_time / best_met);
+        printf("  auto / fastest method meeting rtol %.0e: %.2f (switches: %s)\n", rtols[r],
+               auto_time / best_met, switch_log[0] ? switch_log : "none");
         fflush(stdout);
     }
     free(obs);
