@@ -166,6 +166,8 @@ static void run_problem(int number, problem *p, const double *rtols, size_t n_rt
                         err[k] = global_error(p, obs);
                 } else if (ok[k] && tbest[k] <= 1.0) { /* a second: once is enough */
                     ok[k] = integrate(p, methods[k], rtols[r], obs, &wall, &nrhs);
+                } else {
+                    continue;
                 }
                 if (ok[k])
                     tbest[k] = fmin(tbest[k], wall);
