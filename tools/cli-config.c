@@ -171,7 +171,7 @@ static const cli_option options[] = {
     { .name = "integrator", .type = CLI_ENUM, .enumeration = AEDYN_ENUM_METHOD,
       .offset = OFF(integrator), .dflt = "auto", .flags = CLI_SWEEP,
       .help = "ODE integrator (auto: dopri5 while the dynamics are not stiff, bdf while they "
-              "are)" },
+              "are; at rtol >= 1e-4 rkc first for mildly stiff phases)" },
     { .name = "rtol", .metavar = "TOL", .type = CLI_NUMBER, .offset = OFF(rtol), .dflt = "1e-6",
       .lo = 0, .hi = INFINITY, .flags = CLI_LO_OPEN | CLI_SWEEP,
       .help = "relative tolerance of dopri5, rkc and bdf" },
