@@ -17,7 +17,7 @@
 #include <time.h>
 #include "bench-util.h"
 
-static const char *method_name[] = {"Euler", "RK4", "DOPRI5", "RKC", "BDF"};
+static const char *method_name[] = {"Euler", "RK4", "DOPRI5", "RKC", "BDF", "auto"};
 
 /* Integrate a fresh ODE of (net, data) to t_end; best wall time of reps runs. */
 static void run(const char *label, const aedyn_net *net, const aedyn_data *data, double eta,
@@ -65,10 +65,12 @@ int main(int argc, char **argv)
     bench_check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
 
     const double T = quick ? 100.0 : 1000.0;
+    run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_AUTO, T, reps);
     run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_BDF, T, reps);
     run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_RKC, T, reps);
     if (!quick)
         run("spiked raw (3,5,9,17), D=1000 K=4", net, raw, 0.1, AEDYN_ODE_DOPRI5, 100.0, 1);
+    run("spiked standardised, D=1000 K=4", net, std, 0.1, AEDYN_ODE_AUTO, T, reps);
     run("spiked standardised, D=1000 K=4", net, std, 0.1, AEDYN_ODE_BDF, T, reps);
     run("spiked standardised, D=1000 K=4", net, std, 0.1, AEDYN_ODE_RKC, T, reps);
     run("spiked standardised, D=1000 K=4", net, std, 0.1, AEDYN_ODE_DOPRI5, T, reps);
@@ -85,6 +87,7 @@ int main(int argc, char **argv)
     free(E);
     bench_check(aedyn_net_create(&net_full, D, 4, AEDYN_NET_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
+    run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_AUTO, 100.0, reps);
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_RKC, 100.0, reps);
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_BDF, 100.0, reps);
     run("full spectrum D=1024, K=4", net_full, full, 0.2, AEDYN_ODE_DOPRI5, 100.0, reps);
