@@ -16,7 +16,13 @@
  * lambda_b, nu_b) | lambda ~ N(mu(lambda), S). With the Gram matrix G of the
  * forms' directions under S, Isserlis' theorem gives every conditional mean
  * and covariance in closed form; a tensor Gauss-Hermite rule over the
- * lambda's integrates them. */
+ * lambda's integrates them (node_moments: a sparse linear part per node, the
+ * quadratic parts contracted once after the nodes).
+ *
+ * Integration (docs/theory.md section 12.3): the mean takes its own adaptive
+ * steps; Sigma and delta follow each by RK4 substeps under their own error
+ * test (advance_stepwise). The joint system of all three (band_rhs) is the
+ * tests' reference. */
 #include <stdlib.h>
 #include <string.h>
 #include "act-internal.h"
@@ -210,6 +216,94 @@ static void add_affine(aedyn_band *b, size_t i, double coef, aedyn__band_form u)
     b->terms[i * AEDYN__BAND_TERMS + b->nterm[i]++] = (aedyn__band_term){ coef, u, form(-2, 0, 0) };
 }
 
+/* One node's share of E[h h^T] (upper triangle of B, weight w) without the
+ * quadratic parts: with xi = r - E[r | lambda] (covariance G over the
+ * directions), every component is h_i = m_i + l_i . xi + sum_q alpha_q
+ * (xi_u xi_v - G_uv) over its product terms q, and odd moments of xi vanish,
+ * so Cov(h_i, h_j | lambda) = l_i^T G l_j + sum_qq' alpha_q alpha_q' (G_uu'
+ * G_vv' + G_uv' G_vu') (Isserlis). l_i has at most two entries per term:
+ * the first part is sparse, rows of G times a few coefficients. The second
+ * depends on the node only through alpha: its products are accumulated in
+ * Aq and contracted once (quad_moments). Returns the number of product terms. */
+static size_t node_moments(aedyn_band *b, double w, double *B)
+{
+    const size_t P = b->P, nd = b->n + b->K, NT = 2 * AEDYN__BAND_TERMS;
+    const double *G = b->G, *mh = b->mean_h;
+    double *lv = b->lv, *lg = b->lg, *al = b->alpha;
+    int *ld = b->ldir;
+    size_t nq = 0;
+    for (size_t i = 0; i < P; i++) {
+        size_t nz = 0;
+        for (size_t p = 0; p < b->nterm[i]; p++) {
+            const aedyn__band_term *t = &b->terms[i * AEDYN__BAND_TERMS + p];
+            if (is_affine(t)) {
+                if (t->u.dir >= 0) {
+                    ld[i * NT + nz] = t->u.dir;
+                    lv[i * NT + nz++] = t->coef * t->u.a;
+                }
+                continue;
+            }
+            const double mu = form_mean(b, &t->u), mv = form_mean(b, &t->v);
+            if (t->v.dir >= 0) {
+                ld[i * NT + nz] = t->v.dir;
+                lv[i * NT + nz++] = t->coef * mu * t->v.a;
+            }
+            if (t->u.dir >= 0) {
+                ld[i * NT + nz] = t->u.dir;
+                lv[i * NT + nz++] = t->coef * mv * t->u.a;
+            }
+            if (t->u.dir >= 0 && t->v.dir >= 0) {
+                b->qi[nq] = i;
+                b->qu[nq] = t->u.dir;
+                b->qv[nq] = t->v.dir;
+                al[nq++] = t->coef * t->u.a * t->v.a;
+            }
+        }
+        for (size_t z = nz; z < NT; z++) {
+            ld[i * NT + z] = 0;
+            lv[i * NT + z] = 0.0;
+        }
+        double *g = lg + i * nd; /* G l_i */
+        for (size_t e = 0; e < nd; e++) {
+            double v = 0.0;
+            for (size_t z = 0; z < nz; z++)
+                v += lv[i * NT + z] * G[(size_t)ld[i * NT + z] * nd + e];
+            g[e] = v;
+        }
+    }
+    for (size_t i = 0; i < P; i++) {
+        const double *g = lg + i * nd;
+        for (size_t j = i; j < P; j++) {
+            double c = mh[i] * mh[j];
+            for (size_t z = 0; z < NT; z++)
+                c += lv[j * NT + z] * g[ld[j * NT + z]];
+            B[i * P + j] += w * c;
+        }
+    }
+    for (size_t q = 0; q < nq; q++)
+        for (size_t r = q; r < nq; r++)
+            b->Aq[q * nq + r] += w * al[q] * al[r];
+    return nq;
+}
+
+/* The quadratic parts of E[h h^T] from the accumulated E[alpha alpha^T]. */
+static void quad_moments(aedyn_band *b, size_t nq, double *B)
+{
+    const size_t P = b->P, nd = b->n + b->K;
+    const double *G = b->G;
+    for (size_t q = 0; q < nq; q++)
+        for (size_t r = q; r < nq; r++) {
+            const size_t u = b->qu[q], v = b->qv[q], u2 = b->qu[r], v2 = b->qv[r];
+            const double c = b->Aq[q * nq + r] *
+                             (G[u * nd + u2] * G[v * nd + v2] + G[u * nd + v2] * G[v * nd + u2]);
+            const size_t i = b->qi[q], j = b->qi[r];
+            if (i <= j)
+                B[i * P + j] += c;
+            if (j <= i && (q != r))
+                B[j * P + i] += c;
+        }
+}
+
 void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, double *f1,
                        double *fq)
 {
@@ -295,6 +389,8 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
         }
     /* the nodes */
     memset(B, 0, P * P * sizeof *B);
+    size_t nq = 0; /* product terms (the quadratic parts) */
+    memset(b->Aq, 0, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P * sizeof *b->Aq);
     double *facc = b->f2, *yacc = b->Y1;
     memset(facc, 0, P * sizeof *facc);
     memset(yacc, 0, P * sizeof *yacc);
@@ -395,15 +491,18 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
             mh[i] = v;
             facc[i] += w * v;
         }
-        for (size_t i = 0; i < P; i++)
-            for (size_t j = i; j < P; j++) {
-                double c = mh[i] * mh[j];
-                for (size_t p = 0; p < b->nterm[i]; p++)
-                    for (size_t q = 0; q < b->nterm[j]; q++)
-                        c += term_cov(b, &b->terms[i * AEDYN__BAND_TERMS + p],
-                                      &b->terms[j * AEDYN__BAND_TERMS + q]);
-                B[i * P + j] += w * c;
-            }
+        if (b->pairwise)
+            for (size_t i = 0; i < P; i++)
+                for (size_t j = i; j < P; j++) {
+                    double c = mh[i] * mh[j];
+                    for (size_t p = 0; p < b->nterm[i]; p++)
+                        for (size_t q = 0; q < b->nterm[j]; q++)
+                            c += term_cov(b, &b->terms[i * AEDYN__BAND_TERMS + p],
+                                          &b->terms[j * AEDYN__BAND_TERMS + q]);
+                    B[i * P + j] += w * c;
+                }
+        else
+            nq = node_moments(b, w, B);
         /* the second-order increment Y (its mean; docs/theory.md section 12.3) */
         for (size_t k = 0; k < K; k++) {
             const size_t amax = b->trunc ? k + 1 : K;
@@ -438,6 +537,8 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
             }
         }
     }
+    if (!b->pairwise)
+        quad_moments(b, nq, B);
     for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++) {
             const double v = B[i * P + j] - facc[i] * facc[j];
@@ -527,13 +628,23 @@ static void curvature(aedyn_band *b, double t, const double *y, const double *fy
     }
 }
 
-/* out = J S + S J^T + B (full P x P; S symmetric). */
+/* out = J S + S J^T + B (full P x P; S symmetric). A plain loop: at these sizes
+ * (P ~ 20) a threaded BLAS spends more time waking its threads than working. */
 static void lyapunov(const aedyn_band *b, const double *J, const double *B, const double *S,
                      double *out)
 {
     const size_t P = b->P;
     double *X = b->Sx;
-    (void)aedyn__gemm(false, false, P, P, P, 1.0, J, P, S, P, 0.0, X, P);
+    for (size_t i = 0; i < P; i++) {
+        double *x = X + i * P;
+        for (size_t j = 0; j < P; j++)
+            x[j] = 0.0;
+        for (size_t p = 0; p < P; p++) {
+            const double a = J[i * P + p], *s = S + p * P;
+            for (size_t j = 0; j < P; j++)
+                x[j] += a * s[j];
+        }
+    }
     for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++)
             out[i * P + j] = out[j * P + i] = B[i * P + j] + X[i * P + j] + X[j * P + i];
@@ -783,6 +894,8 @@ AEDYN_API void aedyn_band_destroy(aedyn_band *band)
     free(band->y1);
     free(band->terms);
     free(band->nterm);
+    free(band->ldir);
+    free(band->qi);
     free(band);
 }
 
@@ -864,11 +977,15 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     /* scratch: P-vectors, P x P matrices, the unpacked state, quadrature */
     const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + 3 * K2 * K2 +
                         n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + n + nd +
-                        4 * K + P + P + 12 * P * P + 10 * P;
+                        4 * K + P + P + 12 * P * P + 10 * P + 2 * AEDYN__BAND_TERMS * P +
+                        P * nd + AEDYN__BAND_TERMS * P +
+                        AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P;
     b->y1 = aedyn__calloc(nscr, sizeof *b->y1);
     b->terms = aedyn__calloc(P * AEDYN__BAND_TERMS, sizeof *b->terms);
     b->nterm = aedyn__calloc(P, sizeof *b->nterm);
-    if (!b->X || !b->y1 || !b->terms || !b->nterm) {
+    b->ldir = aedyn__calloc(2 * AEDYN__BAND_TERMS * P, sizeof *b->ldir);
+    b->qi = aedyn__calloc(3 * AEDYN__BAND_TERMS * P, sizeof *b->qi);
+    if (!b->X || !b->y1 || !b->terms || !b->nterm || !b->ldir || !b->qi) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto fail;
     }
@@ -930,6 +1047,12 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     TAKE_(de, P);
     TAKE_(dk, P);
     TAKE_(dsum, P);
+    TAKE_(lv, 2 * AEDYN__BAND_TERMS * P);
+    TAKE_(lg, P * nd);
+    TAKE_(alpha, AEDYN__BAND_TERMS * P);
+    TAKE_(Aq, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P);
+    b->qu = b->qi + AEDYN__BAND_TERMS * P;
+    b->qv = b->qu + AEDYN__BAND_TERMS * P;
 #undef TAKE_
     b->nq = default_nodes(b->act);
     if ((st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||

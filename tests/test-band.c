@@ -138,6 +138,47 @@ START_TEST(test_quadrature_mean_is_drift)
 }
 END_TEST
 
+/* ---- B's node loop against every pair of terms ---- */
+
+/* B as computed (sparse linear parts, quadratic parts contracted once after
+ * the nodes) against the term-by-term Isserlis formula for every pair of
+ * terms at every node: the same sum in another order, to 1e-12 of the
+ * largest entry, for vanilla linear units, truncated erf units with biases
+ * and ReLU units with biases, all with weight decay. */
+START_TEST(test_noise_against_pairwise)
+{
+    const aedyn_net_activation acts[3] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF,
+                                           AEDYN_NET_ACT_RELU };
+    const unsigned flags[3] = { 0, AEDYN_NET_BIAS, AEDYN_NET_BIAS };
+    const aedyn_sgd_rule rules[3] = { AEDYN_SGD_VANILLA, AEDYN_SGD_TRUNCATED, AEDYN_SGD_VANILLA };
+    for (int a = 0; a < 3; a++) {
+        tmpl t = make_tmpl(400, acts[a], flags[a], rules[a], 0.5, 13);
+        ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, 0.2));
+        ck_assert_aedyn_ok(aedyn_sgd_step(t.sgd, 1500));
+        aedyn_band *b;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        const size_t P = b->P;
+        double *B = malloc(P * P * sizeof *B), *Br = malloc(P * P * sizeof *Br), y[32], f1[32],
+               f1r[32], big = 0.0, dif = 0.0;
+        memcpy(y, b->X, P * sizeof *y);
+        aedyn__band_noise(b, b->t, y, B, f1, NULL);
+        b->pairwise = true;
+        aedyn__band_noise(b, b->t, y, Br, f1r, NULL);
+        for (size_t i = 0; i < P * P; i++) {
+            big = fmax(big, fabs(Br[i]));
+            dif = fmax(dif, fabs(B[i] - Br[i]));
+        }
+        ck_assert_msg(big > 0.0 && dif <= 1e-12 * big, "case %d: B differs by %g (largest %g)", a,
+                      dif, big);
+        ck_assert_mem_eq(f1, f1r, P * sizeof *f1);
+        free(B);
+        free(Br);
+        aedyn_band_destroy(b);
+        free_tmpl(&t);
+    }
+}
+END_TEST
+
 /* ---- the step-wise scheme against the joint system ---- */
 
 /* Sigma and delta of the default scheme (the mean's own steps, classical RK4
@@ -550,6 +591,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_mean_is_ode);
     tcase_add_test(tc, test_quadrature_mean_is_drift);
+    tcase_add_test(tc, test_noise_against_pairwise);
     tcase_add_test(tc, test_stepwise_against_joint);
     tcase_add_test(tc, test_noise_against_steps);
     tcase_add_test(tc, test_band_against_replicas);
