@@ -33,7 +33,12 @@ struct aedyn_band {
     aedyn_ode *ode;              /* the coefficients of the right-hand side */
     size_t nq;                   /* Gauss-Hermite nodes per field */
     aedyn__gauss_ws gh;
-    aedyn__stepper *st;
+    aedyn__stepper *st;          /* the mean y alone (P numbers) */
+    aedyn__stepper *sj;          /* the joint state X (nX numbers), when joint */
+    bool joint;                  /* integrate y, Sigma and delta as one system with J, B
+                                    and f'' at every right-hand side (the reference of
+                                    the tests; default false: the scheme of
+                                    docs/theory.md section 12.3, "Integration") */
     double t;
     size_t nX;                   /* P + P (P + 1) / 2 + P */
     double *X;                   /* y (packed), Sigma (upper, packed by rows), delta */
@@ -44,6 +49,20 @@ struct aedyn_band {
     double *Lm, *C2, *dC;        /* (2K)^2 each */
     double *Sr, *A, *SA, *Mmu, *Sc, *G, *dirv, *mu, *dm; /* quadrature */
     double *g, *dg, *lam, *x, *mean_h, *cvec; /* per node */
+    /* the step-wise scheme: J, B, f1 (+ the curvature) at the start (0), middle
+     * (1) and end (2) of a substep, Sigma and delta at its start, stages */
+    double *pJ[3], *pB[3], *pf[3], *ym, *ye, *y0;
+    double *Sa, *dSa, *Se, *Sk, *Ssum, *Sx, *da, *de, *dk, *dsum;
+    bool have_start;             /* pJ[0], pB[0], pf[0], dSa belong to (t, X) */
+    double hsub;                 /* the next substep of Sigma and delta (0: none yet) */
+    uint64_t n_points;           /* evaluations of J and B so far (statistics) */
+    /* B's node loop (node_moments): the sparse linear parts (P x 2 TERMS
+     * directions and values), G times them (P x (n + K)), the product terms'
+     * coefficients, components and directions (<= P TERMS), E[alpha alpha^T] */
+    bool pairwise;               /* B by every pair of terms (the tests' reference) */
+    double *lv, *lg, *alpha, *Aq;
+    int *ldir;
+    size_t *qi, *qu, *qv;
     aedyn__band_term *terms;     /* P x AEDYN__BAND_TERMS */
     size_t *nterm;               /* P */
 };

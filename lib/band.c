@@ -16,7 +16,13 @@
  * lambda_b, nu_b) | lambda ~ N(mu(lambda), S). With the Gram matrix G of the
  * forms' directions under S, Isserlis' theorem gives every conditional mean
  * and covariance in closed form; a tensor Gauss-Hermite rule over the
- * lambda's integrates them. */
+ * lambda's integrates them (node_moments: a sparse linear part per node, the
+ * quadratic parts contracted once after the nodes).
+ *
+ * Integration (docs/theory.md section 12.3): the mean takes its own adaptive
+ * steps; Sigma and delta follow each by RK4 substeps under their own error
+ * test (advance_stepwise). The joint system of all three (band_rhs) is the
+ * tests' reference. */
 #include <stdlib.h>
 #include <string.h>
 #include "act-internal.h"
@@ -210,6 +216,94 @@ static void add_affine(aedyn_band *b, size_t i, double coef, aedyn__band_form u)
     b->terms[i * AEDYN__BAND_TERMS + b->nterm[i]++] = (aedyn__band_term){ coef, u, form(-2, 0, 0) };
 }
 
+/* One node's share of E[h h^T] (upper triangle of B, weight w) without the
+ * quadratic parts: with xi = r - E[r | lambda] (covariance G over the
+ * directions), every component is h_i = m_i + l_i . xi + sum_q alpha_q
+ * (xi_u xi_v - G_uv) over its product terms q, and odd moments of xi vanish,
+ * so Cov(h_i, h_j | lambda) = l_i^T G l_j + sum_qq' alpha_q alpha_q' (G_uu'
+ * G_vv' + G_uv' G_vu') (Isserlis). l_i has at most two entries per term:
+ * the first part is sparse, rows of G times a few coefficients. The second
+ * depends on the node only through alpha: its products are accumulated in
+ * Aq and contracted once (quad_moments). Returns the number of product terms. */
+static size_t node_moments(aedyn_band *b, double w, double *B)
+{
+    const size_t P = b->P, nd = b->n + b->K, NT = 2 * AEDYN__BAND_TERMS;
+    const double *G = b->G, *mh = b->mean_h;
+    double *lv = b->lv, *lg = b->lg, *al = b->alpha;
+    int *ld = b->ldir;
+    size_t nq = 0;
+    for (size_t i = 0; i < P; i++) {
+        size_t nz = 0;
+        for (size_t p = 0; p < b->nterm[i]; p++) {
+            const aedyn__band_term *t = &b->terms[i * AEDYN__BAND_TERMS + p];
+            if (is_affine(t)) {
+                if (t->u.dir >= 0) {
+                    ld[i * NT + nz] = t->u.dir;
+                    lv[i * NT + nz++] = t->coef * t->u.a;
+                }
+                continue;
+            }
+            const double mu = form_mean(b, &t->u), mv = form_mean(b, &t->v);
+            if (t->v.dir >= 0) {
+                ld[i * NT + nz] = t->v.dir;
+                lv[i * NT + nz++] = t->coef * mu * t->v.a;
+            }
+            if (t->u.dir >= 0) {
+                ld[i * NT + nz] = t->u.dir;
+                lv[i * NT + nz++] = t->coef * mv * t->u.a;
+            }
+            if (t->u.dir >= 0 && t->v.dir >= 0) {
+                b->qi[nq] = i;
+                b->qu[nq] = t->u.dir;
+                b->qv[nq] = t->v.dir;
+                al[nq++] = t->coef * t->u.a * t->v.a;
+            }
+        }
+        for (size_t z = nz; z < NT; z++) {
+            ld[i * NT + z] = 0;
+            lv[i * NT + z] = 0.0;
+        }
+        double *g = lg + i * nd; /* G l_i */
+        for (size_t e = 0; e < nd; e++) {
+            double v = 0.0;
+            for (size_t z = 0; z < nz; z++)
+                v += lv[i * NT + z] * G[(size_t)ld[i * NT + z] * nd + e];
+            g[e] = v;
+        }
+    }
+    for (size_t i = 0; i < P; i++) {
+        const double *g = lg + i * nd;
+        for (size_t j = i; j < P; j++) {
+            double c = mh[i] * mh[j];
+            for (size_t z = 0; z < NT; z++)
+                c += lv[j * NT + z] * g[ld[j * NT + z]];
+            B[i * P + j] += w * c;
+        }
+    }
+    for (size_t q = 0; q < nq; q++)
+        for (size_t r = q; r < nq; r++)
+            b->Aq[q * nq + r] += w * al[q] * al[r];
+    return nq;
+}
+
+/* The quadratic parts of E[h h^T] from the accumulated E[alpha alpha^T]. */
+static void quad_moments(aedyn_band *b, size_t nq, double *B)
+{
+    const size_t P = b->P, nd = b->n + b->K;
+    const double *G = b->G;
+    for (size_t q = 0; q < nq; q++)
+        for (size_t r = q; r < nq; r++) {
+            const size_t u = b->qu[q], v = b->qv[q], u2 = b->qu[r], v2 = b->qv[r];
+            const double c = b->Aq[q * nq + r] *
+                             (G[u * nd + u2] * G[v * nd + v2] + G[u * nd + v2] * G[v * nd + u2]);
+            const size_t i = b->qi[q], j = b->qi[r];
+            if (i <= j)
+                B[i * P + j] += c;
+            if (j <= i && (q != r))
+                B[j * P + i] += c;
+        }
+}
+
 void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, double *f1,
                        double *fq)
 {
@@ -295,6 +389,8 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
         }
     /* the nodes */
     memset(B, 0, P * P * sizeof *B);
+    size_t nq = 0; /* product terms (the quadratic parts) */
+    memset(b->Aq, 0, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P * sizeof *b->Aq);
     double *facc = b->f2, *yacc = b->Y1;
     memset(facc, 0, P * sizeof *facc);
     memset(yacc, 0, P * sizeof *yacc);
@@ -395,15 +491,18 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
             mh[i] = v;
             facc[i] += w * v;
         }
-        for (size_t i = 0; i < P; i++)
-            for (size_t j = i; j < P; j++) {
-                double c = mh[i] * mh[j];
-                for (size_t p = 0; p < b->nterm[i]; p++)
-                    for (size_t q = 0; q < b->nterm[j]; q++)
-                        c += term_cov(b, &b->terms[i * AEDYN__BAND_TERMS + p],
-                                      &b->terms[j * AEDYN__BAND_TERMS + q]);
-                B[i * P + j] += w * c;
-            }
+        if (b->pairwise)
+            for (size_t i = 0; i < P; i++)
+                for (size_t j = i; j < P; j++) {
+                    double c = mh[i] * mh[j];
+                    for (size_t p = 0; p < b->nterm[i]; p++)
+                        for (size_t q = 0; q < b->nterm[j]; q++)
+                            c += term_cov(b, &b->terms[i * AEDYN__BAND_TERMS + p],
+                                          &b->terms[j * AEDYN__BAND_TERMS + q]);
+                    B[i * P + j] += w * c;
+                }
+        else
+            nq = node_moments(b, w, B);
         /* the second-order increment Y (its mean; docs/theory.md section 12.3) */
         for (size_t k = 0; k < K; k++) {
             const size_t amax = b->trunc ? k + 1 : K;
@@ -438,6 +537,8 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
             }
         }
     }
+    if (!b->pairwise)
+        quad_moments(b, nq, B);
     for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++) {
             const double v = B[i * P + j] - facc[i] * facc[j];
@@ -499,43 +600,14 @@ static void jacobian(aedyn_band *b, double t, const double *y, double *J)
     }
 }
 
-static void band_rhs(void *ctx, double t, const double *X, double *dX)
+/* out += (1/2) sum_k f''(y)(l_k, l_k) = (1/2) f''(y) : Sigma, Sigma = L L^T (full,
+ * P x P), by second differences of f along the columns l_k; fy = f(y). */
+static void curvature(aedyn_band *b, double t, const double *y, const double *fy,
+                      const double *S, double *out)
 {
-    aedyn_band *b = ctx;
-    const size_t P = b->P, NS = n_sigma(P);
-    const double *y = X, *sig = X + P, *del = X + P + NS;
-    double *dsig = dX + P, *ddel = dX + P + NS;
-    aedyn__band_drift(b, t, y, dX);
-    if (!b->fluct) {
-        memset(dsig, 0, (NS + P) * sizeof *dX);
-        return;
-    }
-    double *J = b->J, *B = b->B, *S = b->S, *L = b->L, *f1 = b->Y1;
-    jacobian(b, t, y, J);
-    double *fy = b->f0;
-    aedyn__band_noise(b, t, y, B, f1, NULL); /* also f(y) into f0 */
-    for (size_t i = 0; i < P; i++)
-        ddel[i] = f1[i];
-    /* Sigma: J Sigma + Sigma J^T + B (upper triangle) */
-    for (size_t i = 0; i < P; i++)
-        for (size_t j = 0; j < P; j++)
-            S[i * P + j] = sig[sig_idx(P, i, j)];
-    for (size_t i = 0; i < P; i++)
-        for (size_t j = i; j < P; j++) {
-            double v = B[i * P + j];
-            for (size_t p = 0; p < P; p++)
-                v += J[i * P + p] * S[p * P + j] + S[i * P + p] * J[j * P + p];
-            dsig[tri(P, i, j)] = v;
-        }
-    /* delta: J delta + f1 + (1/2) sum_k f''(l_k, l_k), Sigma = L L^T */
-    for (size_t i = 0; i < P; i++) {
-        double v = 0.0;
-        for (size_t p = 0; p < P; p++)
-            v += J[i * P + p] * del[p];
-        ddel[i] += v;
-    }
+    const size_t P = b->P;
+    double *L = b->L, *yp = b->y1, *fp = b->f1, *fm = b->f2, ymax = 0.0;
     aedyn__cholesky_psd(P, S, L);
-    double *yp = b->y1, *fp = b->f1, *fm = b->f2, ymax = 0.0;
     for (size_t i = 0; i < P; i++)
         ymax = fmax(ymax, fabs(y[i]));
     for (size_t k = 0; k < P; k++) {
@@ -552,8 +624,260 @@ static void band_rhs(void *ctx, double t, const double *X, double *dX)
             yp[i] = y[i] - (i >= k ? eps * L[i * P + k] : 0.0);
         aedyn__band_drift(b, t, yp, fm);
         for (size_t i = 0; i < P; i++)
-            ddel[i] += 0.5 * (fp[i] + fm[i] - 2.0 * fy[i]) / (eps * eps);
+            out[i] += 0.5 * (fp[i] + fm[i] - 2.0 * fy[i]) / (eps * eps);
     }
+}
+
+/* out = J S + S J^T + B (full P x P; S symmetric). A plain loop: at these sizes
+ * (P ~ 20) a threaded BLAS spends more time waking its threads than working. */
+static void lyapunov(const aedyn_band *b, const double *J, const double *B, const double *S,
+                     double *out)
+{
+    const size_t P = b->P;
+    double *X = b->Sx;
+    for (size_t i = 0; i < P; i++) {
+        double *x = X + i * P;
+        for (size_t j = 0; j < P; j++)
+            x[j] = 0.0;
+        for (size_t p = 0; p < P; p++) {
+            const double a = J[i * P + p], *s = S + p * P;
+            for (size_t j = 0; j < P; j++)
+                x[j] += a * s[j];
+        }
+    }
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++)
+            out[i * P + j] = out[j * P + i] = B[i * P + j] + X[i * P + j] + X[j * P + i];
+}
+
+/* The joint right-hand side of (y, Sigma, delta): the reference (b->joint). */
+static void band_rhs(void *ctx, double t, const double *X, double *dX)
+{
+    aedyn_band *b = ctx;
+    const size_t P = b->P, NS = n_sigma(P);
+    const double *y = X, *sig = X + P, *del = X + P + NS;
+    double *dsig = dX + P, *ddel = dX + P + NS;
+    aedyn__band_drift(b, t, y, dX);
+    if (!b->fluct) {
+        memset(dsig, 0, (NS + P) * sizeof *dX);
+        return;
+    }
+    double *J = b->J, *B = b->B, *S = b->S, *f1 = b->Y1;
+    jacobian(b, t, y, J);
+    aedyn__band_noise(b, t, y, B, f1, NULL);
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = 0; j < P; j++)
+            S[i * P + j] = sig[sig_idx(P, i, j)];
+    /* Sigma: J Sigma + Sigma J^T + B (upper triangle) */
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++) {
+            double v = B[i * P + j];
+            for (size_t p = 0; p < P; p++)
+                v += J[i * P + p] * S[p * P + j] + S[i * P + p] * J[j * P + p];
+            dsig[tri(P, i, j)] = v;
+        }
+    /* delta: J delta + f1 + (1/2) f'' : Sigma */
+    for (size_t i = 0; i < P; i++) {
+        double v = f1[i];
+        for (size_t p = 0; p < P; p++)
+            v += J[i * P + p] * del[p];
+        ddel[i] = v;
+    }
+    double *fy = b->f0;
+    aedyn__band_drift(b, t, y, fy);
+    curvature(b, t, y, fy, S, ddel);
+}
+
+/* ---- the step-wise scheme (docs/theory.md section 12.3, "Integration") ------------- */
+
+static void mean_rhs(void *ctx, double t, const double *y, double *dy)
+{
+    aedyn__band_drift(ctx, t, y, dy);
+}
+
+/* J, B and f1 at (t, y) into point i. */
+static void point_eval(aedyn_band *b, size_t i, double t, const double *y)
+{
+    memcpy(b->y2, y, b->P * sizeof *y);
+    b->n_points++;
+    jacobian(b, t, b->y2, b->pJ[i]);
+    aedyn__band_noise(b, t, b->y2, b->pB[i], b->pf[i], NULL);
+}
+
+/* g = f1 + (1/2) f'' : S at point i (y its mean) into pf[i]. */
+static void add_curvature(aedyn_band *b, size_t i, double t, const double *y, const double *S)
+{
+    double *fy = b->f0;
+    aedyn__band_drift(b, t, y, fy);
+    curvature(b, t, y, fy, S, b->pf[i]);
+}
+
+/* One classical Runge-Kutta substep of Sigma and delta over [t, t + h], with J,
+ * B and g = f1 + (1/2) f'' : Sigma at the start (point 0, with Sa, dSa = Sa'
+ * and da), the middle (1) and the end (2); the middle's g needs Sigma there,
+ * from the cubic Hermite interpolant of Sigma's values and slopes at both
+ * ends (O(h^4)). Leaves Sigma, its slope and delta at the end in Se, Sk and
+ * de (point 2 then holds g), and returns the error estimate h/6 |k4 - k5|
+ * (k5 the slope at the new end point: the embedded third-order solution) in
+ * the weighted RMS norm of the tolerances rtol, atol. */
+static double rk4_substep(aedyn_band *b, double t, double h, double rtol, double atol)
+{
+    const size_t P = b->P, PP = P * P;
+    double *Sa = b->Sa, *dSa = b->dSa, *Se = b->Se, *Sk = b->Sk, *Ssum = b->Ssum;
+    double *S4 = b->S; /* k4 of Sigma */
+    /* Sigma: k1 = dSa, k2, k3 at the middle, k4 at the end */
+    for (size_t i = 0; i < PP; i++) {
+        Ssum[i] = dSa[i];
+        Se[i] = Sa[i] + 0.5 * h * dSa[i];
+    }
+    lyapunov(b, b->pJ[1], b->pB[1], Se, Sk);
+    for (size_t i = 0; i < PP; i++) {
+        Ssum[i] += 2.0 * Sk[i];
+        Se[i] = Sa[i] + 0.5 * h * Sk[i];
+    }
+    lyapunov(b, b->pJ[1], b->pB[1], Se, Sk);
+    for (size_t i = 0; i < PP; i++) {
+        Ssum[i] += 2.0 * Sk[i];
+        Se[i] = Sa[i] + h * Sk[i];
+    }
+    lyapunov(b, b->pJ[2], b->pB[2], Se, S4);
+    for (size_t i = 0; i < PP; i++)
+        Se[i] = Sa[i] + h / 6.0 * (Ssum[i] + S4[i]);
+    for (size_t i = 0; i < P; i++) /* exactly symmetric */
+        for (size_t j = i + 1; j < P; j++)
+            Se[j * P + i] = Se[i * P + j] = 0.5 * (Se[i * P + j] + Se[j * P + i]);
+    lyapunov(b, b->pJ[2], b->pB[2], Se, Sk); /* k5 = Sigma' at the end */
+    double err = 0.0;
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++) {
+            const double sc = atol + rtol * fmax(fabs(Sa[i * P + j]), fabs(Se[i * P + j]));
+            const double r = h / 6.0 * (S4[i * P + j] - Sk[i * P + j]) / sc;
+            err += r * r;
+        }
+    /* Sigma at the middle and the curvature there and at the end */
+    double *Sm = Ssum;
+    for (size_t i = 0; i < PP; i++)
+        Sm[i] = 0.5 * (Sa[i] + Se[i]) + 0.125 * h * (dSa[i] - Sk[i]);
+    add_curvature(b, 1, t + 0.5 * h, b->ym, Sm);
+    add_curvature(b, 2, t + h, b->ye, Se);
+    /* delta' = J delta + g(t), g known at the three points; k5 at the end */
+    double *da = b->da, *de = b->de, *dk = b->dk, *dsum = b->dsum, *dt = b->Y1;
+    const double c[4] = { 0.5 * h, 0.5 * h, h, 0.0 };
+    const size_t pt[5] = { 0, 1, 1, 2, 2 };
+    memcpy(dt, da, P * sizeof *dt);
+    memset(dsum, 0, P * sizeof *dsum);
+    for (int s = 0; s < 5; s++) {
+        const double *J = b->pJ[pt[s]], *g = b->pf[pt[s]];
+        if (s == 4) /* k5 at the new delta; dk holds k4 */
+            for (size_t i = 0; i < P; i++)
+                dt[i] = de[i] = da[i] + h / 6.0 * dsum[i];
+        for (size_t i = 0; i < P; i++) {
+            double v = g[i];
+            for (size_t p = 0; p < P; p++)
+                v += J[i * P + p] * dt[p];
+            if (s == 4) {
+                const double sc = atol + rtol * fmax(fabs(da[i]), fabs(de[i]));
+                const double r = h / 6.0 * (dk[i] - v) / sc;
+                err += r * r;
+            } else {
+                dk[i] = v;
+            }
+        }
+        if (s < 4)
+            for (size_t i = 0; i < P; i++) {
+                dsum[i] += (s == 1 || s == 2 ? 2.0 : 1.0) * dk[i];
+                dt[i] = da[i] + c[s] * dk[i];
+            }
+    }
+    return sqrt(err / (double)(n_sigma(P) + P));
+}
+
+static void swap_points(aedyn_band *b, size_t i, size_t j)
+{
+    double *t = b->pJ[i];
+    b->pJ[i] = b->pJ[j];
+    b->pJ[j] = t;
+    t = b->pB[i];
+    b->pB[i] = b->pB[j];
+    b->pB[j] = t;
+    t = b->pf[i];
+    b->pf[i] = b->pf[j];
+    b->pf[j] = t;
+}
+
+/* Advance y with the mean's own adaptive steps and Sigma, delta along each
+ * by substeps of their own error control (the same tolerances). */
+static aedyn_status advance_stepwise(aedyn_band *b, double t_end)
+{
+    const size_t P = b->P, PP = P * P, NS = n_sigma(P);
+    double *y = b->X, *sig = b->X + P, *del = b->X + P + NS, rtol, atol;
+    aedyn__stepper_get_tolerances(b->st, &rtol, &atol);
+    while (b->t < t_end) {
+        if (!b->have_start) {
+            for (size_t i = 0; i < P; i++)
+                for (size_t j = 0; j < P; j++)
+                    b->Sa[i * P + j] = sig[sig_idx(P, i, j)];
+            memcpy(b->da, del, P * sizeof *del);
+            point_eval(b, 0, b->t, y);
+            add_curvature(b, 0, b->t, y, b->Sa);
+            lyapunov(b, b->pJ[0], b->pB[0], b->Sa, b->dSa);
+            b->have_start = true;
+        }
+        const double t0 = b->t;
+        memcpy(b->y0, y, P * sizeof *y);
+        aedyn_status st = aedyn__stepper_step(b->st, mean_rhs, b, &b->t, y, t_end, NULL);
+        if (st != AEDYN_OK || b->rhs_err != AEDYN_OK) {
+            b->have_start = false;
+            return st;
+        }
+        /* substeps over [t0, b->t] */
+        double ta = t0;
+        while (ta < b->t) {
+            double hs = b->hsub > 0.0 ? b->hsub : b->t - t0;
+            const bool last = ta + hs >= b->t - 1e-12 * fabs(b->t);
+            if (last)
+                hs = b->t - ta;
+            if ((st = aedyn__stepper_dense(b->st, ta + 0.5 * hs, b->ym)))
+                return st;
+            if (last)
+                memcpy(b->ye, y, P * sizeof *y);
+            else if ((st = aedyn__stepper_dense(b->st, ta + hs, b->ye)))
+                return st;
+            point_eval(b, 1, ta + 0.5 * hs, b->ym);
+            point_eval(b, 2, last ? b->t : ta + hs, b->ye);
+            const double err = rk4_substep(b, ta, hs, rtol, atol);
+            const double fac = err > 0.0 ? 0.9 * pow(err, -0.25) : 4.0;
+            if (!(err <= 1.0)) {
+                const double hn = hs * (isfinite(err) ? fmax(0.1, fmin(fac, 0.9)) : 0.25);
+                if (!(hn >= 1e-12 * fmax(1.0, fabs(t0))) || b->rhs_err != AEDYN_OK) {
+                    memcpy(y, b->y0, P * sizeof *y);
+                    b->t = t0;
+                    b->have_start = false;
+                    aedyn__stepper_reset(b->st);
+                    if (b->rhs_err != AEDYN_OK)
+                        return AEDYN_OK; /* reported by the caller */
+                    return aedyn__fail(isfinite(err) ? AEDYN_ERR_NUMERIC : AEDYN_ERR_DIVERGED,
+                                       "the band's Sigma and delta cannot be integrated past "
+                                       "t = %g (error test)", t0);
+                }
+                b->hsub = hn;
+                continue;
+            }
+            /* a substep clipped to the mean's step must not shrink the next one */
+            const double hn = hs * fmin(4.0, fmax(0.2, fac));
+            b->hsub = last ? fmax(b->hsub, hn) : hn;
+            memcpy(b->Sa, b->Se, PP * sizeof *b->Sa);
+            memcpy(b->dSa, b->Sk, PP * sizeof *b->dSa);
+            memcpy(b->da, b->de, P * sizeof *b->da);
+            swap_points(b, 0, 2);
+            ta = last ? b->t : ta + hs;
+        }
+        for (size_t i = 0; i < P; i++)
+            for (size_t j = i; j < P; j++)
+                sig[tri(P, i, j)] = b->Sa[i * P + j];
+        memcpy(del, b->da, P * sizeof *del);
+    }
+    return AEDYN_OK;
 }
 
 /* ---- lifecycle -------------------------------------------------------------------- */
@@ -563,12 +887,15 @@ AEDYN_API void aedyn_band_destroy(aedyn_band *band)
     if (!band)
         return;
     aedyn__stepper_destroy(band->st);
+    aedyn__stepper_destroy(band->sj);
     aedyn_ode_destroy(band->ode);
     free(band->rho);
     free(band->X);
     free(band->y1);
     free(band->terms);
     free(band->nterm);
+    free(band->ldir);
+    free(band->qi);
     free(band);
 }
 
@@ -650,11 +977,15 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     /* scratch: P-vectors, P x P matrices, the unpacked state, quadrature */
     const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + 3 * K2 * K2 +
                         n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + n + nd +
-                        4 * K + P + P;
+                        4 * K + P + P + 12 * P * P + 10 * P + 2 * AEDYN__BAND_TERMS * P +
+                        P * nd + AEDYN__BAND_TERMS * P +
+                        AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P;
     b->y1 = aedyn__calloc(nscr, sizeof *b->y1);
     b->terms = aedyn__calloc(P * AEDYN__BAND_TERMS, sizeof *b->terms);
     b->nterm = aedyn__calloc(P, sizeof *b->nterm);
-    if (!b->X || !b->y1 || !b->terms || !b->nterm) {
+    b->ldir = aedyn__calloc(2 * AEDYN__BAND_TERMS * P, sizeof *b->ldir);
+    b->qi = aedyn__calloc(3 * AEDYN__BAND_TERMS * P, sizeof *b->qi);
+    if (!b->X || !b->y1 || !b->terms || !b->nterm || !b->ldir || !b->qi) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto fail;
     }
@@ -698,10 +1029,35 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     TAKE_(x, K);
     TAKE_(mean_h, P);
     TAKE_(cvec, P);
+    for (int i = 0; i < 3; i++) {
+        TAKE_(pJ[i], P * P);
+        TAKE_(pB[i], P * P);
+        TAKE_(pf[i], P);
+    }
+    TAKE_(ym, P);
+    TAKE_(ye, P);
+    TAKE_(y0, P);
+    TAKE_(Sa, P * P);
+    TAKE_(dSa, P * P);
+    TAKE_(Se, P * P);
+    TAKE_(Sk, P * P);
+    TAKE_(Ssum, P * P);
+    TAKE_(Sx, P * P);
+    TAKE_(da, P);
+    TAKE_(de, P);
+    TAKE_(dk, P);
+    TAKE_(dsum, P);
+    TAKE_(lv, 2 * AEDYN__BAND_TERMS * P);
+    TAKE_(lg, P * nd);
+    TAKE_(alpha, AEDYN__BAND_TERMS * P);
+    TAKE_(Aq, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P);
+    b->qu = b->qi + AEDYN__BAND_TERMS * P;
+    b->qv = b->qu + AEDYN__BAND_TERMS * P;
 #undef TAKE_
     b->nq = default_nodes(b->act);
     if ((st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||
-        (st = aedyn__stepper_create(&b->st, b->nX, AEDYN_ODE_DOPRI5, NULL)) ||
+        (st = aedyn__stepper_create(&b->st, P, AEDYN_ODE_DOPRI5, NULL)) ||
+        (st = aedyn__stepper_create(&b->sj, b->nX, AEDYN_ODE_DOPRI5, NULL)) ||
         (st = aedyn_chain_get_state(chain, yc)))
         goto fail;
     from_chain(b, yc, b->X);
@@ -720,6 +1076,15 @@ fail:
 
 /* ---- integration and settings ------------------------------------------------------ */
 
+/* Forget what the steppers and the step-wise scheme cached about the state. */
+static void restart(aedyn_band *band)
+{
+    aedyn__stepper_reset(band->st);
+    aedyn__stepper_reset(band->sj);
+    band->have_start = false;
+    band->hsub = 0.0;
+}
+
 AEDYN_API aedyn_status aedyn_band_advance(aedyn_band *band, double t_end)
 {
     AEDYN__REQUIRE_NONNULL(band);
@@ -727,9 +1092,15 @@ AEDYN_API aedyn_status aedyn_band_advance(aedyn_band *band, double t_end)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_band_advance: t_end = %g must be finite and "
                            ">= the current time %g", t_end, band->t);
     band->rhs_err = AEDYN_OK;
-    aedyn_status st = aedyn__stepper_advance(band->st, band_rhs, band, &band->t, band->X, t_end);
+    aedyn_status st;
+    if (band->joint)
+        st = aedyn__stepper_advance(band->sj, band_rhs, band, &band->t, band->X, t_end);
+    else if (!band->fluct)
+        st = aedyn__stepper_advance(band->st, mean_rhs, band, &band->t, band->X, t_end);
+    else
+        st = advance_stepwise(band, t_end);
     if (band->rhs_err != AEDYN_OK) {
-        aedyn__stepper_reset(band->st);
+        restart(band);
         return aedyn__fail(band->rhs_err, "aedyn_band_advance: a schedule failed; stopped at "
                            "t = %g", band->t);
     }
@@ -744,7 +1115,7 @@ AEDYN_API aedyn_status aedyn_band_set_fluctuations(aedyn_band *band, bool on)
 {
     AEDYN__REQUIRE_NONNULL(band);
     band->fluct = on;
-    aedyn__stepper_reset(band->st);
+    restart(band);
     return AEDYN_OK;
 }
 
@@ -754,7 +1125,8 @@ AEDYN_API aedyn_status aedyn_band_set_tolerances(aedyn_band *band, double rtol, 
     if (!(rtol > 0.0 && isfinite(rtol) && atol > 0.0 && isfinite(atol)))
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_band_set_tolerances: need rtol > 0 and "
                            "atol > 0, finite (got %g, %g)", rtol, atol);
-    return aedyn__stepper_set_tolerances(band->st, rtol, atol);
+    const aedyn_status st = aedyn__stepper_set_tolerances(band->st, rtol, atol);
+    return st ? st : aedyn__stepper_set_tolerances(band->sj, rtol, atol);
 }
 
 AEDYN_API aedyn_status aedyn_band_set_quadrature(aedyn_band *band, size_t n)
@@ -774,7 +1146,7 @@ AEDYN_API aedyn_status aedyn_band_set_quadrature(aedyn_band *band, size_t n)
         return st;
     band->gh = gh;
     band->nq = n;
-    aedyn__stepper_reset(band->st);
+    restart(band);
     return AEDYN_OK;
 }
 
@@ -807,7 +1179,7 @@ AEDYN_API aedyn_status aedyn_band_set_mean(aedyn_band *band, double t, const dou
     from_chain(band, y, band->X);
     memset(band->X + band->P, 0, (band->nX - band->P) * sizeof *band->X);
     band->t = t;
-    aedyn__stepper_reset(band->st);
+    restart(band);
     return AEDYN_OK;
 }
 

@@ -125,6 +125,15 @@ void aedyn__stepper_reset(aedyn__stepper *s);
 aedyn_status aedyn__stepper_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
                                     double *y, double t_end);
 
+/* At most one accepted step of aedyn__stepper_advance from *t towards
+ * t_end (DOPRI5 only: AEDYN_ERR_UNSUPPORTED otherwise), so that a caller can
+ * follow the method's own steps, e.g. with aedyn__stepper_dense over each.
+ * The steps are those of one aedyn__stepper_advance to t_end. *h_lambda
+ * (optional) is h times the method's estimate of the modulus of the
+ * dominant eigenvalue of the Jacobian over that step. */
+aedyn_status aedyn__stepper_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
+                                 double *y, double t_end, double *h_lambda);
+
 /* Dense output of the last accepted step at time t (within that step), for
  * methods that have one (DOPRI5). */
 aedyn_status aedyn__stepper_dense(const aedyn__stepper *s, double t, double *y);

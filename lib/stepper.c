@@ -160,6 +160,30 @@ aedyn_status aedyn__stepper_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ct
     return s->ops->advance(s->state, s, f, ctx, t, y, t_end);
 }
 
+static bool stop_after_step(void *mctx, double t, const double *y, double h, double h_lambda)
+{
+    (void)t;
+    (void)y;
+    (void)h;
+    *(double *)mctx = h_lambda;
+    return true;
+}
+
+aedyn_status aedyn__stepper_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
+                                 double *y, double t_end, double *h_lambda)
+{
+    if (s->ops != &aedyn__stepper_dopri5)
+        return aedyn__fail(AEDYN_ERR_UNSUPPORTED, "single steps need DOPRI5 (the method is %s)",
+                           s->ops->name);
+    double hl = NAN;
+    s->ops->set_monitor(s->state, stop_after_step, &hl);
+    const aedyn_status st = aedyn__stepper_advance(s, f, ctx, t, y, t_end);
+    s->ops->set_monitor(s->state, NULL, NULL);
+    if (h_lambda)
+        *h_lambda = hl;
+    return st;
+}
+
 aedyn_status aedyn__stepper_dense(const aedyn__stepper *s, double t, double *y)
 {
     if (!s->ops->dense)

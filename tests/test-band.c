@@ -138,6 +138,105 @@ START_TEST(test_quadrature_mean_is_drift)
 }
 END_TEST
 
+/* ---- B's node loop against every pair of terms ---- */
+
+/* B as computed (sparse linear parts, quadratic parts contracted once after
+ * the nodes) against the term-by-term Isserlis formula for every pair of
+ * terms at every node: the same sum in another order, to 1e-12 of the
+ * largest entry, for vanilla linear units, truncated erf units with biases
+ * and ReLU units with biases, all with weight decay. */
+START_TEST(test_noise_against_pairwise)
+{
+    const aedyn_net_activation acts[3] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF,
+                                           AEDYN_NET_ACT_RELU };
+    const unsigned flags[3] = { 0, AEDYN_NET_BIAS, AEDYN_NET_BIAS };
+    const aedyn_sgd_rule rules[3] = { AEDYN_SGD_VANILLA, AEDYN_SGD_TRUNCATED, AEDYN_SGD_VANILLA };
+    for (int a = 0; a < 3; a++) {
+        tmpl t = make_tmpl(400, acts[a], flags[a], rules[a], 0.5, 13);
+        ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, 0.2));
+        ck_assert_aedyn_ok(aedyn_sgd_step(t.sgd, 1500));
+        aedyn_band *b;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        const size_t P = b->P;
+        double *B = malloc(P * P * sizeof *B), *Br = malloc(P * P * sizeof *Br), y[32], f1[32],
+               f1r[32], big = 0.0, dif = 0.0;
+        memcpy(y, b->X, P * sizeof *y);
+        aedyn__band_noise(b, b->t, y, B, f1, NULL);
+        b->pairwise = true;
+        aedyn__band_noise(b, b->t, y, Br, f1r, NULL);
+        for (size_t i = 0; i < P * P; i++) {
+            big = fmax(big, fabs(Br[i]));
+            dif = fmax(dif, fabs(B[i] - Br[i]));
+        }
+        ck_assert_msg(big > 0.0 && dif <= 1e-12 * big, "case %d: B differs by %g (largest %g)", a,
+                      dif, big);
+        ck_assert_mem_eq(f1, f1r, P * sizeof *f1);
+        free(B);
+        free(Br);
+        aedyn_band_destroy(b);
+        free_tmpl(&t);
+    }
+}
+END_TEST
+
+/* ---- the step-wise scheme against the joint system ---- */
+
+/* Sigma and delta of the default scheme (the mean's own steps, classical RK4
+ * substeps under their own error test; docs/theory.md section 12.3,
+ * "Integration") at the default tolerances against the joint system
+ * (y, Sigma, delta integrated as one, J, B and f'' at every right-hand side)
+ * at rtol 1e-10, on the headline set-up (K = 2, D = 1000), linear and erf,
+ * at t = 2, 5, 10, 20 (escape, learning, convergence): every entry within
+ * 2e-5 of the largest (measured: 4e-6; the joint system at the default
+ * tolerances is within 6e-5 on delta), and the mean within 1e-5 (its
+ * tolerance rtol is 1e-6). */
+START_TEST(test_stepwise_against_joint)
+{
+    const aedyn_net_activation acts[2] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF };
+    for (int a = 0; a < 2; a++) {
+        tmpl t = make_tmpl(1000, acts[a], 0, AEDYN_SGD_VANILLA, 0.1, 1);
+        aedyn_band *b, *r;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        ck_assert_aedyn_ok(aedyn_band_create(&r, t.sgd));
+        r->joint = true;
+        ck_assert_aedyn_ok(aedyn_band_set_tolerances(r, 1e-10, 1e-13));
+        const size_t P = aedyn_band_get_n_state(b);
+        double *S = malloc(P * P * sizeof *S), *Sr = malloc(P * P * sizeof *Sr), d[32], dr[32],
+               y[64], yr[64];
+        const double times[4] = { 2, 5, 10, 20 };
+        for (int i = 0; i < 4; i++) {
+            ck_assert_aedyn_ok(aedyn_band_advance(b, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_advance(r, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, d));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(r, Sr, dr));
+            ck_assert_aedyn_ok(aedyn_band_get_mean(b, y));
+            ck_assert_aedyn_ok(aedyn_band_get_mean(r, yr));
+            double smax = 0.0, sdif = 0.0, dmax = 0.0, ddif = 0.0, ymax = 0.0, ydif = 0.0;
+            for (size_t k = 0; k < P * P; k++) {
+                smax = fmax(smax, fabs(Sr[k]));
+                sdif = fmax(sdif, fabs(S[k] - Sr[k]));
+            }
+            for (size_t k = 0; k < P; k++) {
+                dmax = fmax(dmax, fabs(dr[k]));
+                ddif = fmax(ddif, fabs(d[k] - dr[k]));
+                ymax = fmax(ymax, fabs(yr[k]));
+                ydif = fmax(ydif, fabs(y[k] - yr[k]));
+            }
+            printf("act %d t = %4.1f: step-wise against joint: Sigma %.1e, delta %.1e, y %.1e "
+                   "(relative)\n", a, times[i], sdif / smax, ddif / dmax, ydif / ymax);
+            ck_assert_msg(sdif <= 2e-5 * smax && ddif <= 2e-5 * dmax && ydif <= 1e-5 * ymax,
+                          "act %d t %g: Sigma %g, delta %g, y %g off", a, times[i],
+                          sdif / smax, ddif / dmax, ydif / ymax);
+        }
+        free(S);
+        free(Sr);
+        aedyn_band_destroy(b);
+        aedyn_band_destroy(r);
+        free_tmpl(&t);
+    }
+}
+END_TEST
+
 /* ---- B against single chain steps ---- */
 
 /* N = 40000 single steps of the chain from the band's mean (erf, D = 1000,
@@ -573,6 +672,8 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_mean_is_ode);
     tcase_add_test(tc, test_quadrature_mean_is_drift);
+    tcase_add_test(tc, test_noise_against_pairwise);
+    tcase_add_test(tc, test_stepwise_against_joint);
     tcase_add_test(tc, test_noise_against_steps);
     tcase_add_test(tc, test_band_against_replicas);
     tcase_add_test(tc, test_hybrid_escapes);

@@ -90,6 +90,38 @@ START_TEST(adaptive_accuracy_and_dense_output)
 }
 END_TEST
 
+/* Single steps (aedyn__stepper_step) follow exactly the steps of one
+ * advance: same times, bit-identical states, one step per call, each with
+ * a finite stiffness estimate; other methods refuse. */
+START_TEST(single_steps_are_those_of_advance)
+{
+    aedyn__stepper *s, *r;
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, AEDYN_ODE_DOPRI5, NULL));
+    ck_assert_aedyn_ok(aedyn__stepper_create(&r, 4, AEDYN_ODE_DOPRI5, NULL));
+    double y[4] = { 1, 1, 0, 1 }, yr[4] = { 1, 1, 0, 1 }, t = 0.0, tr = 0.0, stiff = 10.0;
+    ck_assert_aedyn_ok(aedyn__stepper_advance(r, test_rhs, &stiff, &tr, yr, 3.0));
+    uint64_t calls = 0;
+    while (t < 3.0) {
+        double hl, t0 = t;
+        ck_assert_aedyn_ok(aedyn__stepper_step(s, test_rhs, &stiff, &t, y, 3.0, &hl));
+        ck_assert(t > t0 && t <= 3.0);
+        ck_assert_msg(hl >= 0.0 && isfinite(hl), "t %g h lambda %g", t, hl);
+        ck_assert_double_le(fabs(aedyn__stepper_get_last_step(s) - (t - t0)), 1e-14);
+        calls++;
+    }
+    ck_assert_uint_eq(calls, aedyn__stepper_get_stats(r).nsteps);
+    ck_assert_uint_eq(aedyn__stepper_get_stats(s).nsteps, aedyn__stepper_get_stats(r).nsteps);
+    ck_assert_mem_eq(y, yr, sizeof y);
+    aedyn__stepper_destroy(s);
+    ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, AEDYN_ODE_RK4, NULL));
+    t = 0.0;
+    ck_assert_int_eq(aedyn__stepper_step(s, test_rhs, &stiff, &t, y, 3.0, NULL),
+                     AEDYN_ERR_UNSUPPORTED);
+    aedyn__stepper_destroy(s);
+    aedyn__stepper_destroy(r);
+}
+END_TEST
+
 /* The test problem with the given stiffness from y = (1, 1, 0, 1) to t = 10
  * (atol = 1e-3 rtol); y gets the result, counts the evaluations, steps,
  * Jacobians and LU factorisations. */
@@ -532,6 +564,7 @@ int main(void)
     tcase_add_test(tc, fixed_step_orders);
     tcase_add_test(tc, lands_on_output_times);
     tcase_add_test(tc, adaptive_accuracy_and_dense_output);
+    tcase_add_test(tc, single_steps_are_those_of_advance);
     tcase_add_test(tc, rkc_handles_stiffness);
     tcase_add_test(tc, bdf_handles_stiffness);
     tcase_add_test(tc, bdf_accuracy_follows_tolerance);
