@@ -539,7 +539,7 @@ END_TEST
  * aedyn_analysis_linearise at the ODE's state. Frozen-time eigenvalues are
  * invariant under a change of coordinates y -> g(y) only up to terms in
  * the drift f (J' = G J G^-1 + (dG f) G^-1), so they agree to O(|f|) off
- * a fixed point; here they agree to 1e-7 (measured: the finite differences
+ * a fixed point; here they agree to 1e-8 (measured: the finite differences
  * of the band's J), and the tolerance is 1e-5 relative. The analysis must see
  * one clearly unstable direction (the frozen-time spectrum also has a few
  * eigenvalues within 1 % of lambda_u of zero: the slow drift along the
