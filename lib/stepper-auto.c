@@ -41,8 +41,10 @@
  *    when its steps need more than 12 stages at 3 steps in a row, a BDF
  *    step (about 10 evaluations' worth of work on small states) is cheaper,
  *    and BDF takes over (the raw spiked model needs 100); when h rho falls
- *    to 1.5 or below at 6 steps in a row, DOPRI5 would be stable at RKC's
- *    step and, of order 5, more accurate: back to DOPRI5. Below 1e-4 RKC
+ *    to DOPRI5's threshold (0.5, raised after each return) or below at 6
+ *    steps in a row, from RKC's 11th step on, DOPRI5 would not count its
+ *    steps as stiff at RKC's step and, of order 5, is more accurate: back
+ *    to DOPRI5. Below 1e-4 RKC
  *    is never chosen: as a second-order method it cannot deliver tight
  *    tolerances (docs/ode.md).
  *
@@ -54,7 +56,7 @@
 #include "stepper-private.h"
 
 #define STIFF_H_LAMBDA 0.5  /* DOPRI5 steps above this feel the stiff components */
-#define STIFF_H_LAMBDA_MAX 3.25 /* ... raised towards this after each return from BDF */
+#define STIFF_H_LAMBDA_MAX 3.25 /* ... raised towards this after each return to DOPRI5 */
 #define STIFF_STEPS_RKC 15  /* ... this many of them make the dynamics stiff for RKC */
 #define STIFF_STEPS_BDF 50  /* ... and for BDF, whose start costs more */
 #define CALM_STEPS 6        /* ... and this many below restart the count */
@@ -65,7 +67,7 @@
 #define RKC_RTOL_MIN 1e-4   /* RKC is the stiff method from this rtol up */
 #define RKC_STAGES_BDF 12   /* RKC steps needing more stages than this ... */
 #define RKC_HEAVY_STEPS 3   /* ... this many in a row: BDF */
-#define RKC_CALM_STEPS 6    /* RKC steps in a row with h rho <= CALM_H_RHO: DOPRI5 */
+#define RKC_CALM_STEPS 6    /* RKC steps in a row with h rho <= DOPRI5's threshold: DOPRI5 */
 #define RKC_SETTLE 10       /* ... counted from this many steps after the switch on */
 
 enum { EXPLICIT, CHEBYSHEV, IMPLICIT }; /* DOPRI5, RKC, BDF */
@@ -167,7 +169,7 @@ static bool watch_explicit(void *mctx, double t, const double *y, double h, doub
             a->h_next = h;
             return true;
         }
-    } else if (++a->calm >= CALM_STEPS) {
+    } else if (a->calm < CALM_STEPS && ++a->calm == CALM_STEPS) { /* (no overflow) */
         a->stiff = 0;
     }
     return false;
@@ -184,7 +186,11 @@ static bool watch_chebyshev(void *mctx, double t, const double *y, double h, dou
     a->stiff = stages > RKC_STAGES_BDF ? a->stiff + 1 : 0;
     /* RKC starts from DOPRI5's last step and lengthens it by up to 5 times a
      * step: small h rho says nothing before it settles */
-    a->calm = h_lambda <= CALM_H_RHO && ++a->since > RKC_SETTLE ? a->calm + 1 : 0;
+    if (a->since <= RKC_SETTLE)
+        a->since++;
+    /* back to DOPRI5 only where it would not count its steps as stiff at
+     * RKC's step (h rho at most DOPRI5's threshold): no ping-pong */
+    a->calm = h_lambda <= a->threshold && a->since > RKC_SETTLE ? a->calm + 1 : 0;
     if (a->stiff >= RKC_HEAVY_STEPS || a->calm >= RKC_CALM_STEPS) {
         a->want_switch = true;
         a->next = a->calm >= RKC_CALM_STEPS ? EXPLICIT : IMPLICIT;
