@@ -16,14 +16,7 @@ int main(int argc, char **argv)
 {
     const int reps = argc > 1 ? atoi(argv[1]) : 3;
     const double T = argc > 2 ? atof(argv[2]) : 100.0;
-    FILE *la = fopen("/proc/loadavg", "r");
-    char load[128] = "unknown\n";
-    if (la) {
-        if (!fgets(load, sizeof load, la))
-            snprintf(load, sizeof load, "unknown\n");
-        fclose(la);
-    }
-    printf("load average: %s", load);
+    bench_print_load(NULL);
     const aedyn_net_activation acts[2] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF };
     for (int a = 0; a < 2; a++) {
         aedyn_rng *rng;

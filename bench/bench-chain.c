@@ -13,14 +13,7 @@ int main(int argc, char **argv)
 {
     const long steps = argc > 1 ? atol(argv[1]) : 200000;
     const int reps = argc > 2 ? atoi(argv[2]) : 5;
-    FILE *la = fopen("/proc/loadavg", "r");
-    char load[128] = "unknown\n";
-    if (la) {
-        if (!fgets(load, sizeof load, la))
-            snprintf(load, sizeof load, "unknown\n");
-        fclose(la);
-    }
-    printf("load average: %s", load);
+    bench_print_load(NULL);
     printf("%8s %14s %14s %8s\n", "D", "SGD ns/step", "chain ns/step", "speed-up");
     const size_t Ds[3] = { 1000, 10000, 100000 };
     for (int i = 0; i < 3; i++) {

@@ -83,14 +83,7 @@ int main(int argc, char **argv)
     const size_t nt = argc > 3 ? (size_t)atoi(argv[3]) : 2;
     const size_t D = 1000;
     const uint64_t steps = (uint64_t)(T * (double)D);
-    FILE *la = fopen("/proc/loadavg", "r");
-    char load[128] = "unknown";
-    if (la) {
-        if (!fgets(load, sizeof load, la))
-            snprintf(load, sizeof load, "unknown\n");
-        fclose(la);
-    }
-    printf("load average before: %s", load);
+    bench_print_load("before");
     printf("R = %d replicas, D = %zu, K = 2 erf, t = %g (%llu steps each), %d repetitions\n", R,
            D, T, (unsigned long long)steps, reps);
     tmpl_t t = make(D);
@@ -110,12 +103,7 @@ int main(int argc, char **argv)
            best[0], best[1], best[1] / best[0], nt, best[2]);
     printf("ratio %zu threads / 8 sequential runs: %.3f (goal <= 0.55 with 2 threads)\n", nt,
            best[2] / best[0]);
-    la = fopen("/proc/loadavg", "r");
-    if (la) {
-        if (fgets(load, sizeof load, la))
-            printf("load average after: %s", load);
-        fclose(la);
-    }
+    bench_print_load("after");
     aedyn_sgd_destroy(t.sgd);
     aedyn_net_destroy(t.net);
     aedyn_data_destroy(t.data);

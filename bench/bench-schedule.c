@@ -203,18 +203,7 @@ int main(int argc, char **argv)
 
     /* full spectrum: rho_j = 0.5 D (j+1)^-1.5 + 0.5 on the coordinate axes (as bench-ode) */
     const size_t D = 1024;
-    double *rho = malloc(D * sizeof *rho), *E = calloc(D * D, sizeof *E);
-    if (!rho || !E) {
-        fprintf(stderr, "out of memory\n");
-        return 1;
-    }
-    for (size_t j = 0; j < D; j++) {
-        rho[j] = 0.5 * (double)D * pow((double)j + 1.0, -1.5) + 0.5;
-        E[j * D + j] = 1.0;
-    }
-    bench_check(aedyn_data_create_eigen(&full, D, D, rho, E, 0.0), "full spectrum");
-    free(rho);
-    free(E);
+    full = bench_full_spectrum(D);
     bench_check(aedyn_net_create(&net_full, D, 4, AEDYN_NET_ACT_ERF, 0), "net");
     bench_check(aedyn_net_init_gaussian(net_full, rng, 0.1), "init");
     fail |= compare("full spectrum D=1024, K=4", net_full, full, 1.0, quick ? 10.0 : 100.0, reps);
