@@ -17,33 +17,12 @@
 #include "testutil.h"
 #include "band-private.h"
 
-typedef struct {
-    aedyn_rng *rng;
-    aedyn_data *data;
-    aedyn_net *net;
-    aedyn_sgd *sgd;
-} tmpl;
+typedef testutil_trainer tmpl;
 
 static tmpl make_tmpl(size_t D, aedyn_net_activation act, unsigned flags, aedyn_sgd_rule rule,
                       double sigma0, uint64_t seed)
 {
-    tmpl t;
-    ck_assert_aedyn_ok(aedyn_rng_create(&t.rng, seed, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&t.data, D, 2, NULL, 1.0,
-                                                AEDYN_DATA_SPIKES_RANDOM, t.rng,
-                                                AEDYN_DATA_STANDARDISE));
-    ck_assert_aedyn_ok(aedyn_net_create(&t.net, D, 2, act, flags));
-    ck_assert_aedyn_ok(aedyn_net_init_gaussian(t.net, t.rng, sigma0));
-    ck_assert_aedyn_ok(aedyn_sgd_create(&t.sgd, t.net, t.data, t.rng, rule, 1.0));
-    return t;
-}
-
-static void free_tmpl(tmpl *t)
-{
-    aedyn_sgd_destroy(t->sgd);
-    aedyn_net_destroy(t->net);
-    aedyn_data_destroy(t->data);
-    aedyn_rng_destroy(t->rng);
+    return testutil_spiked_trainer(D, 2, 2, act, flags, rule, 1.0, sigma0, seed, 0);
 }
 
 /* Packed coordinates (aedyn-band.h) from the chain's layout, K = 2. */
@@ -95,7 +74,7 @@ START_TEST(test_mean_is_ode)
         }
         aedyn_band_destroy(b);
         aedyn_ode_destroy(o);
-        free_tmpl(&t);
+        testutil_trainer_free(&t);
     }
 }
 END_TEST
@@ -133,7 +112,7 @@ START_TEST(test_quadrature_mean_is_drift)
             ck_assert(B[i * P + i] >= 0.0 && B[i * P + (P - 1 - i)] == B[(P - 1 - i) * P + i]);
         free(B);
         aedyn_band_destroy(b);
-        free_tmpl(&t);
+        testutil_trainer_free(&t);
     }
 }
 END_TEST
@@ -174,7 +153,7 @@ START_TEST(test_noise_against_pairwise)
         free(B);
         free(Br);
         aedyn_band_destroy(b);
-        free_tmpl(&t);
+        testutil_trainer_free(&t);
     }
 }
 END_TEST
@@ -232,7 +211,7 @@ START_TEST(test_stepwise_against_joint)
         free(Sr);
         aedyn_band_destroy(b);
         aedyn_band_destroy(r);
-        free_tmpl(&t);
+        testutil_trainer_free(&t);
     }
 }
 END_TEST
@@ -292,7 +271,7 @@ START_TEST(test_noise_against_steps)
     free(H);
     aedyn_chain_destroy(c);
     aedyn_band_destroy(b);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -360,7 +339,7 @@ START_TEST(test_band_against_replicas)
     free(v);
     aedyn_replicas_destroy(rep);
     aedyn_band_destroy(b);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -528,7 +507,7 @@ START_TEST(test_hybrid_escapes)
     aedyn_band_destroy(b);
     aedyn_band_destroy(o);
     aedyn_replicas_destroy(rep);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -591,7 +570,7 @@ START_TEST(test_plateau_eigenvalue)
     free(J);
     aedyn_band_destroy(b);
     aedyn_ode_destroy(ode);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -637,7 +616,7 @@ START_TEST(test_sample)
     free(J);
     free(S);
     aedyn_band_destroy(b);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -647,7 +626,7 @@ START_TEST(test_refusals)
     tmpl t = make_tmpl(40, AEDYN_NET_ACT_ERF, AEDYN_NET_TIED, AEDYN_SGD_VANILLA, 0.3, 1);
     ck_assert_aedyn_fails(aedyn_band_create(&b, t.sgd), AEDYN_ERR_UNSUPPORTED);
     ck_assert_ptr_null(b);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
     t = make_tmpl(40, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.3, 1);
     ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
     ck_assert_aedyn_fails(aedyn_band_advance(b, -1.0), AEDYN_ERR_INVALID);
@@ -661,7 +640,7 @@ START_TEST(test_refusals)
     ck_assert_aedyn_fails(aedyn_band_set_mean(b, -1.0, y), AEDYN_ERR_INVALID);
     aedyn_band_destroy(b);
     aedyn_band_destroy(NULL);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 

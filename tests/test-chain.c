@@ -16,34 +16,12 @@
 #include "testutil.h"
 #include "chain-private.h"
 
-typedef struct {
-    aedyn_rng *rng;
-    aedyn_data *data;
-    aedyn_net *net;
-    aedyn_sgd *sgd;
-    size_t D, K;
-} tmpl;
+typedef testutil_trainer tmpl;
 
 static tmpl make_tmpl(size_t D, size_t K, size_t M, aedyn_net_activation act, unsigned flags,
                       aedyn_sgd_rule rule, double lr, double sigma0, uint64_t seed)
 {
-    tmpl t = { .D = D, .K = K };
-    ck_assert_aedyn_ok(aedyn_rng_create(&t.rng, seed, 0));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&t.data, D, M, NULL, 1.0,
-                                                AEDYN_DATA_SPIKES_RANDOM, t.rng,
-                                                AEDYN_DATA_STANDARDISE));
-    ck_assert_aedyn_ok(aedyn_net_create(&t.net, D, K, act, flags));
-    ck_assert_aedyn_ok(aedyn_net_init_gaussian(t.net, t.rng, sigma0));
-    ck_assert_aedyn_ok(aedyn_sgd_create(&t.sgd, t.net, t.data, t.rng, rule, lr));
-    return t;
-}
-
-static void free_tmpl(tmpl *t)
-{
-    aedyn_sgd_destroy(t->sgd);
-    aedyn_net_destroy(t->net);
-    aedyn_data_destroy(t->data);
-    aedyn_rng_destroy(t->rng);
+    return testutil_spiked_trainer(D, K, M, act, flags, rule, lr, sigma0, seed, 0);
 }
 
 /* ---- one step is exact ---- */
@@ -211,7 +189,7 @@ static void exact_step_case(aedyn_net_activation act, unsigned flags, aedyn_sgd_
     aedyn_chain_destroy(c);
     aedyn_chain_destroy(c2);
     free(E);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 
 START_TEST(test_exact_step)
@@ -268,7 +246,7 @@ START_TEST(test_create_matches_network)
     ck_assert_aedyn_ok(aedyn_chain_get_state(c, y2));
     ck_assert(memcmp(y, y2, n * sizeof *y) == 0);
     aedyn_chain_destroy(c);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -279,16 +257,16 @@ START_TEST(test_refusals)
                        1);
     ck_assert_aedyn_fails(aedyn_chain_create(&c, t.sgd, t.rng), AEDYN_ERR_UNSUPPORTED);
     ck_assert(strstr(aedyn_error_message(), "tied") != NULL);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
     t = make_tmpl(40, 2, 2, AEDYN_NET_ACT_ERF, AEDYN_NET_SKIP, AEDYN_SGD_VANILLA, 0.5, 0.3, 1);
     ck_assert_aedyn_fails(aedyn_chain_create(&c, t.sgd, t.rng), AEDYN_ERR_UNSUPPORTED);
     ck_assert(strstr(aedyn_error_message(), "skip") != NULL);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
     t = make_tmpl(40, 2, 2, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.5, 0.3, 1);
     ck_assert_aedyn_ok(aedyn_sgd_set_denoising(t.sgd, 1.0, 0.3));
     ck_assert_aedyn_fails(aedyn_chain_create(&c, t.sgd, t.rng), AEDYN_ERR_UNSUPPORTED);
     ck_assert(strstr(aedyn_error_message(), "denoising") != NULL);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
     /* a full covariance: no bulk */
     aedyn_rng *rng;
     aedyn_data *d;
@@ -396,7 +374,7 @@ START_TEST(test_init_gaussian)
         ck_assert(fabs(vs * (double)D / s02 - 1.0) < 4.5 * sqrt(2.0 / (double)N));
     }
     aedyn_chain_destroy(c);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -509,7 +487,7 @@ static void distribution_case(aedyn_net_activation act)
     free(e2);
     aedyn_replicas_destroy(full);
     aedyn_replicas_destroy(red);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 
 START_TEST(test_distribution_linear) { distribution_case(AEDYN_NET_ACT_LINEAR); }
@@ -552,7 +530,7 @@ START_TEST(test_mean_against_ode)
         }
         aedyn_replicas_destroy(rep);
         aedyn_ode_destroy(ode);
-        free_tmpl(&t);
+        testutil_trainer_free(&t);
     }
 }
 END_TEST
@@ -588,7 +566,7 @@ START_TEST(test_reduced_replicas_threads)
     for (int i = 0; i < 3; i++)
         free(v[i]);
     aedyn_rng_destroy(copy);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 

@@ -16,35 +16,13 @@
 #include <string.h>
 #include "testutil.h"
 
-typedef struct {
-    aedyn_rng *rng;
-    aedyn_data *data;
-    aedyn_net *net;
-    aedyn_sgd *sgd;
-    size_t D, K;
-} tmpl;
+typedef testutil_trainer tmpl;
 
 /* A template trainer: an erf AE (flags) on the standardised spiked model. */
 static tmpl make_tmpl(size_t D, size_t K, aedyn_net_activation act, unsigned flags,
                       aedyn_sgd_rule rule, double lr)
 {
-    tmpl t = { .D = D, .K = K };
-    ck_assert_aedyn_ok(aedyn_rng_create(&t.rng, 17, 3));
-    ck_assert_aedyn_ok(aedyn_data_create_spiked(&t.data, D, 2, NULL, 1.0,
-                                                AEDYN_DATA_SPIKES_RANDOM, t.rng,
-                                                AEDYN_DATA_STANDARDISE));
-    ck_assert_aedyn_ok(aedyn_net_create(&t.net, D, K, act, flags));
-    ck_assert_aedyn_ok(aedyn_net_init_gaussian(t.net, t.rng, 0.3));
-    ck_assert_aedyn_ok(aedyn_sgd_create(&t.sgd, t.net, t.data, t.rng, rule, lr));
-    return t;
-}
-
-static void free_tmpl(tmpl *t)
-{
-    aedyn_sgd_destroy(t->sgd);
-    aedyn_net_destroy(t->net);
-    aedyn_data_destroy(t->data);
-    aedyn_rng_destroy(t->rng);
+    return testutil_spiked_trainer(D, K, 2, act, flags, rule, lr, 0.3, 17, 3);
 }
 
 /* ---- threads do not change anything ---- */
@@ -78,7 +56,7 @@ static run_result run_ensemble(size_t n_threads, size_t R)
     ck_assert_aedyn_ok(aedyn_replicas_escape_stats(rep, 3, q, &res.efrac, res.eq));
     res.steps = aedyn_replicas_get_n_steps(rep);
     aedyn_replicas_destroy(rep);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
     return res;
 }
 
@@ -234,8 +212,8 @@ START_TEST(test_replica_is_documented_trainer)
     aedyn_rng_destroy(rr);
     aedyn_rng_destroy(copy);
     aedyn_replicas_destroy(rep);
-    free_tmpl(&t);
-    free_tmpl(&h);
+    testutil_trainer_free(&t);
+    testutil_trainer_free(&h);
 }
 END_TEST
 
@@ -295,7 +273,7 @@ START_TEST(test_stats_from_values)
     free(sd);
     free(qs);
     aedyn_replicas_destroy(rep);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -367,8 +345,8 @@ START_TEST(test_escape_times)
     aedyn_rng_destroy(copy);
     aedyn_rng_destroy(rr);
     aedyn_replicas_destroy(rep);
-    free_tmpl(&t);
-    free_tmpl(&h);
+    testutil_trainer_free(&t);
+    testutil_trainer_free(&h);
 }
 END_TEST
 
@@ -401,7 +379,7 @@ START_TEST(test_init_gaussian)
     ck_assert_aedyn_ok(aedyn_replicas_step(rep, 5));
     ck_assert_aedyn_fails(aedyn_replicas_init_gaussian(rep, 0.2), AEDYN_ERR_INVALID);
     aedyn_replicas_destroy(rep);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -416,7 +394,7 @@ START_TEST(test_divergence)
     ck_assert_aedyn_fails(aedyn_replicas_stats(rep, 0, NULL, m, NULL, NULL), AEDYN_ERR_DIVERGED);
     ck_assert_aedyn_fails(aedyn_replicas_step(rep, 1), AEDYN_ERR_DIVERGED);
     aedyn_replicas_destroy(rep);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
@@ -446,7 +424,7 @@ START_TEST(test_bad_input)
     ck_assert(isnan(aedyn_replicas_get_time(NULL)));
     aedyn_replicas_destroy(rep);
     aedyn_replicas_destroy(NULL);
-    free_tmpl(&t);
+    testutil_trainer_free(&t);
 }
 END_TEST
 

@@ -67,3 +67,26 @@ void testutil_tmpdir_remove(void)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir_);
     ck_assert_int_eq(system(cmd), 0);
 }
+
+testutil_trainer testutil_spiked_trainer(size_t D, size_t K, size_t M, aedyn_net_activation act,
+                                         unsigned flags, aedyn_sgd_rule rule, double lr,
+                                         double sigma0, uint64_t seed, uint64_t stream)
+{
+    testutil_trainer t = { .D = D, .K = K };
+    ck_assert_aedyn_ok(aedyn_rng_create(&t.rng, seed, stream));
+    ck_assert_aedyn_ok(aedyn_data_create_spiked(&t.data, D, M, NULL, 1.0,
+                                                AEDYN_DATA_SPIKES_RANDOM, t.rng,
+                                                AEDYN_DATA_STANDARDISE));
+    ck_assert_aedyn_ok(aedyn_net_create(&t.net, D, K, act, flags));
+    ck_assert_aedyn_ok(aedyn_net_init_gaussian(t.net, t.rng, sigma0));
+    ck_assert_aedyn_ok(aedyn_sgd_create(&t.sgd, t.net, t.data, t.rng, rule, lr));
+    return t;
+}
+
+void testutil_trainer_free(testutil_trainer *t)
+{
+    aedyn_sgd_destroy(t->sgd);
+    aedyn_net_destroy(t->net);
+    aedyn_data_destroy(t->data);
+    aedyn_rng_destroy(t->rng);
+}

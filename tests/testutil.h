@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "aedyn.h"
 
 /* Path of a file under the test data directory ($AEDYN_TEST_DATA, set by meson). */
@@ -39,6 +40,24 @@ void testutil_tmpdir_make(const char *prefix);
 const char *testutil_tmpdir(void);
 const char *testutil_tmp_path(const char *name);
 void testutil_tmpdir_remove(void);
+
+/* A trainer on the standardised spiked model: its random stream (seed,
+ * stream), the data (D, M random spikes with the default strengths, noise 1),
+ * a network of K units (activation, flags) with Gaussian weights of standard
+ * deviation sigma0, and the trainer (rule, learning rate lr), created in
+ * that order. The fixture of the replica, chain and band tests. */
+typedef struct {
+    aedyn_rng *rng;
+    aedyn_data *data;
+    aedyn_net *net;
+    aedyn_sgd *sgd;
+    size_t D, K;
+} testutil_trainer;
+
+testutil_trainer testutil_spiked_trainer(size_t D, size_t K, size_t M, aedyn_net_activation act,
+                                         unsigned flags, aedyn_sgd_rule rule, double lr,
+                                         double sigma0, uint64_t seed, uint64_t stream);
+void testutil_trainer_free(testutil_trainer *t);
 
 /* Run a suite and return the process exit status. */
 int testutil_run(Suite *s);
