@@ -236,8 +236,10 @@ static size_t switches_of(const problem *p, double rtol, aedyn_ode_method *sw)
     ck_assert_aedyn_ok(aedyn_ode_advance(o, p->t_end));
     ck_assert_aedyn_ok(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_SWITCHES, &n));
     ck_assert_uint_le(n, 16);
-    printf("%s, rtol %s: %llu switch(es)", p->name, rtol > 0 ? (rtol < 1e-5 ? "1e-6" : "1e-4")
-           : "default", (unsigned long long)n);
+    char label[32] = "default";
+    if (rtol > 0)
+        snprintf(label, sizeof label, "%g", rtol);
+    printf("%s, rtol %s: %llu switch(es)", p->name, label, (unsigned long long)n);
     for (size_t i = 0; i < n; i++) {
         double t;
         ck_assert_aedyn_ok(aedyn_ode_get_switch(o, i, &t, &sw[i]));
