@@ -214,7 +214,7 @@ static aedyn_status dopri5_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn
              * singularity: below the floor that ends the call as well */
             if (!clipped && hn < h && !(hn >= aedyn__stepper_floor(s, *t)))
                 return aedyn__stepper_collapse(s, *t, hn, false, "the error test fails");
-            if (w->mon && w->mon(w->mctx, *t, y, h, stiffness(w, y, h)) && *t < t_end)
+            if (w->mon && *t < t_end && w->mon(w->mctx, *t, y, h, stiffness(w, y, h)))
                 return AEDYN_OK; /* the monitor ends the call here */
         } else {
             s->stats.nreject++;

@@ -130,7 +130,9 @@ aedyn_status aedyn__stepper_advance(aedyn__stepper *s, aedyn__rhs_fn f, void *ct
  * follow the method's own steps, e.g. with aedyn__stepper_dense over each.
  * The steps are those of one aedyn__stepper_advance to t_end. *h_lambda
  * (optional) is h times the method's estimate of the modulus of the
- * dominant eigenvalue of the Jacobian over that step. */
+ * dominant eigenvalue of the Jacobian over that step, or NaN for the step
+ * that lands on t_end (the method's monitor sees only the steps before it,
+ * stepper-private.h). */
 aedyn_status aedyn__stepper_step(aedyn__stepper *s, aedyn__rhs_fn f, void *ctx, double *t,
                                  double *y, double t_end, double *h_lambda);
 

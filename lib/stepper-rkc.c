@@ -228,7 +228,7 @@ static aedyn_status rkc_advance(void *state, aedyn__stepper *s, aedyn__rhs_fn f,
             if (!clipped && hn < h && !(hn >= aedyn__stepper_floor(s, *t)))
                 return aedyn__stepper_collapse(s, *t, hn, false, "the error test fails");
             /* the monitor sees h times the spectral radius estimate */
-            if (w->mon && w->mon(w->mctx, *t, y, h, h * w->rho_est) && *t < t_end)
+            if (w->mon && *t < t_end && w->mon(w->mctx, *t, y, h, h * w->rho_est))
                 return AEDYN_OK; /* the monitor ends the call here */
         } else {
             s->stats.nreject++;

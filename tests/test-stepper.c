@@ -4,6 +4,7 @@
  * that stops being finite, step collapse, invalid settings): every call
  * ends, with the status that names the cause. */
 #include <float.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,8 +92,9 @@ START_TEST(adaptive_accuracy_and_dense_output)
 END_TEST
 
 /* Single steps (aedyn__stepper_step) follow exactly the steps of one
- * advance: same times, bit-identical states, one step per call, each with
- * a finite stiffness estimate; other methods refuse. */
+ * advance: same times, bit-identical states, one step per call, each ending
+ * before t_end with a finite stiffness estimate, the one landing on t_end
+ * with none (NaN: the monitor does not see it); other methods refuse. */
 START_TEST(single_steps_are_those_of_advance)
 {
     aedyn__stepper *s, *r;
@@ -105,7 +107,10 @@ START_TEST(single_steps_are_those_of_advance)
         double hl, t0 = t;
         ck_assert_aedyn_ok(aedyn__stepper_step(s, test_rhs, &stiff, &t, y, 3.0, &hl));
         ck_assert(t > t0 && t <= 3.0);
-        ck_assert_msg(hl >= 0.0 && isfinite(hl), "t %g h lambda %g", t, hl);
+        if (t < 3.0)
+            ck_assert_msg(hl >= 0.0 && isfinite(hl), "t %g h lambda %g", t, hl);
+        else
+            ck_assert_msg(isnan(hl), "the step landing on t_end: h lambda %g", hl);
         ck_assert_double_le(fabs(aedyn__stepper_get_last_step(s) - (t - t0)), 1e-14);
         calls++;
     }
@@ -119,6 +124,58 @@ START_TEST(single_steps_are_those_of_advance)
                      AEDYN_ERR_UNSUPPORTED);
     aedyn__stepper_destroy(s);
     aedyn__stepper_destroy(r);
+}
+END_TEST
+
+/* A monitor that records what it is shown and never ends the call. */
+typedef struct {
+    double t_end;   /* of the advance in progress */
+    uint64_t calls; /* in all */
+    int late;       /* calls for a step that did not end before t_end */
+} monitor_log;
+
+static bool record_step(void *mctx, double t, const double *y, double h, double h_lambda)
+{
+    (void)y;
+    (void)h_lambda;
+    monitor_log *m = mctx;
+    m->calls++;
+    if (!(t < m->t_end) || !(h > 0.0))
+        m->late++;
+    return false;
+}
+
+/* The monitor contract (stepper-private.h): every adaptive method calls its
+ * monitor after each accepted step that ends before t_end, and not for the
+ * step that reaches t_end. Over 20 output times of the stiff test problem
+ * DOPRI5 and RKC make exactly one call fewer than steps per output time
+ * (the step clipped to land there); BDF one fewer per advance that steps. */
+START_TEST(monitor_sees_steps_before_t_end)
+{
+    const aedyn_ode_method ms[3] = { AEDYN_ODE_DOPRI5, AEDYN_ODE_RKC, AEDYN_ODE_BDF };
+    for (int i = 0; i < 3; i++) {
+        aedyn__stepper *s;
+        ck_assert_aedyn_ok(aedyn__stepper_create(&s, 4, ms[i], NULL));
+        monitor_log log = { 0 };
+        s->ops->set_monitor(s->state, record_step, &log);
+        double y[4] = { 1, 1, 0, 1 }, t = 0.0, stiff = 100.0;
+        for (int k = 1; k <= 20; k++) {
+            log.t_end = 0.5 * k;
+            ck_assert_aedyn_ok(aedyn__stepper_advance(s, test_rhs, &stiff, &t, y, log.t_end));
+            ck_assert(t == log.t_end);
+        }
+        const uint64_t nsteps = aedyn__stepper_get_stats(s).nsteps;
+        ck_assert_msg(log.late == 0, "%s: %d monitor calls at or past t_end", s->ops->name,
+                      log.late);
+        /* DOPRI5 and RKC land on each output time; BDF steps past it and
+         * interpolates, so an advance may end without a step of its own */
+        const bool lands = ms[i] != AEDYN_ODE_BDF;
+        ck_assert_msg(nsteps >= 40 && log.calls <= nsteps - (lands ? 20 : 1) &&
+                          log.calls >= nsteps - 20,
+                      "%s: %" PRIu64 " monitor calls for %" PRIu64 " steps and 20 output times",
+                      s->ops->name, log.calls, nsteps);
+        aedyn__stepper_destroy(s);
+    }
 }
 END_TEST
 
@@ -565,6 +622,7 @@ int main(void)
     tcase_add_test(tc, lands_on_output_times);
     tcase_add_test(tc, adaptive_accuracy_and_dense_output);
     tcase_add_test(tc, single_steps_are_those_of_advance);
+    tcase_add_test(tc, monitor_sees_steps_before_t_end);
     tcase_add_test(tc, rkc_handles_stiffness);
     tcase_add_test(tc, bdf_handles_stiffness);
     tcase_add_test(tc, bdf_accuracy_follows_tolerance);
