@@ -3,11 +3,14 @@
  * lr 1), integrated to t = 100 with 20 output times, each the best of
  * `reps` timings: the ODE (aedyn_ode, default method and tolerances), the
  * band's mean alone (fluctuations off), and the band with Sigma and delta
- * (the goal was <= 10 times the ODE). Also one evaluation of B. The machine
- * may be shared: the load average is printed.
+ * (the goal was <= 10 times the ODE). Also one evaluation of B, and what
+ * one B per step of the ODE alone would cost: a floor for any scheme whose
+ * Sigma follows B along the mean. The machine may be shared: the load
+ * average is printed.
  * Usage: bench-band [reps]   (default 3) */
 #define _POSIX_C_SOURCE 200809L
 #define AEDYN_EXPERIMENTAL 1
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include "bench-util.h"
@@ -30,6 +33,7 @@ int main(int argc, char **argv)
         bench_check(aedyn_net_init_gaussian(net, rng, 0.1), "init");
         bench_check(aedyn_sgd_create(&sgd, net, data, rng, AEDYN_SGD_VANILLA, 1.0), "sgd");
         double best[3] = { 1e300, 1e300, 1e300 }, tB = 1e300;
+        uint64_t ode_steps = 0;
         for (int r = 0; r < reps; r++) {
             aedyn_ode *o;
             aedyn_band *b, *m;
@@ -42,6 +46,7 @@ int main(int argc, char **argv)
                 bench_check(aedyn_ode_advance(o, T * i / 20.0), "advance");
             double dt = bench_now() - t0;
             best[0] = dt < best[0] ? dt : best[0];
+            bench_check(aedyn_ode_get_stat(o, AEDYN_ODE_STAT_STEPS, &ode_steps), "stat");
             t0 = bench_now();
             for (int i = 1; i <= 20; i++)
                 bench_check(aedyn_band_advance(m, T * i / 20.0), "advance");
@@ -66,6 +71,11 @@ int main(int argc, char **argv)
                "%.1f ms = %.0f x the ODE; one B %.1f us\n",
                acts[a] == AEDYN_NET_ACT_LINEAR ? "linear" : "erf", T, 1e3 * best[0],
                1e3 * best[1], 1e3 * best[2], best[2] / best[0], 1e6 * tB);
+        /* a floor for any scheme that resolves B along the mean: one B per
+         * step the ODE takes */
+        printf("       the ODE took %" PRIu64 " steps: one B per step alone = %.2f ms = %.1f x "
+               "the ODE\n",
+               ode_steps, 1e3 * (double)ode_steps * tB, (double)ode_steps * tB / best[0]);
         aedyn_sgd_destroy(sgd);
         aedyn_net_destroy(net);
         aedyn_data_destroy(data);
