@@ -4,8 +4,8 @@
  * `reps` timings: the ODE (aedyn_ode, default method and tolerances), the
  * band's mean alone (fluctuations off), and the band with Sigma and delta
  * (the goal was <= 10 times the ODE). Also one evaluation of B, and what
- * one B per step of the ODE alone would cost: a floor for any scheme whose
- * Sigma follows B along the mean. The machine may be shared: the load
+ * one B per step of the ODE alone would cost: at the present cost of B, a
+ * floor for a scheme whose Sigma follows B along the mean. The machine may be shared: the load
  * average is printed.
  * Usage: bench-band [reps]   (default 3) */
 #define _POSIX_C_SOURCE 200809L
@@ -71,8 +71,8 @@ int main(int argc, char **argv)
                "%.1f ms = %.0f x the ODE; one B %.1f us\n",
                acts[a] == AEDYN_NET_ACT_LINEAR ? "linear" : "erf", T, 1e3 * best[0],
                1e3 * best[1], 1e3 * best[2], best[2] / best[0], 1e6 * tB);
-        /* a floor for any scheme that resolves B along the mean: one B per
-         * step the ODE takes */
+        /* at the present cost of B, a floor for a scheme that follows B
+         * along the mean: one B per step the ODE takes */
         printf("       the ODE took %" PRIu64 " steps: one B per step alone = %.2f ms = %.1f x "
                "the ODE\n",
                ode_steps, 1e3 * (double)ode_steps * tB, (double)ode_steps * tB / best[0]);
