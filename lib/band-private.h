@@ -56,13 +56,17 @@ struct aedyn_band {
     bool have_start;             /* pJ[0], pB[0], pf[0], dSa belong to (t, X) */
     double hsub;                 /* the next substep of Sigma and delta (0: none yet) */
     uint64_t n_points;           /* evaluations of J and B so far (statistics) */
-    /* B's node loop (node_moments): the sparse linear parts (P x 2 TERMS
-     * directions and values), G times them (P x (n + K)), the product terms'
-     * coefficients, components and directions (<= P TERMS), E[alpha alpha^T] */
+    /* B's node loop (node_moments): the linear parts' slots (node_structure:
+     * nl <= 2 TERMS P slots, component i's from lslot[i] to lslot[i + 1],
+     * direction ldir of each, the slot of every term's u and v in tslot, P x
+     * TERMS x 2), their coefficients at a node (lv) and E[c c^T] (Cl, nl x
+     * nl); the nprod product terms' coefficients (alpha), components and
+     * directions (<= P TERMS), E[alpha alpha^T] (Aq) */
     bool pairwise;               /* B by every pair of terms (the tests' reference) */
-    double *lv, *lg, *alpha, *Aq;
+    size_t nl, nprod;
+    double *lv, *Cl, *alpha, *Aq;
     int *ldir;
-    size_t *qi, *qu, *qv;
+    size_t *lslot, *tslot, *qi, *qu, *qv;
     aedyn__band_term *terms;     /* P x AEDYN__BAND_TERMS */
     size_t *nterm;               /* P */
 };

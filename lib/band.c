@@ -216,80 +216,194 @@ static void add_affine(aedyn_band *b, size_t i, double coef, aedyn__band_form u)
     b->terms[i * AEDYN__BAND_TERMS + b->nterm[i]++] = (aedyn__band_term){ coef, u, form(-2, 0, 0) };
 }
 
-/* One node's share of E[h h^T] (upper triangle of B, weight w) without the
- * quadratic parts: with xi = r - E[r | lambda] (covariance G over the
- * directions), every component is h_i = m_i + l_i . xi + sum_q alpha_q
- * (xi_u xi_v - G_uv) over its product terms q, and odd moments of xi vanish,
- * so Cov(h_i, h_j | lambda) = l_i^T G l_j + sum_qq' alpha_q alpha_q' (G_uu'
- * G_vv' + G_uv' G_vu') (Isserlis). l_i has at most two entries per term:
- * the first part is sparse, rows of G times a few coefficients. The second
- * depends on the node only through alpha: its products are accumulated in
- * Aq and contracted once (quad_moments). Returns the number of product terms. */
-static size_t node_moments(aedyn_band *b, double w, double *B)
+/* The terms of every component of h at one node (terms, nterm; the
+ * constants in cvec) from g and g' at the node's fields, and the forms F_k
+ * (F). Which directions appear in which component does not depend on the
+ * node: only the coefficients do (node_structure reads the directions once). */
+static void node_terms(aedyn_band *b, const double *g, const double *dg, double ew, double ev,
+                       double eb, double kap, aedyn__band_form *F)
 {
-    const size_t P = b->P, nd = b->n + b->K, NT = 2 * AEDYN__BAND_TERMS;
-    const double *G = b->G, *mh = b->mean_h;
-    double *lv = b->lv, *lg = b->lg, *al = b->alpha;
-    int *ld = b->ldir;
-    size_t nq = 0;
+    const size_t K = b->K, M = b->M, n = b->n;
+    const double rb = b->rho_b / (double)b->D;
+    const double *T0 = b->T0, *Rb = b->Rb, *T0b = b->T0b;
+    double *cv = b->cvec;
+    /* the forms F_k = g'_k (nu_k - sum_a T0^ka g_a) */
+    for (size_t k = 0; k < K; k++) {
+        const size_t amax = b->trunc ? k + 1 : K;
+        double ck = 0.0;
+        for (size_t a = 0; a < amax; a++)
+            ck += T0[k * K + a] * g[a];
+        F[k] = form((int)(n + k), dg[k], -dg[k] * ck);
+    }
+    /* the terms of every component of h */
+    memset(b->nterm, 0, b->P * sizeof *b->nterm);
+    for (size_t m = 0; m < M; m++)
+        for (size_t k = 0; k < K; k++) {
+            const size_t amax = b->trunc ? k + 1 : K;
+            const size_t iw = m * K + k, is = M * K + m * K + k;
+            double sg = 0.0;
+            for (size_t a = 0; a < amax; a++)
+                sg += b->s[m * K + a] * g[a];
+            add_prod(b, iw, ew, F[k], form((int)m, 1.0, 0.0));
+            cv[iw] = -kap * b->wt[m * K + k];
+            add_affine(b, is, 1.0, form((int)m, ev * g[k], -ev * g[k] * sg));
+            cv[is] = -kap * b->s[m * K + k];
+        }
+    for (size_t k = 0; k < K && b->has_bias; k++) {
+        add_affine(b, off_b(b) + k, eb, F[k]);
+        cv[off_b(b) + k] = 0.0;
+    }
+    for (size_t k = 0; k < K; k++) {
+        const size_t amax = b->trunc ? k + 1 : K;
+        for (size_t l = 0; l < K; l++) {
+            const size_t lmax = b->trunc ? l + 1 : K;
+            if (l >= k) {
+                const size_t iq = off_Q(b) + tri(K, k, l), it = off_T(b) + tri(K, k, l);
+                add_prod(b, iq, rb * ew, form((int)(M + k), 1.0, 0.0), F[l]);
+                add_prod(b, iq, rb * ew, F[k], form((int)(M + l), 1.0, 0.0));
+                cv[iq] = -2.0 * kap * b->Qb[k * K + l];
+                double s1 = 0.0, s2 = 0.0;
+                for (size_t a = 0; a < amax; a++)
+                    s1 += g[a] * T0b[a * K + l];
+                for (size_t a = 0; a < lmax; a++)
+                    s2 += g[a] * T0b[k * K + a];
+                add_affine(b, it, 1.0, form((int)(M + K + l), ev * g[k], 0.0));
+                add_affine(b, it, 1.0, form((int)(M + K + k), ev * g[l], 0.0));
+                cv[it] = -ev * (g[k] * s1 + g[l] * s2) - 2.0 * kap * T0b[k * K + l];
+            }
+            const size_t ir = off_R(b) + k * K + l;
+            double sr = 0.0;
+            for (size_t a = 0; a < amax; a++)
+                sr += g[a] * Rb[a * K + l];
+            add_prod(b, ir, rb * ew, form((int)(M + K + k), 1.0, 0.0), F[l]);
+            add_affine(b, ir, 1.0, form((int)(M + l), rb * ev * g[k], 0.0));
+            cv[ir] = -ev * g[k] * sr - 2.0 * kap * Rb[k * K + l];
+        }
+    }
+}
+
+/* Which directions each component's linear part l_i has: the slots of l_i
+ * (lslot[i] .. lslot[i + 1] - 1, direction ldir[z] each, every direction once
+ * per component), the slot of every term's forms (tslot, u then v; SIZE_MAX
+ * without direction), and the product terms with two directions (nprod; the
+ * component qi and directions qu, qv of each). The terms' structure does not
+ * depend on the node or the state: read once from the terms of any node. */
+static void node_structure(aedyn_band *b)
+{
+    const size_t P = b->P, TT = AEDYN__BAND_TERMS;
+    double g[AEDYN__BAND_MAXK] = { 0 }, dg[AEDYN__BAND_MAXK] = { 0 };
+    aedyn__band_form F[AEDYN__BAND_MAXK];
+    node_terms(b, g, dg, 0.0, 0.0, 0.0, 0.0, F);
+    size_t nl = 0, np = 0;
     for (size_t i = 0; i < P; i++) {
-        size_t nz = 0;
-        for (size_t p = 0; p < b->nterm[i]; p++) {
-            const aedyn__band_term *t = &b->terms[i * AEDYN__BAND_TERMS + p];
-            if (is_affine(t)) {
-                if (t->u.dir >= 0) {
-                    ld[i * NT + nz] = t->u.dir;
-                    lv[i * NT + nz++] = t->coef * t->u.a;
+        b->lslot[i] = nl;
+        for (size_t p = 0; p < TT; p++)
+            for (int f = 0; f < 2; f++) {
+                const aedyn__band_term *t = &b->terms[i * TT + p];
+                const int dir = p >= b->nterm[i] ? -1 : f == 0 ? t->u.dir : t->v.dir;
+                size_t z = SIZE_MAX;
+                if (dir >= 0) {
+                    for (z = b->lslot[i]; z < nl && b->ldir[z] != dir; z++)
+                        ;
+                    if (z == nl)
+                        b->ldir[nl++] = dir;
                 }
+                b->tslot[(i * TT + p) * 2 + (size_t)f] = z;
+            }
+        for (size_t p = 0; p < b->nterm[i]; p++) {
+            const aedyn__band_term *t = &b->terms[i * TT + p];
+            if (!is_affine(t) && t->u.dir >= 0 && t->v.dir >= 0) {
+                b->qi[np] = i;
+                b->qu[np] = (size_t)t->u.dir;
+                b->qv[np++] = (size_t)t->v.dir;
+            }
+        }
+    }
+    b->lslot[P] = nl;
+    b->nl = nl;
+    b->nprod = np;
+}
+
+/* A += w v v^T on the upper triangle of the n x n matrix A: the dense
+ * accumulation over the nodes (contiguous, vectorised). */
+AEDYN__CLONES static void syr_upper(size_t n, double w, const double *restrict v,
+                                    double *restrict A)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double wi = w * v[i];
+        double *restrict a = A + i * n;
+        for (size_t j = i; j < n; j++)
+            a[j] += wi * v[j];
+    }
+}
+
+/* One node's share of E[h h^T] (weight w). With xi = r - E[r | lambda]
+ * (covariance G over the directions), every component is h_i = m_i + l_i .
+ * xi + sum_q alpha_q (xi_u xi_v - G_uv) over its product terms q, and odd
+ * moments of xi vanish, so
+ *
+ *     E[h_i h_j | lambda] = m_i m_j + l_i^T G l_j
+ *                           + sum_qq' alpha_q alpha_q' (G_uu' G_vv' + G_uv' G_vu')
+ *
+ * (Isserlis). G does not depend on the node, and neither do the directions
+ * of l_i (its slots, node_structure) and of the alpha's: only the
+ * coefficients do. So the node adds w m m^T to B (upper triangle), and w c
+ * c^T and w alpha alpha^T to the sums Cl and Aq, c the coefficients of all
+ * the l_i in their slots (nl numbers, ~2P); both are contracted with G once
+ * after the nodes (lin_moments, quad_moments). Each is one dense rank-one
+ * update: no indirect loads in the node loop. */
+static void node_moments(aedyn_band *b, double w, double *B)
+{
+    const size_t P = b->P, TT = AEDYN__BAND_TERMS;
+    double *c = b->lv, *al = b->alpha;
+    size_t q = 0;
+    memset(c, 0, b->nl * sizeof *c);
+    for (size_t i = 0; i < P; i++)
+        for (size_t p = 0; p < b->nterm[i]; p++) {
+            const aedyn__band_term *t = &b->terms[i * TT + p];
+            const size_t *z = &b->tslot[(i * TT + p) * 2];
+            if (is_affine(t)) {
+                if (t->u.dir >= 0)
+                    c[z[0]] += t->coef * t->u.a;
                 continue;
             }
             const double mu = form_mean(b, &t->u), mv = form_mean(b, &t->v);
-            if (t->v.dir >= 0) {
-                ld[i * NT + nz] = t->v.dir;
-                lv[i * NT + nz++] = t->coef * mu * t->v.a;
-            }
-            if (t->u.dir >= 0) {
-                ld[i * NT + nz] = t->u.dir;
-                lv[i * NT + nz++] = t->coef * mv * t->u.a;
-            }
-            if (t->u.dir >= 0 && t->v.dir >= 0) {
-                b->qi[nq] = i;
-                b->qu[nq] = t->u.dir;
-                b->qv[nq] = t->v.dir;
-                al[nq++] = t->coef * t->u.a * t->v.a;
-            }
+            if (t->v.dir >= 0)
+                c[z[1]] += t->coef * mu * t->v.a;
+            if (t->u.dir >= 0)
+                c[z[0]] += t->coef * mv * t->u.a;
+            if (t->u.dir >= 0 && t->v.dir >= 0)
+                al[q++] = t->coef * t->u.a * t->v.a;
         }
-        for (size_t z = nz; z < NT; z++) {
-            ld[i * NT + z] = 0;
-            lv[i * NT + z] = 0.0;
-        }
-        double *g = lg + i * nd; /* G l_i */
-        for (size_t e = 0; e < nd; e++) {
-            double v = 0.0;
-            for (size_t z = 0; z < nz; z++)
-                v += lv[i * NT + z] * G[(size_t)ld[i * NT + z] * nd + e];
-            g[e] = v;
-        }
-    }
-    for (size_t i = 0; i < P; i++) {
-        const double *g = lg + i * nd;
+    syr_upper(P, w, b->mean_h, B);
+    syr_upper(b->nl, w, c, b->Cl);
+    syr_upper(b->nprod, w, al, b->Aq); /* q == nprod */
+}
+
+/* The linear parts of E[h h^T] from the accumulated E[c c^T]: B_ij +=
+ * sum over the slots z of l_i and z' of l_j of G[dir z][dir z'] E[c_z c_z']
+ * (upper triangle of B; the slots are ordered by component). */
+static void lin_moments(aedyn_band *b, double *B)
+{
+    const size_t P = b->P, nd = b->n + b->K, nl = b->nl;
+    const double *G = b->G, *Cl = b->Cl;
+    const int *ld = b->ldir;
+    for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++) {
-            double c = mh[i] * mh[j];
-            for (size_t z = 0; z < NT; z++)
-                c += lv[j * NT + z] * g[ld[j * NT + z]];
-            B[i * P + j] += w * c;
+            double v = 0.0;
+            for (size_t z = b->lslot[i]; z < b->lslot[i + 1]; z++) {
+                const double *Gz = G + (size_t)ld[z] * nd;
+                for (size_t y = b->lslot[j]; y < b->lslot[j + 1]; y++)
+                    v += Gz[ld[y]] * (z <= y ? Cl[z * nl + y] : Cl[y * nl + z]);
+            }
+            B[i * P + j] += v;
         }
-    }
-    for (size_t q = 0; q < nq; q++)
-        for (size_t r = q; r < nq; r++)
-            b->Aq[q * nq + r] += w * al[q] * al[r];
-    return nq;
 }
 
 /* The quadratic parts of E[h h^T] from the accumulated E[alpha alpha^T]. */
-static void quad_moments(aedyn_band *b, size_t nq, double *B)
+static void quad_moments(aedyn_band *b, double *B)
 {
-    const size_t P = b->P, nd = b->n + b->K;
+    const size_t P = b->P, nd = b->n + b->K, nq = b->nprod;
     const double *G = b->G;
     for (size_t q = 0; q < nq; q++)
         for (size_t r = q; r < nq; r++) {
@@ -389,15 +503,15 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
         }
     /* the nodes */
     memset(B, 0, P * P * sizeof *B);
-    size_t nq = 0; /* product terms (the quadratic parts) */
-    memset(b->Aq, 0, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P * sizeof *b->Aq);
+    memset(b->Aq, 0, b->nprod * b->nprod * sizeof *b->Aq);
+    memset(b->Cl, 0, b->nl * b->nl * sizeof *b->Cl);
     double *facc = b->f2, *yacc = b->Y1;
     memset(facc, 0, P * sizeof *facc);
     memset(yacc, 0, P * sizeof *yacc);
     size_t n_nodes = 1;
     for (size_t k = 0; k < K; k++)
         n_nodes *= b->nq;
-    const double *T0 = b->T0, *Rb = b->Rb, *T0b = b->T0b;
+    const double *T0b = b->T0b;
     double *g = b->g, *dg = b->dg, *lam = b->lam, *x = b->x, *mu = b->mu, *mh = b->mean_h,
            *cv = b->cvec;
     for (size_t node = 0; node < n_nodes; node++) {
@@ -429,60 +543,8 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
                 v += dirv[d * n + i] * mu[i];
             b->dm[d] = v;
         }
-        /* the forms F_k = g'_k (nu_k - sum_a T0^ka g_a) */
         aedyn__band_form F[AEDYN__BAND_MAXK];
-        for (size_t k = 0; k < K; k++) {
-            const size_t amax = b->trunc ? k + 1 : K;
-            double ck = 0.0;
-            for (size_t a = 0; a < amax; a++)
-                ck += T0[k * K + a] * g[a];
-            F[k] = form((int)(n + k), dg[k], -dg[k] * ck);
-        }
-        /* the terms of every component of h */
-        memset(b->nterm, 0, P * sizeof *b->nterm);
-        for (size_t m = 0; m < M; m++)
-            for (size_t k = 0; k < K; k++) {
-                const size_t amax = b->trunc ? k + 1 : K;
-                const size_t iw = m * K + k, is = M * K + m * K + k;
-                double sg = 0.0;
-                for (size_t a = 0; a < amax; a++)
-                    sg += b->s[m * K + a] * g[a];
-                add_prod(b, iw, ew, F[k], form((int)m, 1.0, 0.0));
-                cv[iw] = -kap * b->wt[m * K + k];
-                add_affine(b, is, 1.0, form((int)m, ev * g[k], -ev * g[k] * sg));
-                cv[is] = -kap * b->s[m * K + k];
-            }
-        for (size_t k = 0; k < K && b->has_bias; k++) {
-            add_affine(b, off_b(b) + k, eb, F[k]);
-            cv[off_b(b) + k] = 0.0;
-        }
-        for (size_t k = 0; k < K; k++) {
-            const size_t amax = b->trunc ? k + 1 : K;
-            for (size_t l = 0; l < K; l++) {
-                const size_t lmax = b->trunc ? l + 1 : K;
-                if (l >= k) {
-                    const size_t iq = off_Q(b) + tri(K, k, l), it = off_T(b) + tri(K, k, l);
-                    add_prod(b, iq, rb * ew, form((int)(M + k), 1.0, 0.0), F[l]);
-                    add_prod(b, iq, rb * ew, F[k], form((int)(M + l), 1.0, 0.0));
-                    cv[iq] = -2.0 * kap * b->Qb[k * K + l];
-                    double s1 = 0.0, s2 = 0.0;
-                    for (size_t a = 0; a < amax; a++)
-                        s1 += g[a] * T0b[a * K + l];
-                    for (size_t a = 0; a < lmax; a++)
-                        s2 += g[a] * T0b[k * K + a];
-                    add_affine(b, it, 1.0, form((int)(M + K + l), ev * g[k], 0.0));
-                    add_affine(b, it, 1.0, form((int)(M + K + k), ev * g[l], 0.0));
-                    cv[it] = -ev * (g[k] * s1 + g[l] * s2) - 2.0 * kap * T0b[k * K + l];
-                }
-                const size_t ir = off_R(b) + k * K + l;
-                double sr = 0.0;
-                for (size_t a = 0; a < amax; a++)
-                    sr += g[a] * Rb[a * K + l];
-                add_prod(b, ir, rb * ew, form((int)(M + K + k), 1.0, 0.0), F[l]);
-                add_affine(b, ir, 1.0, form((int)(M + l), rb * ev * g[k], 0.0));
-                cv[ir] = -ev * g[k] * sr - 2.0 * kap * Rb[k * K + l];
-            }
-        }
+        node_terms(b, g, dg, ew, ev, eb, kap, F);
         /* means and second moments */
         for (size_t i = 0; i < P; i++) {
             double v = cv[i];
@@ -502,7 +564,7 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
                     B[i * P + j] += w * c;
                 }
         else
-            nq = node_moments(b, w, B);
+            node_moments(b, w, B);
         /* the second-order increment Y (its mean; docs/theory.md section 12.3) */
         for (size_t k = 0; k < K; k++) {
             const size_t amax = b->trunc ? k + 1 : K;
@@ -537,8 +599,10 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
             }
         }
     }
-    if (!b->pairwise)
-        quad_moments(b, nq, B);
+    if (!b->pairwise) {
+        lin_moments(b, B);
+        quad_moments(b, B);
+    }
     for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++) {
             const double v = B[i * P + j] - facc[i] * facc[j];
@@ -895,7 +959,9 @@ AEDYN_API void aedyn_band_destroy(aedyn_band *band)
     free(band->terms);
     free(band->nterm);
     free(band->ldir);
+    free(band->lslot);
     free(band->qi);
+    free(band->Cl);
     free(band);
 }
 
@@ -978,14 +1044,15 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + 3 * K2 * K2 +
                         n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + n + nd +
                         4 * K + P + P + 12 * P * P + 10 * P + 2 * AEDYN__BAND_TERMS * P +
-                        P * nd + AEDYN__BAND_TERMS * P +
+                        AEDYN__BAND_TERMS * P +
                         AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P;
     b->y1 = aedyn__calloc(nscr, sizeof *b->y1);
     b->terms = aedyn__calloc(P * AEDYN__BAND_TERMS, sizeof *b->terms);
     b->nterm = aedyn__calloc(P, sizeof *b->nterm);
     b->ldir = aedyn__calloc(2 * AEDYN__BAND_TERMS * P, sizeof *b->ldir);
     b->qi = aedyn__calloc(3 * AEDYN__BAND_TERMS * P, sizeof *b->qi);
-    if (!b->X || !b->y1 || !b->terms || !b->nterm || !b->ldir || !b->qi) {
+    b->lslot = aedyn__calloc(P + 1 + 2 * AEDYN__BAND_TERMS * P, sizeof *b->lslot);
+    if (!b->X || !b->y1 || !b->terms || !b->nterm || !b->ldir || !b->qi || !b->lslot) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto fail;
     }
@@ -1048,12 +1115,20 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     TAKE_(dk, P);
     TAKE_(dsum, P);
     TAKE_(lv, 2 * AEDYN__BAND_TERMS * P);
-    TAKE_(lg, P * nd);
     TAKE_(alpha, AEDYN__BAND_TERMS * P);
     TAKE_(Aq, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P);
     b->qu = b->qi + AEDYN__BAND_TERMS * P;
     b->qv = b->qu + AEDYN__BAND_TERMS * P;
+    b->tslot = b->lslot + P + 1;
 #undef TAKE_
+    /* the slots of the linear parts, and E[c c^T] over them (nl x nl) */
+    node_structure(b);
+    size_t ncl;
+    if (!aedyn__mul_size(b->nl, b->nl, &ncl) ||
+        !(b->Cl = aedyn__calloc(ncl > 0 ? ncl : 1, sizeof *b->Cl))) {
+        st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
+        goto fail;
+    }
     b->nq = default_nodes(b->act);
     if ((st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||
         (st = aedyn__stepper_create(&b->st, P, AEDYN_ODE_DOPRI5, NULL)) ||
