@@ -47,7 +47,7 @@ struct aedyn_band {
     double *y1, *y2, *f0, *f1, *f2, *J, *B, *Y1, *S, *L;  /* P or P x P */
     double *wt, *s, *beta, *Qb, *Rb, *T0b, *Q, *R, *T, *T0; /* unpacked */
     double *Lm, *C2, *dC;        /* (2K)^2 each */
-    double *Sr, *A, *SA, *Mmu, *Sc, *G, *dirv, *mu, *dm; /* quadrature */
+    double *Sr, *A, *SA, *Mmu, *Sc, *G, *dirv, *Dm, *dm; /* quadrature */
     double *g, *dg, *lam, *x, *mean_h, *cvec; /* per node */
     /* the step-wise scheme: J, B, f1 (+ the curvature) at the start (0), middle
      * (1) and end (2) of a substep, Sigma and delta at its start, stages */

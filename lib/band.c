@@ -352,22 +352,26 @@ AEDYN__CLONES static void syr_upper(size_t n, double w, const double *restrict v
  * the l_i in their slots (nl numbers, ~2P); both are contracted with G once
  * after the nodes (lin_moments, quad_moments). Each is one dense rank-one
  * update: no indirect loads in the node loop. */
-static void node_moments(aedyn_band *b, double w, double *B)
+static void node_moments(aedyn_band *b, double w, double *B, double *facc)
 {
     const size_t P = b->P, TT = AEDYN__BAND_TERMS;
-    double *c = b->lv, *al = b->alpha;
+    double *c = b->lv, *al = b->alpha, *mh = b->mean_h;
     size_t q = 0;
     memset(c, 0, b->nl * sizeof *c);
-    for (size_t i = 0; i < P; i++)
+    for (size_t i = 0; i < P; i++) {
+        double m = b->cvec[i]; /* the mean, as term_mean has it */
         for (size_t p = 0; p < b->nterm[i]; p++) {
             const aedyn__band_term *t = &b->terms[i * TT + p];
             const size_t *z = &b->tslot[(i * TT + p) * 2];
+            const double mu = form_mean(b, &t->u);
             if (is_affine(t)) {
+                m += t->coef * mu;
                 if (t->u.dir >= 0)
                     c[z[0]] += t->coef * t->u.a;
                 continue;
             }
-            const double mu = form_mean(b, &t->u), mv = form_mean(b, &t->v);
+            const double mv = form_mean(b, &t->v);
+            m += t->coef * (mu * mv + form_cov(b, &t->u, &t->v));
             if (t->v.dir >= 0)
                 c[z[1]] += t->coef * mu * t->v.a;
             if (t->u.dir >= 0)
@@ -375,6 +379,9 @@ static void node_moments(aedyn_band *b, double w, double *B)
             if (t->u.dir >= 0 && t->v.dir >= 0)
                 al[q++] = t->coef * t->u.a * t->v.a;
         }
+        mh[i] = m;
+        facc[i] += w * m;
+    }
     syr_upper(P, w, b->mean_h, B);
     syr_upper(b->nl, w, c, b->Cl);
     syr_upper(b->nprod, w, al, b->Aq); /* q == nprod */
@@ -512,8 +519,17 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
     for (size_t k = 0; k < K; k++)
         n_nodes *= b->nq;
     const double *T0b = b->T0b;
-    double *g = b->g, *dg = b->dg, *lam = b->lam, *x = b->x, *mu = b->mu, *mh = b->mean_h,
+    double *g = b->g, *dg = b->dg, *lam = b->lam, *x = b->x, *Dm = b->Dm, *mh = b->mean_h,
            *cv = b->cvec;
+    /* the directions' conditional means are linear in x: E[dir . r | lambda] =
+     * dir . Mmu x = (Dm x)_dir with Dm = dirv Mmu (nd x K), once per B */
+    for (size_t d = 0; d < nd; d++)
+        for (size_t k = 0; k < K; k++) {
+            double v = 0.0;
+            for (size_t i = 0; i < n; i++)
+                v += dirv[d * n + i] * Mmu[i * K + k];
+            Dm[d * K + k] = v;
+        }
     for (size_t node = 0; node < n_nodes; node++) {
         double w = 1.0;
         size_t rest = node;
@@ -531,29 +547,23 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
             g[k] = aedyn__act_eval(b->act, 0, v);
             dg[k] = aedyn__act_eval(b->act, 1, v);
         }
-        for (size_t i = 0; i < n; i++) {
-            double v = 0.0;
-            for (size_t k = 0; k < K; k++)
-                v += Mmu[i * K + k] * x[k];
-            mu[i] = v;
-        }
         for (size_t d = 0; d < nd; d++) {
             double v = 0.0;
-            for (size_t i = 0; i < n; i++)
-                v += dirv[d * n + i] * mu[i];
+            for (size_t k = 0; k < K; k++)
+                v += Dm[d * K + k] * x[k];
             b->dm[d] = v;
         }
         aedyn__band_form F[AEDYN__BAND_MAXK];
         node_terms(b, g, dg, ew, ev, eb, kap, F);
-        /* means and second moments */
-        for (size_t i = 0; i < P; i++) {
-            double v = cv[i];
-            for (size_t p = 0; p < b->nterm[i]; p++)
-                v += term_mean(b, &b->terms[i * AEDYN__BAND_TERMS + p]);
-            mh[i] = v;
-            facc[i] += w * v;
-        }
-        if (b->pairwise)
+        /* means and second moments (node_moments: both in one pass) */
+        if (b->pairwise) {
+            for (size_t i = 0; i < P; i++) {
+                double v = cv[i];
+                for (size_t p = 0; p < b->nterm[i]; p++)
+                    v += term_mean(b, &b->terms[i * AEDYN__BAND_TERMS + p]);
+                mh[i] = v;
+                facc[i] += w * v;
+            }
             for (size_t i = 0; i < P; i++)
                 for (size_t j = i; j < P; j++) {
                     double c = mh[i] * mh[j];
@@ -563,8 +573,8 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
                                           &b->terms[j * AEDYN__BAND_TERMS + q]);
                     B[i * P + j] += w * c;
                 }
-        else
-            node_moments(b, w, B);
+        } else
+            node_moments(b, w, B, facc);
         /* the second-order increment Y (its mean; docs/theory.md section 12.3) */
         for (size_t k = 0; k < K; k++) {
             const size_t amax = b->trunc ? k + 1 : K;
@@ -1042,7 +1052,7 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     b->X = aedyn__calloc(b->nX, sizeof *b->X);
     /* scratch: P-vectors, P x P matrices, the unpacked state, quadrature */
     const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + 3 * K2 * K2 +
-                        n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + n + nd +
+                        n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + nd * K + nd +
                         4 * K + P + P + 12 * P * P + 10 * P + 2 * AEDYN__BAND_TERMS * P +
                         AEDYN__BAND_TERMS * P +
                         AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P;
@@ -1088,7 +1098,7 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     TAKE_(Sc, nd * n);
     TAKE_(G, nd * nd);
     TAKE_(dirv, nd * n);
-    TAKE_(mu, n);
+    TAKE_(Dm, nd * K);
     TAKE_(dm, nd);
     TAKE_(g, K);
     TAKE_(dg, K);
