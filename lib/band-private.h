@@ -59,12 +59,13 @@ struct aedyn_band {
     /* B's node loop (node_moments): the linear parts' slots (node_structure:
      * nl <= 2 TERMS P slots, component i's from lslot[i] to lslot[i + 1],
      * direction ldir of each, the slot of every term's u and v in tslot, P x
-     * TERMS x 2), their coefficients at a node (lv) and E[c c^T] (Cl, nl x
-     * nl); the nprod product terms' coefficients (alpha), components and
-     * directions (<= P TERMS), E[alpha alpha^T] (Aq) */
+     * TERMS x 2) and E[c c^T] over them (Cl, nl x nl); the nprod product
+     * terms' components and directions (<= P TERMS) and E[alpha alpha^T]
+     * (Aq); a chunk of nodes: nrow rows (stride ldv) of (m, c, alpha) in Vn,
+     * times their weights wn in Un */
     bool pairwise;               /* B by every pair of terms (the tests' reference) */
-    size_t nl, nprod;
-    double *lv, *Cl, *alpha, *Aq;
+    size_t nl, nprod, ldv, nrow;
+    double *Cl, *Aq, *Vn, *Un, *wn;
     int *ldir;
     size_t *lslot, *tslot, *qi, *qu, *qv;
     aedyn__band_term *terms;     /* P x AEDYN__BAND_TERMS */

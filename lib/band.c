@@ -324,17 +324,51 @@ static void node_structure(aedyn_band *b)
     b->nprod = np;
 }
 
-/* A += w v v^T on the upper triangle of the n x n matrix A: the dense
- * accumulation over the nodes (contiguous, vectorised). */
-AEDYN__CLONES static void syr_upper(size_t n, double w, const double *restrict v,
-                                    double *restrict A)
+/* T += sum_r U_r^T V_r on the upper triangle of the s x s matrix T, over nr
+ * rows (stride ld) of U and V: the accumulation of E[v v^T] over a chunk of
+ * nodes (U_r = w_r V_r). Each tile of BAND_ROWS rows by BAND_TILE columns
+ * of T sums the chunk's nodes in their order in registers (independent sums,
+ * so the additions overlap) and is added to T once. Reads up to BAND_TILE - 1
+ * numbers past a row's last column (the rows are padded; what they give
+ * lands left of the diagonal or past s, never in T). */
+#define BAND_ROWS 4
+#define BAND_TILE 8
+#define BAND_CHUNK 32 /* nodes per flush_moments */
+AEDYN__CLONES static void syrk_upper(size_t s, size_t nr, size_t ld, const double *restrict U,
+                                     const double *restrict V, double *restrict T)
 {
-    for (size_t i = 0; i < n; i++) {
-        const double wi = w * v[i];
-        double *restrict a = A + i * n;
-        for (size_t j = i; j < n; j++)
-            a[j] += wi * v[j];
+    for (size_t y0 = 0; y0 < s; y0 += BAND_TILE) {
+        const size_t y1 = y0 + BAND_TILE < s ? y0 + BAND_TILE : s;
+        for (size_t z0 = 0; z0 < y1; z0 += BAND_ROWS) {
+            double acc[BAND_ROWS][BAND_TILE] = { { 0 } };
+            for (size_t r = 0; r < nr; r++) {
+                const double *u = U + r * ld + z0, *v = V + r * ld + y0;
+                for (size_t i = 0; i < BAND_ROWS; i++)
+                    for (size_t j = 0; j < BAND_TILE; j++)
+                        acc[i][j] += u[i] * v[j];
+            }
+            for (size_t i = 0; i < BAND_ROWS && z0 + i < y1; i++) {
+                const size_t z = z0 + i;
+                for (size_t y = z > y0 ? z : y0; y < y1; y++)
+                    T[z * s + y] += acc[i][y - y0];
+            }
+        }
     }
+}
+
+/* The chunk of nodes node_moments has stored (nrow rows of Vn: m, c, alpha)
+ * into the upper triangle of B, Cl and Aq. */
+static void flush_moments(aedyn_band *b, double *B)
+{
+    const size_t P = b->P, nl = b->nl, ld = b->ldv, nr = b->nrow;
+    const double *V = b->Vn;
+    for (size_t r = 0; r < nr; r++)
+        for (size_t z = 0; z < ld; z++)
+            b->Un[r * ld + z] = b->wn[r] * V[r * ld + z];
+    syrk_upper(P, nr, ld, b->Un, V, B);
+    syrk_upper(nl, nr, ld, b->Un + P, V + P, b->Cl);
+    syrk_upper(b->nprod, nr, ld, b->Un + P + nl, V + P + nl, b->Aq);
+    b->nrow = 0;
 }
 
 /* One node's share of E[h h^T] (weight w). With xi = r - E[r | lambda]
@@ -354,8 +388,8 @@ AEDYN__CLONES static void syr_upper(size_t n, double w, const double *restrict v
  * update: no indirect loads in the node loop. */
 static void node_moments(aedyn_band *b, double w, double *B, double *facc)
 {
-    const size_t P = b->P, TT = AEDYN__BAND_TERMS;
-    double *c = b->lv, *al = b->alpha, *mh = b->mean_h;
+    const size_t P = b->P, TT = AEDYN__BAND_TERMS, ld = b->ldv;
+    double *mh = b->Vn + b->nrow * ld, *c = mh + P, *al = c + b->nl;
     size_t q = 0;
     memset(c, 0, b->nl * sizeof *c);
     for (size_t i = 0; i < P; i++) {
@@ -382,9 +416,9 @@ static void node_moments(aedyn_band *b, double w, double *B, double *facc)
         mh[i] = m;
         facc[i] += w * m;
     }
-    syr_upper(P, w, b->mean_h, B);
-    syr_upper(b->nl, w, c, b->Cl);
-    syr_upper(b->nprod, w, al, b->Aq); /* q == nprod */
+    b->wn[b->nrow++] = w;
+    if (b->nrow == BAND_CHUNK)
+        flush_moments(b, B);
 }
 
 /* The linear parts of E[h h^T] from the accumulated E[c c^T]: B_ij +=
@@ -512,6 +546,7 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
     memset(B, 0, P * P * sizeof *B);
     memset(b->Aq, 0, b->nprod * b->nprod * sizeof *b->Aq);
     memset(b->Cl, 0, b->nl * b->nl * sizeof *b->Cl);
+    b->nrow = 0;
     double *facc = b->f2, *yacc = b->Y1;
     memset(facc, 0, P * sizeof *facc);
     memset(yacc, 0, P * sizeof *yacc);
@@ -610,6 +645,7 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
         }
     }
     if (!b->pairwise) {
+        flush_moments(b, B);
         lin_moments(b, B);
         quad_moments(b, B);
     }
@@ -1053,8 +1089,7 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     /* scratch: P-vectors, P x P matrices, the unpacked state, quadrature */
     const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + 3 * K2 * K2 +
                         n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + nd * K + nd +
-                        4 * K + P + P + 12 * P * P + 10 * P + 2 * AEDYN__BAND_TERMS * P +
-                        AEDYN__BAND_TERMS * P +
+                        4 * K + P + P + 12 * P * P + 10 * P +
                         AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P;
     b->y1 = aedyn__calloc(nscr, sizeof *b->y1);
     b->terms = aedyn__calloc(P * AEDYN__BAND_TERMS, sizeof *b->terms);
@@ -1124,21 +1159,25 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     TAKE_(de, P);
     TAKE_(dk, P);
     TAKE_(dsum, P);
-    TAKE_(lv, 2 * AEDYN__BAND_TERMS * P);
-    TAKE_(alpha, AEDYN__BAND_TERMS * P);
     TAKE_(Aq, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P);
     b->qu = b->qi + AEDYN__BAND_TERMS * P;
     b->qv = b->qu + AEDYN__BAND_TERMS * P;
     b->tslot = b->lslot + P + 1;
 #undef TAKE_
-    /* the slots of the linear parts, and E[c c^T] over them (nl x nl) */
+    /* the slots of the linear parts, E[c c^T] over them (nl x nl), and the
+     * chunk of node rows (m, c, alpha, padding; U and V, BAND_CHUNK each) */
     node_structure(b);
-    size_t ncl;
-    if (!aedyn__mul_size(b->nl, b->nl, &ncl) ||
-        !(b->Cl = aedyn__calloc(ncl > 0 ? ncl : 1, sizeof *b->Cl))) {
+    b->ldv = P + b->nl + b->nprod + BAND_TILE;
+    size_t ncl, nrows;
+    if (!aedyn__mul_size(b->nl, b->nl, &ncl) || !aedyn__mul_size(b->ldv, 2 * BAND_CHUNK, &nrows) ||
+        ncl > SIZE_MAX - nrows - BAND_CHUNK ||
+        !(b->Cl = aedyn__calloc(ncl + nrows + BAND_CHUNK, sizeof *b->Cl))) {
         st = aedyn__fail(AEDYN_ERR_NOMEM, "%s: out of memory", fn);
         goto fail;
     }
+    b->Vn = b->Cl + ncl;
+    b->Un = b->Vn + BAND_CHUNK * b->ldv;
+    b->wn = b->Un + BAND_CHUNK * b->ldv;
     b->nq = default_nodes(b->act);
     if ((st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||
         (st = aedyn__stepper_create(&b->st, P, AEDYN_ODE_DOPRI5, NULL)) ||
