@@ -340,8 +340,11 @@ AEDYN__CLONES static void syrk_upper(size_t s, size_t nr, size_t ld, const doubl
     for (size_t y0 = 0; y0 < s; y0 += BAND_TILE) {
         const size_t y1 = y0 + BAND_TILE < s ? y0 + BAND_TILE : s;
         for (size_t z0 = 0; z0 < y1; z0 += BAND_ROWS) {
-            double acc[BAND_ROWS][BAND_TILE] = { { 0 } };
-            for (size_t r = 0; r < nr; r++) {
+            double acc[BAND_ROWS][BAND_TILE];
+            for (size_t i = 0; i < BAND_ROWS; i++) /* the first node (nr >= 1) */
+                for (size_t j = 0; j < BAND_TILE; j++)
+                    acc[i][j] = U[z0 + i] * V[y0 + j];
+            for (size_t r = 1; r < nr; r++) {
                 const double *u = U + r * ld + z0, *v = V + r * ld + y0;
                 for (size_t i = 0; i < BAND_ROWS; i++)
                     for (size_t j = 0; j < BAND_TILE; j++)
@@ -362,6 +365,8 @@ static void flush_moments(aedyn_band *b, double *B)
 {
     const size_t P = b->P, nl = b->nl, ld = b->ldv, nr = b->nrow;
     const double *V = b->Vn;
+    if (nr == 0)
+        return;
     for (size_t r = 0; r < nr; r++)
         for (size_t z = 0; z < ld; z++)
             b->Un[r * ld + z] = b->wn[r] * V[r * ld + z];
