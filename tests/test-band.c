@@ -158,6 +158,45 @@ START_TEST(test_noise_against_pairwise)
 }
 END_TEST
 
+/* The same with three hidden units and three spikes (P = 39, 42 with
+ * biases: row and slot counts that are not multiples of the accumulation's
+ * tiles, and more nodes than one chunk): linear units (27 nodes, one
+ * partial chunk) and truncated erf units with biases (512 nodes). */
+START_TEST(test_noise_against_pairwise_k3)
+{
+    const aedyn_net_activation acts[2] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF };
+    const unsigned flags[2] = { 0, AEDYN_NET_BIAS };
+    const aedyn_sgd_rule rules[2] = { AEDYN_SGD_VANILLA, AEDYN_SGD_TRUNCATED };
+    for (int a = 0; a < 2; a++) {
+        testutil_trainer t = testutil_spiked_trainer(300, 3, 3, acts[a], flags[a], rules[a], 1.0,
+                                                     0.5, 17, 0);
+        ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, 0.1));
+        ck_assert_aedyn_ok(aedyn_sgd_step(t.sgd, 900));
+        aedyn_band *b;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        const size_t P = b->P;
+        ck_assert_uint_eq(P, a == 0 ? 39 : 42);
+        double *B = malloc(P * P * sizeof *B), *Br = malloc(P * P * sizeof *Br), y[64], f1[64],
+               f1r[64], big = 0.0, dif = 0.0;
+        memcpy(y, b->X, P * sizeof *y);
+        aedyn__band_noise(b, b->t, y, B, f1, NULL);
+        b->pairwise = true;
+        aedyn__band_noise(b, b->t, y, Br, f1r, NULL);
+        for (size_t i = 0; i < P * P; i++) {
+            big = fmax(big, fabs(Br[i]));
+            dif = fmax(dif, fabs(B[i] - Br[i]));
+        }
+        ck_assert_msg(big > 0.0 && dif <= 1e-12 * big, "case %d: B differs by %g (largest %g)", a,
+                      dif, big);
+        ck_assert_mem_eq(f1, f1r, P * sizeof *f1);
+        free(B);
+        free(Br);
+        aedyn_band_destroy(b);
+        testutil_trainer_free(&t);
+    }
+}
+END_TEST
+
 /* ---- the step-wise scheme against the joint system ---- */
 
 /* Sigma and delta of the default scheme (the mean's own steps, classical RK4
@@ -652,6 +691,7 @@ int main(void)
     tcase_add_test(tc, test_mean_is_ode);
     tcase_add_test(tc, test_quadrature_mean_is_drift);
     tcase_add_test(tc, test_noise_against_pairwise);
+    tcase_add_test(tc, test_noise_against_pairwise_k3);
     tcase_add_test(tc, test_stepwise_against_joint);
     tcase_add_test(tc, test_noise_against_steps);
     tcase_add_test(tc, test_band_against_replicas);
