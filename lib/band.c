@@ -16,8 +16,14 @@
  * lambda_b, nu_b) | lambda ~ N(mu(lambda), S). With the Gram matrix G of the
  * forms' directions under S, Isserlis' theorem gives every conditional mean
  * and covariance in closed form; a tensor Gauss-Hermite rule over the
- * lambda's integrates them (node_moments: a sparse linear part per node, the
- * quadratic parts contracted once after the nodes).
+ * lambda's integrates them. Which directions appear in which component does
+ * not depend on the node (node_structure reads it once), so a node adds
+ * only the outer products of its means m, its linear parts' coefficients c
+ * and its product terms' coefficients alpha, accumulated densely over
+ * chunks of nodes (node_moments, flush_moments); the sums over c and alpha
+ * are contracted with G once after the nodes (lin_moments, quad_moments).
+ * The term-by-term Isserlis formula at every node (pairwise) is the tests'
+ * reference.
  *
  * Integration (docs/theory.md section 12.3): the mean takes its own adaptive
  * steps; Sigma and delta follow each by RK4 substeps under their own error
@@ -389,8 +395,9 @@ static void flush_moments(aedyn_band *b, double *B)
  * coefficients do. So the node adds w m m^T to B (upper triangle), and w c
  * c^T and w alpha alpha^T to the sums Cl and Aq, c the coefficients of all
  * the l_i in their slots (nl numbers, ~2P); both are contracted with G once
- * after the nodes (lin_moments, quad_moments). Each is one dense rank-one
- * update: no indirect loads in the node loop. */
+ * after the nodes (lin_moments, quad_moments). The node's m, c and alpha
+ * (and mean into facc) are written here, as one row of the chunk; the outer
+ * products are added a chunk at a time (flush_moments). */
 static void node_moments(aedyn_band *b, double w, double *B, double *facc)
 {
     const size_t P = b->P, TT = AEDYN__BAND_TERMS, ld = b->ldv;
@@ -547,7 +554,9 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
                 v += dirv[d * n + i] * Sc[e * n + i];
             G[d * nd + e] = v;
         }
-    /* the nodes */
+    /* the nodes: E[h h^T] accumulates in B's upper triangle (the means' part;
+     * node_moments), E[c c^T] in Cl and E[alpha alpha^T] in Aq, the linear
+     * and quadratic parts, contracted with G after the loop */
     memset(B, 0, P * P * sizeof *B);
     memset(b->Aq, 0, b->nprod * b->nprod * sizeof *b->Aq);
     memset(b->Cl, 0, b->nl * b->nl * sizeof *b->Cl);
