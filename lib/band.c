@@ -1097,6 +1097,15 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     free(all);
     if (st || (st = aedyn_ode_create_from_sgd(&b->ode, sgd)))
         goto fail;
+    /* Sigma has P (P + 1) / 2 entries and every node of B's quadrature O(P^2)
+     * work: beyond 2^16 coordinates (M K > 2^15 explicit components) the band
+     * is out of reach anyway, and the bound keeps every size below in size_t
+     * (the largest, about 60 P^2 doubles, is under 2^38) */
+    if (b->P > ((size_t)1 << 16)) {
+        st = aedyn__fail(AEDYN_ERR_UNSUPPORTED, "%s: the band has %zu coordinates (%zu explicit "
+                         "directions, %zu hidden units); at most 65536", fn, b->P, M, K);
+        goto fail;
+    }
     const size_t P = b->P, n = b->n, nd = n + K, K2 = 2 * K;
     b->nX = P + n_sigma(P) + P;
     b->X = aedyn__calloc(b->nX, sizeof *b->X);

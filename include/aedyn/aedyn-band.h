@@ -64,7 +64,8 @@ typedef struct aedyn_band aedyn_band;
  * weights and time, Sigma = 0, delta = 0 (replicas from the same weights).
  * Costs O(K M D) once.
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_UNSUPPORTED (as
- *         aedyn_chain_create()), AEDYN_ERR_NOMEM
+ *         aedyn_chain_create(); also more than 8 hidden units or more than
+ *         65536 packed coordinates), AEDYN_ERR_NOMEM
  * @experimental
  * @since 0.2
  */
