@@ -21,6 +21,24 @@ typedef struct aedyn__band_term {
     aedyn__band_form u, v;
 } aedyn__band_term;
 
+/* One order parameter the ODE's coefficients read (band-deriv.c): Q or T0
+ * (upper: k <= l), the diagonal of R (k = l) or a bias (k = l). */
+typedef struct aedyn__band_par {
+    int kind;
+    size_t k, l;
+} aedyn__band_par;
+
+/* J's ingredients at one point (t, y) (band-deriv.c): the order parameters
+ * o (np, then np scales for the differences) and the matrices they come
+ * from (K x K; beta K), the mode maps L0 (M + 1 of (2K)^2: rho_1..M, then
+ * rho_b) and the bias drift c0 (K) at o, their derivatives dL (np x (M + 1)
+ * x (2K)^2) and dc (np x K) in each order parameter, and U = df/do (P x np). */
+typedef struct aedyn__band_dslot {
+    bool ok;
+    double t;
+    double *y, *o, *Q, *R, *T0, *beta, *L0, *c0, *dL, *dc, *U;
+} aedyn__band_dslot;
+
 #define AEDYN__BAND_TERMS 2
 #define AEDYN__BAND_MAXK 8 /* hidden units (the quadrature has n^K nodes) */
 
@@ -39,6 +57,18 @@ struct aedyn_band {
                                     and f'' at every right-hand side (the reference of
                                     the tests; default false: the scheme of
                                     docs/theory.md section 12.3, "Integration") */
+    /* J and f'' from the structure of the drift (band-deriv.c) */
+    bool fd_deriv;               /* by differences of f in all P coordinates instead (the
+                                    tests' reference; default false) */
+    bool lin_coef;               /* the coefficients are affine in o (linear units, no
+                                    biases): f''_oo = 0 */
+    size_t np;                   /* order parameters o the coefficients read */
+    aedyn__band_par *par;        /* np */
+    aedyn__band_dslot ds[2];     /* the last two points (J, then f'' at the same point) */
+    size_t ds_last;              /* the slot used last */
+    double *dV, *dSV, *dW, *dN, *do2, *dz, *dF, *dLw, *dcw; /* scratch */
+    double *dVc;                 /* V's nonzeros row by row (P x np), */
+    size_t *dVg, *dVn;           /* their columns (P x np) and number per row (P) */
     double t;
     size_t nX;                   /* P + P (P + 1) / 2 + P */
     double *X;                   /* y (packed), Sigma (upper, packed by rows), delta */
@@ -79,5 +109,20 @@ void aedyn__band_drift(aedyn_band *b, double t, const double *y, double *f);
  * mean drift fq (P, NULL to skip), which equals f to quadrature accuracy. */
 void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, double *f1,
                        double *fq);
+
+/* J = df/dy (P x P) at (t, y), and out += (1/2) f''(y) : S (S full P x P),
+ * by the structure of f (band-deriv.c; b->fd_deriv: by differences of f in
+ * every coordinate, lib/band.c); fy = f(y) (the differences' centre). */
+void aedyn__band_jacobian(aedyn_band *b, double t, const double *y, double *J);
+void aedyn__band_curvature(aedyn_band *b, double t, const double *y, const double *fy,
+                           const double *S, double *out);
+
+/* The same by the structure alone (band-deriv.c), and its scratch (sizes
+ * checked for overflow; AEDYN_ERR_NOMEM, freed by aedyn__band_deriv_free). */
+void aedyn__band_jac_structured(aedyn_band *b, double t, const double *y, double *J);
+void aedyn__band_curv_structured(aedyn_band *b, double t, const double *y, const double *S,
+                                 double *out);
+aedyn_status aedyn__band_deriv_alloc(aedyn_band *b);
+void aedyn__band_deriv_free(aedyn_band *b);
 
 #endif

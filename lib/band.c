@@ -706,9 +706,14 @@ static double fd_step(const aedyn_band *b, const double *y, size_t j, double rel
     return rel * fmax(fmax(fabs(y[j]), 1e-3 * scale), 1e-10);
 }
 
-/* J = df/dy by central differences. */
+/* J = df/dy: from the drift's structure (band-deriv.c), or by central
+ * differences in every coordinate (b->fd_deriv: the tests' reference). */
 static void jacobian(aedyn_band *b, double t, const double *y, double *J)
 {
+    if (!b->fd_deriv) {
+        aedyn__band_jac_structured(b, t, y, J);
+        return;
+    }
     const size_t P = b->P;
     double *yp = b->y1, *fp = b->f1, *fm = b->f2;
     memcpy(yp, y, P * sizeof *yp);
@@ -725,10 +730,15 @@ static void jacobian(aedyn_band *b, double t, const double *y, double *J)
 }
 
 /* out += (1/2) sum_k f''(y)(l_k, l_k) = (1/2) f''(y) : Sigma, Sigma = L L^T (full,
- * P x P), by second differences of f along the columns l_k; fy = f(y). */
+ * P x P): from the drift's structure (band-deriv.c), or by second differences
+ * of f along the columns l_k (b->fd_deriv: the tests' reference); fy = f(y). */
 static void curvature(aedyn_band *b, double t, const double *y, const double *fy,
                       const double *S, double *out)
 {
+    if (!b->fd_deriv) {
+        aedyn__band_curv_structured(b, t, y, S, out);
+        return;
+    }
     const size_t P = b->P;
     double *L = b->L, *yp = b->y1, *fp = b->f1, *fm = b->f2, ymax = 0.0;
     aedyn__cholesky_psd(P, S, L);
@@ -750,6 +760,17 @@ static void curvature(aedyn_band *b, double t, const double *y, const double *fy
         for (size_t i = 0; i < P; i++)
             out[i] += 0.5 * (fp[i] + fm[i] - 2.0 * fy[i]) / (eps * eps);
     }
+}
+
+void aedyn__band_jacobian(aedyn_band *b, double t, const double *y, double *J)
+{
+    jacobian(b, t, y, J);
+}
+
+void aedyn__band_curvature(aedyn_band *b, double t, const double *y, const double *fy,
+                           const double *S, double *out)
+{
+    curvature(b, t, y, fy, S, out);
 }
 
 /* out = J S + S J^T + B (full P x P; S symmetric). A plain loop: at these sizes
@@ -1022,6 +1043,7 @@ AEDYN_API void aedyn_band_destroy(aedyn_band *band)
     free(band->lslot);
     free(band->qi);
     free(band->Cl);
+    aedyn__band_deriv_free(band);
     free(band);
 }
 
@@ -1202,7 +1224,7 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     b->Un = b->Vn + BAND_CHUNK * b->ldv;
     b->wn = b->Un + BAND_CHUNK * b->ldv;
     b->nq = default_nodes(b->act);
-    if ((st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||
+    if ((st = aedyn__band_deriv_alloc(b)) || (st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||
         (st = aedyn__stepper_create(&b->st, P, AEDYN_ODE_DOPRI5, NULL)) ||
         (st = aedyn__stepper_create(&b->sj, b->nX, AEDYN_ODE_DOPRI5, NULL)) ||
         (st = aedyn_chain_get_state(chain, yc)))

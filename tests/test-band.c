@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "testutil.h"
+#include <float.h>
 #include "band-private.h"
+#include "linalg-internal.h"
 
 typedef testutil_trainer tmpl;
 
@@ -191,6 +193,136 @@ START_TEST(test_noise_against_pairwise_k3)
         ck_assert_mem_eq(f1, f1r, P * sizeof *f1);
         free(B);
         free(Br);
+        aedyn_band_destroy(b);
+        testutil_trainer_free(&t);
+    }
+}
+END_TEST
+
+/* ---- J and f'' from the drift's structure against differences ---- */
+
+/* The reference's step for coordinate j (fd_step in lib/band.c), K = M = 2. */
+static double fd_step_(const double *y, size_t P, bool bias, size_t j)
+{
+    const size_t bounds[7] = { 0, 4, 8, bias ? 10 : 8, bias ? 13 : 11, bias ? 17 : 15, P };
+    size_t lo = 0, hi = P;
+    for (int i = 0; i < 6; i++)
+        if (j >= bounds[i] && j < bounds[i + 1]) {
+            lo = bounds[i];
+            hi = bounds[i + 1];
+        }
+    double scale = 0.0;
+    for (size_t i = lo; i < hi; i++)
+        scale = fmax(scale, fabs(y[i]));
+    return 1e-6 * fmax(fmax(fabs(y[j]), 1e-3 * scale), 1e-10);
+}
+
+/* J and (1/2) f'' : Sigma from the structure of the drift (band-deriv.c:
+ * exact maps, differences in the np order parameters only) against the
+ * reference by differences of f in all P coordinates (b->fd_deriv), at
+ * the band's own mean and Sigma along the headline trajectory (K = 2,
+ * D = 1000, t = 2, 5, 10, 20): linear units; erf with biases; erf with the
+ * truncated rule and weight decay; linear with biases, truncated, weight
+ * decay (coefficients no longer affine in o); ReLU (closed forms) and ReLU
+ * with biases (the quadrature of the Stein forms). The tolerances (below) are
+ * the reference's errors; the test fails when any one term of the
+ * structured f'' is left out. */
+START_TEST(test_derivatives_against_differences)
+{
+    const aedyn_net_activation acts[6] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF,
+                                           AEDYN_NET_ACT_ERF,    AEDYN_NET_ACT_LINEAR,
+                                           AEDYN_NET_ACT_RELU,   AEDYN_NET_ACT_RELU };
+    const unsigned flags[6] = { 0, AEDYN_NET_BIAS, 0, AEDYN_NET_BIAS, 0, AEDYN_NET_BIAS };
+    const aedyn_sgd_rule rules[6] = { AEDYN_SGD_VANILLA,   AEDYN_SGD_VANILLA,
+                                      AEDYN_SGD_TRUNCATED, AEDYN_SGD_TRUNCATED,
+                                      AEDYN_SGD_VANILLA,   AEDYN_SGD_VANILLA };
+    const double decay[6] = { 0.0, 0.0, 0.1, 0.1, 0.0, 0.0 };
+    for (int a = 0; a < 6; a++) {
+        tmpl t = make_tmpl(1000, acts[a], flags[a], rules[a], 0.1, 1);
+        if (decay[a] > 0.0)
+            ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, decay[a]));
+        aedyn_band *b;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        const size_t P = b->P;
+        double *J = malloc(P * P * sizeof *J), *Jr = malloc(P * P * sizeof *Jr),
+               *S = malloc(P * P * sizeof *S), *L = malloc(P * P * sizeof *L), y[32], fy[32],
+               c[32], cr[32];
+        const double times[4] = { 2, 5, 10, 20 };
+        for (int i = 0; i < 4; i++) {
+            ck_assert_aedyn_ok(aedyn_band_advance(b, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, NULL));
+            memcpy(y, b->X, P * sizeof *y);
+            aedyn__band_drift(b, b->t, y, fy);
+            memset(c, 0, sizeof c);
+            memset(cr, 0, sizeof cr);
+            b->fd_deriv = false;
+            aedyn__band_jacobian(b, b->t, y, J);
+            aedyn__band_curvature(b, b->t, y, fy, S, c);
+            /* f'' alone (the ingredients J left behind forgotten) is the same */
+            b->ds[0].ok = b->ds[1].ok = false;
+            memset(cr, 0, sizeof cr);
+            aedyn__band_curvature(b, b->t, y, fy, S, cr);
+            ck_assert_mem_eq(c, cr, P * sizeof *c);
+            memset(cr, 0, sizeof cr);
+            b->fd_deriv = true;
+            aedyn__band_jacobian(b, b->t, y, Jr);
+            aedyn__band_curvature(b, b->t, y, fy, S, cr);
+            b->fd_deriv = false;
+            double fbig = 0.0, ymax = 0.0, jmax = 0.0, cmax = 0.0, jr = 0.0, cr_ = 0.0;
+            for (size_t k = 0; k < P; k++) {
+                fbig = fmax(fbig, fabs(fy[k]));
+                ymax = fmax(ymax, fabs(y[k]));
+                cmax = fmax(cmax, fabs(cr[k]));
+            }
+            for (size_t k = 0; k < P * P; k++)
+                jmax = fmax(jmax, fabs(Jr[k]));
+            for (size_t k = 0; k < P; k++) {
+                double x = 0.0;
+                for (size_t q = 0; q < P; q++)
+                    x += fabs(Jr[k * P + q] * y[q]);
+                fbig = fmax(fbig, x);
+            }
+            /* Tolerances from the reference's errors. J: central differences
+             * with steps h_j (fd_step): rounding u F / h_j in column j, F =
+             * max_i sum_j |J_ij y_j| the size of the drift's terms (not of
+             * f, which vanishes at a fixed point); truncation h_j^2 f''' / 6
+             * ~ 1e-12 relative, and the structured J's own differences in o
+             * ~ 1e-10, within 1e-9 of the largest entry: |dJ_ij| <= 4 (1e-9
+             * max|J| + u F / h_j) (measured: at most 0.8 of it without the
+             * 4). f'': second differences along the columns l_k of Sigma's
+             * factor, eps_k = 1e-4 (1 + |y|) / |l_k|: rounding 4 u F /
+             * eps_k^2 each (times 1/2), summed; the truncation eps_k^2 f'''' /
+             * 24 and the structured F_oo's ~ 2e-8 of the term: |df''_i| <= 4
+             * rounding + 1e-6 max|f''| (measured: at most 0.13 of it; dropping
+             * any one of the three terms of the structured f'' changes it by
+             * 0.04 .. 1 max|f''|). */
+            aedyn__cholesky_psd(P, S, L);
+            double cround = 0.0;
+            for (size_t k = 0; k < P; k++) {
+                double lmax = 0.0;
+                for (size_t q = k; q < P; q++)
+                    lmax = fmax(lmax, fabs(L[q * P + k]));
+                const double e = 1e-4 * (1.0 + ymax) / lmax;
+                if (lmax > 0.0)
+                    cround += 2.0 * DBL_EPSILON * fbig / (e * e);
+            }
+            for (size_t k = 0; k < P * P; k++) {
+                const double h = fd_step_(y, P, flags[a] != 0, k % P);
+                const double tol = 4.0 * (1e-9 * jmax + DBL_EPSILON * fbig / h);
+                jr = fmax(jr, fabs(J[k] - Jr[k]) / tol);
+            }
+            for (size_t k = 0; k < P; k++)
+                cr_ = fmax(cr_, fabs(c[k] - cr[k]) / (1e-6 * cmax + 4.0 * cround));
+            printf("derivatives case %d t = %4.1f: J within %.2f, f'' within %.2f of the "
+                   "tolerance\n", a, times[i], jr, cr_);
+            ck_assert_msg(jr <= 1.0 && cr_ <= 1.0, "case %d t = %g: structured J (%g) or f'' "
+                          "(%g) off the reference by more than its tolerance", a, times[i], jr,
+                          cr_);
+        }
+        free(J);
+        free(Jr);
+        free(S);
+        free(L);
         aedyn_band_destroy(b);
         testutil_trainer_free(&t);
     }
@@ -692,6 +824,7 @@ int main(void)
     tcase_add_test(tc, test_quadrature_mean_is_drift);
     tcase_add_test(tc, test_noise_against_pairwise);
     tcase_add_test(tc, test_noise_against_pairwise_k3);
+    tcase_add_test(tc, test_derivatives_against_differences);
     tcase_add_test(tc, test_stepwise_against_joint);
     tcase_add_test(tc, test_noise_against_steps);
     tcase_add_test(tc, test_band_against_replicas);

@@ -153,9 +153,10 @@ AEDYN_API aedyn_status aedyn_band_get_covariance(const aedyn_band *band, double 
 AEDYN_API aedyn_status aedyn_band_noise(aedyn_band *band, double *B);
 
 /**
- * J = df/dy at the current mean (P x P, packed coordinates; central
- * differences of the ODE's drift): its eigenvalues with positive real part
- * are the unstable directions of a plateau.
+ * J = df/dy at the current mean (P x P, packed coordinates; from the
+ * structure of the ODE's drift: its maps exactly, differences only in the
+ * order parameters, docs/theory.md section 12.3): its eigenvalues with
+ * positive real part are the unstable directions of a plateau.
  * @experimental
  * @since 0.2
  */
