@@ -41,12 +41,6 @@
 enum { BP_Q, BP_T0, BP_R, BP_BETA };
 enum { NBULK_MAX = AEDYN__BAND_MAXK * (2 * AEDYN__BAND_MAXK + 1) }; /* bulk coordinates */
 
-/* The packed layout of lib/band.c (its top comment). */
-static size_t tri_(size_t K, size_t k, size_t l) { return k * K - k * (k - 1) / 2 + (l - k); }
-static size_t offb_(const aedyn_band *b) { return 2 * b->M * b->K; }
-static size_t offQ_(const aedyn_band *b) { return offb_(b) + (b->has_bias ? b->K : 0); }
-static size_t offR_(const aedyn_band *b) { return offQ_(b) + b->K * (b->K + 1) / 2; }
-static size_t offT_(const aedyn_band *b) { return offR_(b) + b->K * b->K; }
 static size_t nmaps_(const aedyn_band *b) { return (b->M + 1) * 4 * b->K * b->K; }
 
 /* acc += n * m, false on overflow. */
@@ -156,15 +150,15 @@ static void eval_maps(aedyn_band *b, double t, const aedyn__band_dslot *s, doubl
 /* The bulk rows of A(o) v (f from off_Q on): C' = L_b C + C L_b^T. */
 static void apply_bulk(const aedyn_band *b, const double *Lb, const double *v, double *f)
 {
-    const size_t K = b->K, K2 = 2 * K, oQ = offQ_(b), oR = offR_(b), oT = offT_(b);
+    const size_t K = b->K, K2 = 2 * K, oQ = off_Q(b), oR = off_R(b), oT = off_T(b);
     const double rb = b->rho_b / (double)b->D;
     double C[4 * AEDYN__BAND_MAXK * AEDYN__BAND_MAXK], LC[4 * AEDYN__BAND_MAXK * AEDYN__BAND_MAXK];
     for (size_t k = 0; k < K; k++)
         for (size_t l = 0; l < K; l++) {
             const size_t lo = k < l ? k : l, hi = k < l ? l : k;
-            C[k * K2 + l] = v[oQ + tri_(K, lo, hi)];
+            C[k * K2 + l] = v[oQ + tri(K, lo, hi)];
             C[(K + k) * K2 + l] = C[l * K2 + K + k] = v[oR + k * K + l];
-            C[(K + k) * K2 + K + l] = rb * v[oT + tri_(K, lo, hi)];
+            C[(K + k) * K2 + K + l] = rb * v[oT + tri(K, lo, hi)];
         }
     for (size_t i = 0; i < K2; i++) /* LC = L_b C; C' = LC + LC^T */
         for (size_t j = 0; j < K2; j++) {
@@ -176,8 +170,8 @@ static void apply_bulk(const aedyn_band *b, const double *Lb, const double *v, d
     for (size_t k = 0; k < K; k++)
         for (size_t l = 0; l < K; l++) {
             if (l >= k) {
-                f[oQ + tri_(K, k, l)] = LC[k * K2 + l] + LC[l * K2 + k];
-                f[oT + tri_(K, k, l)] = (LC[(K + k) * K2 + K + l] + LC[(K + l) * K2 + K + k]) / rb;
+                f[oQ + tri(K, k, l)] = LC[k * K2 + l] + LC[l * K2 + k];
+                f[oT + tri(K, k, l)] = (LC[(K + k) * K2 + K + l] + LC[(K + l) * K2 + K + k]) / rb;
             }
             f[oR + k * K + l] = LC[(K + k) * K2 + l] + LC[l * K2 + K + k];
         }
@@ -198,7 +192,7 @@ static void apply(const aedyn_band *b, const double *L, const double *c, const d
         }
     }
     for (size_t k = 0; k < K && b->has_bias; k++)
-        f[offb_(b) + k] = c ? c[k] : 0.0;
+        f[off_b(b) + k] = c ? c[k] : 0.0;
     apply_bulk(b, L + M * K4, v, f);
 }
 
@@ -247,14 +241,14 @@ static void par_gradient(const aedyn_band *b, const double *y, double *V)
                 V[(m * K + k) * np + g] += rm * wt[m * K + l];
                 V[(m * K + l) * np + g] += rm * wt[m * K + k];
             }
-            V[(offQ_(b) + tri_(K, k, l)) * np + g] = 1.0;
+            V[(off_Q(b) + tri(K, k, l)) * np + g] = 1.0;
             break;
         case BP_T0:
             for (size_t m = 0; m < M; m++) {
                 V[(MK + m * K + k) * np + g] += s[m * K + l];
                 V[(MK + m * K + l) * np + g] += s[m * K + k];
             }
-            V[(offT_(b) + tri_(K, k, l)) * np + g] = 1.0;
+            V[(off_T(b) + tri(K, k, l)) * np + g] = 1.0;
             break;
         case BP_R:
             for (size_t m = 0; m < M; m++) {
@@ -262,10 +256,10 @@ static void par_gradient(const aedyn_band *b, const double *y, double *V)
                 V[(m * K + k) * np + g] += rm * s[m * K + k];
                 V[(MK + m * K + k) * np + g] += rm * wt[m * K + k];
             }
-            V[(offR_(b) + k * K + k) * np + g] = 1.0;
+            V[(off_R(b) + k * K + k) * np + g] = 1.0;
             break;
         default:
-            V[(offb_(b) + k) * np + g] = 1.0;
+            V[(off_b(b) + k) * np + g] = 1.0;
             break;
         }
     }
@@ -412,13 +406,13 @@ static size_t bulk_entries(const aedyn_band *b, size_t j, size_t p[2], size_t q[
 {
     const size_t K = b->K;
     const double rb = b->rho_b / (double)b->D;
-    size_t k = 0, l = 0, kind = 0, i = j - offQ_(b);
-    if (j >= offT_(b)) {
+    size_t k = 0, l = 0, kind = 0, i = j - off_Q(b);
+    if (j >= off_T(b)) {
         kind = 2;
-        i = j - offT_(b);
-    } else if (j >= offR_(b)) {
+        i = j - off_T(b);
+    } else if (j >= off_R(b)) {
         kind = 1;
-        i = j - offR_(b);
+        i = j - off_R(b);
     }
     if (kind == 1) {
         k = i / K;
@@ -461,14 +455,14 @@ void aedyn__band_jac_structured(aedyn_band *b, double t, const double *y, double
     /* and the bulk's: C' = L_b C + C L_b^T, so the entry (p, q) of C moves
      * entry (a, c) of C' by L_b[a][p] [q = c] + L_b[c][p] [q = a] */
     const double *Lb = s->L0 + M * K4, rb = b->rho_b / (double)b->D;
-    const size_t o = offQ_(b), nb = P - o;
+    const size_t o = off_Q(b), nb = P - o;
     size_t bp[2 * NBULK_MAX], bq[2 * NBULK_MAX], bn[NBULK_MAX];
     double bw[2 * NBULK_MAX];
     for (size_t j = 0; j < nb; j++)
         bn[j] = bulk_entries(b, o + j, bp + 2 * j, bq + 2 * j, bw + 2 * j);
     for (size_t i = 0; i < nb; i++) {
         const size_t a = bp[2 * i], c = bq[2 * i];
-        const double sc = o + i >= offT_(b) ? 1.0 / rb : 1.0;
+        const double sc = o + i >= off_T(b) ? 1.0 / rb : 1.0;
         for (size_t j = 0; j < nb; j++) {
             double x = 0.0;
             for (size_t e = 2 * j; e < 2 * j + bn[j]; e++)

@@ -102,6 +102,15 @@ struct aedyn_band {
     size_t *nterm;               /* P */
 };
 
+/* The packed layout (lib/band.c's top comment): entry (k, l), k <= l, of an
+ * upper triangle of order K stored by rows, and where the blocks begin: the
+ * biases, Q_b (upper), R_b (K x K), T0_b (upper). */
+static inline size_t tri(size_t K, size_t k, size_t l) { return k * K - k * (k - 1) / 2 + (l - k); }
+static inline size_t off_b(const aedyn_band *b) { return 2 * b->M * b->K; }
+static inline size_t off_Q(const aedyn_band *b) { return off_b(b) + (b->has_bias ? b->K : 0); }
+static inline size_t off_R(const aedyn_band *b) { return off_Q(b) + b->K * (b->K + 1) / 2; }
+static inline size_t off_T(const aedyn_band *b) { return off_R(b) + b->K * b->K; }
+
 /* f(y) at time t: the ODE's drift in packed coordinates. */
 void aedyn__band_drift(aedyn_band *b, double t, const double *y, double *f);
 

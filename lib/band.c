@@ -39,11 +39,7 @@
 
 /* ---- coordinates -------------------------------------------------------------- */
 
-static size_t tri(size_t K, size_t k, size_t l) { return k * K - k * (k - 1) / 2 + (l - k); }
-static size_t off_b(const aedyn_band *b) { return 2 * b->M * b->K; }
-static size_t off_Q(const aedyn_band *b) { return off_b(b) + (b->has_bias ? b->K : 0); }
-static size_t off_R(const aedyn_band *b) { return off_Q(b) + b->K * (b->K + 1) / 2; }
-static size_t off_T(const aedyn_band *b) { return off_R(b) + b->K * b->K; }
+/* tri and the offsets off_b .. off_T: band-private.h */
 static size_t n_sigma(size_t P) { return P * (P + 1) / 2; }
 static size_t sig_idx(size_t P, size_t i, size_t j) { return i <= j ? tri(P, i, j) : tri(P, j, i); }
 
