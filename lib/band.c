@@ -684,8 +684,12 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
 
 /* ---- the joint right-hand side ---------------------------------------------------- */
 
-/* A finite-difference step for coordinate j: 1e-6 of its size, or of its
- * block's largest entry when it is small. */
+/* A finite-difference step for coordinate j: rel times its size, or 1e-3 of
+ * its block's largest entry when it is small, and never below rel 1e-2 (the
+ * coordinates are O(1) quantities: a coordinate that is exactly 0 with its
+ * whole block, as the biases of a network that starts with none, would
+ * otherwise get a step of rel 1e-10 — second differences of the error then
+ * were pure rounding, 1e7 for an error of 0.1). */
 static double fd_step(const aedyn_band *b, const double *y, size_t j, double rel)
 {
     const size_t bounds[7] = { 0, b->M * b->K, 2 * b->M * b->K, off_Q(b), off_R(b), off_T(b),
@@ -699,7 +703,7 @@ static double fd_step(const aedyn_band *b, const double *y, size_t j, double rel
     double scale = 0.0;
     for (size_t i = lo; i < hi; i++)
         scale = fmax(scale, fabs(y[i]));
-    return rel * fmax(fmax(fabs(y[j]), 1e-3 * scale), 1e-10);
+    return rel * fmax(fmax(fabs(y[j]), 1e-3 * scale), 1e-2);
 }
 
 /* J = df/dy: from the drift's structure (band-deriv.c), or by central

@@ -214,7 +214,7 @@ static double fd_step_(const double *y, size_t P, bool bias, size_t j)
     double scale = 0.0;
     for (size_t i = lo; i < hi; i++)
         scale = fmax(scale, fabs(y[i]));
-    return 1e-6 * fmax(fmax(fabs(y[j]), 1e-3 * scale), 1e-10);
+    return 1e-6 * fmax(fmax(fabs(y[j]), 1e-3 * scale), 1e-2);
 }
 
 /* J and (1/2) f'' : Sigma from the structure of the drift (band-deriv.c:
@@ -443,6 +443,140 @@ START_TEST(test_noise_against_steps)
     aedyn_chain_destroy(c);
     aedyn_band_destroy(b);
     testutil_trainer_free(&t);
+}
+END_TEST
+
+/* ---- the predicted error's derivatives ---- */
+
+/* The chain's layout from packed coordinates (the inverse of pack), K = 2. */
+static void unpack_chain(const double *y, size_t M, bool bias, double *yc)
+{
+    const size_t K = 2, KK = 4;
+    size_t p = 2 * M * K;
+    memcpy(yc, y, p * sizeof *y);
+    double *beta = yc + 2 * M * K, *Qb = beta + K, *Rb = Qb + KK, *T0b = Rb + KK;
+    for (size_t k = 0; k < K; k++)
+        beta[k] = bias ? y[p++] : 0.0;
+    for (size_t k = 0; k < K; k++)
+        for (size_t l = k; l < K; l++) {
+            Qb[k * K + l] = Qb[l * K + k] = y[p];
+            T0b[k * K + l] = T0b[l * K + k] = y[p + 7];
+            p++;
+        }
+    for (size_t k = 0; k < KK; k++)
+        Rb[k] = y[p++];
+}
+
+/* The error of the mean state y (packed) through a second band. */
+static double error_of(aedyn_band *e, double t, size_t M, bool bias, const double *y)
+{
+    double yc[64], v;
+    unpack_chain(y, M, bias, yc);
+    ck_assert_aedyn_ok(aedyn_band_set_mean(e, t, yc));
+    ck_assert_aedyn_ok(aedyn_band_error(e, &v, NULL, NULL, NULL));
+    return v;
+}
+
+/* aedyn_band_error's derivatives of the error against the test's own
+ * differences, for networks with biases, whose biases stay exactly 0 on the
+ * headline set-up (K = 2, D = 1000; linear at t = 10 and 30, erf at t = 10
+ * and 15, before and after convergence): the first-order variance grad E^T
+ * Sigma grad E / D, the Hessian term Tr(H Sigma H Sigma) / (2 D^2) and the
+ * shift (grad E . delta + Tr(H Sigma) / 2) / D. Here every coordinate's step
+ * is 1e-2 of its size, of 1e-3 of its block's largest entry or of 1e-4,
+ * whichever is largest (the library's are 1e-6 and 1e-4 of that with a
+ * floor of 1e-2): central differences whose truncation, about (1e-2)^2 / 12
+ * relative, and rounding, 1e-16 |E| / h^2 < 1e-4 |H|, stay below 1e-3 of
+ * each term; the two must agree within that. The biases' zero steps this
+ * replaced (1e-10 relative, a step of 1e-14 for the Hessian) gave a Hessian
+ * term of 1e6 to 1e14 for erf and one 30 % low for linear units. */
+START_TEST(test_error_derivatives_with_biases)
+{
+    const aedyn_net_activation acts[2] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF };
+    const double times[2][2] = { { 10, 30 }, { 10, 15 } };
+    for (int a = 0; a < 2; a++) {
+        tmpl t = make_tmpl(1000, acts[a], AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.1, 1);
+        aedyn_band *b, *e;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        ck_assert_aedyn_ok(aedyn_band_create(&e, t.sgd));
+        ck_assert_aedyn_ok(aedyn_band_set_fluctuations(e, false));
+        const size_t P = b->P, M = b->M;
+        const double Dd = (double)b->D;
+        ck_assert_uint_eq(P, 20);
+        double *S = malloc(P * P * sizeof *S), *H = malloc(P * P * sizeof *H), d[32], y[32],
+               yp[32], yc[64], g[32], h[32];
+        for (int i = 0; i < 2; i++) {
+            const double ti = times[a][i];
+            ck_assert_aedyn_ok(aedyn_band_advance(b, ti));
+            double e0, shift, s1, s2;
+            ck_assert_aedyn_ok(aedyn_band_error(b, &e0, &shift, &s1, &s2));
+            ck_assert_aedyn_ok(aedyn_band_get_mean(b, yc));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, d));
+            pack(yc, M, true, y);
+            ck_assert(y[off_b(b)] == 0.0 && y[off_b(b) + 1] == 0.0); /* the case in question */
+            const size_t bounds[7] = { 0, M * 2, 4 * M, off_Q(b), off_R(b), off_T(b), P };
+            for (size_t j = 0; j < P; j++) {
+                double sc = 0.0;
+                for (int q = 0; q < 6; q++)
+                    if (j >= bounds[q] && j < bounds[q + 1])
+                        for (size_t r = bounds[q]; r < bounds[q + 1]; r++)
+                            sc = fmax(sc, fabs(y[r]));
+                h[j] = 1e-2 * fmax(fmax(fabs(y[j]), 1e-3 * sc), 1e-4);
+            }
+            const double ey = error_of(e, ti, M, true, y);
+            for (size_t j = 0; j < P; j++) {
+                memcpy(yp, y, P * sizeof *y);
+                yp[j] = y[j] + h[j];
+                const double ep = error_of(e, ti, M, true, yp);
+                yp[j] = y[j] - h[j];
+                const double em = error_of(e, ti, M, true, yp);
+                g[j] = (ep - em) / (2.0 * h[j]);
+                H[j * P + j] = (ep + em - 2.0 * ey) / (h[j] * h[j]);
+            }
+            for (size_t j = 0; j < P; j++)
+                for (size_t k = j + 1; k < P; k++) {
+                    const double sj[4] = { 1, 1, -1, -1 }, sk[4] = { 1, -1, 1, -1 };
+                    double v[4];
+                    for (int c = 0; c < 4; c++) {
+                        memcpy(yp, y, P * sizeof *y);
+                        yp[j] += sj[c] * h[j];
+                        yp[k] += sk[c] * h[k];
+                        v[c] = error_of(e, ti, M, true, yp);
+                    }
+                    H[j * P + k] = H[k * P + j] =
+                        (v[0] - v[1] - v[2] + v[3]) / (4.0 * h[j] * h[k]);
+                }
+            double gsg = 0.0, gd = 0.0, ths = 0.0, thshs = 0.0;
+            for (size_t j = 0; j < P; j++) {
+                gd += g[j] * d[j];
+                for (size_t k = 0; k < P; k++) {
+                    gsg += g[j] * S[j * P + k] * g[k];
+                    ths += H[j * P + k] * S[k * P + j];
+                    double hs_jk = 0.0, hs_kj = 0.0; /* (H S)_jk (H S)_kj */
+                    for (size_t q = 0; q < P; q++) {
+                        hs_jk += H[j * P + q] * S[q * P + k];
+                        hs_kj += H[k * P + q] * S[q * P + j];
+                    }
+                    thshs += hs_jk * hs_kj;
+                }
+            }
+            const double var1 = gsg / Dd, var2 = 0.5 * thshs / (Dd * Dd),
+                         sh = (gd + 0.5 * ths) / Dd;
+            const double r1 = fabs(s1 * s1 / var1 - 1.0), r2 = fabs((s2 * s2 - s1 * s1) / var2 - 1.0),
+                         rs = fabs(shift / sh - 1.0);
+            printf("biases, act %d t = %4.1f: first-order variance %.3e (off %.1e), Hessian term "
+                   "%.3e (off %.1e), shift %.3e (off %.1e)\n", a, ti, var1, r1, var2, r2, sh, rs);
+            ck_assert_msg(r1 <= 1e-3 && r2 <= 1e-3 && rs <= 1e-3, "act %d t %g: aedyn_band_error "
+                          "off its derivatives: variance %g, Hessian term %g, shift %g", a, ti,
+                          r1, r2, rs);
+            ck_assert(fabs(e0 - ey) <= 1e-15 * fabs(ey) + 1e-300);
+        }
+        free(S);
+        free(H);
+        aedyn_band_destroy(b);
+        aedyn_band_destroy(e);
+        testutil_trainer_free(&t);
+    }
 }
 END_TEST
 
@@ -827,6 +961,7 @@ int main(void)
     tcase_add_test(tc, test_derivatives_against_differences);
     tcase_add_test(tc, test_stepwise_against_joint);
     tcase_add_test(tc, test_noise_against_steps);
+    tcase_add_test(tc, test_error_derivatives_with_biases);
     tcase_add_test(tc, test_band_against_replicas);
     tcase_add_test(tc, test_hybrid_escapes);
     tcase_add_test(tc, test_plateau_eigenvalue);
