@@ -89,7 +89,8 @@ struct aedyn_band {
                                     yet) */
     uint64_t n_points;           /* evaluations of J and B so far (statistics) */
     bool rk4;                    /* Sigma and delta by the RK4 substeps of advance_stepwise
-                                    (the tests' reference of the default node scheme) */
+                                    (the tests' reference of the node scheme; the default
+                                    for ReLU, whose B jumps) */
     /* the node scheme (advance_nodes): at the Lobatto nodes tau of an interval
      * (node 0 its start) J, B, f1, g = f1 + (1/2) f'':Sigma, Sigma (full), y,
      * delta, and J delta(start); J, B, g and y at the previous interval's

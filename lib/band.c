@@ -1457,6 +1457,9 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     b->M = M;
     b->n = M + 2 * K;
     b->act = aedyn_net_get_activation(net);
+    /* ReLU's B by quadrature jumps where a node crosses the kink: the node
+     * scheme's interpolants would chase the jumps (docs/theory.md 12.3) */
+    b->rk4 = b->act == AEDYN_NET_ACT_RELU;
     b->has_bias = (aedyn_net_get_flags(net) & AEDYN_NET_BIAS) != 0;
     b->fluct = true;
     b->trace = aedyn_data_get_trace(data);

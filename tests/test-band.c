@@ -413,7 +413,8 @@ static double max_rel_diff(const double *a, const double *ref, size_t n)
  * schemes' std there differ from those at rtol 1e-10 by up to 4e-2 for
  * linear units, and a build's rounding moves it by 1e-3). The node scheme
  * needs at most 2/3 of the evaluations of J and B (measured: 341 against
- * 765 for linear, 325 against 681 for erf, with these output times). */
+ * 765 for linear, 325 against 681 for erf, with these output times).
+ * ReLU units keep the RK4 substeps. */
 START_TEST(test_nodes_against_rk4)
 {
     const aedyn_net_activation acts[2] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF };
@@ -464,6 +465,13 @@ START_TEST(test_nodes_against_rk4)
         aedyn_band_destroy(rt);
         testutil_trainer_free(&t);
     }
+    /* ReLU keeps the RK4 substeps (its B jumps) */
+    tmpl t = make_tmpl(200, AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3, 3);
+    aedyn_band *b;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert(b->rk4);
+    aedyn_band_destroy(b);
+    testutil_trainer_free(&t);
 }
 END_TEST
 
