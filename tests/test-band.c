@@ -413,7 +413,7 @@ static double max_rel_diff(const double *a, const double *ref, size_t n)
  * schemes' std there differ from those at rtol 1e-10 by up to 4e-2 for
  * linear units, and a build's rounding moves it by 1e-3). The node scheme
  * needs at most 2/3 of the evaluations of J and B (measured: 341 against
- * 765 for linear, 325 against 681 for erf, with these output times).
+ * 715 for linear, 325 against 651 for erf, with these output times).
  * ReLU units keep the RK4 substeps. */
 START_TEST(test_nodes_against_rk4)
 {
