@@ -40,6 +40,7 @@ typedef struct aedyn__band_dslot {
 } aedyn__band_dslot;
 
 #define AEDYN__BAND_TERMS 2
+#define AEDYN__BAND_NODES 5 /* Lobatto nodes per interval of the node scheme */
 #define AEDYN__BAND_MAXK 8 /* hidden units (the quadrature has n^K nodes) */
 
 struct aedyn_band {
@@ -79,13 +80,31 @@ struct aedyn_band {
     double *Lm, *C2, *dC;        /* (2K)^2 each */
     double *Sr, *A, *SA, *Mmu, *Sc, *G, *dirv, *Dm, *dm; /* quadrature */
     double *g, *dg, *lam, *x, *mean_h, *cvec; /* per node */
-    /* the step-wise scheme: J, B, f1 (+ the curvature) at the start (0), middle
+    /* the RK4 substeps (rk4): J, B, f1 (+ the curvature) at the start (0), middle
      * (1) and end (2) of a substep, Sigma and delta at its start, stages */
     double *pJ[3], *pB[3], *pf[3], *ym, *ye, *y0;
     double *Sa, *dSa, *Se, *Sk, *Ssum, *Sx, *da, *de, *dk, *dsum;
-    bool have_start;             /* pJ[0], pB[0], pf[0], dSa belong to (t, X) */
-    double hsub;                 /* the next substep of Sigma and delta (0: none yet) */
+    bool have_start;             /* pJ[0], pB[0], pf[0], dSa (rk4) or node 0 belong to (t, X) */
+    double hsub;                 /* the next substep or interval of Sigma and delta (0: none
+                                    yet) */
     uint64_t n_points;           /* evaluations of J and B so far (statistics) */
+    bool rk4;                    /* Sigma and delta by the RK4 substeps of advance_stepwise
+                                    (the tests' reference of the node scheme; the default
+                                    for ReLU, whose B jumps) */
+    /* the node scheme (advance_nodes): at the Lobatto nodes tau of an interval
+     * (node 0 its start) J, B, f1, g = f1 + (1/2) f'':Sigma, Sigma (full), y,
+     * delta, and J delta(start); J, B, g and y at the previous interval's
+     * middle (for the error estimate); steppers of Sigma (packed) and delta */
+    double *nJ[AEDYN__BAND_NODES], *nB[AEDYN__BAND_NODES], *nF[AEDYN__BAND_NODES],
+        *nG[AEDYN__BAND_NODES], *nS[AEDYN__BAND_NODES], *nY[AEDYN__BAND_NODES],
+        *nd[AEDYN__BAND_NODES], *nV[AEDYN__BAND_NODES];
+    double tau[AEDYN__BAND_NODES];
+    double *pmJ, *pmB, *pmG, *pmY, tau_pm;
+    bool have_pm;
+    double *Jt, *Bt, *gt, *vt, *Xs, *dl, *dl2; /* interpolated J, B, g, J delta; Sigma,
+                                                  delta, Sigma (dense output) */
+    aedyn__stepper *ss, *sd;
+    bool ss_live;                /* ss holds the state at node 0 (continue it) */
     /* B's node loop (node_moments): the linear parts' slots (node_structure:
      * nl <= 2 TERMS P slots, component i's from lslot[i] to lslot[i + 1],
      * direction ldir of each, the slot of every term's u and v in tslot, P x

@@ -26,9 +26,11 @@
  * reference.
  *
  * Integration (docs/theory.md section 12.3): the mean takes its own adaptive
- * steps; Sigma and delta follow each by RK4 substeps under their own error
- * test (advance_stepwise). The joint system of all three (band_rhs) is the
- * tests' reference. */
+ * steps; along each, J, B and f1 at five Lobatto nodes (four new ones),
+ * interpolated, carry Sigma and then delta under their own error test
+ * (advance_nodes). The RK4 substeps with J, B, f1 at every substep
+ * (advance_stepwise, b->rk4) and the joint system of all three (band_rhs)
+ * are the tests' references. */
 #include <stdlib.h>
 #include <string.h>
 #include "act-internal.h"
@@ -833,7 +835,7 @@ static void band_rhs(void *ctx, double t, const double *X, double *dX)
     curvature(b, t, y, fy, S, ddel);
 }
 
-/* ---- the step-wise scheme (docs/theory.md section 12.3, "Integration") ------------- */
+/* ---- the RK4 substeps (the reference of the node scheme below) --------------------- */
 
 static void mean_rhs(void *ctx, double t, const double *y, double *dy)
 {
@@ -951,7 +953,8 @@ static void swap_points(aedyn_band *b, size_t i, size_t j)
 }
 
 /* Advance y with the mean's own adaptive steps and Sigma, delta along each
- * by substeps of their own error control (the same tolerances). */
+ * by substeps of their own error control (the same tolerances): the former
+ * default, the reference of the node scheme (b->rk4). */
 static aedyn_status advance_stepwise(aedyn_band *b, double t_end)
 {
     const size_t P = b->P, PP = P * P, NS = n_sigma(P);
@@ -1025,6 +1028,374 @@ static aedyn_status advance_stepwise(aedyn_band *b, double t_end)
     return AEDYN_OK;
 }
 
+/* ---- the node scheme (docs/theory.md section 12.3, "Integration") ------------------ */
+
+/* The Gauss-Lobatto nodes of 5 points on [0, 1] and their weights. */
+static const double lob_c[AEDYN__BAND_NODES] = { 0.0, 0.17267316464601142810, 0.5,
+                                                 0.82732683535398857190, 1.0 };
+static const double lob_w[AEDYN__BAND_NODES] = { 1.0 / 20.0, 49.0 / 180.0, 16.0 / 45.0,
+                                                 49.0 / 180.0, 1.0 / 20.0 };
+
+/* Lagrange weights at t of the interval's nodes in mask (0 for the others). */
+static void lagrange(const aedyn_band *b, unsigned mask, double t, double *w)
+{
+    for (size_t i = 0; i < AEDYN__BAND_NODES; i++) {
+        w[i] = 0.0;
+        if (!(mask >> i & 1u))
+            continue;
+        double v = 1.0;
+        for (size_t j = 0; j < AEDYN__BAND_NODES; j++)
+            if (j != i && (mask >> j & 1u))
+                v *= (t - b->tau[j]) / (b->tau[i] - b->tau[j]);
+        w[i] = v;
+    }
+}
+
+/* out = sum_i w_i v_i (n numbers each). */
+static void combine(const double *w, double *const *v, size_t n, double *out)
+{
+    memset(out, 0, n * sizeof *out);
+    for (size_t i = 0; i < AEDYN__BAND_NODES; i++)
+        if (w[i] != 0.0)
+            for (size_t k = 0; k < n; k++)
+                out[k] += w[i] * v[i][k];
+}
+
+/* Sigma' with J and B interpolated through the nodes (Sigma packed). */
+static void sigma_rhs(void *ctx, double t, const double *x, double *dx)
+{
+    aedyn_band *b = ctx;
+    const size_t P = b->P;
+    double w[AEDYN__BAND_NODES];
+    lagrange(b, (1u << AEDYN__BAND_NODES) - 1u, t, w);
+    combine(w, b->nJ, P * P, b->Jt);
+    combine(w, b->nB, P * P, b->Bt);
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++)
+            b->Se[i * P + j] = b->Se[j * P + i] = x[tri(P, i, j)];
+    lyapunov(b, b->Jt, b->Bt, b->Se, b->Sk);
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++)
+            dx[tri(P, i, j)] = b->Sk[i * P + j];
+}
+
+/* delta' = J delta(ta) + J (delta - delta(ta)) + g, the first and last terms
+ * and J interpolated through the nodes. */
+static void delta_rhs(void *ctx, double t, const double *x, double *dx)
+{
+    aedyn_band *b = ctx;
+    const size_t P = b->P;
+    const double *d0 = b->nd[0];
+    double w[AEDYN__BAND_NODES];
+    lagrange(b, (1u << AEDYN__BAND_NODES) - 1u, t, w);
+    combine(w, b->nJ, P * P, b->Jt);
+    combine(w, b->nG, P, b->gt);
+    combine(w, b->nV, P, b->vt);
+    for (size_t i = 0; i < P; i++) {
+        double v = b->gt[i] + b->vt[i];
+        for (size_t p = 0; p < P; p++)
+            v += b->Jt[i * P + p] * (x[p] - d0[p]);
+        dx[i] = v;
+    }
+}
+
+/* out = J(y) v by central differences of f along v (out not y1 or f1). J's
+ * own columns, by steps relative to their coordinates, carry the rounding of
+ * tiny steps where a coordinate and its block are near 0. */
+static void jdir(aedyn_band *b, double t, const double *y, const double *v, double *out)
+{
+    const size_t P = b->P;
+    double ymax = 0.0, vmax = 0.0, *yp = b->y1, *fm = b->f1;
+    bool finite = true;
+    for (size_t i = 0; i < P; i++) {
+        ymax = fmax(ymax, fabs(y[i]));
+        vmax = fmax(vmax, fabs(v[i]));
+        finite = finite && isfinite(y[i]) && isfinite(v[i]);
+    }
+    if (!finite || vmax == 0.0) { /* a NaN is divergence */
+        for (size_t i = 0; i < P; i++)
+            out[i] = finite ? 0.0 : NAN;
+        return;
+    }
+    const double eps = 1e-5 * (1.0 + ymax) / vmax;
+    for (size_t i = 0; i < P; i++)
+        yp[i] = y[i] + eps * v[i];
+    aedyn__band_drift(b, t, yp, out);
+    for (size_t i = 0; i < P; i++)
+        yp[i] = y[i] - eps * v[i];
+    aedyn__band_drift(b, t, yp, fm);
+    for (size_t i = 0; i < P; i++)
+        out[i] = (out[i] - fm[i]) / (2.0 * eps);
+}
+
+/* J, B and f1 at node i (its y in nY[i]), and g = f1 + (1/2) f'' : Sigma once
+ * Sigma is there (nS[i]). */
+static void node_eval(aedyn_band *b, size_t i)
+{
+    b->n_points++;
+    jacobian(b, b->tau[i], b->nY[i], b->nJ[i]);
+    aedyn__band_noise(b, b->tau[i], b->nY[i], b->nB[i], b->nF[i], NULL);
+}
+
+static void node_curvature(aedyn_band *b, size_t i)
+{
+    memcpy(b->nG[i], b->nF[i], b->P * sizeof *b->nG[i]);
+    aedyn__band_drift(b, b->tau[i], b->nY[i], b->f0);
+    curvature(b, b->tau[i], b->nY[i], b->f0, b->nS[i], b->nG[i]);
+}
+
+/* ES += c (DJ S + S DJ^T + DB) and Ed += c (DJ d + Dg), D the values J, B, g at
+ * the point (t, y) minus the interpolants with weights w there, DJ d by
+ * differences of f along d. */
+static void add_difference(aedyn_band *b, const double *w, const double *J, const double *B,
+                           const double *g, double t, const double *y, const double *S,
+                           const double *d, double c, double *ES, double *Ed)
+{
+    const size_t P = b->P, PP = P * P;
+    double *DJ = b->Jt, *DB = b->Bt, *Dd = b->gt, *E = b->Sk, *u = b->f2;
+    combine(w, b->nJ, PP, DJ);
+    combine(w, b->nB, PP, DB);
+    for (size_t k = 0; k < PP; k++) {
+        DJ[k] = J[k] - DJ[k];
+        DB[k] = B[k] - DB[k];
+    }
+    lyapunov(b, DJ, DB, S, E);
+    for (size_t k = 0; k < PP; k++)
+        ES[k] += c * E[k];
+    combine(w, b->nG, P, Dd);
+    jdir(b, t, y, d, u);
+    for (size_t i = 0; i < P; i++)
+        Dd[i] = g[i] - Dd[i] + u[i];
+    for (size_t k = 0; k < AEDYN__BAND_NODES; k++)
+        if (w[k] != 0.0) {
+            jdir(b, b->tau[k], b->nY[k], d, u);
+            for (size_t i = 0; i < P; i++)
+                Dd[i] -= w[k] * u[i];
+        }
+    for (size_t i = 0; i < P; i++)
+        Ed[i] += c * Dd[i];
+}
+
+/* The error estimate of an interval (its nodes done) in the weighted RMS norm
+ * of rtol, atol. With the previous interval's middle (t_p), the interpolants
+ * through it and the nodes differ from ours by a multiple of w(t) = prod_k (t
+ * - tau_k); its effect on Sigma and delta at the end, J frozen, Sigma and delta
+ * those of the middle, with |w| integrated (no cancellation). Without (the
+ * first interval): the interpolants through nodes 0, 2, 4 against ours, by
+ * the quadrature of the nodes. */
+static double node_error(aedyn_band *b, double rtol, double atol)
+{
+    const size_t P = b->P, s = AEDYN__BAND_NODES, m = s / 2;
+    const double ta = b->tau[0], te = b->tau[s - 1];
+    double *ES = b->Ssum, *Ed = b->dk, w[AEDYN__BAND_NODES];
+    memset(ES, 0, P * P * sizeof *ES);
+    memset(Ed, 0, P * sizeof *Ed);
+    if (b->have_pm) {
+        const double tp = b->tau_pm;
+        double wp = 1.0, I = 0.0;
+        for (size_t j = 0; j < s; j++)
+            wp *= tp - b->tau[j];
+        for (int q = 0; q < 32; q++) { /* midpoint rule: a rough size is enough */
+            const double tq = ta + (q + 0.5) / 32.0 * (te - ta);
+            double v = 1.0;
+            for (size_t j = 0; j < s; j++)
+                v *= tq - b->tau[j];
+            I += fabs(v);
+        }
+        I *= (te - ta) / 32.0 / fabs(wp);
+        lagrange(b, (1u << s) - 1u, tp, w);
+        add_difference(b, w, b->pmJ, b->pmB, b->pmG, tp, b->pmY, b->nS[m], b->nd[m], I, ES, Ed);
+    } else {
+        const unsigned sub = 1u | 1u << m | 1u << (s - 1);
+        for (size_t k = 1; k < s - 1; k++)
+            if (!(sub >> k & 1u)) {
+                lagrange(b, sub, b->tau[k], w);
+                add_difference(b, w, b->nJ[k], b->nB[k], b->nG[k], b->tau[k], b->nY[k],
+                               b->nS[k], b->nd[k], lob_w[k] * (te - ta), ES, Ed);
+            }
+    }
+    double err = 0.0;
+    const double *S0 = b->nS[0], *S1 = b->nS[s - 1], *d0 = b->nd[0], *d1 = b->nd[s - 1];
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++) {
+            const double sc = atol + rtol * fmax(fabs(S0[i * P + j]), fabs(S1[i * P + j]));
+            const double r = ES[i * P + j] / sc;
+            err += r * r;
+        }
+    for (size_t i = 0; i < P; i++) {
+        const double sc = atol + rtol * fmax(fabs(d0[i]), fabs(d1[i]));
+        const double r = Ed[i] / sc;
+        err += r * r;
+    }
+    return sqrt(err / (double)(n_sigma(P) + P));
+}
+
+/* One interval [ta, ta + h] (last: it ends at the mean's step end b->t, y
+ * there b->X) from node 0: J, B, f1 at the other nodes (y from the mean's
+ * dense output), Sigma through the nodes with the interpolants of J and B,
+ * g at the nodes, then delta. Returns the error estimate (NaN: a failure). */
+static double node_interval(aedyn_band *b, double ta, double h, bool last, double rtol,
+                            double atol)
+{
+    const size_t P = b->P, s = AEDYN__BAND_NODES;
+    for (size_t i = 1; i < s; i++) {
+        b->tau[i] = i == s - 1 && last ? b->t : ta + lob_c[i] * h;
+        if (i == s - 1 && last)
+            memcpy(b->nY[i], b->X, P * sizeof *b->X);
+        else if (aedyn__stepper_dense(b->st, b->tau[i], b->nY[i]))
+            return NAN;
+        node_eval(b, i);
+    }
+    /* Sigma by the stepper's own steps (continued from the previous interval
+     * when that was accepted: the right-hand side is continuous there), at
+     * the nodes from its dense output; then g there */
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++)
+            b->Xs[tri(P, i, j)] = b->nS[0][i * P + j];
+    if (!b->ss_live)
+        aedyn__stepper_reset(b->ss);
+    b->ss_live = false;
+    double t = ta;
+    for (size_t k = 1; k < s;) {
+        if (aedyn__stepper_step(b->ss, sigma_rhs, b, &t, b->Xs, b->tau[s - 1], NULL))
+            return NAN;
+        for (; k < s && b->tau[k] <= t; k++) {
+            const double *x = b->Xs;
+            if (k < s - 1) {
+                if (aedyn__stepper_dense(b->ss, b->tau[k], b->dl2))
+                    return NAN;
+                x = b->dl2;
+            }
+            for (size_t i = 0; i < P; i++)
+                for (size_t j = i; j < P; j++)
+                    b->nS[k][i * P + j] = b->nS[k][j * P + i] = x[tri(P, i, j)];
+            node_curvature(b, k);
+        }
+    }
+    /* delta likewise (from scratch: its right-hand side starts from delta(ta)) */
+    for (size_t k = 0; k < s; k++)
+        jdir(b, b->tau[k], b->nY[k], b->nd[0], b->nV[k]);
+    memcpy(b->dl, b->nd[0], P * sizeof *b->dl);
+    aedyn__stepper_reset(b->sd);
+    t = ta;
+    for (size_t k = 1; k < s;) {
+        if (aedyn__stepper_step(b->sd, delta_rhs, b, &t, b->dl, b->tau[s - 1], NULL))
+            return NAN;
+        for (; k < s && b->tau[k] <= t; k++)
+            if (k == s - 1)
+                memcpy(b->nd[k], b->dl, P * sizeof *b->dl);
+            else if (aedyn__stepper_dense(b->sd, b->tau[k], b->nd[k]))
+                return NAN;
+    }
+    b->ss_live = true;
+    return node_error(b, rtol, atol);
+}
+
+/* Exchange the node arrays of slots i and j. */
+static void swap_nodes(aedyn_band *b, size_t i, size_t j)
+{
+    double **arr[7] = { b->nJ, b->nB, b->nF, b->nG, b->nS, b->nY, b->nd };
+    for (int a = 0; a < 7; a++) {
+        double *t = arr[a][i];
+        arr[a][i] = arr[a][j];
+        arr[a][j] = t;
+    }
+    const double t = b->tau[i];
+    b->tau[i] = b->tau[j];
+    b->tau[j] = t;
+}
+
+/* Keep the middle of an accepted interval for the next one's error estimate. */
+static void keep_middle(aedyn_band *b)
+{
+    const size_t m = AEDYN__BAND_NODES / 2;
+    double *t = b->pmJ;
+    b->pmJ = b->nJ[m];
+    b->nJ[m] = t;
+    t = b->pmB;
+    b->pmB = b->nB[m];
+    b->nB[m] = t;
+    t = b->pmG;
+    b->pmG = b->nG[m];
+    b->nG[m] = t;
+    t = b->pmY;
+    b->pmY = b->nY[m];
+    b->nY[m] = t;
+    b->tau_pm = b->tau[m];
+    b->have_pm = true;
+}
+
+/* Advance y with the mean's own steps and Sigma, delta along each over
+ * intervals of Lobatto nodes (normally the whole step) under their own
+ * error control (the band's tolerances). */
+static aedyn_status advance_nodes(aedyn_band *b, double t_end)
+{
+    const size_t P = b->P, NS = n_sigma(P), s = AEDYN__BAND_NODES;
+    double *y = b->X, *sig = b->X + P, *del = b->X + P + NS, rtol, atol;
+    aedyn__stepper_get_tolerances(b->st, &rtol, &atol);
+    while (b->t < t_end) {
+        if (!b->have_start) {
+            for (size_t i = 0; i < P; i++)
+                for (size_t j = 0; j < P; j++)
+                    b->nS[0][i * P + j] = sig[sig_idx(P, i, j)];
+            memcpy(b->nd[0], del, P * sizeof *del);
+            memcpy(b->nY[0], y, P * sizeof *y);
+            b->tau[0] = b->t;
+            node_eval(b, 0);
+            node_curvature(b, 0);
+            b->have_start = true;
+            b->have_pm = false;
+            b->ss_live = false;
+        }
+        const double t0 = b->t;
+        memcpy(b->y0, y, P * sizeof *y);
+        aedyn_status st = aedyn__stepper_step(b->st, mean_rhs, b, &b->t, y, t_end, NULL);
+        if (st != AEDYN_OK || b->rhs_err != AEDYN_OK) {
+            b->have_start = false;
+            return st;
+        }
+        /* intervals over [t0, b->t] */
+        double ta = t0;
+        while (ta < b->t) {
+            double hs = b->hsub > 0.0 ? b->hsub : b->t - t0;
+            const bool last = ta + hs >= b->t - 1e-12 * fabs(b->t);
+            if (last)
+                hs = b->t - ta;
+            const double err = node_interval(b, ta, hs, last, rtol, atol);
+            const double q = b->have_pm ? 1.0 / 6.0 : 1.0 / 5.0; /* the estimate's order */
+            const double fac = err > 0.0 ? 0.9 * pow(err, -q) : 4.0;
+            if (!(err <= 1.0)) {
+                const double hn = hs * (isfinite(err) ? fmax(0.1, fmin(fac, 0.9)) : 0.25);
+                if (!(hn >= 1e-12 * fmax(1.0, fabs(t0))) || b->rhs_err != AEDYN_OK) {
+                    memcpy(y, b->y0, P * sizeof *y);
+                    b->t = t0;
+                    b->have_start = false;
+                    aedyn__stepper_reset(b->st);
+                    if (b->rhs_err != AEDYN_OK)
+                        return AEDYN_OK; /* reported by the caller */
+                    return aedyn__fail(isfinite(err) ? AEDYN_ERR_NUMERIC : AEDYN_ERR_DIVERGED,
+                                       "the band's Sigma and delta cannot be integrated past "
+                                       "t = %g (error test)", t0);
+                }
+                b->hsub = hn;
+                b->ss_live = false;
+                continue;
+            }
+            /* an interval clipped to the mean's step must not shrink the next one */
+            const double hn = hs * fmin(4.0, fmax(0.2, fac));
+            b->hsub = last ? fmax(b->hsub, hn) : hn;
+            keep_middle(b);
+            swap_nodes(b, 0, s - 1);
+            ta = last ? b->t : ta + hs;
+        }
+        for (size_t i = 0; i < P; i++)
+            for (size_t j = i; j < P; j++)
+                sig[tri(P, i, j)] = b->nS[0][i * P + j];
+        memcpy(del, b->nd[0], P * sizeof *del);
+    }
+    return AEDYN_OK;
+}
+
 /* ---- lifecycle -------------------------------------------------------------------- */
 
 AEDYN_API void aedyn_band_destroy(aedyn_band *band)
@@ -1033,6 +1404,8 @@ AEDYN_API void aedyn_band_destroy(aedyn_band *band)
         return;
     aedyn__stepper_destroy(band->st);
     aedyn__stepper_destroy(band->sj);
+    aedyn__stepper_destroy(band->ss);
+    aedyn__stepper_destroy(band->sd);
     aedyn_ode_destroy(band->ode);
     free(band->rho);
     free(band->X);
@@ -1084,6 +1457,9 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     b->M = M;
     b->n = M + 2 * K;
     b->act = aedyn_net_get_activation(net);
+    /* ReLU's B by quadrature jumps where a node crosses the kink: the node
+     * scheme's interpolants would chase the jumps (docs/theory.md 12.3) */
+    b->rk4 = b->act == AEDYN_NET_ACT_RELU;
     b->has_bias = (aedyn_net_get_flags(net) & AEDYN_NET_BIAS) != 0;
     b->fluct = true;
     b->trace = aedyn_data_get_trace(data);
@@ -1136,7 +1512,16 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
                         n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + nd * K + nd +
                         4 * K + P + P + 12 * P * P + 10 * P +
                         AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P;
-    b->y1 = aedyn__calloc(nscr, sizeof *b->y1);
+    /* the node scheme: per node 3 P x P and 5 P, 4 P x P and 6 P more, Sigma
+     * packed twice; with the above at most 128 P^2 (P >= 3), which must fit */
+    size_t P128;
+    if (!aedyn__mul_size(P, P, &P128) || !aedyn__mul_size(P128, 128, &P128)) {
+        st = aedyn__fail(AEDYN_ERR_SIZE, "%s: %zu coordinates are too many", fn, P);
+        goto fail;
+    }
+    const size_t nnode = AEDYN__BAND_NODES * (3 * P * P + 5 * P) + 4 * P * P + 6 * P +
+                         2 * n_sigma(P);
+    b->y1 = aedyn__calloc(nscr + nnode, sizeof *b->y1);
     b->terms = aedyn__calloc(P * AEDYN__BAND_TERMS, sizeof *b->terms);
     b->nterm = aedyn__calloc(P, sizeof *b->nterm);
     b->ldir = aedyn__calloc(2 * AEDYN__BAND_TERMS * P, sizeof *b->ldir);
@@ -1205,6 +1590,27 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     TAKE_(dk, P);
     TAKE_(dsum, P);
     TAKE_(Aq, AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P);
+    for (int i = 0; i < AEDYN__BAND_NODES; i++) {
+        TAKE_(nJ[i], P * P);
+        TAKE_(nB[i], P * P);
+        TAKE_(nS[i], P * P);
+        TAKE_(nF[i], P);
+        TAKE_(nG[i], P);
+        TAKE_(nY[i], P);
+        TAKE_(nd[i], P);
+        TAKE_(nV[i], P);
+    }
+    TAKE_(Jt, P * P);
+    TAKE_(Bt, P * P);
+    TAKE_(pmJ, P * P);
+    TAKE_(pmB, P * P);
+    TAKE_(gt, P);
+    TAKE_(vt, P);
+    TAKE_(dl, P);
+    TAKE_(pmG, P);
+    TAKE_(pmY, P);
+    TAKE_(Xs, n_sigma(P));
+    TAKE_(dl2, n_sigma(P));
     b->qu = b->qi + AEDYN__BAND_TERMS * P;
     b->qv = b->qu + AEDYN__BAND_TERMS * P;
     b->tslot = b->lslot + P + 1;
@@ -1227,6 +1633,8 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     if ((st = aedyn__band_deriv_alloc(b)) || (st = aedyn__gauss_ws_init(&b->gh, b->nq)) ||
         (st = aedyn__stepper_create(&b->st, P, AEDYN_ODE_DOPRI5, NULL)) ||
         (st = aedyn__stepper_create(&b->sj, b->nX, AEDYN_ODE_DOPRI5, NULL)) ||
+        (st = aedyn__stepper_create(&b->ss, n_sigma(P), AEDYN_ODE_DOPRI5, NULL)) ||
+        (st = aedyn__stepper_create(&b->sd, P, AEDYN_ODE_DOPRI5, NULL)) ||
         (st = aedyn_chain_get_state(chain, yc)))
         goto fail;
     from_chain(b, yc, b->X);
@@ -1245,7 +1653,7 @@ fail:
 
 /* ---- integration and settings ------------------------------------------------------ */
 
-/* Forget what the steppers and the step-wise scheme cached about the state. */
+/* Forget what the steppers and the step-wise schemes cached about the state. */
 static void restart(aedyn_band *band)
 {
     aedyn__stepper_reset(band->st);
@@ -1266,8 +1674,10 @@ AEDYN_API aedyn_status aedyn_band_advance(aedyn_band *band, double t_end)
         st = aedyn__stepper_advance(band->sj, band_rhs, band, &band->t, band->X, t_end);
     else if (!band->fluct)
         st = aedyn__stepper_advance(band->st, mean_rhs, band, &band->t, band->X, t_end);
-    else
+    else if (band->rk4)
         st = advance_stepwise(band, t_end);
+    else
+        st = advance_nodes(band, t_end);
     if (band->rhs_err != AEDYN_OK) {
         restart(band);
         return aedyn__fail(band->rhs_err, "aedyn_band_advance: a schedule failed; stopped at "
@@ -1294,8 +1704,13 @@ AEDYN_API aedyn_status aedyn_band_set_tolerances(aedyn_band *band, double rtol, 
     if (!(rtol > 0.0 && isfinite(rtol) && atol > 0.0 && isfinite(atol)))
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_band_set_tolerances: need rtol > 0 and "
                            "atol > 0, finite (got %g, %g)", rtol, atol);
-    const aedyn_status st = aedyn__stepper_set_tolerances(band->st, rtol, atol);
-    return st ? st : aedyn__stepper_set_tolerances(band->sj, rtol, atol);
+    aedyn__stepper *all[4] = { band->st, band->sj, band->ss, band->sd };
+    for (int i = 0; i < 4; i++) {
+        const aedyn_status st = aedyn__stepper_set_tolerances(all[i], rtol, atol);
+        if (st)
+            return st;
+    }
+    return AEDYN_OK;
 }
 
 AEDYN_API aedyn_status aedyn_band_set_quadrature(aedyn_band *band, size_t n)

@@ -331,13 +331,14 @@ END_TEST
 
 /* ---- the step-wise scheme against the joint system ---- */
 
-/* Sigma and delta of the default scheme (the mean's own steps, classical RK4
- * substeps under their own error test; docs/theory.md section 12.3,
- * "Integration") at the default tolerances against the joint system
- * (y, Sigma, delta integrated as one, J, B and f'' at every right-hand side)
- * at rtol 1e-10, on the headline set-up (K = 2, D = 1000), linear and erf,
- * at t = 2, 5, 10, 20 (escape, learning, convergence): every entry within
- * 2e-5 of the largest (measured: 4e-6; the joint system at the default
+/* Sigma and delta of the default scheme (the mean's own steps, Sigma and
+ * delta over each with J, B, f1 interpolated through Lobatto nodes under
+ * their own error test; docs/theory.md section 12.3, "Integration") at the
+ * default tolerances against the joint system (y, Sigma, delta integrated as
+ * one, J, B and f'' at every right-hand side) at rtol 1e-10, on the headline
+ * set-up (K = 2, D = 1000), linear and erf, at t = 2, 5, 10, 20 (escape,
+ * learning, convergence): every entry within 2e-5 of the largest (measured:
+ * 2e-6; 4e-6 by the RK4 substeps; the joint system at the default
  * tolerances is within 6e-5 on delta), and the mean within 1e-5 (its
  * tolerance rtol is 1e-6). */
 START_TEST(test_stepwise_against_joint)
@@ -382,6 +383,118 @@ START_TEST(test_stepwise_against_joint)
         free(Sr);
         aedyn_band_destroy(b);
         aedyn_band_destroy(r);
+        testutil_trainer_free(&t);
+    }
+}
+END_TEST
+
+/* ---- the node scheme against the RK4 substeps ---- */
+
+static double max_rel_diff(const double *a, const double *ref, size_t n)
+{
+    double m = 0.0, d = 0.0;
+    for (size_t k = 0; k < n; k++) {
+        m = fmax(m, fabs(ref[k]));
+        d = fmax(d, fabs(a[k] - ref[k]));
+    }
+    return d / m;
+}
+
+/* The default node scheme against the RK4 substeps (b->rk4, the former
+ * default) on the headline set-up, linear and erf, at t = 2 .. 100: the
+ * mean is the same (the same steps); Sigma and delta within 3e-5 of the
+ * largest entry of the RK4 substeps at rtol 1e-10 (measured: 1.8e-5 at
+ * t = 100, most of it the mean's own error, shared by both schemes at the
+ * default tolerances; the RK4 substeps at the default tolerances: 2e-5 on
+ * Sigma, 7e-5 on delta); the predicted shift and std of the error within
+ * 1e-3 and 1e-2 relative of the RK4 substeps' at the default tolerances
+ * (measured: 3e-5 and 1e-3 at the converged times, where the gradient of
+ * the error vanishes and the std rests on entries of Sigma near atol: both
+ * schemes' std there differ from those at rtol 1e-10 by up to 4e-2 for
+ * linear units, and a build's rounding moves it by 1e-3). The node scheme
+ * needs at most 2/3 of the evaluations of J and B (measured: 341 against
+ * 715 for linear, 325 against 651 for erf, with these output times).
+ * ReLU units keep the RK4 substeps. */
+START_TEST(test_nodes_against_rk4)
+{
+    const aedyn_net_activation acts[2] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF };
+    for (int a = 0; a < 2; a++) {
+        tmpl t = make_tmpl(1000, acts[a], 0, AEDYN_SGD_VANILLA, 0.1, 1);
+        aedyn_band *b, *r, *rt;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        ck_assert_aedyn_ok(aedyn_band_create(&r, t.sgd));
+        ck_assert_aedyn_ok(aedyn_band_create(&rt, t.sgd));
+        r->rk4 = rt->rk4 = true;
+        ck_assert_aedyn_ok(aedyn_band_set_tolerances(rt, 1e-10, 1e-13));
+        const size_t P = aedyn_band_get_n_state(b);
+        double *S = malloc(P * P * sizeof *S), *Sr = malloc(P * P * sizeof *Sr),
+               *St = malloc(P * P * sizeof *St), d[32], dr[32], dt[32], y[64], yr[64];
+        const double times[8] = { 2, 5, 10, 20, 30, 50, 75, 100 };
+        for (int i = 0; i < 8; i++) {
+            ck_assert_aedyn_ok(aedyn_band_advance(b, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_advance(r, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_advance(rt, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, d));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(r, Sr, dr));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(rt, St, dt));
+            ck_assert_aedyn_ok(aedyn_band_get_mean(b, y));
+            ck_assert_aedyn_ok(aedyn_band_get_mean(r, yr));
+            const double es = max_rel_diff(S, St, P * P), ed = max_rel_diff(d, dt, P),
+                         rs = max_rel_diff(Sr, St, P * P), rd = max_rel_diff(dr, dt, P),
+                         ey = max_rel_diff(y, yr, P);
+            double sh, sd, shr, sdr;
+            ck_assert_aedyn_ok(aedyn_band_error(b, NULL, &sh, NULL, &sd));
+            ck_assert_aedyn_ok(aedyn_band_error(r, NULL, &shr, NULL, &sdr));
+            const double esh = fabs(sh - shr) / fabs(shr), esd = fabs(sd - sdr) / sdr;
+            printf("act %d t = %5.1f: against RK4 at rtol 1e-10: nodes Sigma %.1e, delta %.1e, "
+                   "RK4 Sigma %.1e, delta %.1e; nodes against RK4: shift %.1e, std %.1e\n", a,
+                   times[i], es, ed, rs, rd, esh, esd);
+            ck_assert_msg(es <= 3e-5 && ed <= 3e-5 && ey <= 1e-12 && esh <= 1e-3 && esd <= 1e-2,
+                          "act %d t %g: Sigma %g, delta %g, y %g, shift %g, std %g off", a,
+                          times[i], es, ed, ey, esh, esd);
+        }
+        printf("act %d: %llu evaluations of J and B by the nodes, %llu by RK4\n", a,
+               (unsigned long long)b->n_points, (unsigned long long)r->n_points);
+        ck_assert_msg(3 * b->n_points <= 2 * r->n_points, "act %d: %llu points against %llu",
+                      a, (unsigned long long)b->n_points, (unsigned long long)r->n_points);
+        free(S);
+        free(Sr);
+        free(St);
+        aedyn_band_destroy(b);
+        aedyn_band_destroy(r);
+        aedyn_band_destroy(rt);
+        testutil_trainer_free(&t);
+    }
+    /* ReLU keeps the RK4 substeps (its B jumps) */
+    tmpl t = make_tmpl(200, AEDYN_NET_ACT_RELU, AEDYN_NET_BIAS, AEDYN_SGD_VANILLA, 0.3, 3);
+    aedyn_band *b;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+    ck_assert(b->rk4);
+    aedyn_band_destroy(b);
+    testutil_trainer_free(&t);
+}
+END_TEST
+
+/* A NaN in Sigma (poked in) makes either scheme fail with
+ * AEDYN_ERR_DIVERGED and leave the time and the mean as they were. */
+START_TEST(test_stepwise_divergence)
+{
+    for (int k = 0; k < 2; k++) {
+        tmpl t = make_tmpl(200, AEDYN_NET_ACT_ERF, 0, AEDYN_SGD_VANILLA, 0.3, 5);
+        aedyn_band *b;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        b->rk4 = k == 1;
+        ck_assert_aedyn_ok(aedyn_band_advance(b, 1.0));
+        const size_t P = aedyn_band_get_n_state(b);
+        double y0[64], y1[64];
+        ck_assert_aedyn_ok(aedyn_band_get_mean(b, y0));
+        b->X[P + 1] = NAN;
+        b->have_start = false;
+        ck_assert_aedyn_fails(aedyn_band_advance(b, 2.0), AEDYN_ERR_DIVERGED);
+        ck_assert_double_eq(aedyn_band_get_time(b), 1.0);
+        ck_assert_aedyn_ok(aedyn_band_get_mean(b, y1));
+        ck_assert_mem_eq(y0, y1, P * sizeof *y0);
+        aedyn_band_destroy(b);
         testutil_trainer_free(&t);
     }
 }
@@ -960,6 +1073,8 @@ int main(void)
     tcase_add_test(tc, test_noise_against_pairwise_k3);
     tcase_add_test(tc, test_derivatives_against_differences);
     tcase_add_test(tc, test_stepwise_against_joint);
+    tcase_add_test(tc, test_nodes_against_rk4);
+    tcase_add_test(tc, test_stepwise_divergence);
     tcase_add_test(tc, test_noise_against_steps);
     tcase_add_test(tc, test_error_derivatives_with_biases);
     tcase_add_test(tc, test_band_against_replicas);
