@@ -776,8 +776,11 @@ void aedyn__band_curvature(aedyn_band *b, double t, const double *y, const doubl
 }
 
 /* out = J S + S J^T + B (full P x P; S symmetric). A plain loop: at these sizes
- * (P ~ 20) a threaded BLAS spends more time waking its threads than working. */
-static void lyapunov(const aedyn_band *b, const double *J, const double *B, const double *S,
+ * (P ~ 20) a threaded BLAS spends more time waking its threads than working;
+ * cloned for AVX2 (AEDYN__CLONES: the same sums, vectorised over j), like
+ * the right-hand sides of Sigma and delta, which call it and interpolate J
+ * and B. */
+AEDYN__CLONES static void lyapunov(const aedyn_band *b, const double *J, const double *B, const double *S,
                      double *out)
 {
     const size_t P = b->P;
@@ -1062,7 +1065,7 @@ static void combine(const double *w, double *const *v, size_t n, double *out)
 }
 
 /* Sigma' with J and B interpolated through the nodes (Sigma packed). */
-static void sigma_rhs(void *ctx, double t, const double *x, double *dx)
+AEDYN__CLONES static void sigma_rhs(void *ctx, double t, const double *x, double *dx)
 {
     aedyn_band *b = ctx;
     const size_t P = b->P;
@@ -1081,7 +1084,7 @@ static void sigma_rhs(void *ctx, double t, const double *x, double *dx)
 
 /* delta' = J delta(ta) + J (delta - delta(ta)) + g, the first and last terms
  * and J interpolated through the nodes. */
-static void delta_rhs(void *ctx, double t, const double *x, double *dx)
+AEDYN__CLONES static void delta_rhs(void *ctx, double t, const double *x, double *dx)
 {
     aedyn_band *b = ctx;
     const size_t P = b->P;
