@@ -955,6 +955,40 @@ static void swap_points(aedyn_band *b, size_t i, size_t j)
     b->pf[j] = t;
 }
 
+/* The step control shared by both schemes that follow the mean's steps
+ * (advance_stepwise, advance_nodes). After a failed error test (err > 1 or
+ * NaN; fac the controller's factor): the next substep or interval shorter,
+ * true; or, below the floor or after a schedule's failure, the mean back at
+ * the step's start t0 (b->y0) and false with *st the failure (AEDYN_OK for
+ * a schedule's, which the caller reports). */
+static bool shrink_interval(aedyn_band *b, double t0, double hs, double err, double fac,
+                            aedyn_status *st)
+{
+    const double hn = hs * (isfinite(err) ? fmax(0.1, fmin(fac, 0.9)) : 0.25);
+    if (hn >= 1e-12 * fmax(1.0, fabs(t0)) && b->rhs_err == AEDYN_OK) {
+        b->hsub = hn;
+        return true;
+    }
+    memcpy(b->X, b->y0, b->P * sizeof *b->X);
+    b->t = t0;
+    b->have_start = false;
+    aedyn__stepper_reset(b->st);
+    *st = b->rhs_err != AEDYN_OK
+              ? AEDYN_OK
+              : aedyn__fail(isfinite(err) ? AEDYN_ERR_NUMERIC : AEDYN_ERR_DIVERGED,
+                            "the band's Sigma and delta cannot be integrated past t = %g "
+                            "(error test)", t0);
+    return false;
+}
+
+/* After a passed test: the next substep or interval; one clipped to the
+ * mean's step (last) must not shrink the next. */
+static void grow_interval(aedyn_band *b, double hs, double fac, bool last)
+{
+    const double hn = hs * fmin(4.0, fmax(0.2, fac));
+    b->hsub = last ? fmax(b->hsub, hn) : hn;
+}
+
 /* Advance y with the mean's own adaptive steps and Sigma, delta along each
  * by substeps of their own error control (the same tolerances): the former
  * default, the reference of the node scheme (b->rk4). */
@@ -999,24 +1033,11 @@ static aedyn_status advance_stepwise(aedyn_band *b, double t_end)
             const double err = rk4_substep(b, ta, hs, rtol, atol);
             const double fac = err > 0.0 ? 0.9 * pow(err, -0.25) : 4.0;
             if (!(err <= 1.0)) {
-                const double hn = hs * (isfinite(err) ? fmax(0.1, fmin(fac, 0.9)) : 0.25);
-                if (!(hn >= 1e-12 * fmax(1.0, fabs(t0))) || b->rhs_err != AEDYN_OK) {
-                    memcpy(y, b->y0, P * sizeof *y);
-                    b->t = t0;
-                    b->have_start = false;
-                    aedyn__stepper_reset(b->st);
-                    if (b->rhs_err != AEDYN_OK)
-                        return AEDYN_OK; /* reported by the caller */
-                    return aedyn__fail(isfinite(err) ? AEDYN_ERR_NUMERIC : AEDYN_ERR_DIVERGED,
-                                       "the band's Sigma and delta cannot be integrated past "
-                                       "t = %g (error test)", t0);
-                }
-                b->hsub = hn;
+                if (!shrink_interval(b, t0, hs, err, fac, &st))
+                    return st;
                 continue;
             }
-            /* a substep clipped to the mean's step must not shrink the next one */
-            const double hn = hs * fmin(4.0, fmax(0.2, fac));
-            b->hsub = last ? fmax(b->hsub, hn) : hn;
+            grow_interval(b, hs, fac, last);
             memcpy(b->Sa, b->Se, PP * sizeof *b->Sa);
             memcpy(b->dSa, b->Sk, PP * sizeof *b->dSa);
             memcpy(b->da, b->de, P * sizeof *b->da);
@@ -1368,25 +1389,12 @@ static aedyn_status advance_nodes(aedyn_band *b, double t_end)
             const double q = b->have_pm ? 1.0 / 6.0 : 1.0 / 5.0; /* the estimate's order */
             const double fac = err > 0.0 ? 0.9 * pow(err, -q) : 4.0;
             if (!(err <= 1.0)) {
-                const double hn = hs * (isfinite(err) ? fmax(0.1, fmin(fac, 0.9)) : 0.25);
-                if (!(hn >= 1e-12 * fmax(1.0, fabs(t0))) || b->rhs_err != AEDYN_OK) {
-                    memcpy(y, b->y0, P * sizeof *y);
-                    b->t = t0;
-                    b->have_start = false;
-                    aedyn__stepper_reset(b->st);
-                    if (b->rhs_err != AEDYN_OK)
-                        return AEDYN_OK; /* reported by the caller */
-                    return aedyn__fail(isfinite(err) ? AEDYN_ERR_NUMERIC : AEDYN_ERR_DIVERGED,
-                                       "the band's Sigma and delta cannot be integrated past "
-                                       "t = %g (error test)", t0);
-                }
-                b->hsub = hn;
+                if (!shrink_interval(b, t0, hs, err, fac, &st))
+                    return st;
                 b->ss_live = false;
                 continue;
             }
-            /* an interval clipped to the mean's step must not shrink the next one */
-            const double hn = hs * fmin(4.0, fmax(0.2, fac));
-            b->hsub = last ? fmax(b->hsub, hn) : hn;
+            grow_interval(b, hs, fac, last);
             keep_middle(b);
             swap_nodes(b, 0, s - 1);
             ta = last ? b->t : ta + hs;

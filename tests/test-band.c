@@ -121,11 +121,38 @@ END_TEST
 
 /* ---- B's node loop against every pair of terms ---- */
 
-/* B as computed (sparse linear parts, quadratic parts contracted once after
- * the nodes) against the term-by-term Isserlis formula for every pair of
- * terms at every node: the same sum in another order, to 1e-12 of the
- * largest entry, for vanilla linear units, truncated erf units with biases
- * and ReLU units with biases, all with weight decay. */
+/* B of the trainer's band at its current state against the term-by-term
+ * Isserlis formula for every pair of terms at every node (b->pairwise): the
+ * same sum in another order, to 1e-12 of the largest entry; f1 does not
+ * depend on the path. P is the expected number of coordinates. */
+static void check_noise_against_pairwise(tmpl *t, size_t P_expected, int c)
+{
+    aedyn_band *b;
+    ck_assert_aedyn_ok(aedyn_band_create(&b, t->sgd));
+    const size_t P = b->P;
+    ck_assert_uint_eq(P, P_expected);
+    double *B = malloc(P * P * sizeof *B), *Br = malloc(P * P * sizeof *Br), y[64], f1[64],
+           f1r[64], big = 0.0, dif = 0.0;
+    memcpy(y, b->X, P * sizeof *y);
+    aedyn__band_noise(b, b->t, y, B, f1, NULL);
+    b->pairwise = true;
+    aedyn__band_noise(b, b->t, y, Br, f1r, NULL);
+    for (size_t i = 0; i < P * P; i++) {
+        big = fmax(big, fabs(Br[i]));
+        dif = fmax(dif, fabs(B[i] - Br[i]));
+    }
+    ck_assert_msg(big > 0.0 && dif <= 1e-12 * big, "case %d: B differs by %g (largest %g)", c,
+                  dif, big);
+    ck_assert_mem_eq(f1, f1r, P * sizeof *f1);
+    free(B);
+    free(Br);
+    aedyn_band_destroy(b);
+}
+
+/* B's node loop (dense accumulation over chunks of nodes, quadratic parts
+ * contracted once after the nodes) against every pair of terms, with K = 2
+ * (M = 2): vanilla linear units, truncated erf units with biases and ReLU
+ * units with biases, all with weight decay. */
 START_TEST(test_noise_against_pairwise)
 {
     const aedyn_net_activation acts[3] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF,
@@ -136,25 +163,7 @@ START_TEST(test_noise_against_pairwise)
         tmpl t = make_tmpl(400, acts[a], flags[a], rules[a], 0.5, 13);
         ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, 0.2));
         ck_assert_aedyn_ok(aedyn_sgd_step(t.sgd, 1500));
-        aedyn_band *b;
-        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
-        const size_t P = b->P;
-        double *B = malloc(P * P * sizeof *B), *Br = malloc(P * P * sizeof *Br), y[32], f1[32],
-               f1r[32], big = 0.0, dif = 0.0;
-        memcpy(y, b->X, P * sizeof *y);
-        aedyn__band_noise(b, b->t, y, B, f1, NULL);
-        b->pairwise = true;
-        aedyn__band_noise(b, b->t, y, Br, f1r, NULL);
-        for (size_t i = 0; i < P * P; i++) {
-            big = fmax(big, fabs(Br[i]));
-            dif = fmax(dif, fabs(B[i] - Br[i]));
-        }
-        ck_assert_msg(big > 0.0 && dif <= 1e-12 * big, "case %d: B differs by %g (largest %g)", a,
-                      dif, big);
-        ck_assert_mem_eq(f1, f1r, P * sizeof *f1);
-        free(B);
-        free(Br);
-        aedyn_band_destroy(b);
+        check_noise_against_pairwise(&t, a == 0 ? 18 : 20, a);
         testutil_trainer_free(&t);
     }
 }
@@ -174,26 +183,7 @@ START_TEST(test_noise_against_pairwise_k3)
                                                      0.5, 17, 0);
         ck_assert_aedyn_ok(aedyn_sgd_set_weight_decay(t.sgd, 0.1));
         ck_assert_aedyn_ok(aedyn_sgd_step(t.sgd, 900));
-        aedyn_band *b;
-        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
-        const size_t P = b->P;
-        ck_assert_uint_eq(P, a == 0 ? 39 : 42);
-        double *B = malloc(P * P * sizeof *B), *Br = malloc(P * P * sizeof *Br), y[64], f1[64],
-               f1r[64], big = 0.0, dif = 0.0;
-        memcpy(y, b->X, P * sizeof *y);
-        aedyn__band_noise(b, b->t, y, B, f1, NULL);
-        b->pairwise = true;
-        aedyn__band_noise(b, b->t, y, Br, f1r, NULL);
-        for (size_t i = 0; i < P * P; i++) {
-            big = fmax(big, fabs(Br[i]));
-            dif = fmax(dif, fabs(B[i] - Br[i]));
-        }
-        ck_assert_msg(big > 0.0 && dif <= 1e-12 * big, "case %d: B differs by %g (largest %g)", a,
-                      dif, big);
-        ck_assert_mem_eq(f1, f1r, P * sizeof *f1);
-        free(B);
-        free(Br);
-        aedyn_band_destroy(b);
+        check_noise_against_pairwise(&t, a == 0 ? 39 : 42, 3 + a);
         testutil_trainer_free(&t);
     }
 }
