@@ -319,7 +319,7 @@ static aedyn__band_dslot *prepare(aedyn_band *b, double t, const double *y)
     const size_t K = b->K, KK = K * K, P = b->P, np = b->np, nL = nmaps_(b);
     for (size_t i = 0; i < 2; i++) {
         const aedyn__band_dslot *c = &b->ds[i];
-        if (c->ok && c->t == t && memcmp(c->y, y, P * sizeof *y) == 0) {
+        if (c->ok && c->t == t && c->seg == b->seg_end && memcmp(c->y, y, P * sizeof *y) == 0) {
             b->ds_last = i;
             return &b->ds[i];
         }
@@ -391,6 +391,7 @@ static aedyn__band_dslot *prepare(aedyn_band *b, double t, const double *y)
     }
     memcpy(s->y, y, P * sizeof *y);
     s->t = t;
+    s->seg = b->seg_end;
     /* a schedule's bad value is reported, and its point not kept */
     s->ok = b->rhs_err == AEDYN_OK;
     if (err0 != AEDYN_OK)

@@ -35,7 +35,7 @@ typedef struct aedyn__band_par {
  * x (2K)^2) and dc (np x K) in each order parameter, and U = df/do (P x np). */
 typedef struct aedyn__band_dslot {
     bool ok;
-    double t;
+    double t, seg; /* the point, and the segment end the schedules were read with */
     double *y, *o, *Q, *R, *T0, *beta, *L0, *c0, *dL, *dc, *U;
 } aedyn__band_dslot;
 
@@ -65,6 +65,10 @@ struct aedyn_band {
                                     biases): f''_oo = 0 */
     size_t np;                   /* order parameters o the coefficients read */
     aedyn__band_par *par;        /* np */
+    double seg_end;              /* the end of the schedules' segment being integrated
+                                    (aedyn__ode_set_segment_end; INFINITY: none): at a
+                                    breakpoint the same (t, y) has two drifts, so it is
+                                    part of the key of ds */
     aedyn__band_dslot ds[2];     /* the last two points (J, then f'' at the same point) */
     size_t ds_last;              /* the slot used last */
     double *dV, *dSV, *dW, *dN, *do2, *dz, *dF, *dLw, *dcw; /* scratch */

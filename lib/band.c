@@ -1473,6 +1473,7 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     b->rk4 = b->act == AEDYN_NET_ACT_RELU;
     b->has_bias = (aedyn_net_get_flags(net) & AEDYN_NET_BIAS) != 0;
     b->fluct = true;
+    b->seg_end = INFINITY;
     b->trace = aedyn_data_get_trace(data);
     b->t = aedyn_sgd_get_time(sgd);
     b->P = 2 * M * K + (b->has_bias ? K : 0) + K * (2 * K + 1);
@@ -1680,15 +1681,32 @@ AEDYN_API aedyn_status aedyn_band_advance(aedyn_band *band, double t_end)
         return aedyn__fail(AEDYN_ERR_INVALID, "aedyn_band_advance: t_end = %g must be finite and "
                            ">= the current time %g", t_end, band->t);
     band->rhs_err = AEDYN_OK;
-    aedyn_status st;
-    if (band->joint)
-        st = aedyn__stepper_advance(band->sj, band_rhs, band, &band->t, band->X, t_end);
-    else if (!band->fluct)
-        st = aedyn__stepper_advance(band->st, mean_rhs, band, &band->t, band->X, t_end);
-    else if (band->rk4)
-        st = advance_stepwise(band, t_end);
-    else
-        st = advance_nodes(band, t_end);
+    /* Segment by segment between the schedules' breakpoints, as
+     * aedyn_ode_advance: a jump in a rate is a jump in f, J, B and f1, so
+     * every scheme ends a step on it (reading the values left of it) and
+     * starts afresh after it. Breakpoints are strictly after t: progress. */
+    aedyn_status st = AEDYN_OK;
+    do {
+        const double tb = aedyn__ode_next_breakpoint(band->ode, band->t);
+        const double te = tb < t_end ? tb : t_end;
+        aedyn__ode_set_segment_end(band->ode, tb);
+        band->seg_end = tb;
+        if (band->joint)
+            st = aedyn__stepper_advance(band->sj, band_rhs, band, &band->t, band->X, te);
+        else if (!band->fluct)
+            st = aedyn__stepper_advance(band->st, mean_rhs, band, &band->t, band->X, te);
+        else if (band->rk4)
+            st = advance_stepwise(band, te);
+        else
+            st = advance_nodes(band, te);
+        aedyn__ode_set_segment_end(band->ode, INFINITY);
+        band->seg_end = INFINITY;
+        if (st == AEDYN_OK && band->rhs_err == AEDYN_OK && band->t == tb) {
+            aedyn__stepper_reset(band->st);
+            aedyn__stepper_reset(band->sj);
+            band->have_start = false;
+        }
+    } while (st == AEDYN_OK && band->rhs_err == AEDYN_OK && band->t < t_end);
     if (band->rhs_err != AEDYN_OK) {
         restart(band);
         return aedyn__fail(band->rhs_err, "aedyn_band_advance: a schedule failed; stopped at "

@@ -91,4 +91,11 @@ void aedyn__ode_bias_drift(const aedyn_ode *o, double *db);
 void aedyn__ode_current_rates(const aedyn_ode *o, double *eta_w, double *eta_v, double *eta_b,
                               double *kappa);
 
+/* The first breakpoint of the schedules strictly after t (+infinity: none),
+ * and the end of the segment being integrated: at t >= seg_end the schedules
+ * are read just left of it, so that a step ending on a breakpoint sees the
+ * values before it (aedyn_ode_advance's segments; INFINITY: none). */
+double aedyn__ode_next_breakpoint(const aedyn_ode *o, double t);
+void aedyn__ode_set_segment_end(aedyn_ode *o, double seg_end);
+
 #endif

@@ -989,6 +989,13 @@ static double next_breakpoint(const aedyn_ode *o, double t)
     return tb;
 }
 
+double aedyn__ode_next_breakpoint(const aedyn_ode *o, double t)
+{
+    return o->n_sched ? next_breakpoint(o, t) : INFINITY;
+}
+
+void aedyn__ode_set_segment_end(aedyn_ode *o, double seg_end) { o->seg_end = seg_end; }
+
 AEDYN_API aedyn_status aedyn_ode_advance(aedyn_ode *ode, double t_end)
 {
     AEDYN__REQUIRE_NONNULL(ode);

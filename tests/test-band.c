@@ -549,6 +549,73 @@ START_TEST(test_noise_against_steps)
 }
 END_TEST
 
+/* ---- schedules with breakpoints ---- */
+
+/* Learning rates that drop at t = 7.3 and 20.1 (piecewise constant, both
+ * layers): a jump in f, J, B and f1. The band integrates segment by
+ * segment, every scheme ending a step on the breakpoint and starting afresh
+ * after it, as aedyn_ode_advance does; its mean equals the ODE's (1e-5 of
+ * the largest entry, both at rtol 1e-6), and Sigma and delta at t = 5, 10,
+ * 30, 60, 100 (the default scheme, default tolerances) are within 2e-5 of
+ * the largest entry of the RK4 substeps at rtol 1e-10 (measured: at most
+ * 3.5e-6; stepping across the breakpoints gave 4e-4, and a derivative cache
+ * keyed by (t, y) alone 5e-2 on delta: at a breakpoint the same (t, y) has
+ * two drifts). Linear and erf units, K = 2, D = 1000. */
+START_TEST(test_schedule_breakpoints)
+{
+    const aedyn_net_activation acts[2] = { AEDYN_NET_ACT_LINEAR, AEDYN_NET_ACT_ERF };
+    const double tp[3] = { 0.0, 7.3, 20.1 }, vp[3] = { 1.0, 0.5, 0.2 };
+    for (int a = 0; a < 2; a++) {
+        tmpl t = make_tmpl(1000, acts[a], 0, AEDYN_SGD_VANILLA, 0.1, 1);
+        aedyn_schedule *sc;
+        ck_assert_aedyn_ok(aedyn_schedule_create_piecewise(&sc, 3, tp, vp));
+        ck_assert_aedyn_ok(aedyn_sgd_set_schedule(t.sgd, AEDYN_SCHEDULE_ENCODER_RATE, sc));
+        ck_assert_aedyn_ok(aedyn_sgd_set_schedule(t.sgd, AEDYN_SCHEDULE_DECODER_RATE, sc));
+        aedyn_schedule_destroy(sc);
+        aedyn_band *b, *r;
+        aedyn_ode *o;
+        ck_assert_aedyn_ok(aedyn_band_create(&b, t.sgd));
+        ck_assert_aedyn_ok(aedyn_band_create(&r, t.sgd));
+        ck_assert_aedyn_ok(aedyn_ode_create_from_sgd(&o, t.sgd));
+        r->rk4 = true;
+        ck_assert_aedyn_ok(aedyn_band_set_tolerances(r, 1e-10, 1e-13));
+        const size_t P = b->P;
+        double *S = malloc(P * P * sizeof *S), *Sr = malloc(P * P * sizeof *Sr), d[32], dr[32];
+        const double times[5] = { 5, 10, 30, 60, 100 };
+        for (int i = 0; i < 5; i++) {
+            ck_assert_aedyn_ok(aedyn_band_advance(b, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_advance(r, times[i]));
+            ck_assert_aedyn_ok(aedyn_ode_advance(o, times[i]));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(b, S, d));
+            ck_assert_aedyn_ok(aedyn_band_get_covariance(r, Sr, dr));
+            double smax = 0.0, sdif = 0.0, dmax = 0.0, ddif = 0.0, eb, eo;
+            for (size_t k = 0; k < P * P; k++) {
+                smax = fmax(smax, fabs(Sr[k]));
+                sdif = fmax(sdif, fabs(S[k] - Sr[k]));
+            }
+            for (size_t k = 0; k < P; k++) {
+                dmax = fmax(dmax, fabs(dr[k]));
+                ddif = fmax(ddif, fabs(d[k] - dr[k]));
+            }
+            ck_assert_aedyn_ok(aedyn_band_error(b, &eb, NULL, NULL, NULL));
+            ck_assert_aedyn_ok(aedyn_ode_error(o, &eo));
+            printf("breakpoints, act %d t = %5.1f: Sigma %.1e, delta %.1e off the reference; "
+                   "error %.6f (ODE %.6f)\n", a, times[i], sdif / smax, ddif / dmax, eb, eo);
+            ck_assert_msg(sdif <= 2e-5 * smax && ddif <= 2e-5 * dmax, "act %d t %g: Sigma %g, "
+                          "delta %g off", a, times[i], sdif / smax, ddif / dmax);
+            ck_assert_msg(fabs(eb - eo) <= 1e-5 * eo, "act %d t %g: the band's mean error %g, "
+                          "the ODE's %g", a, times[i], eb, eo);
+        }
+        free(S);
+        free(Sr);
+        aedyn_ode_destroy(o);
+        aedyn_band_destroy(b);
+        aedyn_band_destroy(r);
+        testutil_trainer_free(&t);
+    }
+}
+END_TEST
+
 /* ---- the predicted error's derivatives ---- */
 
 /* The chain's layout from packed coordinates (the inverse of pack), K = 2. */
@@ -1066,6 +1133,7 @@ int main(void)
     tcase_add_test(tc, test_nodes_against_rk4);
     tcase_add_test(tc, test_stepwise_divergence);
     tcase_add_test(tc, test_noise_against_steps);
+    tcase_add_test(tc, test_schedule_breakpoints);
     tcase_add_test(tc, test_error_derivatives_with_biases);
     tcase_add_test(tc, test_band_against_replicas);
     tcase_add_test(tc, test_hybrid_escapes);

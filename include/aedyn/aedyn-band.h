@@ -79,8 +79,9 @@ AEDYN_API void aedyn_band_destroy(aedyn_band *band);
  * @p t_end (>= the current time), landing on it: the mean by adaptive
  * Dormand-Prince steps, Sigma and delta along each with J, B and the O(1/D)
  * drift interpolated through Lobatto nodes (ReLU: by fourth-order
- * Runge-Kutta substeps), all under the band's tolerances (docs/theory.md
- * section 12.3, "Integration").
+ * Runge-Kutta substeps), all under the band's tolerances, segment by
+ * segment between the schedules' breakpoints like aedyn_ode_advance()
+ * (docs/theory.md section 12.3, "Integration").
  * @return AEDYN_OK, AEDYN_ERR_NULL, AEDYN_ERR_INVALID (t_end), AEDYN_ERR_DIVERGED,
  *         AEDYN_ERR_NUMERIC (as aedyn_ode_advance())
  * @experimental
