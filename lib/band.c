@@ -43,7 +43,21 @@
 
 /* tri and the offsets off_b .. off_T: band-private.h */
 static size_t n_sigma(size_t P) { return P * (P + 1) / 2; }
-static size_t sig_idx(size_t P, size_t i, size_t j) { return i <= j ? tri(P, i, j) : tri(P, j, i); }
+
+/* Sigma full (P x P) from its upper triangle packed by rows, and back. */
+static void sigma_unpack(size_t P, const double *packed, double *S)
+{
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++)
+            S[i * P + j] = S[j * P + i] = packed[tri(P, i, j)];
+}
+
+static void sigma_pack(size_t P, const double *S, double *packed)
+{
+    for (size_t i = 0; i < P; i++)
+        for (size_t j = i; j < P; j++)
+            packed[tri(P, i, j)] = S[i * P + j];
+}
 
 /* Unpack y into wt, s, beta, Q_b, R_b, T0_b and the order parameters. */
 static void unpack(aedyn_band *b, const double *y)
@@ -815,9 +829,7 @@ static void band_rhs(void *ctx, double t, const double *X, double *dX)
     double *J = b->J, *B = b->B, *S = b->S, *f1 = b->Y1;
     jacobian(b, t, y, J);
     aedyn__band_noise(b, t, y, B, f1, NULL);
-    for (size_t i = 0; i < P; i++)
-        for (size_t j = 0; j < P; j++)
-            S[i * P + j] = sig[sig_idx(P, i, j)];
+    sigma_unpack(P, sig, S);
     /* Sigma: J Sigma + Sigma J^T + B (upper triangle) */
     for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++) {
@@ -999,9 +1011,7 @@ static aedyn_status advance_stepwise(aedyn_band *b, double t_end)
     aedyn__stepper_get_tolerances(b->st, &rtol, &atol);
     while (b->t < t_end) {
         if (!b->have_start) {
-            for (size_t i = 0; i < P; i++)
-                for (size_t j = 0; j < P; j++)
-                    b->Sa[i * P + j] = sig[sig_idx(P, i, j)];
+            sigma_unpack(P, sig, b->Sa);
             memcpy(b->da, del, P * sizeof *del);
             point_eval(b, 0, b->t, y);
             add_curvature(b, 0, b->t, y, b->Sa);
@@ -1044,9 +1054,7 @@ static aedyn_status advance_stepwise(aedyn_band *b, double t_end)
             swap_points(b, 0, 2);
             ta = last ? b->t : ta + hs;
         }
-        for (size_t i = 0; i < P; i++)
-            for (size_t j = i; j < P; j++)
-                sig[tri(P, i, j)] = b->Sa[i * P + j];
+        sigma_pack(P, b->Sa, sig);
         memcpy(del, b->da, P * sizeof *del);
     }
     return AEDYN_OK;
@@ -1094,13 +1102,9 @@ AEDYN__CLONES static void sigma_rhs(void *ctx, double t, const double *x, double
     lagrange(b, (1u << AEDYN__BAND_NODES) - 1u, t, w);
     combine(w, b->nJ, P * P, b->Jt);
     combine(w, b->nB, P * P, b->Bt);
-    for (size_t i = 0; i < P; i++)
-        for (size_t j = i; j < P; j++)
-            b->Se[i * P + j] = b->Se[j * P + i] = x[tri(P, i, j)];
+    sigma_unpack(P, x, b->Se);
     lyapunov(b, b->Jt, b->Bt, b->Se, b->Sk);
-    for (size_t i = 0; i < P; i++)
-        for (size_t j = i; j < P; j++)
-            dx[tri(P, i, j)] = b->Sk[i * P + j];
+    sigma_pack(P, b->Sk, dx);
 }
 
 /* delta' = J delta(ta) + J (delta - delta(ta)) + g, the first and last terms
@@ -1273,9 +1277,7 @@ static double node_interval(aedyn_band *b, double ta, double h, bool last, doubl
     /* Sigma by the stepper's own steps (continued from the previous interval
      * when that was accepted: the right-hand side is continuous there), at
      * the nodes from its dense output; then g there */
-    for (size_t i = 0; i < P; i++)
-        for (size_t j = i; j < P; j++)
-            b->Xs[tri(P, i, j)] = b->nS[0][i * P + j];
+    sigma_pack(P, b->nS[0], b->Xs);
     if (!b->ss_live)
         aedyn__stepper_reset(b->ss);
     b->ss_live = false;
@@ -1290,9 +1292,7 @@ static double node_interval(aedyn_band *b, double ta, double h, bool last, doubl
                     return NAN;
                 x = b->dl2;
             }
-            for (size_t i = 0; i < P; i++)
-                for (size_t j = i; j < P; j++)
-                    b->nS[k][i * P + j] = b->nS[k][j * P + i] = x[tri(P, i, j)];
+            sigma_unpack(P, x, b->nS[k]);
             node_curvature(b, k);
         }
     }
@@ -1359,9 +1359,7 @@ static aedyn_status advance_nodes(aedyn_band *b, double t_end)
     aedyn__stepper_get_tolerances(b->st, &rtol, &atol);
     while (b->t < t_end) {
         if (!b->have_start) {
-            for (size_t i = 0; i < P; i++)
-                for (size_t j = 0; j < P; j++)
-                    b->nS[0][i * P + j] = sig[sig_idx(P, i, j)];
+            sigma_unpack(P, sig, b->nS[0]);
             memcpy(b->nd[0], del, P * sizeof *del);
             memcpy(b->nY[0], y, P * sizeof *y);
             b->tau[0] = b->t;
@@ -1399,9 +1397,7 @@ static aedyn_status advance_nodes(aedyn_band *b, double t_end)
             swap_nodes(b, 0, s - 1);
             ta = last ? b->t : ta + hs;
         }
-        for (size_t i = 0; i < P; i++)
-            for (size_t j = i; j < P; j++)
-                sig[tri(P, i, j)] = b->nS[0][i * P + j];
+        sigma_pack(P, b->nS[0], sig);
         memcpy(del, b->nd[0], P * sizeof *del);
     }
     return AEDYN_OK;
@@ -1801,9 +1797,8 @@ AEDYN_API aedyn_status aedyn_band_get_covariance(const aedyn_band *band, double 
 {
     AEDYN__REQUIRE_NONNULL(band);
     const size_t P = band->P;
-    for (size_t i = 0; sigma && i < P; i++)
-        for (size_t j = 0; j < P; j++)
-            sigma[i * P + j] = band->X[P + sig_idx(P, i, j)];
+    if (sigma)
+        sigma_unpack(P, band->X + P, sigma);
     if (delta)
         memcpy(delta, band->X + P + n_sigma(P), P * sizeof *delta);
     return AEDYN_OK;
