@@ -134,6 +134,11 @@ static inline size_t off_Q(const aedyn_band *b) { return off_b(b) + (b->has_bias
 static inline size_t off_R(const aedyn_band *b) { return off_Q(b) + b->K * (b->K + 1) / 2; }
 static inline size_t off_T(const aedyn_band *b) { return off_R(b) + b->K * b->K; }
 
+/* The finite-difference step for coordinate j of y: rel times its size, or
+ * 1e-3 of its block's largest entry, never below rel 1e-2 (lib/band.c;
+ * the tests size their tolerances by it). */
+double aedyn__band_fd_step(const aedyn_band *b, const double *y, size_t j, double rel);
+
 /* f(y) at time t: the ODE's drift in packed coordinates. */
 void aedyn__band_drift(aedyn_band *b, double t, const double *y, double *f);
 

@@ -706,7 +706,7 @@ void aedyn__band_noise(aedyn_band *b, double t, const double *y, double *B, doub
  * whole block, as the biases of a network that starts with none, would
  * otherwise get a step of rel 1e-10 — second differences of the error then
  * were pure rounding, 1e7 for an error of 0.1). */
-static double fd_step(const aedyn_band *b, const double *y, size_t j, double rel)
+double aedyn__band_fd_step(const aedyn_band *b, const double *y, size_t j, double rel)
 {
     const size_t bounds[7] = { 0, b->M * b->K, 2 * b->M * b->K, off_Q(b), off_R(b), off_T(b),
                                b->P };
@@ -734,7 +734,7 @@ static void jacobian(aedyn_band *b, double t, const double *y, double *J)
     double *yp = b->y1, *fp = b->f1, *fm = b->f2;
     memcpy(yp, y, P * sizeof *yp);
     for (size_t j = 0; j < P; j++) {
-        const double h = fd_step(b, y, j, 1e-6);
+        const double h = aedyn__band_fd_step(b, y, j, 1e-6);
         yp[j] = y[j] + h;
         aedyn__band_drift(b, t, yp, fp);
         yp[j] = y[j] - h;
@@ -1851,7 +1851,7 @@ AEDYN_API aedyn_status aedyn_band_error(aedyn_band *band, double *mean, double *
     }
     /* gradient (central, step 1e-6) and Hessian (central, step 1e-4) */
     for (size_t j = 0; j < P; j++) {
-        const double h = fd_step(band, band->X, j, 1e-6);
+        const double h = aedyn__band_fd_step(band, band->X, j, 1e-6);
         y[j] = band->X[j] + h;
         const double ep = error_at(band, y);
         y[j] = band->X[j] - h;
@@ -1861,7 +1861,8 @@ AEDYN_API aedyn_status aedyn_band_error(aedyn_band *band, double *mean, double *
     }
     for (size_t i = 0; i < P; i++)
         for (size_t j = i; j < P; j++) {
-            const double hi = fd_step(band, band->X, i, 1e-4), hj = fd_step(band, band->X, j, 1e-4);
+            const double hi = aedyn__band_fd_step(band, band->X, i, 1e-4),
+                         hj = aedyn__band_fd_step(band, band->X, j, 1e-4);
             double v;
             if (i == j) {
                 y[i] = band->X[i] + hi;
