@@ -126,7 +126,7 @@ void aedyn__band_deriv_free(aedyn_band *b)
 
 /* The mode maps (rho_1..M, rho_b) and the bias drift at the ODE's last
  * coefficients. */
-static void read_maps(const aedyn_band *b, double *L, double *c)
+void aedyn__band_read_maps(const aedyn_band *b, double *L, double *c)
 {
     const size_t K4 = 4 * b->K * b->K;
     for (size_t m = 0; m < b->M; m++)
@@ -144,7 +144,7 @@ static void eval_maps(aedyn_band *b, double t, const aedyn__band_dslot *s, doubl
     const aedyn_status st = aedyn__ode_coefficients_at(b->ode, t, s->Q, s->R, s->T0, s->beta);
     if (st != AEDYN_OK && b->rhs_err == AEDYN_OK)
         b->rhs_err = st;
-    read_maps(b, L, c);
+    aedyn__band_read_maps(b, L, c);
 }
 
 /* The bulk rows of A(o) v (f from off_Q on): C' = L_b C + C L_b^T. */
@@ -178,8 +178,8 @@ static void apply_bulk(const aedyn_band *b, const double *Lb, const double *v, d
 }
 
 /* f = A v + c (c NULL: A v alone) with the maps L. */
-static void apply(const aedyn_band *b, const double *L, const double *c, const double *v,
-                  double *f)
+void aedyn__band_apply(const aedyn_band *b, const double *L, const double *c, const double *v,
+                       double *f)
 {
     const size_t K = b->K, M = b->M, K2 = 2 * K, K4 = K2 * K2;
     for (size_t m = 0; m < M; m++) {
@@ -335,7 +335,7 @@ static aedyn__band_dslot *prepare(aedyn_band *b, double t, const double *y)
     memcpy(s->R, b->R, KK * sizeof *s->R);
     memcpy(s->T0, b->T0, KK * sizeof *s->T0);
     memcpy(s->beta, b->beta, K * sizeof *s->beta);
-    read_maps(b, s->L0, s->c0);
+    aedyn__band_read_maps(b, s->L0, s->c0);
     double *sc = s->o + np;
     for (size_t g = 0; g < np; g++) {
         const aedyn__band_par *q = &b->par[g];
@@ -385,7 +385,7 @@ static aedyn__band_dslot *prepare(aedyn_band *b, double t, const double *y)
                 dc[k] = (4.0 * cp[k] - 3.0 * s->c0[k] - cm[k]) / (2.0 * h);
         }
         set_par(b, s, g, m0);
-        apply(b, dL, dc, y, b->dz); /* U's column g = dA/do_g y + dc/do_g */
+        aedyn__band_apply(b, dL, dc, y, b->dz); /* U's column g = dA/do_g y + dc/do_g */
         for (size_t r = 0; r < P; r++)
             s->U[r * np + g] = b->dz[r];
     }
@@ -496,7 +496,7 @@ void aedyn__band_curv_structured(aedyn_band *b, double t, const double *y, const
     for (size_t g = 0; g < np; g++) {
         for (size_t i = 0; i < P; i++)
             z[i] = SV[i * np + g];
-        apply(b, s->dL + g * nL, NULL, z, Fp);
+        aedyn__band_apply(b, s->dL + g * nL, NULL, z, Fp);
         for (size_t i = 0; i < P; i++)
             out[i] += Fp[i];
     }
@@ -531,7 +531,7 @@ void aedyn__band_curv_structured(aedyn_band *b, double t, const double *y, const
     aedyn__cholesky_psd(np, W, N);
     const double *sc = s->o + np;
     double *Lw = b->dLw, *cw = b->dcw;
-    apply(b, s->L0, s->c0, y, F0);
+    aedyn__band_apply(b, s->L0, s->c0, y, F0);
     for (size_t j = 0; j < nx; j++) {
         double nmax = 0.0;
         for (size_t g = j; g < np; g++)
@@ -544,7 +544,7 @@ void aedyn__band_curv_structured(aedyn_band *b, double t, const double *y, const
             for (size_t g = j; g < np; g++)
                 set_par(b, s, g, s->o[g] + e * N[g * np + j]);
             eval_maps(b, t, s, Lw, cw);
-            apply(b, Lw, cw, y, side ? Fm : Fp);
+            aedyn__band_apply(b, Lw, cw, y, side ? Fm : Fp);
         }
         for (size_t g = j; g < np; g++)
             set_par(b, s, g, s->o[g]);

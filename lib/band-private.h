@@ -81,7 +81,7 @@ struct aedyn_band {
     /* scratch (allocated once) */
     double *y1, *y2, *f0, *f1, *f2, *J, *B, *Y1, *S, *L;  /* P or P x P */
     double *wt, *s, *beta, *Qb, *Rb, *T0b, *Q, *R, *T, *T0; /* unpacked */
-    double *Lm, *C2, *dC;        /* (2K)^2 each */
+    double *Lm, *cm, *C2;        /* the drift's maps ((M + 1) (2K)^2) and bias drift (K); (2K)^2 */
     double *Sr, *A, *SA, *Mmu, *Sc, *G, *dirv, *Dm, *dm; /* quadrature */
     double *g, *dg, *lam, *x, *mean_h, *cvec; /* per node */
     /* the RK4 substeps (rk4): J, B, f1 (+ the curvature) at the start (0), middle
@@ -138,6 +138,14 @@ static inline size_t off_T(const aedyn_band *b) { return off_R(b) + b->K * b->K;
  * 1e-3 of its block's largest entry, never below rel 1e-2 (lib/band.c;
  * the tests size their tolerances by it). */
 double aedyn__band_fd_step(const aedyn_band *b, const double *y, size_t j, double rel);
+
+/* The mode maps L (M + 1 blocks of (2K)^2: rho_1..M, then rho_b) and the
+ * biases' drift c (K) at the ODE's last coefficients, and f = A v + c (c
+ * NULL: A v alone), the drift's linear map with those maps applied to v
+ * (band-deriv.c): the drift itself and its structured derivatives. */
+void aedyn__band_read_maps(const aedyn_band *b, double *L, double *c);
+void aedyn__band_apply(const aedyn_band *b, const double *L, const double *c, const double *v,
+                       double *f);
 
 /* f(y) at time t: the ODE's drift in packed coordinates. */
 void aedyn__band_drift(aedyn_band *b, double t, const double *y, double *f);

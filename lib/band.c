@@ -130,48 +130,12 @@ static void from_chain(const aedyn_band *b, const double *yc, double *y)
 
 void aedyn__band_drift(aedyn_band *b, double t, const double *y, double *f)
 {
-    const size_t K = b->K, M = b->M, K2 = 2 * K;
-    const double rb = b->rho_b / (double)b->D;
     unpack(b, y);
     const aedyn_status st = aedyn__ode_coefficients_at(b->ode, t, b->Q, b->R, b->T0, b->beta);
     if (st != AEDYN_OK && b->rhs_err == AEDYN_OK)
         b->rhs_err = st;
-    double *Lm = b->Lm;
-    for (size_t m = 0; m < M; m++) {
-        aedyn__ode_mode_map(b->ode, b->rho[m], Lm);
-        for (size_t i = 0; i < K2; i++) {
-            double v = 0.0;
-            for (size_t j = 0; j < K; j++)
-                v += Lm[i * K2 + j] * b->wt[m * K + j] + Lm[i * K2 + K + j] * b->s[m * K + j];
-            f[(i < K ? 0 : M * K) + m * K + i % K] = v;
-        }
-    }
-    if (b->has_bias)
-        aedyn__ode_bias_drift(b->ode, f + off_b(b));
-    /* the bulk: C' = L_b C + C L_b^T */
-    double *C = b->C2, *dC = b->dC;
-    aedyn__ode_mode_map(b->ode, b->rho_b, Lm);
-    for (size_t k = 0; k < K; k++)
-        for (size_t l = 0; l < K; l++) {
-            C[k * K2 + l] = b->Qb[k * K + l];
-            C[(K + k) * K2 + l] = C[l * K2 + K + k] = b->Rb[k * K + l];
-            C[(K + k) * K2 + K + l] = rb * b->T0b[k * K + l];
-        }
-    for (size_t i = 0; i < K2; i++)
-        for (size_t j = 0; j < K2; j++) {
-            double v = 0.0;
-            for (size_t p = 0; p < K2; p++)
-                v += Lm[i * K2 + p] * C[p * K2 + j] + C[i * K2 + p] * Lm[j * K2 + p];
-            dC[i * K2 + j] = v;
-        }
-    for (size_t k = 0; k < K; k++)
-        for (size_t l = 0; l < K; l++) {
-            if (l >= k) {
-                f[off_Q(b) + tri(K, k, l)] = dC[k * K2 + l];
-                f[off_T(b) + tri(K, k, l)] = dC[(K + k) * K2 + K + l] / rb;
-            }
-            f[off_R(b) + k * K + l] = dC[(K + k) * K2 + l];
-        }
+    aedyn__band_read_maps(b, b->Lm, b->cm);
+    aedyn__band_apply(b, b->Lm, b->cm, y, f);
 }
 
 /* ---- B and the O(1/D) drift by quadrature ----------------------------------------- */
@@ -1516,7 +1480,7 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     b->nX = P + n_sigma(P) + P;
     b->X = aedyn__calloc(b->nX, sizeof *b->X);
     /* scratch: P-vectors, P x P matrices, the unpacked state, quadrature */
-    const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + 3 * K2 * K2 +
+    const size_t nscr = 6 * P + 4 * P * P + 2 * M * K + K + 7 * K * K + (M + 2) * K2 * K2 + K +
                         n * n + 2 * n * K + n * K + n * n + 2 * nd * n + nd * nd + nd * K + nd +
                         4 * K + P + P + 12 * P * P + 10 * P +
                         AEDYN__BAND_TERMS * AEDYN__BAND_TERMS * P * P;
@@ -1561,9 +1525,9 @@ AEDYN_API aedyn_status aedyn_band_create(aedyn_band **out, const aedyn_sgd *sgd)
     TAKE_(R, K * K);
     TAKE_(T, K * K);
     TAKE_(T0, K * K);
-    TAKE_(Lm, K2 * K2);
+    TAKE_(Lm, (M + 1) * K2 * K2);
+    TAKE_(cm, K);
     TAKE_(C2, K2 * K2);
-    TAKE_(dC, K2 * K2);
     TAKE_(Sr, n * n);
     TAKE_(A, n * K);
     TAKE_(SA, n * K);
