@@ -931,6 +931,30 @@ static void swap_points(aedyn_band *b, size_t i, size_t j)
     b->pf[j] = t;
 }
 
+/* One step of the mean towards t_end (its start kept in b->y0 for a retreat),
+ * for both schemes that follow the mean's steps (advance_stepwise,
+ * advance_nodes); on failure the next call starts afresh. */
+static aedyn_status step_mean(aedyn_band *b, double t_end)
+{
+    memcpy(b->y0, b->X, b->P * sizeof *b->X);
+    const aedyn_status st = aedyn__stepper_step(b->st, mean_rhs, b, &b->t, b->X, t_end, NULL);
+    if (st != AEDYN_OK || b->rhs_err != AEDYN_OK)
+        b->have_start = false;
+    return st;
+}
+
+/* The next substep or interval from ta within the mean's step [t0, b->t]:
+ * the length the control wants (the whole step at first), clipped to the
+ * step's end; true when it reaches that end. */
+static bool next_interval(const aedyn_band *b, double t0, double ta, double *hs)
+{
+    *hs = b->hsub > 0.0 ? b->hsub : b->t - t0;
+    const bool last = ta + *hs >= b->t - 1e-12 * fabs(b->t);
+    if (last)
+        *hs = b->t - ta;
+    return last;
+}
+
 /* The step control shared by both schemes that follow the mean's steps
  * (advance_stepwise, advance_nodes). After a failed error test (err > 1 or
  * NaN; fac the controller's factor): the next substep or interval shorter,
@@ -983,19 +1007,14 @@ static aedyn_status advance_stepwise(aedyn_band *b, double t_end)
             b->have_start = true;
         }
         const double t0 = b->t;
-        memcpy(b->y0, y, P * sizeof *y);
-        aedyn_status st = aedyn__stepper_step(b->st, mean_rhs, b, &b->t, y, t_end, NULL);
-        if (st != AEDYN_OK || b->rhs_err != AEDYN_OK) {
-            b->have_start = false;
+        aedyn_status st = step_mean(b, t_end);
+        if (st != AEDYN_OK || b->rhs_err != AEDYN_OK)
             return st;
-        }
         /* substeps over [t0, b->t] */
         double ta = t0;
         while (ta < b->t) {
-            double hs = b->hsub > 0.0 ? b->hsub : b->t - t0;
-            const bool last = ta + hs >= b->t - 1e-12 * fabs(b->t);
-            if (last)
-                hs = b->t - ta;
+            double hs;
+            const bool last = next_interval(b, t0, ta, &hs);
             if ((st = aedyn__stepper_dense(b->st, ta + 0.5 * hs, b->ym)))
                 return st;
             if (last)
@@ -1334,19 +1353,14 @@ static aedyn_status advance_nodes(aedyn_band *b, double t_end)
             b->ss_live = false;
         }
         const double t0 = b->t;
-        memcpy(b->y0, y, P * sizeof *y);
-        aedyn_status st = aedyn__stepper_step(b->st, mean_rhs, b, &b->t, y, t_end, NULL);
-        if (st != AEDYN_OK || b->rhs_err != AEDYN_OK) {
-            b->have_start = false;
+        aedyn_status st = step_mean(b, t_end);
+        if (st != AEDYN_OK || b->rhs_err != AEDYN_OK)
             return st;
-        }
         /* intervals over [t0, b->t] */
         double ta = t0;
         while (ta < b->t) {
-            double hs = b->hsub > 0.0 ? b->hsub : b->t - t0;
-            const bool last = ta + hs >= b->t - 1e-12 * fabs(b->t);
-            if (last)
-                hs = b->t - ta;
+            double hs;
+            const bool last = next_interval(b, t0, ta, &hs);
             const double err = node_interval(b, ta, hs, last, rtol, atol);
             const double q = b->have_pm ? 1.0 / 6.0 : 1.0 / 5.0; /* the estimate's order */
             const double fac = err > 0.0 ? 0.9 * pow(err, -q) : 4.0;
