@@ -329,13 +329,15 @@ static aedyn__band_dslot *prepare(aedyn_band *b, double t, const double *y)
     b->ds_last = i;
     const aedyn_status err0 = b->rhs_err;
     b->rhs_err = AEDYN_OK;
-    /* o: the drift unpacks y and evaluates the coefficients there */
+    /* o and the maps there: the drift unpacks y, evaluates the coefficients
+     * and reads the maps (into b->Lm, b->cm) */
     aedyn__band_drift(b, t, y, b->dF);
     memcpy(s->Q, b->Q, KK * sizeof *s->Q);
     memcpy(s->R, b->R, KK * sizeof *s->R);
     memcpy(s->T0, b->T0, KK * sizeof *s->T0);
     memcpy(s->beta, b->beta, K * sizeof *s->beta);
-    aedyn__band_read_maps(b, s->L0, s->c0);
+    memcpy(s->L0, b->Lm, nL * sizeof *s->L0);
+    memcpy(s->c0, b->cm, K * sizeof *s->c0);
     double *sc = s->o + np;
     for (size_t g = 0; g < np; g++) {
         const aedyn__band_par *q = &b->par[g];

@@ -81,7 +81,9 @@ struct aedyn_band {
     /* scratch (allocated once) */
     double *y1, *y2, *f0, *f1, *f2, *J, *B, *Y1, *S, *L;  /* P or P x P */
     double *wt, *s, *beta, *Qb, *Rb, *T0b, *Q, *R, *T, *T0; /* unpacked */
-    double *Lm, *cm, *C2;        /* the drift's maps ((M + 1) (2K)^2) and bias drift (K); (2K)^2 */
+    double *Lm, *cm, *C2;        /* the maps ((M + 1) (2K)^2) and bias drift (K) of the last
+                                    aedyn__band_drift (B's quadrature borrows Lm for a
+                                    K x K factor before its own drift); (2K)^2 */
     double *Sr, *A, *SA, *Mmu, *Sc, *G, *dirv, *Dm, *dm; /* quadrature */
     double *g, *dg, *lam, *x, *mean_h, *cvec; /* per node */
     /* the RK4 substeps (rk4): J, B, f1 (+ the curvature) at the start (0), middle
